@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Entry point: parses the command name and loads only that command's module, so that
+// `validate` and `diff --sandbox` never load the AWS SDK (cold start matters).
+
+const USAGE = `regionctl — GitOps for multi-region active-active serverless apps on AWS
+
+Usage:
+  regionctl validate FILE...            check manifests; exit 0 valid, 1 invalid
+  regionctl diff FILE [options]         show the plan (dry run); applies nothing
+  regionctl apply FILE [options]        show the plan, confirm, converge
+  regionctl help                        this text
+
+Options for diff and apply:
+  --sandbox [PATH]        use the built-in in-memory cloud (state kept in PATH)
+  --sandbox-speed N       sandbox time runs N times faster than real time (default 60)
+  --output FORMAT         text (default), json or markdown
+  --detailed-exitcode     diff: exit 2 when there are changes
+  --yes                   apply: do not ask for confirmation
+
+Exit codes: 0 no changes (or success), 2 changes (with --detailed-exitcode), 1 error.
+`;
+
+type CommandModule = { main(argv: string[]): Promise<number> };
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  validate: () => import('./commands/validate.js'),
+  diff: () => import('./commands/diff.js'),
+  apply: () => import('./commands/apply.js'),
+};
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 1;
+  }
+  if (command === '--version' || command === 'version') {
+    const { createRequire } = await import('node:module');
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+    process.stdout.write(`regionctl ${pkg.version}\n`);
+    return 0;
+  }
+  const load = COMMANDS[command];
+  if (!load) {
+    process.stderr.write(`regionctl: unknown command "${command}". Run "regionctl --help" for the list of commands.\n`);
+    return 1;
+  }
+  return (await load()).main(rest);
+}
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // Only bugs get here: user mistakes are reported by the commands themselves.
+    process.stderr.write(`regionctl: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,175 @@
+// Types of the RegionSet manifest: the written shape (what users put in regions.yaml,
+// kept in agreement with schemas/regions.schema.json by a test) and the normalised
+// DesiredState the planner consumes (defaults applied, regions sorted, template read).
+
+export type RegionState = 'active' | 'standby' | 'drained';
+export type Routing = 'latency' | 'weighted' | 'failover' | 'geolocation';
+export type FailoverRole = 'PRIMARY' | 'SECONDARY';
+export type RecordType = 'CNAME' | 'A' | 'AAAA';
+export type HealthCheckProtocol = 'HTTPS' | 'HTTP';
+
+// ---- written shape -------------------------------------------------------------
+
+export interface ManifestHealthCheck {
+  path?: string;
+  protocol?: HealthCheckProtocol;
+  port?: number;
+  interval?: 10 | 30;
+  failureThreshold?: number;
+  regions?: string[];
+}
+
+export interface ManifestRecord {
+  name: string;
+  type?: RecordType;
+  routing: Routing;
+  target: string;
+  alias?: { hostedZoneIdOutput: string; evaluateTargetHealth?: boolean };
+  ttl?: number;
+  healthCheck?: ManifestHealthCheck;
+}
+
+export interface ManifestGeolocation {
+  continents?: string[];
+  countries?: string[];
+  subdivisions?: string[];
+  default?: boolean;
+}
+
+export interface ManifestRegion {
+  state?: RegionState;
+  weight?: number;
+  failover?: FailoverRole;
+  geolocation?: ManifestGeolocation;
+  parameters?: Record<string, string | number | boolean>;
+}
+
+export interface ManifestTable {
+  name: string;
+  removeReplicas?: boolean;
+}
+
+export interface RegionSetManifest {
+  apiVersion: 'regionctl/v1';
+  kind: 'RegionSet';
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: {
+    stack: {
+      name: string;
+      template: string;
+      parameters?: Record<string, string | number | boolean>;
+      capabilities?: Array<'CAPABILITY_IAM' | 'CAPABILITY_NAMED_IAM' | 'CAPABILITY_AUTO_EXPAND'>;
+      tags?: Record<string, string>;
+      terminationProtection?: boolean;
+    };
+    tables?: ManifestTable[];
+    dns: { zone: string; records: ManifestRecord[] };
+    rollout?: {
+      maxParallelRegions?: number;
+      minHealthyRegions?: number;
+      ramp?: number[];
+      stepWait?: string;
+      drainWait?: string;
+    };
+    regions: Record<string, ManifestRegion | null>;
+  };
+}
+
+// ---- normalised desired state --------------------------------------------------
+
+/** One Route 53 location a geolocation record answers for. */
+export type GeoLocation =
+  | { kind: 'continent'; code: string }
+  | { kind: 'country'; code: string }
+  | { kind: 'subdivision'; country: string; code: string }
+  | { kind: 'default' };
+
+export interface DesiredHealthCheck {
+  protocol: HealthCheckProtocol;
+  port: number;
+  path: string;
+  interval: 10 | 30;
+  failureThreshold: number;
+  /** Checker regions; empty means the Route 53 default set. */
+  regions: string[];
+}
+
+export interface DesiredRecord {
+  /** Fully qualified, lower case, with the trailing dot. */
+  name: string;
+  type: RecordType;
+  routing: Routing;
+  /** TTL in seconds; ignored for alias records. */
+  ttl: number;
+  /** Stack output holding the regional endpoint (DNS name). */
+  targetOutput: string;
+  /** Present for alias records: the output holding the target's hosted zone id. */
+  alias?: { hostedZoneIdOutput: string; evaluateTargetHealth: boolean };
+  healthCheck?: DesiredHealthCheck;
+}
+
+export interface DesiredRegion {
+  /** AWS region code, e.g. eu-west-1. */
+  code: string;
+  state: RegionState;
+  /** Full weight for weighted routing (0–255); default 100. */
+  weight: number;
+  failover?: FailoverRole;
+  geolocation: GeoLocation[];
+  /** Stack parameters for this region: spec.stack.parameters merged with the region's own. */
+  parameters: Record<string, string>;
+}
+
+export interface DesiredStack {
+  name: string;
+  /** Path as written in the manifest (relative to the manifest file). */
+  templatePath: string;
+  templateBody: string;
+  /** sha256 hex of templateBody, first 16 characters: stored in a stack tag. */
+  templateHash: string;
+  capabilities: string[];
+  tags: Record<string, string>;
+  terminationProtection: boolean;
+}
+
+export interface DesiredTable {
+  name: string;
+  removeReplicas: boolean;
+}
+
+export interface DesiredRollout {
+  maxParallelRegions: number;
+  minHealthyRegions: number;
+  /** Percentages of the region's full weight, ascending, last one 100. */
+  ramp: number[];
+  stepWaitMs: number;
+  drainWaitMs: number;
+}
+
+export interface DesiredState {
+  /** metadata.name: the owner id written into tags and ownership markers. */
+  name: string;
+  /** Path of the manifest file the state came from. */
+  file: string;
+  stack: DesiredStack;
+  tables: DesiredTable[];
+  dns: { zone: string; records: DesiredRecord[] };
+  rollout: DesiredRollout;
+  /** Sorted by region code. */
+  regions: DesiredRegion[];
+}
+
+// ---- validation results ----------------------------------------------------------
+
+export interface ManifestIssue {
+  file: string;
+  line: number;
+  column: number;
+  /** Short rule id, e.g. "schema", "duplicate-key", "weights-all-zero". */
+  rule: string;
+  message: string;
+  /** JSON pointer of the offending node, "" for the document. */
+  pointer: string;
+}
+
+export type LoadResult = { ok: true; value: DesiredState } | { ok: false; errors: ManifestIssue[] };

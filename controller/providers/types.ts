@@ -1,0 +1,190 @@
+// Provider interfaces: the only way the controller sees or changes AWS. Domain types
+// only (no SDK types), so the planner and executor work the same against AWS and the
+// sandbox. Every method may throw the typed errors of controller/errors.ts.
+
+export type StackStatus =
+  | 'CREATE_IN_PROGRESS' | 'CREATE_FAILED' | 'CREATE_COMPLETE'
+  | 'ROLLBACK_IN_PROGRESS' | 'ROLLBACK_FAILED' | 'ROLLBACK_COMPLETE'
+  | 'DELETE_IN_PROGRESS' | 'DELETE_FAILED' | 'DELETE_COMPLETE'
+  | 'UPDATE_IN_PROGRESS' | 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' | 'UPDATE_COMPLETE' | 'UPDATE_FAILED'
+  | 'UPDATE_ROLLBACK_IN_PROGRESS' | 'UPDATE_ROLLBACK_FAILED'
+  | 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS' | 'UPDATE_ROLLBACK_COMPLETE'
+  | 'REVIEW_IN_PROGRESS'
+  | 'IMPORT_IN_PROGRESS' | 'IMPORT_COMPLETE' | 'IMPORT_ROLLBACK_IN_PROGRESS'
+  | 'IMPORT_ROLLBACK_FAILED' | 'IMPORT_ROLLBACK_COMPLETE';
+
+export interface LiveStack {
+  region: string;
+  name: string;
+  id: string;
+  status: StackStatus;
+  statusReason?: string;
+  tags: Record<string, string>;
+  parameters: Record<string, string>;
+  outputs: Record<string, string>;
+  terminationProtection: boolean;
+}
+
+export interface StackInput {
+  region: string;
+  name: string;
+  templateBody: string;
+  parameters: Record<string, string>;
+  capabilities: string[];
+  tags: Record<string, string>;
+  terminationProtection: boolean;
+  /** Idempotency token (ClientRequestToken): the same request retried after a crash reuses it. */
+  clientToken: string;
+}
+
+/** A resource-level change inside a stack, from a change set (AWS) or the sandbox's template diff. */
+export interface StackResourceChange {
+  action: 'Add' | 'Modify' | 'Remove' | 'Import' | 'Dynamic';
+  logicalId: string;
+  resourceType: string;
+  replacement?: 'True' | 'False' | 'Conditional';
+}
+
+export interface StackProvider {
+  /** undefined when no stack of that name exists in the region (or it is DELETE_COMPLETE). */
+  describe(region: string, name: string): Promise<LiveStack | undefined>;
+  create(input: StackInput): Promise<void>;
+  /** 'no-changes' is AWS's "No updates are to be performed.": converged, not a failure. */
+  update(input: StackInput): Promise<'started' | 'no-changes'>;
+  delete(region: string, name: string, clientToken: string): Promise<void>;
+  continueUpdateRollback(region: string, name: string, clientToken: string): Promise<void>;
+  /** What a create or update would change inside the stack; used by diff, never applies. */
+  previewChanges(input: StackInput): Promise<StackResourceChange[]>;
+}
+
+export type ReplicaStatus =
+  | 'CREATING' | 'CREATION_FAILED' | 'UPDATING' | 'DELETING' | 'ACTIVE' | 'REGION_DISABLED'
+  | 'INACCESSIBLE_ENCRYPTION_CREDENTIALS' | 'ARCHIVING' | 'ARCHIVED' | 'REPLICATION_NOT_AUTHORIZED';
+
+export type TableStatus = 'CREATING' | 'UPDATING' | 'DELETING' | 'ACTIVE' | 'INACCESSIBLE_ENCRYPTION_CREDENTIALS' | 'ARCHIVING' | 'ARCHIVED';
+
+export interface LiveReplica {
+  region: string;
+  status: ReplicaStatus;
+  statusDescription?: string;
+}
+
+export interface LiveTable {
+  name: string;
+  /** The region this description was read in (a replica region of the table). */
+  readRegion: string;
+  status: TableStatus;
+  /** e.g. NEW_AND_OLD_IMAGES; undefined when streams are off. */
+  streamViewType?: string;
+  billingMode: 'PAY_PER_REQUEST' | 'PROVISIONED';
+  globalTableVersion?: string;
+  /** Every region holding a copy, the read region included. */
+  replicas: LiveReplica[];
+}
+
+export interface TableProvider {
+  /** Reads the table from the first of candidateRegions where it exists; undefined if none. */
+  describe(name: string, candidateRegions: string[]): Promise<LiveTable | undefined>;
+  /** One ReplicaUpdates change, sent in viaRegion (an ACTIVE replica other than region). */
+  addReplica(table: string, viaRegion: string, region: string): Promise<void>;
+  removeReplica(table: string, viaRegion: string, region: string): Promise<void>;
+}
+
+export interface AliasTarget {
+  hostedZoneId: string;
+  dnsName: string;
+  evaluateTargetHealth: boolean;
+}
+
+export interface GeoLocationCode {
+  continentCode?: string;
+  countryCode?: string;
+  subdivisionCode?: string;
+}
+
+/** A Route 53 resource record set, in the zone's own spelling (names end with a dot). */
+export interface DnsRecord {
+  name: string;
+  type: string;
+  setIdentifier?: string;
+  ttl?: number;
+  /** Record values (for TXT, each value already quoted). Empty for alias records. */
+  values: string[];
+  alias?: AliasTarget;
+  weight?: number;
+  region?: string;
+  failover?: 'PRIMARY' | 'SECONDARY';
+  geolocation?: GeoLocationCode;
+  healthCheckId?: string;
+}
+
+export interface RecordChange {
+  action: 'CREATE' | 'DELETE' | 'UPSERT';
+  record: DnsRecord;
+}
+
+export interface HostedZone {
+  id: string;
+  name: string;
+}
+
+export type ChangeStatus = 'PENDING' | 'INSYNC';
+
+export interface DnsProvider {
+  findZone(nameOrId: string): Promise<HostedZone | undefined>;
+  /** Every record set of the zone, all pages. */
+  listRecords(zoneId: string): Promise<DnsRecord[]>;
+  /** One atomic ChangeResourceRecordSets batch; returns the change id and its status. */
+  change(zoneId: string, changes: RecordChange[], comment: string): Promise<{ id: string; status: ChangeStatus }>;
+  changeStatus(changeId: string): Promise<ChangeStatus>;
+}
+
+export interface HealthCheckConfig {
+  protocol: 'HTTPS' | 'HTTP';
+  fqdn: string;
+  port: number;
+  path: string;
+  interval: 10 | 30;
+  failureThreshold: number;
+  regions: string[];
+}
+
+export interface LiveHealthCheck {
+  id: string;
+  callerReference: string;
+  config: HealthCheckConfig;
+}
+
+export type HealthStatus = 'healthy' | 'unhealthy' | 'unknown';
+
+export interface HealthCheckProvider {
+  /** Every health check of the account, all pages (configuration only, no status). */
+  list(): Promise<LiveHealthCheck[]>;
+  /** Idempotent for the same callerReference and config; returns the id. */
+  create(callerReference: string, config: HealthCheckConfig, tags: Record<string, string>): Promise<string>;
+  /** Changes the mutable settings (path, port, fqdn, failureThreshold, regions). */
+  update(id: string, config: HealthCheckConfig): Promise<void>;
+  delete(id: string): Promise<void>;
+  status(id: string): Promise<HealthStatus>;
+}
+
+export interface Providers {
+  stacks: StackProvider;
+  tables: TableProvider;
+  dns: DnsProvider;
+  healthChecks: HealthCheckProvider;
+}
+
+/** Everything the planner knows about AWS for one RegionSet, read once per reconcile. */
+export interface LiveState {
+  /** Keyed by region code; a region read and found empty has `undefined`. */
+  stacks: Record<string, LiveStack | undefined>;
+  /** Keyed by table name; undefined when the table was not found. */
+  tables: Record<string, LiveTable | undefined>;
+  zone?: HostedZone;
+  /** Record sets of the zone (all of them; the planner filters what it owns). */
+  records: DnsRecord[];
+  healthChecks: LiveHealthCheck[];
+  /** Health status by health check id, filled only when the plan needs it. */
+  health: Record<string, HealthStatus>;
+}
