@@ -95,6 +95,8 @@ export interface PlanSummary {
 
 export interface Plan {
   regionSet: string;
+  /** options.now at planning: also seeds idempotency tokens for this run. */
+  plannedAt: number;
   steps: Step[];
   refusals: Refusal[];
   summary: PlanSummary;
