@@ -1,4 +1,95 @@
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('regionctl apply: not implemented yet\n');
-  return 1;
+// regionctl apply: show the plan, confirm, converge, report.
+
+import { createInterface } from 'node:readline/promises';
+import { parseCommandArgs, runCommand, UsageError } from './args.js';
+import { loadDesired, reportFailure } from './common.js';
+import { sandboxOption } from './diff.js';
+import { normaliseSandboxArg, openTarget } from './target.js';
+
+export async function main(argv: string[]): Promise<number> {
+  return runCommand('apply', async () => {
+    const { values, positionals } = parseCommandArgs('apply', normaliseSandboxArg(argv), {
+      sandbox: { type: 'string' },
+      'sandbox-speed': { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+    });
+    if (positionals.length !== 1) throw new UsageError('expected exactly one manifest FILE');
+    const desired = await loadDesired(positionals[0]!);
+    if (!desired) return 1;
+
+    try {
+      const target = await openTarget({ sandbox: sandboxOption(values.sandbox), sandboxSpeed: values['sandbox-speed'] }, [desired]);
+      const { planReconcile } = await import('../reconcile.js');
+      const { renderText } = await import('../plan/render.js');
+      const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks: true });
+      process.stdout.write(`${renderText(plan, desired).trimEnd()}\n`);
+      if (plan.refusals.length > 0) {
+        process.stderr.write('regionctl apply: the plan was refused by the guardrails above; nothing was changed.\n');
+        return 1;
+      }
+      if (plan.steps.length === 0) {
+        await target.save();
+        return 0;
+      }
+      if (!values.yes && !(await confirm(plan.regionSet, plan.steps.length))) {
+        process.stderr.write('regionctl apply: not confirmed; nothing was changed.\n');
+        return 1;
+      }
+
+      const { execute } = await import('../apply/execute.js');
+      const startedAt = Date.now();
+      const result = await execute(plan, target.providers, {
+        clock: target.clock,
+        regionSet: desired.name,
+        maxParallelRegions: desired.rollout.maxParallelRegions,
+        onEvent: (event) => process.stdout.write(`${formatProgress(event)}\n`),
+      }).finally(() => target.save());
+      const wall = ((Date.now() - startedAt) / 1000).toFixed(1);
+      const failed = result.failed.length;
+      process.stdout.write(
+        `\nApply ${failed === 0 ? 'complete' : 'failed'}: ${result.completed.length} done, ${failed} failed, ${result.skipped.length} skipped` +
+          ` in ${formatDuration(result.elapsedMs)} (${wall}s wall clock${target.describe ? `, ${target.describe}` : ''}).\n`,
+      );
+      for (const failure of result.failed) process.stderr.write(`  failed ${failure.stepId}: ${failure.message}\n`);
+      if (failed > 0) process.stderr.write('Run apply again after fixing the cause: it continues from the live state.\n');
+      return failed === 0 ? 0 : 1;
+    } catch (error) {
+      return reportFailure('apply', error);
+    }
+  });
+}
+
+async function confirm(regionSet: string, steps: number): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    throw new UsageError('refusing to apply without confirmation on a non-interactive terminal: pass --yes');
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(`\nApply ${steps} step(s) to RegionSet ${regionSet}? Only "yes" is accepted: `);
+    return answer.trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+interface ProgressEvent {
+  type: string;
+  step?: { id: string; action: string; region?: string; resource: string };
+  elapsedMs: number;
+  message?: string;
+}
+
+function formatProgress(event: ProgressEvent): string {
+  const at = `[${formatDuration(event.elapsedMs).padStart(7)}]`;
+  const region = (event.step?.region ?? 'global').padEnd(15);
+  const what = event.step ? `${event.step.action} ${event.step.resource}` : '';
+  const label = event.type.replace(/^step-/, '').replace(/^batch-sent$/, 'route53').padEnd(7);
+  return `${at} ${region} ${label} ${what}${event.message ? ` — ${event.message}` : ''}`;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
 }

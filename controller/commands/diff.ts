@@ -1,4 +1,39 @@
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('regionctl diff: not implemented yet\n');
-  return 1;
+// regionctl diff: the dry run. Same plan as apply, printed; nothing is changed.
+
+import { outputFormat, parseCommandArgs, runCommand, UsageError } from './args.js';
+import { loadDesired, reportFailure } from './common.js';
+import { normaliseSandboxArg, openTarget } from './target.js';
+
+export async function main(argv: string[]): Promise<number> {
+  return runCommand('diff', async () => {
+    const { values, positionals } = parseCommandArgs('diff', normaliseSandboxArg(argv), {
+      sandbox: { type: 'string' },
+      'sandbox-speed': { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      'detailed-exitcode': { type: 'boolean' },
+    });
+    const format = outputFormat(values.output, ['text', 'json', 'markdown']);
+    if (positionals.length !== 1) throw new UsageError('expected exactly one manifest FILE');
+    const desired = await loadDesired(positionals[0]!);
+    if (!desired) return 1;
+
+    try {
+      const target = await openTarget({ sandbox: sandboxOption(values.sandbox), sandboxSpeed: values['sandbox-speed'] }, [desired]);
+      const { planReconcile } = await import('../reconcile.js');
+      const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks: true });
+      const render = await import('../plan/render.js');
+      const text =
+        format === 'json' ? render.renderJson(plan) : format === 'markdown' ? render.renderMarkdown(plan, desired) : render.renderText(plan, desired);
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      if (plan.refusals.length > 0) return 1;
+      return plan.steps.length > 0 && values['detailed-exitcode'] ? 2 : 0;
+    } catch (error) {
+      return reportFailure('diff', error);
+    }
+  });
+}
+
+/** parseArgs gives "" for a bare --sandbox (in-memory) and undefined when absent. */
+export function sandboxOption(value: string | undefined): string | true | undefined {
+  return value === undefined ? undefined : value === '' ? true : value;
 }

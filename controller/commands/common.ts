@@ -1,0 +1,29 @@
+// Pieces shared by the commands that read a manifest and talk to a cloud.
+
+import type { DesiredState } from '../manifest/types.js';
+import { GuardrailRefusal, TransientError, WaitingError, AwsRequestError } from '../errors.js';
+
+/** Loads and validates one manifest; prints every issue and returns undefined when invalid. */
+export async function loadDesired(file: string): Promise<DesiredState | undefined> {
+  const { loadManifestFile, formatIssue } = await import('../manifest/load.js');
+  const result = await loadManifestFile(file);
+  if (result.ok) return result.value;
+  for (const issue of result.errors) process.stderr.write(`${formatIssue(issue)}\n`);
+  process.stderr.write(`${file}: ${result.errors.length} error(s); nothing was planned or changed.\n`);
+  return undefined;
+}
+
+/** Errors a user can act on become one line; only bugs keep their stack trace. */
+export function reportFailure(command: string, error: unknown): number {
+  const known =
+    error instanceof GuardrailRefusal ||
+    error instanceof TransientError ||
+    error instanceof WaitingError ||
+    error instanceof AwsRequestError ||
+    (error instanceof Error && error.name === 'LiveStateError');
+  if (!known) throw error;
+  const message = (error as Error).message;
+  const hint = error instanceof TransientError ? ' (temporary: run again in a moment)' : '';
+  process.stderr.write(`regionctl ${command}: ${message}${hint}\n`);
+  return 1;
+}

@@ -1,0 +1,98 @@
+// One reconcile: read the live state once, plan purely, and (when asked) apply.
+// Reads are kept to the minimum a quiet reconcile needs: one zone lookup and listing,
+// one health-check listing, one DescribeStacks per known region, one DescribeTable per
+// table. Health statuses and stack previews cost extra calls, so they are read only
+// when the first plan has steps.
+
+import type { DesiredState } from './manifest/types.js';
+import type { HealthStatus, LiveState, Providers } from './providers/types.js';
+import type { Plan, PlanOptions } from './plan/types.js';
+import { plan as computePlan } from './plan/plan.js';
+import { inventoryRegions, ownedHealthCheckFor } from './plan/identity.js';
+
+export class LiveStateError extends Error {
+  override readonly name = 'LiveStateError';
+}
+
+export async function readLiveState(desired: DesiredState, providers: Providers): Promise<LiveState> {
+  const zone = await providers.dns.findZone(desired.dns.zone);
+  if (!zone) {
+    throw new LiveStateError(
+      `hosted zone ${desired.dns.zone} (spec.dns.zone in ${desired.file}) was not found: create it, or fix the zone name`,
+    );
+  }
+  const [records, healthChecks] = await Promise.all([
+    providers.dns.listRecords(zone.id),
+    providers.healthChecks.list(),
+  ]);
+  const known = knownRegions(desired, inventoryRegions(records, desired));
+  const [stackList, tableList] = await Promise.all([
+    Promise.all(known.map((region) => providers.stacks.describe(region, desired.stack.name))),
+    Promise.all(desired.tables.map((table) => providers.tables.describe(table.name, tableCandidateRegions(desired, known)))),
+  ]);
+  const stacks: LiveState['stacks'] = {};
+  known.forEach((region, i) => (stacks[region] = stackList[i]));
+  const tables: LiveState['tables'] = {};
+  desired.tables.forEach((table, i) => (tables[table.name] = tableList[i]));
+  return { zone, records, healthChecks, stacks, tables, health: {} };
+}
+
+function knownRegions(desired: DesiredState, inventory: string[]): string[] {
+  return [...new Set([...desired.regions.map((r) => r.code), ...inventory])].sort();
+}
+
+/** Regions to look for a table in: where it most likely lives first (active regions). */
+function tableCandidateRegions(desired: DesiredState, known: string[]): string[] {
+  const active = desired.regions.filter((r) => r.state === 'active').map((r) => r.code);
+  return [...new Set([...active, ...known])];
+}
+
+export interface PlanReconcileOptions {
+  now: number;
+  /** Ask the stack provider what each stack change does inside the stack (diff only). */
+  previewStacks?: boolean;
+}
+
+/**
+ * Plans a reconcile. The guardrails need the health of serving regions, which costs one
+ * GetHealthCheckStatus per region: read it only when there is something to change.
+ */
+export async function planReconcile(
+  desired: DesiredState,
+  providers: Providers,
+  options: PlanReconcileOptions,
+): Promise<{ plan: Plan; live: LiveState }> {
+  const live = await readLiveState(desired, providers);
+  const planOptions: PlanOptions = { now: options.now };
+  let plan = computePlan(desired, live, planOptions);
+  if (plan.steps.length === 0) return { plan, live };
+
+  live.health = await readRegionHealth(desired, live, providers);
+  if (options.previewStacks) {
+    planOptions.stackPreviews = await previewStackChanges(plan, providers);
+  }
+  plan = computePlan(desired, live, planOptions);
+  return { plan, live };
+}
+
+/** Status of one health check per desired region (the first record's), in parallel. */
+async function readRegionHealth(desired: DesiredState, live: LiveState, providers: Providers): Promise<Record<string, HealthStatus>> {
+  const ids = desired.regions
+    .map((region) => ownedHealthCheckFor(live.healthChecks, desired, region.code)?.id)
+    .filter((id): id is string => id !== undefined);
+  const statuses = await Promise.all(ids.map((id) => providers.healthChecks.status(id)));
+  return Object.fromEntries(ids.map((id, i) => [id, statuses[i]!]));
+}
+
+async function previewStackChanges(plan: Plan, providers: Providers): Promise<PlanOptions['stackPreviews']> {
+  const previews: NonNullable<PlanOptions['stackPreviews']> = {};
+  const stackSteps = plan.steps.filter((s) => s.payload.kind === 'stack' && (s.action === 'stack.update' || s.action === 'stack.create'));
+  await Promise.all(
+    stackSteps.map(async (step) => {
+      if (step.payload.kind !== 'stack') return;
+      const input = { ...step.payload.input, clientToken: 'preview' };
+      previews[input.region] = await providers.stacks.previewChanges(input);
+    }),
+  );
+  return previews;
+}
