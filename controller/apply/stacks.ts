@@ -1,0 +1,142 @@
+// CloudFormation steps: send the operation with an idempotency token, then poll
+// DescribeStacks until the stack is stable and judge the final status.
+
+import type { Step } from '../plan/types.js';
+import type { LiveStack, StackInput, StackStatus } from '../providers/types.js';
+import { call, pollUntil, StepFailure, stepToken, type ExecutionContext } from './context.js';
+
+interface Settled {
+  /** undefined: the stack is gone. */
+  stack: LiveStack | undefined;
+  /** The most telling reason seen on the way (AWS clears it once a rollback completes). */
+  reason: string | undefined;
+}
+
+export async function runStackStep(ctx: ExecutionContext, step: Step): Promise<string | undefined> {
+  const payload = step.payload;
+  switch (step.action) {
+    case 'stack.create': {
+      const input = stackInput(ctx, step);
+      await create(ctx, input);
+      return undefined;
+    }
+    case 'stack.update': {
+      const input = stackInput(ctx, step);
+      const answer = await call(ctx, `UpdateStack ${describeStack(input.region, input.name)}`, () => ctx.providers.stacks.update(input));
+      ctx.stacks.delete(input.region);
+      if (answer === 'no-changes') return 'no changes to perform';
+      const { stack, reason } = await waitUntilStable(ctx, input.region, input.name, 'to finish updating');
+      if (stack?.status === 'UPDATE_COMPLETE') return remember(ctx, stack);
+      if (stack?.status === 'UPDATE_ROLLBACK_COMPLETE') {
+        ctx.stacks.set(input.region, stack);
+        throw new StepFailure(`stack ${describeStack(input.region, input.name)}: update rolled back: ${reason ?? 'no reason given'}`);
+      }
+      throw unexpected(input.region, input.name, 'update', stack, reason);
+    }
+    case 'stack.recreate': {
+      // ROLLBACK_COMPLETE cannot be updated: AWS's way out is delete, then create again.
+      const input = stackInput(ctx, step);
+      await remove(ctx, input.region, input.name, stepToken(ctx, step, 'delete'));
+      await create(ctx, input);
+      return undefined;
+    }
+    case 'stack.continue-rollback': {
+      const { region, stackName } = stackRef(step);
+      await call(ctx, `ContinueUpdateRollback ${describeStack(region, stackName)}`, () =>
+        ctx.providers.stacks.continueUpdateRollback(region, stackName, stepToken(ctx, step)),
+      );
+      const { stack, reason } = await waitUntilStable(ctx, region, stackName, 'to finish rolling back');
+      if (stack?.status === 'UPDATE_ROLLBACK_COMPLETE') return remember(ctx, stack);
+      throw unexpected(region, stackName, 'continue the rollback of', stack, reason);
+    }
+    case 'stack.delete': {
+      const { region, stackName } = stackRef(step);
+      await remove(ctx, region, stackName, stepToken(ctx, step));
+      return undefined;
+    }
+    case 'stack.wait': {
+      const { region, stackName } = stackRef(step);
+      const { stack } = await waitUntilStable(ctx, region, stackName, 'to finish its current operation');
+      if (!stack) {
+        ctx.stacks.set(region, undefined);
+        return 'stack is gone';
+      }
+      remember(ctx, stack);
+      return `settled at ${stack.status}`;
+    }
+    default:
+      throw new StepFailure(`step ${step.id}: ${step.action} is not a stack action (payload ${payload.kind})`);
+  }
+}
+
+async function create(ctx: ExecutionContext, input: StackInput): Promise<void> {
+  await call(ctx, `CreateStack ${describeStack(input.region, input.name)}`, () => ctx.providers.stacks.create(input));
+  ctx.stacks.delete(input.region);
+  const { stack, reason } = await waitUntilStable(ctx, input.region, input.name, 'to finish creating');
+  if (stack?.status === 'CREATE_COMPLETE') {
+    remember(ctx, stack);
+    return;
+  }
+  if (stack) ctx.stacks.set(input.region, stack);
+  throw unexpected(input.region, input.name, 'create', stack, reason);
+}
+
+async function remove(ctx: ExecutionContext, region: string, name: string, token: string): Promise<void> {
+  await call(ctx, `DeleteStack ${describeStack(region, name)}`, () => ctx.providers.stacks.delete(region, name, token));
+  ctx.stacks.delete(region);
+  const { stack, reason } = await waitUntilStable(ctx, region, name, 'to be deleted');
+  if (stack) {
+    ctx.stacks.set(region, stack);
+    throw unexpected(region, name, 'delete', stack, reason);
+  }
+  ctx.stacks.set(region, undefined);
+}
+
+function isInProgress(status: StackStatus): boolean {
+  // REVIEW_IN_PROGRESS is a stack waiting for a change set to be executed: it never moves on by itself.
+  return status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS';
+}
+
+async function waitUntilStable(ctx: ExecutionContext, region: string, name: string, what: string): Promise<Settled> {
+  let reason: string | undefined;
+  const stack = await pollUntil<LiveStack | undefined>(
+    ctx,
+    `stack ${describeStack(region, name)} ${what}`,
+    ctx.poll.stackMs,
+    ctx.timeouts.stackMs,
+    async () => {
+      const stack = await call(ctx, `DescribeStacks ${describeStack(region, name)}`, () => ctx.providers.stacks.describe(region, name));
+      if (!stack) return { done: undefined };
+      if (stack.statusReason && /FAILED|ROLLBACK/.test(stack.status)) reason = stack.statusReason;
+      if (isInProgress(stack.status)) return { waiting: `last status ${stack.status}` };
+      return { done: stack };
+    },
+    true,
+  );
+  return { stack, reason: stack?.statusReason ?? reason };
+}
+
+function remember(ctx: ExecutionContext, stack: LiveStack): undefined {
+  ctx.stacks.set(stack.region, stack);
+  return undefined;
+}
+
+function unexpected(region: string, name: string, verb: string, stack: LiveStack | undefined, reason: string | undefined): StepFailure {
+  if (!stack) return new StepFailure(`stack ${describeStack(region, name)} disappeared while waiting for it to ${verb}`);
+  return new StepFailure(`stack ${describeStack(region, name)} failed to ${verb}: ${stack.status}${reason ? `: ${reason}` : ''}`);
+}
+
+function stackInput(ctx: ExecutionContext, step: Step): StackInput {
+  if (step.payload.kind !== 'stack') throw new StepFailure(`step ${step.id}: ${step.action} needs a stack payload, got ${step.payload.kind}`);
+  return { ...step.payload.input, clientToken: stepToken(ctx, step) };
+}
+
+function stackRef(step: Step): { region: string; stackName: string } {
+  if (step.payload.kind === 'stack-ref') return step.payload;
+  if (step.payload.kind === 'stack') return { region: step.payload.input.region, stackName: step.payload.input.name };
+  throw new StepFailure(`step ${step.id}: ${step.action} needs a stack payload, got ${step.payload.kind}`);
+}
+
+export function describeStack(region: string, name: string): string {
+  return `${name} in ${region}`;
+}
