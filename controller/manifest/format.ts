@@ -1,0 +1,10 @@
+import type { ManifestIssue } from './types.js';
+
+/** `FILE:LINE:COL: error[RULE]: MESSAGE`, the form editors and CI annotations understand. */
+export function formatIssue(issue: ManifestIssue): string {
+  return `${issue.file}:${issue.line}:${issue.column}: error[${issue.rule}]: ${issue.message}`;
+}
+
+export function formatIssues(issues: readonly ManifestIssue[]): string {
+  return issues.map((issue) => `${formatIssue(issue)}\n`).join('');
+}
