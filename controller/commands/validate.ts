@@ -1,4 +1,99 @@
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('regionctl validate: not implemented yet\n');
+// regionctl validate FILE... [--output text|json]: checks manifests offline, each file on
+// its own. Loads only the manifest layer (no AWS SDK, no logger) so it starts fast in CI
+// and pre-commit hooks.
+import { parseArgs } from 'node:util';
+import { formatIssue, loadManifestFile } from '../manifest/load.js';
+import type { ManifestIssue } from '../manifest/types.js';
+
+const USAGE = `Usage: regionctl validate FILE... [--output text|json]
+
+Checks RegionSet manifests: YAML, schema and the rules between regions, records and the
+rollout. FILE may be a path or a quoted glob pattern such as 'manifests/*.yaml'.
+Exit code 0 when every file is valid, 1 otherwise.
+`;
+
+export interface FileReport {
+  file: string;
+  valid: boolean;
+  errors: Array<Pick<ManifestIssue, 'line' | 'column' | 'rule' | 'message' | 'pointer'>>;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let options: { output?: string; help?: boolean };
+  let patterns: string[];
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+    });
+    options = parsed.values;
+    patterns = parsed.positionals;
+  } catch (error) {
+    return usageError(`${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const output = options.output ?? 'text';
+  if (output !== 'text' && output !== 'json') return usageError(`--output must be text or json (got "${output}")`);
+  if (patterns.length === 0) return usageError("pass one or more manifest files or quoted glob patterns, for example 'manifests/*.yaml'");
+
+  const { files, unmatched } = await expand(patterns);
+  for (const pattern of unmatched) process.stderr.write(`regionctl validate: no file matches ${pattern}\n`);
+  if (files.length === 0) {
+    process.stderr.write('regionctl validate: no manifest to check; nothing was validated\n');
+    return 1;
+  }
+
+  const reports = await Promise.all(files.map(validateFile));
+  if (output === 'json') {
+    process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+  } else {
+    for (const report of reports) {
+      if (report.valid) process.stdout.write(`${report.file}: ok\n`);
+      for (const issue of report.errors) process.stdout.write(`${formatIssue({ file: report.file, ...issue })}\n`);
+    }
+    const invalid = reports.filter((r) => !r.valid);
+    if (invalid.length) {
+      const errors = invalid.reduce((n, r) => n + r.errors.length, 0);
+      process.stderr.write(`regionctl validate: ${invalid.length} of ${reports.length} file${reports.length === 1 ? '' : 's'} invalid (${errors} error${errors === 1 ? '' : 's'})\n`);
+    }
+  }
+  return reports.every((r) => r.valid) && unmatched.length === 0 ? 0 : 1;
+}
+
+export async function validateFile(file: string): Promise<FileReport> {
+  const result = await loadManifestFile(file);
+  if (result.ok) return { file, valid: true, errors: [] };
+  return {
+    file,
+    valid: false,
+    errors: result.errors.map(({ line, column, rule, message, pointer }) => ({ line, column, rule, message, pointer })),
+  };
+}
+
+/** Paths stay as given; glob patterns become the sorted files they match. */
+async function expand(patterns: string[]): Promise<{ files: string[]; unmatched: string[] }> {
+  const files: string[] = [];
+  const unmatched: string[] = [];
+  for (const pattern of patterns) {
+    if (!/[*?[\]{}]/.test(pattern)) {
+      files.push(pattern);
+      continue;
+    }
+    // Loaded only for patterns: plain paths need no glob library.
+    const { glob } = await import('tinyglobby');
+    const matches = (await glob(pattern, { onlyFiles: true, expandDirectories: false })).sort();
+    if (matches.length === 0) unmatched.push(pattern);
+    files.push(...matches);
+  }
+  return { files: [...new Set(files)], unmatched };
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`regionctl validate: ${message}\n\n${USAGE}`);
   return 1;
 }
