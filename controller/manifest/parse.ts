@@ -68,7 +68,8 @@ export function parseManifestYaml(text: string): ParseResult {
     };
   }
 
-  const syntax = doc.errors.map<PositionedIssue>((error) => ({
+  // Only the first syntax error: the ones after it are mostly consequences of it.
+  const syntax = doc.errors.slice(0, 1).map<PositionedIssue>((error) => ({
     ...position(error.pos[0]),
     pointer: '',
     rule: 'yaml-syntax',

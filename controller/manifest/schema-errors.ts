@@ -70,7 +70,7 @@ function describe(error: ErrorObject): PointedIssue | undefined {
       if (pointer === '') {
         return { rule: 'wrong-type', pointer, message: `the document must be a mapping with apiVersion, kind, metadata and spec, not ${valueName(data)}` };
       }
-      return { rule: 'wrong-type', pointer, message: `${path} must be ${expected.join(' or ')}, not ${valueName(data)}` };
+      return { rule: 'wrong-type', pointer, message: `${path} must be ${orList(expected)}, not ${valueName(data)}` };
     }
     case 'const': {
       const key = decodePointer(pointer).at(-1) ?? '';
@@ -113,8 +113,9 @@ function describe(error: ErrorObject): PointedIssue | undefined {
     }
     case 'uniqueItems': {
       const items = Array.isArray(data) ? data : [];
-      const second = Number(params.i);
-      const first = Number(params.j);
+      // ajv reports the two indices in no fixed order; point at the later one.
+      const second = Math.max(Number(params.i), Number(params.j));
+      const first = Math.min(Number(params.i), Number(params.j));
       return { rule: 'invalid-list', pointer: `${pointer}/${second}`, message: `${path} lists ${show(items[second])} twice (items ${first + 1} and ${second + 1}); remove one` };
     }
     case 'minProperties':
@@ -129,6 +130,10 @@ function describe(error: ErrorObject): PointedIssue | undefined {
   }
 }
 
+function orList(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
 function typeName(type: string): string {
   switch (type) {
     case 'object':
@@ -140,7 +145,7 @@ function typeName(type: string): string {
     case 'number':
       return 'a number';
     case 'boolean':
-      return 'true or false';
+      return 'a boolean (true or false)';
     case 'null':
       return 'empty';
     default:
