@@ -7,6 +7,18 @@ export type Routing = 'latency' | 'weighted' | 'failover' | 'geolocation';
 export type FailoverRole = 'PRIMARY' | 'SECONDARY';
 export type RecordType = 'CNAME' | 'A' | 'AAAA';
 export type HealthCheckProtocol = 'HTTPS' | 'HTTP';
+/** Regions Route 53 runs health checkers in (the only values HealthCheckRegions accepts). */
+export type HealthCheckerRegion =
+  | 'us-east-1'
+  | 'us-west-1'
+  | 'us-west-2'
+  | 'eu-west-1'
+  | 'ap-southeast-1'
+  | 'ap-southeast-2'
+  | 'ap-northeast-1'
+  | 'sa-east-1';
+/** Route 53 geolocation continent codes. */
+export type ContinentCode = 'AF' | 'AN' | 'AS' | 'EU' | 'NA' | 'OC' | 'SA';
 
 // ---- written shape -------------------------------------------------------------
 
@@ -16,7 +28,7 @@ export interface ManifestHealthCheck {
   port?: number;
   interval?: 10 | 30;
   failureThreshold?: number;
-  regions?: string[];
+  regions?: HealthCheckerRegion[];
 }
 
 export interface ManifestRecord {
@@ -30,7 +42,7 @@ export interface ManifestRecord {
 }
 
 export interface ManifestGeolocation {
-  continents?: string[];
+  continents?: ContinentCode[];
   countries?: string[];
   subdivisions?: string[];
   default?: boolean;
