@@ -296,7 +296,7 @@ function locationPointer(reg: DesiredRegion, location: GeoLocation, manifest: Re
     case 'default':
       return region(reg.code, 'geolocation', 'default');
     case 'continent':
-      return region(reg.code, 'geolocation', 'continents', (geo.continents ?? []).indexOf(location.code));
+      return region(reg.code, 'geolocation', 'continents', (geo.continents ?? []).findIndex((code) => code === location.code));
     case 'country':
       return region(reg.code, 'geolocation', 'countries', (geo.countries ?? []).indexOf(location.code));
     case 'subdivision':
