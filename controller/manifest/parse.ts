@@ -101,7 +101,12 @@ function duplicateKeyIssues(doc: Document, position: (offset: number) => SourceP
     Map(_key, map) {
       const first = new Map<string, Pair>();
       for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
+        if (!isScalar(pair.key)) {
+          // `? [a, b]` keys would be stringified by JavaScript objects; no manifest key needs one.
+          const range = (pair.key as { range?: [number, number, number] } | null)?.range;
+          issues.push({ ...position(range?.[0] ?? 0), pointer: '', rule: 'complex-key', message: 'mapping keys must be plain strings, not lists or mappings; write the key as text' });
+          continue;
+        }
         const name = String(pair.key.value);
         const earlier = first.get(name);
         if (!earlier) {
