@@ -1,6 +1,7 @@
 // Manifest loading: read → parse YAML with positions → schema → region codes →
 // normalise → semantic rules. Never throws for a user mistake (nor for I/O errors):
 // every problem comes back as an issue with file:line:column.
+import type { ErrorObject } from 'ajv';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { normalise } from './normalise.js';
@@ -16,7 +17,7 @@ export interface LoadOptions {
   readFile(path: string): Promise<string | undefined>;
 }
 
-type SchemaValidator = ((data: unknown) => boolean) & { errors?: import('ajv').ErrorObject[] | null };
+type SchemaValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 export async function loadManifestFile(file: string): Promise<LoadResult> {
   try {
