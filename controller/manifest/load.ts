@@ -104,7 +104,7 @@ function ioMessage(error: unknown, file: string): string {
     case 'EPERM':
       return `${file} cannot be read (permission denied); check its permissions`;
     case 'EISDIR':
-      return `${file} is a directory; pass a manifest file`;
+      return `${file} is a directory, not a file`;
     default:
       return `${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`;
   }
