@@ -1,0 +1,192 @@
+// SandboxCloud: one in-memory AWS account (CloudFormation and DynamoDB per region, Route 53
+// global) behind the provider interfaces. Everything asynchronous is derived from the clock,
+// so FakeClock, ScaledClock and a saved-then-loaded cloud all agree on what has finished.
+
+import type { Clock } from '../../clock.js';
+import type { DnsRecord, HostedZone, LiveHealthCheck, LiveStack, LiveTable, Providers } from '../types.js';
+import { CallLog, type CallRecord } from './calls.js';
+import type { CallHook, SandboxContext } from './context.js';
+import { Faults } from './faults.js';
+import { SandboxHealthChecks } from './healthchecks.js';
+import { compareRecords, SandboxDns } from './route53.js';
+import { settleStacks, SandboxStacks } from './stacks.js';
+import { DEFAULT_LATENCIES, emptyState, INSTANT_LATENCIES, type Latencies, type ReplicaDeletion, type SandboxState } from './state.js';
+import { settleTables, viewTable, SandboxTables, type SeedTableOptions } from './tables.js';
+import { clone } from './util.js';
+
+export interface SandboxOptions {
+  clock: Clock;
+  /** 'instant' (or all zeros): every asynchronous operation completes on the tick it starts. */
+  latencies?: Partial<Latencies> | 'instant';
+  accountId?: string;
+  /** Seed of the RNG behind probabilistic faults. */
+  seed?: number;
+  onCall?: CallHook;
+}
+
+export const SANDBOX_STATE_VERSION = 1;
+
+export class SandboxCloud {
+  readonly clock: Clock;
+  readonly faults: Faults;
+  /** Every provider call, as AWS API operations (see CallLog). */
+  readonly calls = new CallLog();
+  private state: SandboxState;
+  private readonly ctx: SandboxContext;
+  private readonly stacks: SandboxStacks;
+  private readonly tables: SandboxTables;
+  private readonly dns: SandboxDns;
+  private readonly healthChecks: SandboxHealthChecks;
+
+  constructor(options: SandboxOptions, state?: SandboxState) {
+    this.clock = options.clock;
+    const latencies: Latencies =
+      options.latencies === 'instant' ? { ...INSTANT_LATENCIES } : { ...(state?.latencies ?? DEFAULT_LATENCIES), ...(options.latencies ?? {}) };
+    this.state = state ?? emptyState(options.accountId ?? '123456789012', latencies, options.seed ?? 1);
+    if (state && options.latencies !== undefined) this.state.latencies = latencies;
+    this.faults = new Faults(() => this.state);
+    const self = this;
+    this.ctx = {
+      get state() {
+        return self.state;
+      },
+      clock: this.clock,
+      faults: this.faults,
+      calls: this.calls,
+      onCall: options.onCall,
+    };
+    this.stacks = new SandboxStacks(this.ctx);
+    this.tables = new SandboxTables(this.ctx);
+    this.dns = new SandboxDns(this.ctx);
+    this.healthChecks = new SandboxHealthChecks(this.ctx, (id) => this.dns.recordsUsingHealthCheck(id));
+  }
+
+  /** Called before every provider call takes effect; throwing aborts it (e.g. a simulated kill). */
+  set onCall(hook: CallHook | undefined) {
+    this.ctx.onCall = hook;
+  }
+
+  get onCall(): CallHook | undefined {
+    return this.ctx.onCall;
+  }
+
+  /** Called after every provider call, with its outcome. */
+  set afterCall(hook: ((call: CallRecord) => void) | undefined) {
+    this.ctx.afterCall = hook;
+  }
+
+  get latencies(): Readonly<Latencies> {
+    return this.state.latencies;
+  }
+
+  get accountId(): string {
+    return this.state.accountId;
+  }
+
+  providers(): Providers {
+    return { stacks: this.stacks, tables: this.tables, dns: this.dns, healthChecks: this.healthChecks };
+  }
+
+  // ---- Seeding what regionctl assumes to exist (not logged as calls) ----
+
+  /** An existing table with its first replica in `region` (regionctl never creates tables). */
+  seedTable(name: string, region: string, options?: SeedTableOptions): void {
+    this.tables.seed(name, region, options);
+  }
+
+  /** An existing public hosted zone with its SOA and NS records; returns it (existing one if any). */
+  seedZone(name: string): HostedZone {
+    return this.dns.seedZone(name);
+  }
+
+  /** Forces the status of a health check (by id) or of every check of an fqdn; undefined clears it. */
+  setHealth(idOrFqdn: string, health: 'healthy' | 'unhealthy' | undefined): void {
+    const key = this.state.healthChecks.some((h) => h.id === idOrFqdn) ? idOrFqdn : idOrFqdn.toLowerCase();
+    if (health === undefined) delete this.state.healthOverrides[key];
+    else this.state.healthOverrides[key] = health;
+  }
+
+  // ---- Inspection for tests (no call is logged) ----
+
+  /** Every stack in every region, as DescribeStacks would show it now. */
+  listStacks(): LiveStack[] {
+    settleStacks(this.ctx);
+    return this.state.stacks.map((s) => this.peekStack(s.region, s.name)!);
+  }
+
+  peekStack(region: string, name: string): LiveStack | undefined {
+    return this.stacks.peek(region, name);
+  }
+
+  /** The table as read in `region` (or its home region), undefined when no such table. */
+  peekTable(name: string, region?: string): LiveTable | undefined {
+    settleTables(this.ctx);
+    const table = this.state.tables.find((t) => t.name === name && (region === undefined || t.replicas.some((r) => r.region === region)));
+    return table ? viewTable(table, region ?? table.homeRegion) : undefined;
+  }
+
+  /** Replicas of a table with their statuses now. */
+  replicasOf(name: string, region?: string): LiveTable['replicas'] {
+    return this.peekTable(name, region)?.replicas ?? [];
+  }
+
+  /** Replica deletions so far: each deleted a region's copy of the items. */
+  get replicaDeletions(): readonly ReplicaDeletion[] {
+    settleTables(this.ctx);
+    return this.state.replicaDeletions;
+  }
+
+  get replicaDeletionCount(): number {
+    return this.replicaDeletions.length;
+  }
+
+  /** Record sets of a zone (by name or id) in ListResourceRecordSets order. */
+  recordsOf(zoneNameOrId: string): DnsRecord[] {
+    const zone = this.zone(zoneNameOrId);
+    return zone ? clone([...zone.records].sort(compareRecords)) : [];
+  }
+
+  zones(): HostedZone[] {
+    return this.state.zones.map((z) => ({ id: z.id, name: z.name }));
+  }
+
+  /** Live (not deleted) health checks with their tags and current health. */
+  listHealthChecks(): Array<LiveHealthCheck & { tags: Record<string, string>; health: 'healthy' | 'unhealthy' }> {
+    return this.state.healthChecks
+      .filter((h) => !h.deleted)
+      .map((h) => ({ id: h.id, callerReference: h.callerReference, config: clone(h.config), tags: { ...h.tags }, health: this.healthChecks.healthOf(h) }));
+  }
+
+  /** Route 53 change ids with their status now. */
+  listChanges(): Array<{ id: string; zoneId: string; comment: string; status: 'PENDING' | 'INSYNC' }> {
+    const now = this.clock.now();
+    return this.state.changes.map((c) => ({ id: c.id, zoneId: c.zoneId, comment: c.comment, status: now >= c.submittedAt + c.ms ? 'INSYNC' : 'PENDING' }));
+  }
+
+  // ---- Persistence ----
+
+  /** The whole cloud as plain JSON, with the virtual time it was taken at (savedNow). */
+  toJSON(): SandboxState {
+    settleStacks(this.ctx);
+    settleTables(this.ctx);
+    return { ...clone(this.state), savedNow: this.clock.now() };
+  }
+
+  static fromJSON(json: unknown, options: SandboxOptions): SandboxCloud {
+    return new SandboxCloud(options, checkState(json));
+  }
+
+  private zone(nameOrId: string) {
+    const bare = nameOrId.replace(/^\/hostedzone\//, '');
+    const name = nameOrId.toLowerCase().endsWith('.') ? nameOrId.toLowerCase() : `${nameOrId.toLowerCase()}.`;
+    return this.state.zones.find((z) => z.id.endsWith(`/${bare}`) || z.name === name);
+  }
+}
+
+function checkState(json: unknown): SandboxState {
+  const state = json as Partial<SandboxState> | undefined;
+  if (!state || typeof state !== 'object' || state.version !== SANDBOX_STATE_VERSION || !Array.isArray(state.stacks)) {
+    throw new Error(`not a sandbox state (expected version ${SANDBOX_STATE_VERSION} with stacks, tables, zones, health checks)`);
+  }
+  return clone(state as SandboxState);
+}

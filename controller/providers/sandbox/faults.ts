@@ -1,0 +1,98 @@
+// Fault injection by provider method name ('stacks.create', 'dns.change', 'stacks.*', '*'),
+// optionally for one region, for the next N calls or with a probability from the seeded RNG.
+//
+// Kinds: 'throttle' (TransientError Throttling "Rate exceeded"), 'unavailable' (TransientError
+// ServiceUnavailable), 'priorRequestNotComplete' (Route 53's concurrent-change refusal), and
+// 'fail': the call is accepted but its asynchronous work fails. Async failure names:
+//   stacks.create                 → ROLLBACK_IN_PROGRESS → ROLLBACK_COMPLETE
+//   stacks.update                 → UPDATE_ROLLBACK_IN_PROGRESS → UPDATE_ROLLBACK_COMPLETE
+//   stacks.updateRollback         → the rollback of a failed update ends UPDATE_ROLLBACK_FAILED
+//   stacks.continueUpdateRollback → ends UPDATE_ROLLBACK_FAILED again
+//   stacks.delete                 → DELETE_FAILED
+//   tables.addReplica             → replica CREATION_FAILED
+
+import type { FaultKind, FaultRecord, SandboxState } from './state.js';
+import { nextRandom } from './util.js';
+
+export interface FaultOptions {
+  region?: string;
+  /** Hit the next N matching calls (default 1 unless a probability is given). */
+  times?: number;
+  /** Hit each matching call with this probability (seeded RNG: reproducible). */
+  probability?: number;
+}
+
+export class Faults {
+  constructor(private readonly getState: () => SandboxState) {}
+
+  inject(operation: string, kind: FaultKind, options: FaultOptions = {}): number {
+    const state = this.getState();
+    const fault: FaultRecord = {
+      id: state.nextFaultId++,
+      operation,
+      kind,
+      ...(options.region !== undefined ? { region: options.region } : {}),
+      ...(options.probability !== undefined ? { probability: options.probability } : {}),
+      ...(options.times !== undefined || options.probability === undefined ? { remaining: options.times ?? 1 } : {}),
+    };
+    state.faults.push(fault);
+    return fault.id;
+  }
+
+  throttle(operation: string, options?: FaultOptions): number {
+    return this.inject(operation, 'throttle', options);
+  }
+
+  unavailable(operation: string, options?: FaultOptions): number {
+    return this.inject(operation, 'unavailable', options);
+  }
+
+  /** The next matching call is accepted but its asynchronous work fails (see the list above). */
+  fail(operation: string, options?: FaultOptions): number {
+    return this.inject(operation, 'fail', options);
+  }
+
+  remove(id: number): void {
+    const state = this.getState();
+    state.faults = state.faults.filter((f) => f.id !== id);
+  }
+
+  clear(): void {
+    this.getState().faults = [];
+  }
+
+  /** Faults still armed. */
+  list(): readonly FaultRecord[] {
+    return this.getState().faults;
+  }
+
+  /** Reseeds the RNG used by probabilistic faults. */
+  seed(seed: number): void {
+    this.getState().rngState = seed >>> 0;
+  }
+
+  /** Consumes the first armed fault of these kinds matching the call; undefined if none hits. */
+  take(operation: string, region: string | undefined, kinds: readonly FaultKind[]): FaultKind | undefined {
+    const state = this.getState();
+    for (const fault of state.faults) {
+      if (!kinds.includes(fault.kind) || !matches(fault, operation, region)) continue;
+      if (fault.probability !== undefined) {
+        const [value, next] = nextRandom(state.rngState);
+        state.rngState = next;
+        if (value >= fault.probability) continue;
+      }
+      if (fault.remaining !== undefined) {
+        fault.remaining -= 1;
+        if (fault.remaining <= 0) state.faults = state.faults.filter((f) => f !== fault);
+      }
+      return fault.kind;
+    }
+    return undefined;
+  }
+}
+
+function matches(fault: FaultRecord, operation: string, region: string | undefined): boolean {
+  if (fault.region !== undefined && fault.region !== region) return false;
+  if (fault.operation === '*' || fault.operation === operation) return true;
+  return fault.operation.endsWith('.*') && operation.startsWith(fault.operation.slice(0, -1));
+}

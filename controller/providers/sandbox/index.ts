@@ -1,0 +1,11 @@
+// The sandbox: one in-memory fake AWS cloud behind the provider interfaces.
+export { SandboxCloud, SANDBOX_STATE_VERSION, type SandboxOptions } from './cloud.js';
+export { loadSandbox, saveSandbox, type LoadOptions } from './persist.js';
+export { CallLog, type CallRecord, type AwsService } from './calls.js';
+export { Faults, type FaultOptions } from './faults.js';
+export type { CallHook, CallInfo } from './context.js';
+export { DEFAULT_LATENCIES, INSTANT_LATENCIES, type Latencies, type SandboxState, type FaultKind, type ReplicaDeletion } from './state.js';
+export { ResourceInUseError, type SeedTableOptions } from './tables.js';
+export { HEALTH_CHECKER_REGIONS } from './healthchecks.js';
+export { normaliseName, compareRecords } from './route53.js';
+export { parseTemplate, synthesizeOutputs, diffResources } from './template.js';

@@ -1,0 +1,361 @@
+// Route 53 hosted zones and record sets. A change batch is validated as a whole against a
+// copy of the zone and applied all-or-nothing, with Route 53's own refusals and messages.
+
+import { AwsRequestError } from '../../errors.js';
+import type { ChangeStatus, DnsProvider, DnsRecord, HostedZone, RecordChange } from '../types.js';
+import { invoke, logExtraCall, nextId, type SandboxContext } from './context.js';
+import type { ZoneRecord } from './state.js';
+import { clone, deepEqual, sha256Hex } from './util.js';
+
+const RECORD_TYPES = new Set(['A', 'AAAA', 'CAA', 'CNAME', 'DS', 'HTTPS', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SPF', 'SRV', 'SSHFP', 'SVCB', 'TLSA', 'TXT']);
+const MAX_RECORDS_PER_BATCH = 1000;
+const MAX_VALUE_CHARS_PER_BATCH = 32_000;
+const PAGE_SIZE = 300;
+
+/** Route 53's spelling: lower case, trailing dot, `*` as the octal escape \052. */
+export function normaliseName(name: string): string {
+  const lower = name.trim().toLowerCase().replace(/\*/g, '\\052');
+  return lower.endsWith('.') ? lower : `${lower}.`;
+}
+
+export function bareZoneId(id: string): string {
+  return id.replace(/^\/hostedzone\//, '');
+}
+
+/** ListResourceRecordSets order: names by reversed labels, then type, then set identifier. */
+export function compareRecords(a: DnsRecord, b: DnsRecord): number {
+  const la = a.name.replace(/\.$/, '').split('.').reverse();
+  const lb = b.name.replace(/\.$/, '').split('.').reverse();
+  for (let i = 0; i < Math.min(la.length, lb.length); i++) {
+    if (la[i]! !== lb[i]!) return la[i]! < lb[i]! ? -1 : 1;
+  }
+  if (la.length !== lb.length) return la.length - lb.length;
+  if (a.type !== b.type) return a.type < b.type ? -1 : 1;
+  const sa = a.setIdentifier ?? '';
+  const sb = b.setIdentifier ?? '';
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+function recordKey(r: Pick<DnsRecord, 'name' | 'type' | 'setIdentifier'>): string {
+  return `${r.name}|${r.type}|${r.setIdentifier ?? ''}`;
+}
+
+function describeRecord(r: DnsRecord): string {
+  return `[name='${r.name}', type='${r.type}'${r.setIdentifier !== undefined ? `, set-identifier='${r.setIdentifier}'` : ''}]`;
+}
+
+function changeLabel(action: string, r: DnsRecord): string {
+  return `[Action=${action}, Name=${r.name}, Type=${r.type}, SetIdentifier=${r.setIdentifier ?? 'null'}]`;
+}
+
+type RoutingPolicy = 'simple' | 'weighted' | 'latency' | 'failover' | 'geolocation';
+
+function policyOf(r: DnsRecord): RoutingPolicy {
+  if (r.weight !== undefined) return 'weighted';
+  if (r.region !== undefined) return 'latency';
+  if (r.failover !== undefined) return 'failover';
+  if (r.geolocation !== undefined) return 'geolocation';
+  return 'simple';
+}
+
+/** The record as stored: normalised names, no undefined fields, values as given. */
+function normaliseRecord(r: DnsRecord): DnsRecord {
+  const out: DnsRecord = { name: normaliseName(r.name), type: r.type.toUpperCase(), values: [...(r.values ?? [])] };
+  if (r.setIdentifier !== undefined) out.setIdentifier = r.setIdentifier;
+  if (r.ttl !== undefined) out.ttl = r.ttl;
+  if (r.alias) {
+    out.alias = { hostedZoneId: bareZoneId(r.alias.hostedZoneId), dnsName: normaliseName(r.alias.dnsName), evaluateTargetHealth: r.alias.evaluateTargetHealth };
+  }
+  if (r.weight !== undefined) out.weight = r.weight;
+  if (r.region !== undefined) out.region = r.region;
+  if (r.failover !== undefined) out.failover = r.failover;
+  if (r.geolocation !== undefined) {
+    const g: NonNullable<DnsRecord['geolocation']> = {};
+    if (r.geolocation.continentCode !== undefined) g.continentCode = r.geolocation.continentCode;
+    if (r.geolocation.countryCode !== undefined) g.countryCode = r.geolocation.countryCode;
+    if (r.geolocation.subdivisionCode !== undefined) g.subdivisionCode = r.geolocation.subdivisionCode;
+    out.geolocation = g;
+  }
+  if (r.healthCheckId !== undefined) out.healthCheckId = r.healthCheckId;
+  return out;
+}
+
+/** DELETE must repeat every value exactly (values compared as a set, as Route 53 stores them). */
+function sameValues(a: DnsRecord, b: DnsRecord): boolean {
+  return deepEqual({ ...a, values: [...a.values].sort() }, { ...b, values: [...b.values].sort() });
+}
+
+function invalidInput(message: string): AwsRequestError {
+  return new AwsRequestError(message, 'InvalidInput');
+}
+
+function invalidBatch(messages: string[]): AwsRequestError {
+  return new AwsRequestError(`[${messages.join(', ')}]`, 'InvalidChangeBatch');
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export class SandboxDns implements DnsProvider {
+  constructor(private readonly ctx: SandboxContext) {}
+
+  seedZone(name: string): HostedZone {
+    const zoneName = normaliseName(name);
+    const existing = this.ctx.state.zones.find((z) => z.name === zoneName);
+    if (existing) return { id: existing.id, name: existing.name };
+    const id = `/hostedzone/Z${nextId(this.ctx, 'zone', 13, 'upper')}`;
+    const n = parseInt(sha256Hex(zoneName).slice(0, 6), 16);
+    const nameServers = [
+      `ns-${n % 512}.awsdns-${String(n % 64).padStart(2, '0')}.com.`,
+      `ns-${512 + (n % 512)}.awsdns-${String((n >> 3) % 64).padStart(2, '0')}.net.`,
+      `ns-${1024 + (n % 512)}.awsdns-${String((n >> 5) % 64).padStart(2, '0')}.org.`,
+      `ns-${1536 + (n % 512)}.awsdns-${String((n >> 7) % 64).padStart(2, '0')}.co.uk.`,
+    ];
+    this.ctx.state.zones.push({
+      id,
+      name: zoneName,
+      records: [
+        { name: zoneName, type: 'NS', ttl: 172800, values: nameServers },
+        { name: zoneName, type: 'SOA', ttl: 900, values: [`${nameServers[0]} awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400`] },
+      ],
+    });
+    return { id, name: zoneName };
+  }
+
+  findZone(nameOrId: string): Promise<HostedZone | undefined> {
+    const byId = nameOrId.startsWith('/hostedzone/') || /^Z[A-Z0-9]+$/.test(nameOrId);
+    const operation = byId ? 'GetHostedZone' : 'ListHostedZonesByName';
+    return invoke(this.ctx, { service: 'route53', operation, method: 'dns.findZone', write: false }, () => {
+      const zone = byId ? this.zoneById(nameOrId) : this.ctx.state.zones.find((z) => z.name === normaliseName(nameOrId));
+      return zone ? { id: zone.id, name: zone.name } : undefined;
+    });
+  }
+
+  listRecords(zoneId: string): Promise<DnsRecord[]> {
+    return invoke(this.ctx, { service: 'route53', operation: 'ListResourceRecordSets', method: 'dns.listRecords', write: false }, () => {
+      const zone = this.requireZone(zoneId);
+      const records = [...zone.records].sort(compareRecords);
+      // Route 53 pages at 300 record sets: each further page is another call.
+      for (let page = 1; page < Math.ceil(records.length / PAGE_SIZE); page++) {
+        logExtraCall(this.ctx, { service: 'route53', operation: 'ListResourceRecordSets', method: 'dns.listRecords', write: false });
+      }
+      return clone(records);
+    });
+  }
+
+  change(zoneId: string, changes: RecordChange[], comment: string): Promise<{ id: string; status: ChangeStatus }> {
+    return invoke(this.ctx, { service: 'route53', operation: 'ChangeResourceRecordSets', method: 'dns.change', write: true }, () => {
+      const zone = this.requireZone(zoneId);
+      const normalised = changes.map((c) => ({ action: c.action, record: normaliseRecord(c.record) }));
+      zone.records = this.validateBatch(zone, normalised);
+      const id = `/change/C${nextId(this.ctx, 'change', 13, 'upper')}`;
+      const ms = this.ctx.state.latencies.dnsChange;
+      this.ctx.state.changes.push({ id, zoneId: zone.id, submittedAt: this.ctx.clock.now(), ms, comment });
+      return { id, status: ms > 0 ? ('PENDING' as const) : ('INSYNC' as const) };
+    });
+  }
+
+  changeStatus(changeId: string): Promise<ChangeStatus> {
+    return invoke(this.ctx, { service: 'route53', operation: 'GetChange', method: 'dns.changeStatus', write: false }, () => {
+      const id = changeId.startsWith('/change/') ? changeId : `/change/${changeId}`;
+      const change = this.ctx.state.changes.find((c) => c.id === id);
+      if (!change) throw new AwsRequestError(`A change with the specified change ID does not exist: ${changeId}`, 'NoSuchChange', changeId);
+      return this.ctx.clock.now() >= change.submittedAt + change.ms ? 'INSYNC' : 'PENDING';
+    });
+  }
+
+  /** All record sets referring to a health check, across zones (for HealthCheckInUse). */
+  recordsUsingHealthCheck(healthCheckId: string): DnsRecord[] {
+    return this.ctx.state.zones.flatMap((z) => z.records.filter((r) => r.healthCheckId === healthCheckId));
+  }
+
+  private zoneById(id: string): ZoneRecord | undefined {
+    return this.ctx.state.zones.find((z) => bareZoneId(z.id) === bareZoneId(id));
+  }
+
+  private requireZone(zoneId: string): ZoneRecord {
+    const zone = this.zoneById(zoneId);
+    if (!zone) throw new AwsRequestError(`No hosted zone found with ID: ${bareZoneId(zoneId)}`, 'NoSuchHostedZone', zoneId);
+    return zone;
+  }
+
+  /** Returns the zone's records after the batch, or throws without touching the zone. */
+  private validateBatch(zone: ZoneRecord, changes: RecordChange[]): DnsRecord[] {
+    if (changes.length === 0) {
+      throw invalidInput("1 validation error detected: Value '[]' at 'changeBatch.changes' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    }
+    checkLimits(changes);
+    changes.forEach((c, i) => this.checkShape(zone, c, i + 1));
+
+    // Existence rules, change by change against a copy.
+    const records = new Map(zone.records.map((r) => [recordKey(r), r]));
+    const touched = new Map<string, string>();
+    const errors: string[] = [];
+    for (const { action, record } of changes) {
+      const key = recordKey(record);
+      const previous = touched.get(key);
+      if (previous !== undefined && !(previous === 'DELETE' && action === 'CREATE')) {
+        errors.push(`The request contains an invalid set of changes for a resource record set '${record.type} ${record.name}'`);
+        continue;
+      }
+      touched.set(key, action);
+      const current = records.get(key);
+      if (action === 'CREATE') {
+        if (current) errors.push(`Tried to create resource record set ${describeRecord(record)} but it already exists`);
+        else records.set(key, record);
+      } else if (action === 'DELETE') {
+        if (!current) errors.push(`Tried to delete resource record set ${describeRecord(record)} but it was not found`);
+        else if (!sameValues(current, record)) errors.push(`Tried to delete resource record set ${describeRecord(record)} but the values provided do not match the current values`);
+        else records.delete(key);
+      } else {
+        records.set(key, record);
+      }
+    }
+    if (errors.length > 0) throw invalidBatch(errors);
+
+    const after = [...records.values()];
+    const problems = this.checkConsistency(zone, after, changes);
+    if (problems.length > 0) throw invalidBatch(problems);
+    return after;
+  }
+
+  /** Per-change rules: the request shape Route 53 accepts. */
+  private checkShape(zone: ZoneRecord, { action, record: r }: RecordChange, index: number): void {
+    const label = changeLabel(action, r);
+    if (!['CREATE', 'DELETE', 'UPSERT'].includes(action)) {
+      throw invalidInput(`1 validation error detected: Value '${action}' at 'changeBatch.changes.${index}.member.action' failed to satisfy constraint: Member must satisfy enum value set: [DELETE, CREATE, UPSERT]`);
+    }
+    if (!RECORD_TYPES.has(r.type)) {
+      throw invalidInput(`1 validation error detected: Value '${r.type}' at 'changeBatch.changes.${index}.member.resourceRecordSet.type' failed to satisfy enum value set`);
+    }
+    if (r.name !== zone.name && !r.name.endsWith(`.${zone.name}`)) {
+      throw invalidBatch([`RRSet with DNS name ${r.name} is not permitted in zone ${zone.name}`]);
+    }
+    const hasBasic = r.ttl !== undefined || r.values.length > 0;
+    if (r.alias && hasBasic) {
+      throw invalidInput(`Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found more than one in Change with ${label}`);
+    }
+    if (!r.alias && (r.ttl === undefined || r.values.length === 0)) {
+      throw invalidInput(`Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in Change with ${label}`);
+    }
+    if (r.ttl !== undefined && (!Number.isInteger(r.ttl) || r.ttl < 0 || r.ttl > 2147483647)) {
+      throw invalidInput(`1 validation error detected: Value '${r.ttl}' at 'changeBatch.changes.${index}.member.resourceRecordSet.tTL' failed to satisfy constraint: Member must have value between 0 and 2147483647`);
+    }
+    const policies = [r.weight, r.region, r.failover, r.geolocation].filter((v) => v !== undefined).length;
+    if (policies > 1) {
+      throw invalidInput(`Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, CidrRoutingConfig], but found more than one in Change with ${label}`);
+    }
+    if (policies === 1 && r.setIdentifier === undefined) {
+      throw invalidInput(`Invalid request: Missing field 'SetIdentifier' in Change with ${label}`);
+    }
+    if (policies === 0 && r.setIdentifier !== undefined) {
+      throw invalidInput(`Invalid request: Unexpected field 'SetIdentifier' without a routing policy (Weight, Region, Failover, GeoLocation) in Change with ${label}`);
+    }
+    if (r.setIdentifier !== undefined && (r.setIdentifier.length < 1 || r.setIdentifier.length > 128)) {
+      throw invalidInput(`1 validation error detected: Value '${r.setIdentifier}' at 'changeBatch.changes.${index}.member.resourceRecordSet.setIdentifier' failed to satisfy constraint: Member must have length between 1 and 128`);
+    }
+    if (r.weight !== undefined && (!Number.isInteger(r.weight) || r.weight < 0 || r.weight > 255)) {
+      const bound = r.weight < 0 ? 'greater than or equal to 0' : 'less than or equal to 255';
+      throw invalidInput(`1 validation error detected: Value '${r.weight}' at 'changeBatch.changes.${index}.member.resourceRecordSet.weight' failed to satisfy constraint: Member must have value ${bound}`);
+    }
+    if (r.region !== undefined && !/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(r.region)) {
+      throw invalidInput(`1 validation error detected: Value '${r.region}' at 'changeBatch.changes.${index}.member.resourceRecordSet.region' failed to satisfy constraint: Member must be a valid AWS Region`);
+    }
+    if (r.failover !== undefined && r.failover !== 'PRIMARY' && r.failover !== 'SECONDARY') {
+      throw invalidInput(`1 validation error detected: Value '${r.failover}' at 'changeBatch.changes.${index}.member.resourceRecordSet.failover' failed to satisfy constraint: Member must satisfy enum value set: [PRIMARY, SECONDARY]`);
+    }
+    if (r.geolocation !== undefined && Object.keys(r.geolocation).length === 0) {
+      throw invalidInput(`Invalid request: GeoLocation must specify a ContinentCode or a CountryCode in Change with ${label}`);
+    }
+    if (r.type === 'CNAME') {
+      if (r.name === zone.name) throw invalidBatch([`RRSet of type CNAME with DNS name ${r.name} is not permitted at apex in zone ${zone.name}`]);
+      if (r.values.length > 1) throw invalidBatch([`RRSet of type CNAME with DNS name ${r.name} has more than one value; a CNAME record can hold only one`]);
+    }
+    if (r.type === 'A') {
+      for (const v of r.values) {
+        if (!IPV4.test(v)) throw invalidBatch([`Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${v}''`]);
+      }
+    }
+    if (action !== 'DELETE' && r.healthCheckId !== undefined && !this.ctx.state.healthChecks.some((h) => h.id === r.healthCheckId && !h.deleted)) {
+      throw new AwsRequestError(`A health check with id ${r.healthCheckId} does not exist.`, 'NoSuchHealthCheck', r.healthCheckId);
+    }
+  }
+
+  /** Rules over the zone after the batch, for the names the batch touched. */
+  private checkConsistency(zone: ZoneRecord, after: DnsRecord[], changes: RecordChange[]): string[] {
+    const problems: string[] = [];
+    const apex = after.filter((r) => r.name === zone.name);
+    if (!apex.some((r) => r.type === 'SOA')) problems.push('A HostedZone must contain exactly one SOA record.');
+    if (!apex.some((r) => r.type === 'NS')) problems.push('A HostedZone must contain at least one NS record for the zone itself.');
+
+    const names = new Set(changes.filter((c) => c.action !== 'DELETE').map((c) => c.record.name));
+    for (const name of names) {
+      const atName = after.filter((r) => r.name === name);
+      const types = new Set(atName.map((r) => r.type));
+      if (types.has('CNAME') && types.size > 1) {
+        const other = [...types].find((t) => t !== 'CNAME')!;
+        problems.push(`RRSet of type CNAME with DNS name ${name} is not permitted because a conflicting RRSet of type ${other} with the same DNS name already exists in zone ${zone.name}`);
+      }
+      for (const type of types) problems.push(...groupProblems(name, type, atName.filter((r) => r.type === type)));
+    }
+    for (const { action, record } of changes) {
+      if (action === 'DELETE' || !record.alias || record.alias.hostedZoneId !== bareZoneId(zone.id)) continue;
+      const target = record.alias.dnsName;
+      if (!target.endsWith(zone.name)) {
+        problems.push(`Tried to create an alias that targets ${target}, type ${record.type} in zone ${bareZoneId(zone.id)}, but the alias target name does not lie within the target zone`);
+      } else if (!after.some((r) => r.name === target && r.type === record.type)) {
+        problems.push(`Tried to create an alias that targets ${target}, type ${record.type} in zone ${bareZoneId(zone.id)}, but that target was not found`);
+      }
+    }
+    return problems;
+  }
+}
+
+/** Routing-policy rules inside one name+type. */
+function groupProblems(name: string, type: string, group: DnsRecord[]): string[] {
+  if (group.length <= 1) return [];
+  const problems: string[] = [];
+  if (group.some((r) => policyOf(r) === 'simple')) {
+    return [`RRSet with DNS name ${name}, type ${type} cannot be created as other RRSets exist with the same name and type.`];
+  }
+  const policies = new Set(group.map(policyOf));
+  if (policies.size > 1) {
+    return [`RRSet with DNS name ${name}, type ${type} cannot be created as other RRSets exist with the same name and type but a different routing policy (${[...policies].sort().join(', ')}).`];
+  }
+  const policy = [...policies][0];
+  if (policy === 'weighted') {
+    const ttls = new Set(group.map((r) => r.ttl));
+    if (ttls.size > 1) problems.push(`Weighted RRSets with DNS name ${name}, type ${type} must all have the same TTL (found ${[...ttls].map(String).join(', ')})`);
+  }
+  const duplicate = (label: string, keyOf: (r: DnsRecord) => string) => {
+    const seen = new Map<string, DnsRecord>();
+    for (const r of group) {
+      const key = keyOf(r);
+      const first = seen.get(key);
+      if (first) problems.push(`RRSet with DNS name ${name}, type ${type}, SetIdentifier ${r.setIdentifier} cannot be created because SetIdentifier ${first.setIdentifier} already uses ${label} ${key}`);
+      else seen.set(key, r);
+    }
+  };
+  if (policy === 'latency') duplicate('region', (r) => r.region!);
+  if (policy === 'failover') duplicate('failover', (r) => r.failover!);
+  if (policy === 'geolocation') {
+    duplicate('location', (r) => `${r.geolocation?.continentCode ?? ''}/${r.geolocation?.countryCode ?? ''}/${r.geolocation?.subdivisionCode ?? ''}`);
+  }
+  return problems;
+}
+
+/** 1,000 ResourceRecord elements and 32,000 value characters per request; UPSERT counts twice. */
+function checkLimits(changes: RecordChange[]): void {
+  let elements = 0;
+  let characters = 0;
+  for (const { action, record } of changes) {
+    const factor = action === 'UPSERT' ? 2 : 1;
+    elements += record.values.length * factor;
+    characters += record.values.reduce((sum, v) => sum + v.length, 0) * factor;
+  }
+  if (elements > MAX_RECORDS_PER_BATCH) {
+    throw invalidBatch([`Number of records limit of ${MAX_RECORDS_PER_BATCH} exceeded (the batch has ${elements}; UPSERT counts twice)`]);
+  }
+  if (characters > MAX_VALUE_CHARS_PER_BATCH) {
+    throw invalidBatch([`Number of characters limit of ${MAX_VALUE_CHARS_PER_BATCH} exceeded (the batch has ${characters}; UPSERT counts twice)`]);
+  }
+}

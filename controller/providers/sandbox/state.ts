@@ -1,0 +1,203 @@
+// The whole sandbox cloud as plain JSON-able data. Asynchronous AWS work is stored as a
+// start time plus phase durations and derived on read, so a saved file resumes exactly.
+
+import type { DnsRecord, HealthCheckConfig, ReplicaStatus, StackStatus } from '../types.js';
+
+export interface Latencies {
+  stackCreate: number;
+  stackUpdate: number;
+  /** UPDATE_COMPLETE_CLEANUP_IN_PROGRESS and its rollback twin. */
+  stackCleanup: number;
+  stackDelete: number;
+  stackRollback: number;
+  replicaCreate: number;
+  replicaDelete: number;
+  /** ChangeResourceRecordSets PENDING → INSYNC. */
+  dnsChange: number;
+  /** A new health check reports healthy after this many of its request intervals. */
+  healthCheckIntervals: number;
+}
+
+/** Realistic virtual durations (milliseconds). */
+export const DEFAULT_LATENCIES: Latencies = {
+  stackCreate: 90_000,
+  stackUpdate: 60_000,
+  stackCleanup: 10_000,
+  stackDelete: 60_000,
+  stackRollback: 30_000,
+  replicaCreate: 300_000,
+  replicaDelete: 120_000,
+  dnsChange: 30_000,
+  healthCheckIntervals: 1,
+};
+
+export const INSTANT_LATENCIES: Latencies = {
+  stackCreate: 0,
+  stackUpdate: 0,
+  stackCleanup: 0,
+  stackDelete: 0,
+  stackRollback: 0,
+  replicaCreate: 0,
+  replicaDelete: 0,
+  dnsChange: 0,
+  healthCheckIntervals: 0,
+};
+
+export interface StackConfig {
+  templateBody: string;
+  parameters: Record<string, string>;
+  tags: Record<string, string>;
+  outputs: Record<string, string>;
+}
+
+export interface StackPhase {
+  status: StackStatus;
+  ms: number;
+  reason?: string;
+}
+
+/** An operation in flight: phases in order, then the final outcome. */
+export interface StackOperation {
+  kind: 'create' | 'update' | 'delete' | 'continueUpdateRollback';
+  startedAt: number;
+  phases: StackPhase[];
+  /** Final status; 'GONE' when the stack disappears (DELETE_COMPLETE). */
+  finalStatus: StackStatus | 'GONE';
+  finalReason?: string;
+  /** Which configuration is live afterwards: the requested one or the one before. */
+  live: 'requested' | 'previous';
+}
+
+export interface StackRecord {
+  region: string;
+  name: string;
+  id: string;
+  status: StackStatus;
+  statusReason?: string;
+  terminationProtection: boolean;
+  /** The configuration serving now (outputs empty until the first create completes). */
+  current: StackConfig;
+  /** The configuration being applied by the operation in flight. */
+  requested?: StackConfig;
+  operation?: StackOperation;
+}
+
+export interface ClientTokenRecord {
+  region: string;
+  token: string;
+  /** Fingerprint of the request the token was first used with. */
+  request: string;
+}
+
+export interface ReplicaRecord {
+  region: string;
+  status: ReplicaStatus;
+  statusDescription?: string;
+}
+
+export interface ReplicaOperation {
+  kind: 'add' | 'remove';
+  region: string;
+  startedAt: number;
+  ms: number;
+  fails: boolean;
+}
+
+export interface TableRecord {
+  name: string;
+  /** Region the table was created in (its first replica). */
+  homeRegion: string;
+  streamViewType?: string;
+  billingMode: 'PAY_PER_REQUEST' | 'PROVISIONED';
+  /** Provisioned tables with auto scaling on writes may still get replicas. */
+  writeAutoScaling: boolean;
+  /** Set once the table has been global (2019.11.21). */
+  globalTableVersion?: string;
+  replicas: ReplicaRecord[];
+  operation?: ReplicaOperation;
+}
+
+export interface ReplicaDeletion {
+  table: string;
+  region: string;
+  at: number;
+  /** Status of the replica when deleted: ACTIVE means its items were lost. */
+  statusBefore: ReplicaStatus;
+}
+
+export interface ZoneRecord {
+  id: string;
+  name: string;
+  records: DnsRecord[];
+}
+
+export interface ChangeRecord {
+  id: string;
+  zoneId: string;
+  submittedAt: number;
+  ms: number;
+  comment: string;
+}
+
+export interface HealthCheckRecord {
+  id: string;
+  callerReference: string;
+  config: HealthCheckConfig;
+  tags: Record<string, string>;
+  createdAt: number;
+  deleted: boolean;
+}
+
+export type FaultKind = 'throttle' | 'unavailable' | 'priorRequestNotComplete' | 'fail';
+
+export interface FaultRecord {
+  id: number;
+  /** Provider method ('stacks.create'), a prefix wildcard ('stacks.*') or '*'. */
+  operation: string;
+  kind: FaultKind;
+  region?: string;
+  /** Calls left to hit; undefined = unlimited (with probability). */
+  remaining?: number;
+  probability?: number;
+}
+
+export interface SandboxState {
+  version: 1;
+  accountId: string;
+  /** Virtual time when saved: a ScaledClock resumes from it. */
+  savedNow?: number;
+  latencies: Latencies;
+  sequence: number;
+  rngState: number;
+  stacks: StackRecord[];
+  clientTokens: ClientTokenRecord[];
+  tables: TableRecord[];
+  replicaDeletions: ReplicaDeletion[];
+  zones: ZoneRecord[];
+  changes: ChangeRecord[];
+  healthChecks: HealthCheckRecord[];
+  /** Forced health by health check id or fqdn (setHealth). */
+  healthOverrides: Record<string, 'healthy' | 'unhealthy'>;
+  faults: FaultRecord[];
+  nextFaultId: number;
+}
+
+export function emptyState(accountId: string, latencies: Latencies, seed: number): SandboxState {
+  return {
+    version: 1,
+    accountId,
+    latencies,
+    sequence: 0,
+    rngState: seed >>> 0,
+    stacks: [],
+    clientTokens: [],
+    tables: [],
+    replicaDeletions: [],
+    zones: [],
+    changes: [],
+    healthChecks: [],
+    healthOverrides: {},
+    faults: [],
+    nextFaultId: 1,
+  };
+}
