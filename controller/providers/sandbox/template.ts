@@ -65,12 +65,43 @@ export function parseTemplate(body: string): ParsedTemplate {
     if (typeof value !== 'object' || Array.isArray(value)) throw formatError(`Every ${key} member must be an object.`);
     return value as Record<string, never>;
   };
-  return {
+  const parsed: ParsedTemplate = {
     resources: resources as ParsedTemplate['resources'],
     parameters: section('Parameters'),
     outputs: section('Outputs'),
     transform: template['Transform'] !== undefined,
   };
+  if (!parsed.transform) checkReferences(parsed);
+  return parsed;
+}
+
+/** Every Ref and GetAtt must name a parameter, a resource or a pseudo parameter (AWS::...). */
+function checkReferences(template: ParsedTemplate): void {
+  const known = (name: string, allowParameters: boolean) =>
+    name.startsWith('AWS::') || name in template.resources || (allowParameters && name in template.parameters);
+  for (const [block, body] of [['Resources', template.resources], ['Outputs', template.outputs]] as const) {
+    const unresolved = new Set<string>();
+    walk(body, (key, value) => {
+      if (key === 'Ref' && typeof value === 'string' && !known(value, true)) unresolved.add(value);
+      if (key === 'Fn::GetAtt') {
+        const target = Array.isArray(value) ? value[0] : typeof value === 'string' ? value.split('.')[0] : undefined;
+        if (typeof target === 'string' && !known(target, false)) unresolved.add(target);
+      }
+    });
+    if (unresolved.size > 0) {
+      throw formatError(`Unresolved resource dependencies [${[...unresolved].join(', ')}] in the ${block} block of the template`);
+    }
+  }
+}
+
+function walk(node: unknown, visit: (key: string, value: unknown) => void): void {
+  if (Array.isArray(node)) node.forEach((n) => walk(n, visit));
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+      visit(k, v);
+      walk(v, visit);
+    }
+  }
 }
 
 /** AWS's parameter checks: every parameter declared, every undeclared one without Default given. */
