@@ -19,5 +19,8 @@ export async function readLiveState(desired: DesiredState, providers: Providers,
   regions.forEach((region, i) => (stacks[region] = stackList[i]));
   const tables: LiveState['tables'] = {};
   desired.tables.forEach((table, i) => (tables[table.name] = tableList[i]));
-  return { zone, records, healthChecks, stacks, tables, health: {} };
+  // The guardrails count serving regions by health: read every check's status (cheap in the sandbox).
+  const statuses = await Promise.all(healthChecks.map((check) => providers.healthChecks.status(check.id)));
+  const health = Object.fromEntries(healthChecks.map((check, i) => [check.id, statuses[i]!]));
+  return { zone, records, healthChecks, stacks, tables, health };
 }
