@@ -47,6 +47,15 @@ describe('sandbox fault injection', () => {
     expect(await outcomes()).toEqual(first);
   });
 
+  it('refuses to arm a fault on an operation that does not exist (a typo would never fire)', () => {
+    const { cloud } = makeCloud('instant');
+    expect(() => cloud.faults.throttle('stacks.describeStacks')).toThrow(/no operation 'stacks.describeStacks'/);
+    expect(() => cloud.faults.fail('dns.change')).toThrow(/no asynchronous operation 'dns.change'/);
+    cloud.faults.throttle('healthChecks.*');
+    cloud.faults.fail('stacks.updateRollback');
+    expect(cloud.faults.list()).toHaveLength(2);
+  });
+
   it('lets Route 53 refuse with PriorRequestNotComplete', async () => {
     const { cloud, dns } = makeCloud('instant');
     const zone = cloud.seedZone('example.com');
@@ -75,7 +84,7 @@ describe('sandbox call log', () => {
     expect(cloud.calls.entries.map(({ service, operation, region, write, outcome }) => ({ service, operation, region, write, outcome }))).toEqual([
       { service: 'cloudformation', operation: 'DescribeStacks', region: 'us-east-1', write: false, outcome: 'ok' },
       { service: 'cloudformation', operation: 'CreateStack', region: 'us-east-1', write: true, outcome: 'ok' },
-      { service: 'dynamodb', operation: 'DescribeTable', region: 'eu-west-1', write: false, outcome: 'ok' },
+      { service: 'dynamodb', operation: 'DescribeTable', region: 'eu-west-1', write: false, outcome: 'ResourceNotFoundException' },
       { service: 'dynamodb', operation: 'DescribeTable', region: 'us-east-1', write: false, outcome: 'ok' },
       { service: 'dynamodb', operation: 'UpdateTable', region: 'us-east-1', write: true, outcome: 'ok' },
       { service: 'route53', operation: 'ChangeResourceRecordSets', region: undefined, write: true, outcome: 'ok' },
@@ -88,7 +97,7 @@ describe('sandbox call log', () => {
     expect(cloud.calls.count('DescribeTable')).toBe(2);
     expect(cloud.calls.countByOperation()).toMatchObject({ DescribeStacks: 1, CreateStack: 1, UpdateTable: 1 });
     expect(cloud.calls.writes()).toHaveLength(5);
-    expect(cloud.calls.failures().map((c) => c.outcome)).toEqual(['Throttling']);
+    expect(cloud.calls.failures().map((c) => c.outcome)).toEqual(['ResourceNotFoundException', 'Throttling']);
     cloud.calls.reset();
     expect(cloud.calls.count()).toBe(0);
   });
@@ -118,6 +127,16 @@ describe('sandbox call log', () => {
     cloud.peekStack('us-east-1', 'orders');
     cloud.listHealthChecks();
     expect(cloud.calls.count()).toBe(0);
+  });
+
+  it('afterCall runs once the call took effect; throwing there loses only the answer', async () => {
+    const { cloud, stacks } = makeCloud('instant');
+    cloud.afterCall = (call) => {
+      if (call.operation === 'CreateStack') throw new Error('killed after the request reached AWS');
+    };
+    await expect(stacks.create(stackInput())).rejects.toThrow('killed after');
+    cloud.afterCall = undefined;
+    expect((await stacks.describe('us-east-1', 'orders'))?.status).toBe('CREATE_COMPLETE');
   });
 
   it('calls onCall before each call takes effect; throwing there aborts the call (a simulated kill)', async () => {

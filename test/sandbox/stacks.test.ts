@@ -266,6 +266,12 @@ describe('sandbox CloudFormation: refusals', () => {
 });
 
 describe('sandbox CloudFormation: previewChanges', () => {
+  it('is refused while the stack is busy, like UpdateStack', async () => {
+    const { stacks } = makeCloud();
+    await stacks.create(stackInput());
+    await expectAwsError(stacks.previewChanges(stackInput({ parameters: { Version: '2' } })), 'ValidationError', /is in CREATE_IN_PROGRESS state and can not be updated\.$/);
+  });
+
   it('lists every resource as Add for a missing stack', async () => {
     const { stacks } = makeCloud();
     const changes = await stacks.previewChanges(stackInput());

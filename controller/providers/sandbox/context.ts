@@ -31,7 +31,13 @@ export interface SandboxContext {
   afterCall?: ((call: CallRecord) => void) | undefined;
 }
 
-export async function invoke<T>(ctx: SandboxContext, info: CallInfo, fn: () => T | Promise<T>): Promise<T> {
+/**
+ * Runs one provider call: the onCall hook, then throttling/5xx faults, then the call itself;
+ * logs it with its outcome. `fn` may set `entry.outcome` itself (e.g. a read that found
+ * nothing, which AWS reports as an error code the provider turns into undefined).
+ * afterCall runs last; throwing there loses the answer of a call that took effect.
+ */
+export async function invoke<T>(ctx: SandboxContext, info: CallInfo, fn: (entry: CallRecord) => T | Promise<T>): Promise<T> {
   const entry = ctx.calls.record({ ...info, at: ctx.clock.now(), outcome: 'pending' });
   try {
     ctx.onCall?.({ ...info, seq: entry.seq, at: entry.at });
@@ -41,8 +47,8 @@ export async function invoke<T>(ctx: SandboxContext, info: CallInfo, fn: () => T
     if (fault === 'priorRequestNotComplete') {
       throw new TransientError('The request was rejected because Route 53 was still processing a prior request.', 'PriorRequestNotComplete');
     }
-    const result = await fn();
-    entry.outcome = 'ok';
+    const result = await fn(entry);
+    if (entry.outcome === 'pending') entry.outcome = 'ok';
     return result;
   } catch (error) {
     entry.outcome = errorCode(error);

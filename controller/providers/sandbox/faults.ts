@@ -14,6 +14,38 @@
 import type { FaultKind, FaultRecord, SandboxState } from './state.js';
 import { nextRandom } from './util.js';
 
+/** Provider methods a throttling/5xx fault can target (logged AWS operation in comments). */
+export const FAULT_OPERATIONS = [
+  'stacks.describe', // DescribeStacks
+  'stacks.create', // CreateStack
+  'stacks.update', // UpdateStack
+  'stacks.delete', // DeleteStack
+  'stacks.continueUpdateRollback', // ContinueUpdateRollback
+  'stacks.previewChanges', // CreateChangeSet
+  'tables.describe', // DescribeTable
+  'tables.addReplica', // UpdateTable
+  'tables.removeReplica', // UpdateTable
+  'dns.findZone', // ListHostedZonesByName / GetHostedZone
+  'dns.listRecords', // ListResourceRecordSets
+  'dns.change', // ChangeResourceRecordSets
+  'dns.changeStatus', // GetChange
+  'healthChecks.list', // ListHealthChecks
+  'healthChecks.create', // CreateHealthCheck (+ ChangeTagsForResource)
+  'healthChecks.update', // UpdateHealthCheck
+  'healthChecks.delete', // DeleteHealthCheck
+  'healthChecks.status', // GetHealthCheckStatus
+] as const;
+
+/** Operations whose asynchronous work a 'fail' fault can break. */
+export const ASYNC_FAILURE_OPERATIONS = [
+  'stacks.create',
+  'stacks.update',
+  'stacks.updateRollback',
+  'stacks.continueUpdateRollback',
+  'stacks.delete',
+  'tables.addReplica',
+] as const;
+
 export interface FaultOptions {
   region?: string;
   /** Hit the next N matching calls (default 1 unless a probability is given). */
@@ -26,6 +58,7 @@ export class Faults {
   constructor(private readonly getState: () => SandboxState) {}
 
   inject(operation: string, kind: FaultKind, options: FaultOptions = {}): number {
+    checkOperationName(operation, kind);
     const state = this.getState();
     const fault: FaultRecord = {
       id: state.nextFaultId++,
@@ -89,6 +122,14 @@ export class Faults {
     }
     return undefined;
   }
+}
+
+/** A misspelt operation would silently never fire: refuse it. */
+function checkOperationName(operation: string, kind: FaultKind): void {
+  const known: readonly string[] = kind === 'fail' ? ASYNC_FAILURE_OPERATIONS : FAULT_OPERATIONS;
+  if (operation === '*' || known.includes(operation)) return;
+  if (operation.endsWith('.*') && known.some((k) => k.startsWith(operation.slice(0, -1)))) return;
+  throw new Error(`sandbox: no ${kind === 'fail' ? 'asynchronous ' : ''}operation '${operation}' to fault (known: ${known.join(', ')})`);
 }
 
 function matches(fault: FaultRecord, operation: string, region: string | undefined): boolean {

@@ -2,7 +2,7 @@
 export { SandboxCloud, SANDBOX_STATE_VERSION, type SandboxOptions } from './cloud.js';
 export { loadSandbox, saveSandbox, type LoadOptions } from './persist.js';
 export { CallLog, type CallRecord, type AwsService } from './calls.js';
-export { Faults, type FaultOptions } from './faults.js';
+export { Faults, FAULT_OPERATIONS, ASYNC_FAILURE_OPERATIONS, type FaultOptions } from './faults.js';
 export type { CallHook, CallInfo } from './context.js';
 export { DEFAULT_LATENCIES, INSTANT_LATENCIES, type Latencies, type SandboxState, type FaultKind, type ReplicaDeletion } from './state.js';
 export { ResourceInUseError, type SeedTableOptions } from './tables.js';

@@ -124,8 +124,9 @@ export class SandboxDns implements DnsProvider {
   findZone(nameOrId: string): Promise<HostedZone | undefined> {
     const byId = nameOrId.startsWith('/hostedzone/') || /^Z[A-Z0-9]+$/.test(nameOrId);
     const operation = byId ? 'GetHostedZone' : 'ListHostedZonesByName';
-    return invoke(this.ctx, { service: 'route53', operation, method: 'dns.findZone', write: false }, () => {
+    return invoke(this.ctx, { service: 'route53', operation, method: 'dns.findZone', write: false }, (entry) => {
       const zone = byId ? this.zoneById(nameOrId) : this.ctx.state.zones.find((z) => z.name === normaliseName(nameOrId));
+      if (!zone && byId) entry.outcome = 'NoSuchHostedZone';
       return zone ? { id: zone.id, name: zone.name } : undefined;
     });
   }
@@ -145,6 +146,9 @@ export class SandboxDns implements DnsProvider {
   change(zoneId: string, changes: RecordChange[], comment: string): Promise<{ id: string; status: ChangeStatus }> {
     return invoke(this.ctx, { service: 'route53', operation: 'ChangeResourceRecordSets', method: 'dns.change', write: true }, () => {
       const zone = this.requireZone(zoneId);
+      if (comment.length > 256) {
+        throw invalidInput("1 validation error detected: Value at 'changeBatch.comment' failed to satisfy constraint: Member must have length less than or equal to 256");
+      }
       const normalised = changes.map((c) => ({ action: c.action, record: normaliseRecord(c.record) }));
       zone.records = this.validateBatch(zone, normalised);
       const id = `/change/C${nextId(this.ctx, 'change', 13, 'upper')}`;

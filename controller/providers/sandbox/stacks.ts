@@ -242,6 +242,11 @@ export class SandboxStacks implements StackProvider {
       const template = validateTemplate(input);
       const stack = this.find(input.region, input.name);
       const after = { template, parameters: input.parameters };
+      const status = stack ? observedPhase(stack, this.ctx.clock.now()).status : undefined;
+      // CreateChangeSet is refused while the stack is busy, like UpdateStack.
+      if (stack && status && isInProgress(status)) {
+        throw new AwsRequestError(`Stack:${stack.id} is in ${status} state and can not be updated.`, 'ValidationError', input.name);
+      }
       if (!stack || stack.status === 'ROLLBACK_COMPLETE') return diffResources(undefined, after);
       return diffResources({ template: parseTemplate(stack.current.templateBody), parameters: stack.current.parameters }, after);
     });

@@ -85,10 +85,11 @@ export class SandboxTables implements TableProvider {
     const [first, ...rest] = candidateRegions;
     if (first === undefined) return undefined;
     // One DescribeTable per region tried; a miss is ResourceNotFoundException in AWS.
-    return invoke(this.ctx, { service: 'dynamodb', operation: 'DescribeTable', method: 'tables.describe', region: first, write: false }, () => {
+    return invoke(this.ctx, { service: 'dynamodb', operation: 'DescribeTable', method: 'tables.describe', region: first, write: false }, (entry) => {
       settleTables(this.ctx);
       const found = this.findIn(name, first);
       if (found) return viewTable(found, first);
+      entry.outcome = 'ResourceNotFoundException';
       for (const region of rest) {
         const table = this.findIn(name, region);
         logExtraCall(this.ctx, { service: 'dynamodb', operation: 'DescribeTable', method: 'tables.describe', region, write: false }, table ? 'ok' : 'ResourceNotFoundException');
