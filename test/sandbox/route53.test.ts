@@ -45,6 +45,13 @@ describe('sandbox Route 53: zones and listing', () => {
     ]);
   });
 
+  it('spells names as Route 53 does: lower case, trailing dot, * as \\052', async () => {
+    const { dns, zone } = zoneCloud('instant');
+    await dns.change(zone.id, [create(a('*.Apps.Example.com'))], '');
+    expect((await dns.listRecords(zone.id)).map((r) => r.name)).toContain('\\052.apps.example.com.');
+    await dns.change(zone.id, [del(a('\\052.apps.example.com.'))], '');
+  });
+
   it('goes PENDING then INSYNC after the latency; an unknown change id is NoSuchChange', async () => {
     const { clock, dns, zone } = zoneCloud();
     const change = await dns.change(zone.id, [create(a('api.example.com'))], 'first');
@@ -116,6 +123,15 @@ describe('sandbox Route 53: change batches', () => {
     );
     expect(cloud.recordsOf('example.com')).toEqual(before);
     expect(cloud.listChanges()).toHaveLength(1);
+  });
+
+  it('refuses two changes to the same record in one batch, except DELETE then CREATE', async () => {
+    const { dns, zone } = zoneCloud('instant');
+    await expectAwsError(
+      dns.change(zone.id, [upsert(a('x.example.com')), upsert(a('x.example.com', ['192.0.2.2']))], ''),
+      'InvalidChangeBatch',
+      "[The request contains an invalid set of changes for a resource record set 'A x.example.com.']",
+    );
   });
 
   it('accepts DELETE then CREATE of the same record in one batch (a replace)', async () => {

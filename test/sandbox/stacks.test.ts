@@ -196,11 +196,12 @@ describe('sandbox CloudFormation: refusals', () => {
   });
 
   it('blocks deletion while termination protection is enabled', async () => {
-    const { stacks } = makeCloud('instant');
+    const { cloud, stacks } = makeCloud('instant');
     await stacks.create(stackInput({ terminationProtection: true }));
     await expectAwsError(stacks.delete('us-east-1', 'orders', 'd'), 'ValidationError', 'Stack [orders] cannot be deleted while TerminationProtection is enabled');
     expect((await stacks.describe('us-east-1', 'orders'))?.status).toBe('CREATE_COMPLETE');
     expect(await stacks.update(stackInput({ terminationProtection: false }))).toBe('no-changes');
+    expect(cloud.calls.entries.at(-1)).toMatchObject({ operation: 'UpdateTerminationProtection', write: true });
     await stacks.delete('us-east-1', 'orders', 'd2');
     expect(await stacks.describe('us-east-1', 'orders')).toBeUndefined();
   });

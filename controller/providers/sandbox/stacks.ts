@@ -3,7 +3,7 @@
 
 import { AwsRequestError } from '../../errors.js';
 import type { LiveStack, StackInput, StackProvider, StackResourceChange, StackStatus } from '../types.js';
-import { invoke, nextId, type SandboxContext } from './context.js';
+import { invoke, logExtraCall, nextId, type SandboxContext } from './context.js';
 import type { StackConfig, StackOperation, StackPhase, StackRecord } from './state.js';
 import { checkCapabilities, checkParameters, diffResources, parseTemplate, synthesizeOutputs, type ParsedTemplate } from './template.js';
 import { clone, deepEqual, stableStringify } from './util.js';
@@ -128,6 +128,7 @@ export class SandboxStacks implements StackProvider {
       // Termination protection is its own synchronous API (UpdateTerminationProtection).
       if (stack.terminationProtection !== input.terminationProtection) {
         stack.terminationProtection = input.terminationProtection;
+        logExtraCall(this.ctx, { service: 'cloudformation', operation: 'UpdateTerminationProtection', method: 'stacks.update', region: input.region, write: true });
       }
       const next = configOf(input);
       if (next.templateBody === stack.current.templateBody && deepEqual(next.parameters, stack.current.parameters) && deepEqual(next.tags, stack.current.tags)) {
