@@ -123,7 +123,7 @@ function remember(ctx: ExecutionContext, stack: LiveStack): undefined {
 
 function unexpected(region: string, name: string, verb: string, stack: LiveStack | undefined, reason: string | undefined): StepFailure {
   if (!stack) return new StepFailure(`stack ${describeStack(region, name)} disappeared while waiting for it to ${verb}`);
-  return new StepFailure(`stack ${describeStack(region, name)} failed to ${verb}: ${stack.status}${reason ? `: ${reason}` : ''}`);
+  return new StepFailure(`stack ${describeStack(region, name)} failed to ${verb}: ${stack.status}${reason ? `: ${reason.trim()}` : ''}`);
 }
 
 function stackInput(ctx: ExecutionContext, step: Step): StackInput {
