@@ -276,6 +276,9 @@ class Execution {
         return undefined;
       case 'drain.wait':
         throw new StepFailure(`step ${step.id}: drain.wait needs a wait payload, got ${payload.kind}`);
+      default:
+        // A plan from a newer planner: refuse the step rather than report it done.
+        throw new StepFailure(`step ${step.id}: unknown action ${(step as Step).action}`);
     }
   }
 

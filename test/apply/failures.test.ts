@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execute } from '../../controller/apply/execute.js';
 import type { Step } from '../../controller/plan/types.js';
+import { planReconcile } from '../../controller/reconcile.js';
+import { desiredState } from './desired.js';
 import {
   drainWait,
   healthCheckDelete,
@@ -93,6 +95,29 @@ describe('execute: failures, retries and waits', () => {
     expect(record?.weight).toBe(0);
     // The rollback is INSYNC by the time the failure is reported.
     expect(w.cloud.listChanges().every((change) => change.status === 'INSYNC')).toBe(true);
+  });
+
+  it('rolls back a planned ramp (from the planner) when health fails at the first weight', async () => {
+    const w = world();
+    const before = await desiredState({ regions: { 'us-east-1': '{}' } });
+    const after = await desiredState({ regions: { 'us-east-1': '{}', 'ap-southeast-1': '{}' } });
+    for (const desired of [before, after]) {
+      const { plan } = await planReconcile(desired, w.cloud.providers(), { now: w.clock.now() });
+      const failAtFirstWeight = (event: { type: string; step?: Step }) => {
+        if (event.type === 'step-done' && event.step?.id.startsWith('ap-southeast-1:record.create')) {
+          w.cloud.setHealth(w.cloud.peekStack('ap-southeast-1', 'global-api')!.outputs['ApiDomainName']!, 'unhealthy');
+        }
+      };
+      const result = await execute(plan, w.cloud.providers(), w.options({ onEvent: failAtFirstWeight }));
+      if (desired === before) continue;
+
+      expect(result.failed.map((f) => f.message)).toEqual([
+        'health check of api.example.com. in ap-southeast-1 failed at weight 10; rolled back to weight 0',
+      ]);
+      expect(result.skipped.length).toBeGreaterThan(0);
+    }
+    const weights = w.cloud.recordsOf('example.com.').filter((r) => r.name === RECORD).map((r) => `${r.setIdentifier} ${r.weight}`);
+    expect(weights).toEqual(['global-api:ap-southeast-1 0', 'global-api:us-east-1 100']);
   });
 
   it('removes a drained record no earlier than drainWait after weight 0 is in sync', async () => {

@@ -157,6 +157,16 @@ describe('execute: order and concurrency', () => {
     expect(w.events).toEqual([]);
   });
 
+  it('refuses a plan whose dependencies form a cycle before calling anything', async () => {
+    const w = world();
+    const steps = [stackCreate('eu-west-1', ['eu-west-1:replica.create:orders']), replicaCreate('orders', 'eu-west-1', ['eu-west-1:stack.create'])];
+
+    await expect(execute(makePlan(steps), w.cloud.providers(), w.options())).rejects.toThrow(
+      'plan has a dependency cycle: eu-west-1:stack.create -> eu-west-1:replica.create:orders -> eu-west-1:stack.create',
+    );
+    expect(w.cloud.calls.count()).toBe(0);
+  });
+
   it('reports steps it did not start when aborted, and starts nothing after the abort', async () => {
     const w = world();
     const plan = makePlan(joinRegion('eu-west-1', w.zoneId));
