@@ -41,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       const result = await execute(plan, target.providers, {
         clock: target.clock,
         regionSet: desired.name,
+        stackName: desired.stack.name,
         maxParallelRegions: desired.rollout.maxParallelRegions,
         onEvent: (event) => process.stdout.write(`${formatProgress(event)}\n`),
       }).finally(() => target.save());

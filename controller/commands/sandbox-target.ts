@@ -53,5 +53,5 @@ async function seedAssumedResources(cloud: SandboxCloud, desired: DesiredState[]
       if (!(await tables.describe(table.name, regions))) cloud.seedTable(table.name, home);
     }
   }
-  cloud.calls?.reset?.();
+  cloud.calls.reset();
 }

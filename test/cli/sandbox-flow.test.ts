@@ -1,0 +1,112 @@
+// The one-line workflow a user runs, through the real CLI process and a sandbox state
+// file: apply the example, add a region, drain it. Every command is a separate process,
+// as in CI, so the state file is what carries the cloud between them.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../controller/clock.js';
+import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
+
+const CLI = join(process.cwd(), 'dist/controller/cli.js');
+let dir: string;
+let manifest: string;
+let state: string;
+
+function regionctl(...args: string[]) {
+  // Sandbox time runs 100,000 times faster: minutes of AWS waits take milliseconds.
+  const result = spawnSync(process.execPath, [CLI, ...args, '--sandbox', state, '--sandbox-speed', '100000'], { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function sandbox(): SandboxCloud {
+  return SandboxCloud.fromJSON(JSON.parse(readFileSync(state, 'utf8')), { clock: new FakeClock() });
+}
+
+function setRegionLine(from: RegExp, to: string) {
+  const text = readFileSync(manifest, 'utf8');
+  expect(text).toMatch(from);
+  writeFileSync(manifest, text.replace(from, to));
+}
+
+beforeAll(() => {
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  dir = mkdtempSync(join(tmpdir(), 'regionctl-flow-'));
+  cpSync('manifests', join(dir, 'manifests'), { recursive: true });
+  manifest = join(dir, 'manifests/global-api.yaml');
+  state = join(dir, 'sandbox.json');
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('regionctl apply/diff on a sandbox state file', () => {
+  it('converges the three-region example, then reports no changes', () => {
+    const apply = regionctl('apply', manifest, '--yes');
+    expect(apply.stderr).toBe('');
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toMatch(/Apply complete/);
+
+    const diff = regionctl('diff', manifest, '--detailed-exitcode');
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toMatch(/^No changes\.$/m);
+
+    const cloud = sandbox();
+    expect(cloud.listStacks().map((s) => `${s.region} ${s.status}`).sort()).toEqual([
+      'ap-southeast-1 CREATE_COMPLETE',
+      'eu-west-1 CREATE_COMPLETE',
+      'us-east-2 CREATE_COMPLETE',
+    ]);
+    expect(cloud.replicasOf('orders').map((r) => r.region).sort()).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-2']);
+    const serving = cloud.recordsOf('example.com.').filter((r) => r.name === 'api.example.com.');
+    expect(serving.map((r) => r.region).sort()).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-2']);
+    expect(cloud.listHealthChecks()).toHaveLength(3);
+  });
+
+  it('shows the ordered plan for one added region line and exits 2, then converges it', () => {
+    setRegionLine(/    ap-southeast-1: \{\}\n/, '    ap-southeast-1: {}\n    sa-east-1: {}\n');
+
+    const diff = regionctl('diff', manifest, '--detailed-exitcode');
+    expect(diff.stderr).toBe('');
+    expect(diff.code).toBe(2);
+    const lines = diff.stdout.split('\n');
+    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+    expect(at(/sa-east-1/)).toBeGreaterThanOrEqual(0);
+    // Stack and replica before the health check, the health check before the record.
+    expect(at(/\+ stack/)).toBeLessThan(at(/\+ health check/));
+    expect(at(/\+ replica orders/)).toBeLessThan(at(/\+ health check/));
+    expect(at(/\+ health check/)).toBeLessThan(at(/\+ record api\.example\.com\./));
+    // Only the new region has work; the serving ones are untouched.
+    expect(diff.stdout).not.toMatch(/^(eu-west-1|us-east-2|ap-southeast-1) \(/m);
+
+    const apply = regionctl('apply', manifest, '--yes');
+    expect(apply.code).toBe(0);
+    expect(regionctl('diff', manifest, '--detailed-exitcode').code).toBe(0);
+    expect(sandbox().recordsOf('example.com.').some((r) => r.region === 'sa-east-1')).toBe(true);
+  });
+
+  it('drains a region with one changed line: record and health check go, stack and replica stay', () => {
+    const checksBefore = sandbox().listHealthChecks().length;
+    setRegionLine(/    sa-east-1: \{\}\n/, '    sa-east-1: { state: drained }\n');
+
+    const apply = regionctl('apply', manifest, '--yes');
+    expect(apply.stderr).toBe('');
+    expect(apply.code).toBe(0);
+
+    const cloud = sandbox();
+    expect(cloud.recordsOf('example.com.').some((r) => r.region === 'sa-east-1')).toBe(false);
+    expect(cloud.listHealthChecks()).toHaveLength(checksBefore - 1);
+    expect(cloud.peekStack('sa-east-1', 'global-api')?.status).toBe('CREATE_COMPLETE');
+    expect(cloud.replicasOf('orders').map((r) => r.region)).toContain('sa-east-1');
+    expect(regionctl('diff', manifest, '--detailed-exitcode').stdout).toMatch(/^No changes\.$/m);
+  });
+
+  it('refuses to apply without --yes when nobody can answer, changing nothing', () => {
+    setRegionLine(/    sa-east-1: \{ state: drained \}\n/, '    sa-east-1: {}\n');
+    const before = readFileSync(state, 'utf8');
+    const apply = regionctl('apply', manifest);
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toMatch(/pass --yes/);
+    expect(JSON.parse(readFileSync(state, 'utf8')).stacks).toEqual(JSON.parse(before).stacks);
+  });
+});
