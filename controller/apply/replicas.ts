@@ -37,14 +37,18 @@ export async function runReplicaStep(ctx: ExecutionContext, queues: TableQueues,
 }
 
 /**
- * Regions to read the table in: every region the plan knows about, the changing region
- * last (while it is being added or removed, its view is the least useful).
+ * Regions to read the table in: every region the plan knows about, those likely to hold a
+ * replica first (each region tried without the table costs a DescribeTable call), the
+ * changing region last (while it is being added or removed, its view is the least useful).
  */
 function candidateRegions(ctx: ExecutionContext, changing: string): string[] {
-  const regions = new Set<string>(Object.keys(ctx.plan.summary?.regions ?? {}));
+  const transitions = ctx.plan.summary?.regions ?? {};
+  const regions = new Set<string>(Object.keys(transitions));
   for (const step of ctx.plan.steps) if (step.region) regions.add(step.region);
   regions.delete(changing);
-  return [...[...regions].sort(), changing];
+  const joining = (region: string) => (transitions[region] === 'joining' ? 1 : 0);
+  const ordered = [...regions].sort((a, b) => joining(a) - joining(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...ordered, changing];
 }
 
 async function describeTable(ctx: ExecutionContext, table: string, candidates: string[]): Promise<LiveTable | undefined> {
