@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { AwsRequestError, TransientError, WaitingError } from '../errors.js';
+import { formatDuration } from '../manifest/duration.js';
 import type { Plan, Step } from '../plan/types.js';
 import type { LiveStack, Providers } from '../providers/types.js';
 import type { ExecEvent, PollIntervals, RetryPolicy, Timeouts } from './types.js';
@@ -37,18 +38,6 @@ export function clientToken(regionSet: string, stepId: string, plannedAt: number
 /** Full jitter: a uniform wait below min(cap, base * 2^attempt). */
 export function backoffMs(policy: RetryPolicy, attempt: number): number {
   return Math.floor(policy.random() * Math.min(policy.capMs, policy.baseMs * 2 ** attempt));
-}
-
-/** A small seeded generator (mulberry32) for reproducible jitter in tests. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface CallOptions {
@@ -112,15 +101,6 @@ export async function pollUntil<T>(
     }
     await ctx.clock.sleep(Math.min(intervalMs, deadline - now));
   }
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 120) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
-  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 export function stepToken(ctx: ExecutionContext, step: Step, phase?: string): string {

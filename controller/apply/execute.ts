@@ -23,7 +23,7 @@ import {
 } from './types.js';
 
 export type * from './types.js';
-export { clientToken, seededRandom } from './context.js';
+export { clientToken } from './context.js';
 
 type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 

@@ -1,7 +1,8 @@
 // Route 53 health checks: create / update / delete, and the health gates of a ramp.
 
 import type { RecordTemplate, Step } from '../plan/types.js';
-import { AwsStepFailure, call, formatDuration, StepFailure, type ExecutionContext } from './context.js';
+import { formatDuration } from '../manifest/duration.js';
+import { AwsStepFailure, call, StepFailure, type ExecutionContext } from './context.js';
 import type { DnsBatcher } from './dns.js';
 import { resolveHealthCheck, resolveValue } from './resolve.js';
 

@@ -203,7 +203,7 @@ describe('execute: failures, retries and waits', () => {
     expect(result.failed).toEqual([
       {
         stepId: 'eu-west-1:stack.create',
-        message: 'timed out after 60s waiting for stack global-api in eu-west-1 to finish creating (last status CREATE_IN_PROGRESS)',
+        message: 'timed out after 1m waiting for stack global-api in eu-west-1 to finish creating (last status CREATE_IN_PROGRESS)',
       },
     ]);
   });

@@ -5,6 +5,7 @@ import { FakeClock } from '../../controller/clock.js';
 import type { ExecEvent, ExecuteOptions } from '../../controller/apply/execute.js';
 import type { HealthCheckRef, Plan, RecordTemplate, Step } from '../../controller/plan/types.js';
 import { SandboxCloud, type Latencies } from '../../controller/providers/sandbox/index.js';
+import { nextRandom } from '../../controller/providers/sandbox/util.js';
 
 export const START = Date.UTC(2026, 0, 1);
 export const REGION_SET = 'global-api';
@@ -57,11 +58,13 @@ export function world(latencies?: Partial<Latencies>): World {
   };
 }
 
+/** Reproducible jitter, from the sandbox's own seeded generator. */
 function seeded(seed: number): () => number {
   let state = seed;
   return () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
+    const [value, next] = nextRandom(state);
+    state = next;
+    return value;
   };
 }
 
