@@ -34,7 +34,9 @@ export type StepAction =
   | 'record.create'
   | 'record.update'
   | 'record.delete'
-  | 'drain.wait';
+  | 'drain.wait'
+  /** Pause between two ramp weights of a record without a health check (payload kind 'wait'). */
+  | 'ramp.wait';
 
 export type StepPayload =
   | { kind: 'stack'; input: Omit<StackInput, 'clientToken'> }

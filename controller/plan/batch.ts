@@ -1,0 +1,73 @@
+// Route 53 batching, shared by the planner (to estimate API calls) and the executor (to
+// send them). One ChangeResourceRecordSets call holds at most 1,000 ResourceRecord
+// elements and 32,000 characters of values, UPSERT counting twice. All changes of one
+// record name stay in one batch when they fit, so that a routing-policy switch (delete the
+// old sets, create the new ones) is applied atomically — Route 53 refuses mixed policies.
+
+import type { RecordChange } from '../providers/types.js';
+
+export const MAX_RECORDS_PER_BATCH = 1000;
+export const MAX_CHARACTERS_PER_BATCH = 32000;
+
+export interface BatchCost {
+  records: number;
+  characters: number;
+}
+
+/** What a change costs against the limits; an alias record counts as one element. */
+export function changeCost(change: RecordChange): BatchCost {
+  const factor = change.action === 'UPSERT' ? 2 : 1;
+  const { record } = change;
+  const values = record.alias ? [record.alias.dnsName] : record.values;
+  return {
+    records: Math.max(1, values.length) * factor,
+    characters: values.reduce((sum, value) => sum + value.length, 0) * factor,
+  };
+}
+
+/**
+ * Splits changes into as few batches as the limits allow. Changes are grouped by record
+ * name (in order of first appearance; input order kept inside a group) and groups are
+ * packed in order, so the result is deterministic for a given input. A single name whose
+ * changes exceed the limits on their own is split, as nothing else can be done.
+ */
+export function batchRecordChanges(changes: RecordChange[]): RecordChange[][] {
+  const groups = new Map<string, RecordChange[]>();
+  for (const change of changes) {
+    const name = change.record.name.toLowerCase();
+    const group = groups.get(name);
+    if (group) group.push(change);
+    else groups.set(name, [change]);
+  }
+
+  const batches: RecordChange[][] = [];
+  let current: RecordChange[] = [];
+  let used: BatchCost = { records: 0, characters: 0 };
+  const flush = () => {
+    if (current.length > 0) batches.push(current);
+    current = [];
+    used = { records: 0, characters: 0 };
+  };
+  const fits = (cost: BatchCost) => used.records + cost.records <= MAX_RECORDS_PER_BATCH && used.characters + cost.characters <= MAX_CHARACTERS_PER_BATCH;
+  const add = (change: RecordChange, cost: BatchCost) => {
+    current.push(change);
+    used = { records: used.records + cost.records, characters: used.characters + cost.characters };
+  };
+
+  for (const group of groups.values()) {
+    const costs = group.map(changeCost);
+    const total = costs.reduce((sum, cost) => ({ records: sum.records + cost.records, characters: sum.characters + cost.characters }), { records: 0, characters: 0 });
+    if (!fits(total)) flush();
+    if (fits(total)) {
+      group.forEach((change, i) => add(change, costs[i]!));
+      continue;
+    }
+    // Too big for one call even alone: split it change by change.
+    group.forEach((change, i) => {
+      if (!fits(costs[i]!)) flush();
+      add(change, costs[i]!);
+    });
+  }
+  flush();
+  return batches;
+}

@@ -1,0 +1,253 @@
+// Identity and ownership: how regionctl names what it creates and recognises what it owns.
+// Everything here is pure and shared by the planner, the guardrails, the executor and tests.
+// Ownership markers: stack tags, record set identifiers, health-check caller references,
+// and one inventory TXT record per RegionSet listing the regions it manages.
+
+import { createHash } from 'node:crypto';
+import type { DesiredRecord, DesiredState, GeoLocation } from '../manifest/types.js';
+import type { DnsRecord, GeoLocationCode, LiveHealthCheck, LiveStack, LiveState } from '../providers/types.js';
+
+export const TAG_REGIONSET = 'regionctl:regionset';
+export const TAG_TEMPLATE_HASH = 'regionctl:template-hash';
+export const TAG_RECORD = 'regionctl:record';
+export const TAG_REGION = 'regionctl:region';
+
+// ---- stacks ----------------------------------------------------------------------
+
+/** Tags written on every stack: the user's, plus the owner and the template hash. */
+export function stackTags(desired: DesiredState): Record<string, string> {
+  return { ...desired.stack.tags, [TAG_REGIONSET]: desired.name, [TAG_TEMPLATE_HASH]: desired.stack.templateHash };
+}
+
+export function isOwnedStack(stack: LiveStack, regionSet: string): boolean {
+  return stack.tags[TAG_REGIONSET] === regionSet;
+}
+
+// ---- records -----------------------------------------------------------------------
+
+/** `continent-EU`, `country-DE`, `subdivision-US-CA` or `default`: the location part of a set identifier. */
+export function geoLocationKey(location: GeoLocation): string {
+  switch (location.kind) {
+    case 'continent':
+      return `continent-${location.code}`;
+    case 'country':
+      return `country-${location.code}`;
+    case 'subdivision':
+      return `subdivision-${location.country}-${location.code}`;
+    case 'default':
+      return 'default';
+  }
+}
+
+/** The Route 53 GeoLocation of a location; the default location is CountryCode `*`. */
+export function geoLocationCode(location: GeoLocation): GeoLocationCode {
+  switch (location.kind) {
+    case 'continent':
+      return { continentCode: location.code };
+    case 'country':
+      return { countryCode: location.code };
+    case 'subdivision':
+      return { countryCode: location.country, subdivisionCode: location.code };
+    case 'default':
+      return { countryCode: '*' };
+  }
+}
+
+export function setIdentifier(regionSet: string, region: string, location?: GeoLocation): string {
+  return location ? `${regionSet}:${region}:${geoLocationKey(location)}` : `${regionSet}:${region}`;
+}
+
+export function isOwnedRecord(record: DnsRecord, regionSet: string): boolean {
+  return record.setIdentifier !== undefined && record.setIdentifier.startsWith(`${regionSet}:`);
+}
+
+/** The region an owned set identifier names (region codes hold no colon). */
+export function regionOfSetIdentifier(setId: string, regionSet: string): string | undefined {
+  if (!setId.startsWith(`${regionSet}:`)) return undefined;
+  const rest = setId.slice(regionSet.length + 1);
+  const region = rest.split(':')[0];
+  return region ? region : undefined;
+}
+
+export type RoutingPolicy = 'weighted' | 'latency' | 'failover' | 'geolocation' | 'simple';
+
+export function routingOf(record: Pick<DnsRecord, 'weight' | 'region' | 'failover' | 'geolocation'>): RoutingPolicy {
+  if (record.weight !== undefined) return 'weighted';
+  if (record.region !== undefined) return 'latency';
+  if (record.failover !== undefined) return 'failover';
+  if (record.geolocation !== undefined) return 'geolocation';
+  return 'simple';
+}
+
+/** Whether a live record takes traffic: present, and for weighted routing a weight above 0. */
+export function takesTraffic(record: DnsRecord): boolean {
+  return record.weight === undefined || record.weight > 0;
+}
+
+// ---- inventory ---------------------------------------------------------------------
+
+const INVENTORY_MARKER = 'regionctl-inventory=v1';
+const REGIONS_PREFIX = 'regions=';
+/** A TXT character-string holds at most 255 characters. */
+const MAX_TXT_STRING = 255;
+export const INVENTORY_TTL = 300;
+
+/** The zone's own name: from the live zone, the SOA record, or the manifest (which may hold a zone id). */
+export function zoneName(desired: DesiredState, live?: Pick<LiveState, 'zone' | 'records'>): string {
+  if (live?.zone) return withDot(live.zone.name);
+  const soa = live?.records.find((record) => record.type === 'SOA');
+  if (soa) return withDot(soa.name);
+  return withDot(desired.dns.zone);
+}
+
+function withDot(name: string): string {
+  return name.endsWith('.') ? name.toLowerCase() : `${name.toLowerCase()}.`;
+}
+
+export function inventoryName(regionSet: string, zone: string): string {
+  return `_regionctl.${regionSet}.${withDot(zone)}`;
+}
+
+/**
+ * TXT values of the inventory: the marker, then the regions in chunks. Each chunk is a
+ * self-contained `regions=...` list cut at region boundaries, so the values can be read
+ * back in any order.
+ */
+export function inventoryValues(regions: string[]): string[] {
+  const sorted = [...new Set(regions)].sort();
+  const chunks: string[] = [];
+  let current: string[] = [];
+  const textOf = (list: string[]) => `${REGIONS_PREFIX}${list.join(',')}`;
+  for (const region of sorted) {
+    if (current.length > 0 && textOf([...current, region]).length > MAX_TXT_STRING) {
+      chunks.push(textOf(current));
+      current = [];
+    }
+    current.push(region);
+  }
+  if (current.length > 0 || chunks.length === 0) chunks.push(textOf(current));
+  return [`"${INVENTORY_MARKER}"`, ...chunks.map((chunk) => `"${chunk}"`)];
+}
+
+/** Regions listed by an inventory record (undefined when the record is not an inventory). */
+export function parseInventory(record: DnsRecord): string[] | undefined {
+  const strings = record.values.map(unquote);
+  if (!strings.includes(INVENTORY_MARKER)) return undefined;
+  const regions = strings
+    .filter((value) => value.startsWith(REGIONS_PREFIX))
+    .flatMap((value) => value.slice(REGIONS_PREFIX.length).split(','))
+    .map((region) => region.trim())
+    .filter((region) => region.length > 0);
+  return [...new Set(regions)].sort();
+}
+
+/** A TXT value may hold several quoted strings (`"a" "b"`): join them. */
+function unquote(value: string): string {
+  const parts = value.match(/"((?:[^"\\]|\\.)*)"/g);
+  if (!parts) return value;
+  return parts.map((part) => part.slice(1, -1).replace(/\\(.)/g, '$1')).join('');
+}
+
+export function findInventoryRecord(records: DnsRecord[], desired: DesiredState, zone?: string): DnsRecord | undefined {
+  const name = inventoryName(desired.name, zone ?? zoneNameFromRecords(desired, records));
+  return records.find((record) => record.type === 'TXT' && record.name.toLowerCase() === name && record.setIdentifier === undefined);
+}
+
+function zoneNameFromRecords(desired: DesiredState, records: DnsRecord[]): string {
+  return zoneName(desired, { records });
+}
+
+/** Regions the RegionSet's inventory record lists (sorted; empty when there is none). */
+export function inventoryRegions(records: DnsRecord[], desired: DesiredState, zone?: string): string[] {
+  const record = findInventoryRecord(records, desired, zone);
+  return record ? (parseInventory(record) ?? []) : [];
+}
+
+// ---- health checks -----------------------------------------------------------------
+
+/** First 8 hex characters of sha256. */
+export function h8(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+export function healthCheckOwnerPrefix(regionSet: string): string {
+  return `rc1:${h8(regionSet)}:`;
+}
+
+/** The part of a caller reference naming the (record, region) pair. */
+export function healthCheckKey(recordName: string, region: string): string {
+  return h8(`${recordName}|${region}`);
+}
+
+/** `rc1:h8(regionSet):h8(record|region):nonce`; the nonce (planning time in base 36) makes each creation unique. */
+export function callerReference(regionSet: string, recordName: string, region: string, now: number): string {
+  return `${healthCheckOwnerPrefix(regionSet)}${healthCheckKey(recordName, region)}:${Math.max(0, Math.floor(now)).toString(36)}`;
+}
+
+export function isOwnedHealthCheck(check: Pick<LiveHealthCheck, 'callerReference'>, regionSet: string): boolean {
+  return check.callerReference.startsWith(healthCheckOwnerPrefix(regionSet));
+}
+
+/** The (record, region) key of an owned check's caller reference. */
+export function healthCheckKeyOf(check: Pick<LiveHealthCheck, 'callerReference'>, regionSet: string): string | undefined {
+  if (!isOwnedHealthCheck(check, regionSet)) return undefined;
+  return check.callerReference.slice(healthCheckOwnerPrefix(regionSet).length).split(':')[0];
+}
+
+export function healthCheckTags(regionSet: string, recordName: string, region: string): Record<string, string> {
+  return {
+    [TAG_REGIONSET]: regionSet,
+    [TAG_RECORD]: recordName,
+    [TAG_REGION]: region,
+    Name: `${regionSet} ${recordName} ${region}`.slice(0, 256),
+  };
+}
+
+/**
+ * Owned checks by (record, region) key, best first: the one a live record uses, then the
+ * oldest caller reference. Index once per plan: hashing every check per lookup is slow.
+ */
+export function indexOwnedHealthChecks(checks: LiveHealthCheck[], regionSet: string, records: DnsRecord[] = []): Map<string, LiveHealthCheck[]> {
+  const used = new Set(records.map((record) => record.healthCheckId).filter((id) => id !== undefined));
+  const index = new Map<string, LiveHealthCheck[]>();
+  for (const check of checks) {
+    const key = healthCheckKeyOf(check, regionSet);
+    if (key === undefined) continue;
+    const list = index.get(key);
+    if (list) list.push(check);
+    else index.set(key, [check]);
+  }
+  for (const list of index.values()) {
+    list.sort((a, b) => Number(used.has(b.id)) - Number(used.has(a.id)) || compareStrings(a.callerReference, b.callerReference) || compareStrings(a.id, b.id));
+  }
+  return index;
+}
+
+/** Owned checks of one (record, region), best first (see indexOwnedHealthChecks). */
+export function ownedHealthChecksOf(
+  checks: LiveHealthCheck[],
+  regionSet: string,
+  recordName: string,
+  region: string,
+  records: DnsRecord[] = [],
+): LiveHealthCheck[] {
+  return indexOwnedHealthChecks(checks, regionSet, records).get(healthCheckKey(recordName, region)) ?? [];
+}
+
+/** The health check that stands for a region's health: its first health-checked record's. */
+export function ownedHealthCheckFor(checks: LiveHealthCheck[], desired: DesiredState, region: string): LiveHealthCheck | undefined {
+  for (const record of desired.dns.records) {
+    if (!record.healthCheck) continue;
+    const found = ownedHealthChecksOf(checks, desired.name, record.name, region)[0];
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export function recordsWithHealthCheck(desired: DesiredState): DesiredRecord[] {
+  return desired.dns.records.filter((record) => record.healthCheck !== undefined);
+}
+
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,357 @@
+// Plan renderers: text for terminals (`regionctl diff`), Markdown for pull-request
+// comments, JSON for machines. Rendering reads the plan only; it decides nothing.
+//
+// Text conventions: `+` create, `~` update, `-` delete, `-/+` delete and create again,
+// `…` wait. Values known only after apply print as "(known after apply)". The steps of
+// a weighted ramp print as one line: `weight 0 → 20 → 100 → 200 (each after health holds 2m)`.
+
+import type { DesiredState } from '../manifest/types.js';
+import type { StackResourceChange } from '../providers/types.js';
+import { formatMs } from './plan.js';
+import type { Plan, RecordTemplate, Step } from './types.js';
+
+const KNOWN_AFTER_APPLY = '(known after apply)';
+
+export function renderJson(plan: Plan): string {
+  return `${JSON.stringify(sortKeys(plan), null, 2)}\n`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as Record<string, unknown>)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+// ---- text ----------------------------------------------------------------------------------
+
+export function renderText(plan: Plan, desired: DesiredState): string {
+  const out: string[] = [heading(plan, desired), ''];
+  if (plan.steps.length === 0 && plan.refusals.length === 0) {
+    out.push('No changes.');
+    return `${out.join('\n')}\n`;
+  }
+  if (plan.refusals.length > 0) {
+    out.push(`REFUSED: this plan will not be applied (${plan.refusals.length} guardrail${plan.refusals.length === 1 ? '' : 's'}):`);
+    for (const refusal of plan.refusals) out.push(`  ✗ ${refusal.message}`);
+    out.push('');
+  }
+  for (const group of groups(plan)) {
+    out.push(group.title);
+    for (const line of group.lines) out.push(`  ${line}`);
+    out.push('');
+  }
+  if (plan.notes.length > 0) {
+    out.push('Notes:');
+    for (const note of plan.notes) out.push(`  - ${note}`);
+    out.push('');
+  }
+  out.push(planLine(plan));
+  return `${out.join('\n')}\n`;
+}
+
+function heading(plan: Plan, desired: DesiredState): string {
+  return `RegionSet ${plan.regionSet} (${desired.file})`;
+}
+
+function planLine(plan: Plan): string {
+  const { create, update, delete: remove, route53ChangeBatches: batches } = plan.summary;
+  const refused = plan.refusals.length > 0 ? ' Refused: nothing will be applied.' : '';
+  return `Plan: ${create} to create, ${update} to update, ${remove} to delete; ${batches} Route 53 change batch${batches === 1 ? '' : 'es'}.${refused}`;
+}
+
+interface Group {
+  title: string;
+  region?: string;
+  lines: string[];
+}
+
+/** One group per region (sorted), then the RegionSet-wide steps. */
+function groups(plan: Plan): Group[] {
+  const byRegion = new Map<string, Step[]>();
+  const wide: Step[] = [];
+  for (const step of plan.steps) {
+    if (step.region) byRegion.set(step.region, [...(byRegion.get(step.region) ?? []), step]);
+    else wide.push(step);
+  }
+  const result: Group[] = [];
+  for (const region of [...byRegion.keys()].sort()) {
+    const transition = plan.summary.regions[region];
+    result.push({ title: `${region}${transition ? ` (${transition})` : ''}:`, region, lines: stepLines(byRegion.get(region)!, plan) });
+  }
+  if (wide.length > 0) result.push({ title: 'RegionSet-wide:', lines: stepLines(wide, plan) });
+  return result;
+}
+
+/** Steps inside a ramp after its first one are folded into the first one's line. */
+function isRampInternal(step: Step): boolean {
+  return step.id.includes('@') && !(step.after && 'ramp' in step.after);
+}
+
+function stepLines(steps: Step[], plan: Plan): string[] {
+  const lines: string[] = [];
+  for (const step of steps) {
+    if (isRampInternal(step)) continue;
+    lines.push(...stepText(step, plan));
+  }
+  return lines;
+}
+
+function stepText(step: Step, plan: Plan): string[] {
+  const payload = step.payload;
+  switch (step.action) {
+    case 'inventory.update': {
+      const sign = payload.kind === 'record' && payload.change === 'CREATE' ? '+' : payload.kind === 'record' && payload.change === 'DELETE' ? '-' : '~';
+      const name = payload.kind === 'record' ? payload.record.name : 'inventory';
+      return [`${sign} inventory ${name} TXT  regions ${regionList(step.before?.['regions'])} → ${regionList(step.after?.['regions'])}`];
+    }
+    case 'stack.create':
+    case 'stack.recreate':
+    case 'stack.update': {
+      const name = payload.kind === 'stack' ? payload.input.name : '';
+      const sign = step.action === 'stack.create' ? '+' : step.action === 'stack.recreate' ? '-/+' : '~';
+      const details: string[] = [];
+      if (step.action === 'stack.update') details.push(...stackChanges(step));
+      else {
+        details.push(`template ${short(step.after?.['templateHash'])}`);
+        const params = (step.after?.['parameters'] ?? {}) as Record<string, string>;
+        if (Object.keys(params).length > 0) details.push(`parameters ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+      }
+      if (step.action === 'stack.recreate') details.unshift(`${String(step.before?.['status'])}: delete and create again`);
+      const lines = [`${sign} stack ${name}  ${details.join('; ')}`];
+      for (const change of (step.after?.['resourceChanges'] ?? []) as StackResourceChange[]) lines.push(`    ${resourceChangeLine(change)}`);
+      return lines;
+    }
+    case 'stack.continue-rollback':
+      return [`~ stack ${stackName(step)}  continue the failed rollback (UPDATE_ROLLBACK_FAILED → UPDATE_ROLLBACK_COMPLETE)`];
+    case 'stack.delete':
+      return [`- stack ${stackName(step)}`];
+    case 'stack.wait':
+      return [`… stack ${stackName(step)} is ${String(step.before?.['status'])}: wait for it to settle`];
+    case 'replica.create': {
+      const table = payload.kind === 'replica' ? payload.table : '';
+      const status = step.before?.['status'];
+      if (status === 'CREATING') return [`… replica ${table} is CREATING: wait for it to be ACTIVE`];
+      return [`+ replica ${table}${status === 'DELETING' ? '  (after the replica being deleted is gone)' : ''}`];
+    }
+    case 'replica.delete': {
+      const table = payload.kind === 'replica' ? payload.table : '';
+      return [`- replica ${table}  (deletes this region's copy of the data)`];
+    }
+    case 'healthcheck.create': {
+      if (payload.kind !== 'healthcheck-create') return [];
+      const c = payload.config;
+      const replaces = step.before?.['id'] ? `  (replaces ${String(step.before['id'])})` : '';
+      return [
+        `+ health check ${healthCheckRecord(step)}  ${c.protocol} ${display(c.fqdn)}:${c.port}${c.path} every ${c.interval}s, ${c.failureThreshold} failures${replaces}`,
+      ];
+    }
+    case 'healthcheck.update':
+      return [`~ health check ${healthCheckRecord(step)}  ${changes(step.before, step.after)}`];
+    case 'healthcheck.delete':
+      return [`- health check ${healthCheckRecord(step)} (${payload.kind === 'healthcheck-delete' ? payload.id : ''})`];
+    case 'health.wait':
+      return [`… wait until ${healthCheckRecord(step)} is healthy`];
+    case 'drain.wait':
+    case 'ramp.wait':
+      return [`… ${step.action === 'drain.wait' ? 'drain' : 'wait'} ${payload.kind === 'wait' ? formatMs(payload.ms) : ''}: ${step.reason}`];
+    case 'record.create':
+    case 'record.update':
+    case 'record.delete': {
+      if (payload.kind !== 'record') return [];
+      const sign = step.action === 'record.create' ? '+' : step.action === 'record.delete' ? '-' : '~';
+      const label = `${sign} record ${recordLabel(payload.record)}`;
+      const ramp = step.after?.['ramp'] as number[] | undefined;
+      if (ramp) return [`${label}  weight ${ramp.join(' → ')}${rampHoldText(step, plan, ramp)}`];
+      if (step.action === 'record.create') return [`${label}  ${recordTarget(payload.record)}`];
+      if (step.action === 'record.delete') return [label];
+      return [`${label}  ${changes(step.before, step.after)}`];
+    }
+  }
+}
+
+function rampHoldText(step: Step, plan: Plan, ramp: number[]): string {
+  const holds = ramp.length - 2 + (ramp[0]! > 0 ? 1 : 0);
+  if (holds <= 0) return '';
+  const region = step.region;
+  const heldByHealth = plan.steps.some((s) => s.region === region && s.action === 'health.wait' && s.id.includes('@') && s.payload.kind === 'health' && s.payload.holdMs > 0);
+  const ms = Number(step.after?.['stepWaitMs'] ?? 0);
+  const what = heldByHealth ? `health holds ${formatMs(ms)}` : formatMs(ms);
+  return holds === 1 ? ` (after ${what})` : ` (each after ${what})`;
+}
+
+function stackName(step: Step): string {
+  return step.payload.kind === 'stack-ref' ? step.payload.stackName : step.payload.kind === 'stack' ? step.payload.input.name : '';
+}
+
+function healthCheckRecord(step: Step): string {
+  // resource is healthcheck:NAME:REGION
+  const parts = step.resource.split(':');
+  return parts.slice(1, -1).join(':') || step.resource;
+}
+
+function stackChanges(step: Step): string[] {
+  const before = step.before ?? {};
+  const after = step.after ?? {};
+  const out: string[] = [];
+  if (before['templateHash'] !== after['templateHash']) out.push(`template ${short(before['templateHash'])} → ${short(after['templateHash'])}`);
+  const wasParams = (before['parameters'] ?? {}) as Record<string, string>;
+  const params = (after['parameters'] ?? {}) as Record<string, string>;
+  for (const key of Object.keys(params).sort()) out.push(`${key}: ${wasParams[key] ?? '(not set)'} → ${params[key]}`);
+  if ('tags' in after) out.push(`tags ${formatValue(before['tags'])} → ${formatValue(after['tags'])}`);
+  if ('terminationProtection' in after) out.push(`termination protection ${String(before['terminationProtection'])} → ${String(after['terminationProtection'])}`);
+  return out;
+}
+
+function resourceChangeLine(change: StackResourceChange): string {
+  const sign = change.action === 'Add' ? '+' : change.action === 'Remove' ? '-' : '~';
+  const replacement = change.replacement === 'True' ? ' (replaced)' : change.replacement === 'Conditional' ? ' (may be replaced)' : '';
+  return `${sign} ${change.logicalId} (${change.resourceType})${replacement}`;
+}
+
+function short(hash: unknown): string {
+  return typeof hash === 'string' ? hash.slice(0, 8) : String(hash);
+}
+
+function regionList(value: unknown): string {
+  const regions = Array.isArray(value) ? (value as string[]) : [];
+  return regions.length > 0 ? regions.join(', ') : '(none)';
+}
+
+function policyLabel(record: Pick<RecordTemplate, 'weight' | 'region' | 'failover' | 'geolocation' | 'setIdentifier'>): string {
+  if (record.weight !== undefined) return 'weighted';
+  if (record.region !== undefined) return 'latency';
+  if (record.failover !== undefined) return `failover ${record.failover}`;
+  if (record.geolocation !== undefined) {
+    const g = record.geolocation;
+    const where = g.countryCode === '*' ? 'default' : g.subdivisionCode ? `${g.countryCode}-${g.subdivisionCode}` : (g.countryCode ?? g.continentCode ?? '?');
+    return `geolocation ${where}`;
+  }
+  return 'simple';
+}
+
+function recordLabel(record: RecordTemplate): string {
+  return `${record.name} ${record.type} (${policyLabel(record)})`;
+}
+
+function recordTarget(record: RecordTemplate): string {
+  const parts: string[] = [];
+  if (record.weight !== undefined) parts.push(`weight ${record.weight}`);
+  if (record.alias) parts.push(`alias → ${display(record.alias.dnsName)}`);
+  else parts.push(`→ ${record.values.map(display).join(', ')}`);
+  return parts.join(', ');
+}
+
+/** A literal, a reference resolved at apply, or a plain value. */
+function display(value: unknown): string {
+  if (value && typeof value === 'object') {
+    if ('literal' in value) return String((value as { literal: unknown }).literal);
+    if ('stackOutput' in value || 'callerReference' in value) return KNOWN_AFTER_APPLY;
+  }
+  return formatValue(value);
+}
+
+function formatValue(value: unknown): string {
+  if (value === undefined) return '(none)';
+  if (Array.isArray(value)) return value.map(display).join(', ') || '(none)';
+  if (value && typeof value === 'object') {
+    if ('literal' in value || 'stackOutput' in value || 'callerReference' in value) return display(value);
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return '{}';
+    return `{${entries.map(([k, v]) => `${k}: ${display(v)}`).join(', ')}}`;
+  }
+  return String(value);
+}
+
+function changes(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string {
+  const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
+  return keys.map((key) => `${key} ${display(before?.[key])} → ${display(after?.[key])}`).join(', ');
+}
+
+// ---- markdown -----------------------------------------------------------------------------------
+
+/** Regions longer than this many lines fold into <details>. */
+const FOLD_AFTER_LINES = 8;
+
+export function renderMarkdown(plan: Plan, desired: DesiredState): string {
+  const out: string[] = [`### regionctl plan for \`${plan.regionSet}\` (\`${desired.file}\`)`, ''];
+  if (plan.steps.length === 0 && plan.refusals.length === 0) {
+    out.push('No changes.');
+    return `${out.join('\n')}\n`;
+  }
+  out.push(summaryLine(plan), '');
+  if (plan.refusals.length > 0) {
+    out.push('> [!CAUTION]', `> **Refused: this plan will not be applied.**`);
+    for (const refusal of plan.refusals) out.push(`> - ${escapeMarkdown(refusal.message)}`);
+    out.push('');
+  }
+  out.push(`**${planLine(plan)}**`, '');
+  for (const group of groups(plan)) {
+    const title = group.title.replace(/:$/, '');
+    const block = ['```diff', ...group.lines, '```'];
+    if (group.lines.length > FOLD_AFTER_LINES) {
+      out.push(`<details><summary><b>${title}</b>: ${group.lines.length} changes</summary>`, '', ...block, '', '</details>', '');
+    } else {
+      out.push(`#### ${title}`, '', ...block, '');
+    }
+  }
+  if (plan.notes.length > 0) {
+    out.push('**Notes**', '');
+    for (const note of plan.notes) out.push(`- ${escapeMarkdown(note)}`);
+    out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** One line a reviewer reads first: what happens to regions, traffic and data. */
+function summaryLine(plan: Plan): string {
+  const by = (transition: string) =>
+    Object.entries(plan.summary.regions)
+      .filter(([, t]) => t === transition)
+      .map(([region]) => region);
+  const parts: string[] = [];
+  for (const [transition, label] of [
+    ['joining', 'joining'],
+    ['standby', 'to standby'],
+    ['draining', 'draining'],
+    ['leaving', 'leaving'],
+  ] as const) {
+    const regions = by(transition);
+    if (regions.length > 0) parts.push(`${regions.length} region${regions.length === 1 ? '' : 's'} ${label} (${regions.join(', ')})`);
+  }
+  if (parts.length === 0) parts.push('no region joins or leaves');
+
+  const gaining = new Set<string>();
+  const losing = new Set<string>();
+  for (const step of plan.steps) {
+    if (step.payload.kind !== 'record' || !step.region || step.action === 'inventory.update') continue;
+    const weight = step.payload.record.weight;
+    if (step.action === 'record.delete' || (step.action === 'record.update' && weight === 0)) losing.add(step.region);
+    else if (step.action === 'record.create' && weight !== 0) gaining.add(step.region);
+    else if (step.action === 'record.update' && weight !== undefined && weight > Number(step.before?.['weight'] ?? Infinity)) gaining.add(step.region);
+  }
+  for (const region of gaining) losing.delete(region);
+  const traffic: string[] = [];
+  if (gaining.size > 0) traffic.push(`to ${[...gaining].sort().join(', ')}`);
+  if (losing.size > 0) traffic.push(`away from ${[...losing].sort().join(', ')}`);
+  parts.push(traffic.length > 0 ? `traffic moves ${traffic.join(' and ')}` : 'no traffic moves');
+
+  const added = plan.steps.filter((s) => s.action === 'replica.create' && s.before?.['status'] !== 'CREATING');
+  const removed = plan.steps.filter((s) => s.action === 'replica.delete');
+  parts.push(`replicas +${added.length} / -${removed.length}`);
+  const risk =
+    removed.length > 0
+      ? `⚠️ **data-loss risk**: deletes ${removed.map((s) => (s.payload.kind === 'replica' ? `${s.payload.table} in ${s.payload.region}` : s.id)).join(', ')} (their items are deleted)`
+      : 'no data-loss risk (no replica deleted)';
+  parts.push(risk);
+  return parts.join(' · ');
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/([<>])/g, '\\$1');
+}
