@@ -15,6 +15,8 @@ interface PendingChange {
   /** Step id, or a description for changes that are not steps (rollbacks). */
   label: string;
   stepId?: string;
+  /** Done once Route 53 accepted the change (no wait for INSYNC). */
+  acceptedIsEnough: boolean;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -27,14 +29,24 @@ export class DnsBatcher {
 
   constructor(private readonly ctx: ExecutionContext) {}
 
-  /** Resolves when the change is INSYNC; rejects with the reason its batch failed. */
-  submit(zoneId: string, action: RecordChange['action'], template: RecordTemplate, label: string, stepId?: string): Promise<void> {
+  /**
+   * Resolves when the change is INSYNC (or, with acceptedIsEnough, as soon as Route 53
+   * accepted it); rejects with the reason its batch failed.
+   */
+  submit(
+    zoneId: string,
+    action: RecordChange['action'],
+    template: RecordTemplate,
+    label: string,
+    stepId?: string,
+    acceptedIsEnough = false,
+  ): Promise<void> {
     let zone = this.zones.get(zoneId);
     if (!zone) {
       zone = new ZoneQueue(this.ctx, zoneId);
       this.zones.set(zoneId, zone);
     }
-    return zone.submit(action, template, label, stepId);
+    return zone.submit(action, template, label, stepId, acceptedIsEnough);
   }
 }
 
@@ -45,9 +57,9 @@ class ZoneQueue {
 
   constructor(private readonly ctx: ExecutionContext, private readonly zoneId: string) {}
 
-  submit(action: RecordChange['action'], template: RecordTemplate, label: string, stepId?: string): Promise<void> {
+  submit(action: RecordChange['action'], template: RecordTemplate, label: string, stepId: string | undefined, acceptedIsEnough: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ action, template, label, resolve, reject, ...(stepId ? { stepId } : {}) });
+      this.pending.push({ action, template, label, acceptedIsEnough, resolve, reject, ...(stepId ? { stepId } : {}) });
       this.collect();
     });
   }
@@ -129,10 +141,13 @@ class ZoneQueue {
       stepIds: items.flatMap((item) => (item.stepId ? [item.stepId] : [])),
       message: `${batch.length} change(s) to zone ${this.zoneId} in one call (${labels.join(', ')}), change ${answer.id}`,
     });
+    const [accepted, needSync] = [items.filter((item) => item.acceptedIsEnough), items.filter((item) => !item.acceptedIsEnough)];
+    accepted.forEach((item) => item.resolve());
+    if (needSync.length === 0) return { insync: Promise.resolve() };
     return {
       insync: this.waitInsync(answer).then(
-        () => items.forEach((item) => item.resolve()),
-        (error) => items.forEach((item) => item.reject(error)),
+        () => needSync.forEach((item) => item.resolve()),
+        (error) => needSync.forEach((item) => item.reject(error)),
       ),
     };
   }

@@ -272,7 +272,9 @@ class Execution {
       case 'record.delete':
       case 'inventory.update':
         if (payload.kind !== 'record') throw new StepFailure(`step ${step.id}: ${step.action} needs a record payload, got ${payload.kind}`);
-        await this.dns.submit(payload.zoneId, payload.change, payload.record, step.id, step.id);
+        // The inventory is read back through the API, which shows a change at once:
+        // waiting for it to reach the DNS servers (INSYNC) would only delay the region.
+        await this.dns.submit(payload.zoneId, payload.change, payload.record, step.id, step.id, step.action === 'inventory.update');
         return undefined;
       case 'drain.wait':
         throw new StepFailure(`step ${step.id}: drain.wait needs a wait payload, got ${payload.kind}`);
