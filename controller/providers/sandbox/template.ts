@@ -39,7 +39,21 @@ function formatError(detail: string): AwsRequestError {
   return new AwsRequestError(`Template format error: ${detail}`, 'ValidationError');
 }
 
+// Every region of a RegionSet deploys the same template body: parse it once per process
+// (YAML parsing was the largest part of a cold `diff --sandbox`). Callers never mutate it.
+const parsedTemplates = new Map<string, ParsedTemplate>();
+const MAX_CACHED_TEMPLATES = 32;
+
 export function parseTemplate(body: string): ParsedTemplate {
+  const cached = parsedTemplates.get(body);
+  if (cached) return cached;
+  const parsed = parseTemplateUncached(body);
+  if (parsedTemplates.size >= MAX_CACHED_TEMPLATES) parsedTemplates.delete(parsedTemplates.keys().next().value!);
+  parsedTemplates.set(body, parsed);
+  return parsed;
+}
+
+function parseTemplateUncached(body: string): ParsedTemplate {
   let doc: unknown;
   const trimmed = body.trim();
   try {
