@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { plan } from '../../controller/plan/plan.js';
+import { renderJson, renderMarkdown, renderText } from '../../controller/plan/render.js';
+import { desiredState, liveFor, withoutRegion, withRegion } from '../support/builders.js';
+import { NOW } from './helpers.js';
+
+const weighted = desiredState({ records: [{ routing: 'weighted' }] });
+const lines = (text: string) => text.split('\n');
+
+describe('renderText', () => {
+  it('says exactly "No changes." under the RegionSet heading when converged', () => {
+    const result = plan(weighted, liveFor(weighted).build(), { now: NOW });
+    expect(renderText(result, weighted)).toBe('RegionSet global-api (manifests/global-api.yaml)\n\nNo changes.\n');
+  });
+
+  it('shows a joining region grouped under its name, values known after apply, and the ramp on one line', () => {
+    const desired = withRegion(weighted, 'eu-central-1', { weight: 200 });
+    const text = renderText(plan(desired, liveFor(weighted).build(), { now: NOW }), desired);
+    expect(text).toContain('eu-central-1 (joining):\n');
+    expect(text).toContain('  + stack global-api  template ');
+    expect(text).toContain('  + replica orders\n');
+    expect(text).toContain('  + health check api.example.com.  HTTPS (known after apply):443/health every 30s, 3 failures\n');
+    expect(text).toContain('  … wait until api.example.com. is healthy\n');
+    expect(text).toContain('  + record api.example.com. CNAME (weighted)  weight 0 → 20 → 100 → 200 (each after health holds 2m)\n');
+    expect(text).not.toContain('@');
+    expect(text).toContain('RegionSet-wide:\n  ~ inventory _regionctl.global-api.example.com. TXT  regions ap-southeast-1, eu-west-1, us-east-2 → ap-southeast-1, eu-central-1, eu-west-1, us-east-2\n');
+    expect(lines(text).at(-2)).toBe('Plan: 4 to create, 1 to update, 0 to delete; 4 Route 53 change batches.');
+  });
+
+  it('shows a drain as weight before → after, the wait and the deletes', () => {
+    const desired = withRegion(weighted, 'eu-west-1', { state: 'drained' });
+    const text = renderText(plan(desired, liveFor(weighted).build(), { now: NOW }), desired);
+    expect(text).toContain('eu-west-1 (draining):\n  ~ record api.example.com. CNAME (weighted)  weight 100 → 0\n  … drain 5m: ');
+    expect(text).toContain('  - record api.example.com. CNAME (weighted)\n');
+    expect(text).toMatch(/ {2}- health check api\.example\.com\. \(hc-[0-9a-f]+\)\n/);
+  });
+
+  it('shows parameter changes before → after', () => {
+    const desired = withRegion(weighted, 'us-east-2', { parameters: { Stage: 'canary' } });
+    const text = renderText(plan(desired, liveFor(weighted).build(), { now: NOW }), desired);
+    expect(text).toContain('us-east-2 (staying):\n  ~ stack global-api  Stage: prod → canary\n');
+  });
+
+  it('puts refusals in their own section above the steps, and notes below', () => {
+    const desired = withoutRegion(weighted, 'eu-west-1');
+    const live = liveFor(weighted).unhealthy('ap-southeast-1').build();
+    const text = renderText(plan(desired, live, { now: NOW }), desired);
+    const refused = text.indexOf('REFUSED: this plan will not be applied (1 guardrail):\n  ✗ min-healthy-regions: removing eu-west-1 would leave 1 healthy serving region (us-east-2)');
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThan(text.indexOf('eu-west-1 (leaving):'));
+    expect(text).toContain('Notes:\n  - replica orders in eu-west-1 kept: removeReplicas is false\n');
+    expect(text).toContain('Refused: nothing will be applied.');
+  });
+
+  it('renders a full drain-and-remove plan (snapshot)', () => {
+    const desired = withoutRegion(desiredState({ records: [{ routing: 'weighted' }], tables: [{ name: 'orders', removeReplicas: true }] }), 'eu-west-1');
+    const text = renderText(plan(desired, liveFor({ ...desired, regions: weighted.regions }).build(), { now: NOW }), desired);
+    expect(text).toMatchInlineSnapshot(`
+      "RegionSet global-api (manifests/global-api.yaml)
+
+      eu-west-1 (leaving):
+        ~ record api.example.com. CNAME (weighted)  weight 100 → 0
+        … drain 5m: clients move off eu-west-1 before its records and health checks go (drainWait, at least the record TTL)
+        - record api.example.com. CNAME (weighted)
+        - health check api.example.com. (hc-1d750a8a)
+        - stack global-api
+        - replica orders  (deletes this region's copy of the data)
+
+      RegionSet-wide:
+        ~ inventory _regionctl.global-api.example.com. TXT  regions ap-southeast-1, eu-west-1, us-east-2 → ap-southeast-1, us-east-2
+
+      Plan: 0 to create, 1 to update, 4 to delete; 3 Route 53 change batches.
+      "
+    `);
+  });
+});
+
+describe('renderMarkdown', () => {
+  it('leads with a summary line of regions, traffic, replicas and data-loss risk', () => {
+    const base = desiredState({ records: [{ routing: 'weighted' }], tables: [{ name: 'orders', removeReplicas: true }] });
+    const desired = withRegion(withoutRegion(base, 'eu-west-1'), 'eu-central-1');
+    const md = renderMarkdown(plan(desired, liveFor(base).build(), { now: NOW }), desired);
+    expect(md).toContain(
+      '1 region joining (eu-central-1) · 1 region leaving (eu-west-1) · traffic moves to eu-central-1 and away from eu-west-1 · replicas +1 / -1 · ⚠️ **data-loss risk**: deletes orders in eu-west-1 (their items are deleted)',
+    );
+    expect(md).toContain('```diff\n');
+  });
+
+  it('says No changes. when converged', () => {
+    expect(renderMarkdown(plan(weighted, liveFor(weighted).build(), { now: NOW }), weighted)).toContain('No changes.');
+  });
+});
+
+describe('renderJson', () => {
+  it('is the plan itself, stable across runs', () => {
+    const desired = withRegion(weighted, 'eu-central-1');
+    const result = plan(desired, liveFor(weighted).build(), { now: NOW });
+    expect(JSON.parse(renderJson(result))).toEqual(result);
+    expect(renderJson(result)).toBe(renderJson(plan(desired, liveFor(weighted).build(), { now: NOW })));
+  });
+});
