@@ -27,7 +27,7 @@ export function changeCost(change: RecordChange): BatchCost {
 
 /**
  * Splits changes into as few batches as the limits allow. Changes are grouped by record
- * name (in order of first appearance; input order kept inside a group) and groups are
+ * name (in order of first appearance; inside a group deletes first, otherwise input order) and groups are
  * packed in order, so the result is deterministic for a given input. A single name whose
  * changes exceed the limits on their own is split, as nothing else can be done.
  */
@@ -54,7 +54,10 @@ export function batchRecordChanges(changes: RecordChange[]): RecordChange[][] {
     used = { records: used.records + cost.records, characters: used.characters + cost.characters };
   };
 
-  for (const group of groups.values()) {
+  for (const unordered of groups.values()) {
+    // Route 53 applies a batch in order: deletes first free the set identifiers and the
+    // routing policy that creates of the same name then take (DELETE then CREATE is allowed).
+    const group = [...unordered.filter((c) => c.action === 'DELETE'), ...unordered.filter((c) => c.action !== 'DELETE')];
     const costs = group.map(changeCost);
     const total = costs.reduce((sum, cost) => ({ records: sum.records + cost.records, characters: sum.characters + cost.characters }), { records: 0, characters: 0 });
     if (!fits(total)) flush();

@@ -13,6 +13,13 @@ describe('batchRecordChanges', () => {
     expect(batchRecordChanges(changes)).toEqual([changes]);
   });
 
+  it('sends the deletes of a name before its creates (a routing switch reuses the set identifiers)', () => {
+    const create = change('api.example.com.', 'CREATE', 1, 10, 'global-api:eu-west-1');
+    const remove = change('api.example.com.', 'DELETE', 1, 10, 'global-api:eu-west-1');
+    const other = change('b.example.com.');
+    expect(batchRecordChanges([create, other, remove])).toEqual([[remove, create, other]]);
+  });
+
   it('splits at 1,000 records, counting UPSERT twice', () => {
     const changes = Array.from({ length: 600 }, (_, i) => change(`n${i}.example.com.`, 'UPSERT'));
     const batches = batchRecordChanges(changes);

@@ -1,0 +1,84 @@
+// The planner against the sandbox cloud (which rejects what AWS would) and the executor:
+// each change converges in one plan-and-apply, after which the next plan is empty.
+
+import { describe, expect, it } from 'vitest';
+import { execute } from '../../controller/apply/execute.js';
+import { FakeClock } from '../../controller/clock.js';
+import type { DesiredState } from '../../controller/manifest/types.js';
+import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
+import { planReconcile } from '../../controller/reconcile.js';
+import { desiredState, hash16, withRegion, withoutRegion } from '../support/builders.js';
+
+const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Stage:
+    Type: String
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: regional-api
+Outputs:
+  ApiDomainName:
+    Value: !GetAtt Api.RootResourceId
+`;
+
+function manifest(overrides: Parameters<typeof desiredState>[0] = {}): DesiredState {
+  return desiredState({
+    regions: ['us-east-1', 'eu-west-1'],
+    rollout: { minHealthyRegions: 1 },
+    ...overrides,
+    stack: { templateBody: TEMPLATE, templateHash: hash16(TEMPLATE), capabilities: [], ...overrides.stack },
+  });
+}
+
+async function applyUntilConverged(cloud: SandboxCloud, clock: FakeClock, desired: DesiredState): Promise<number[]> {
+  const counts: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const { plan } = await planReconcile(desired, cloud.providers(), { now: clock.now() });
+    expect(plan.refusals).toEqual([]);
+    counts.push(plan.steps.length);
+    if (plan.steps.length === 0) break;
+    const result = await execute(plan, cloud.providers(), { clock, maxParallelRegions: 4, regionSet: desired.name });
+    expect(result.failed).toEqual([]);
+  }
+  return counts;
+}
+
+async function worldAt(desired: DesiredState) {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1));
+  const cloud = new SandboxCloud({ clock });
+  cloud.seedZone('example.com.');
+  cloud.seedTable('orders', 'us-east-1');
+  await applyUntilConverged(cloud, clock, desired);
+  return { clock, cloud };
+}
+
+const changes: Array<[string, DesiredState, DesiredState]> = [
+  ['a weighted region joins with a ramp', manifest({ records: [{ routing: 'weighted' }] }), withRegion(manifest({ records: [{ routing: 'weighted' }] }), 'ap-southeast-1', { weight: 200 })],
+  ['latency routing becomes weighted (one atomic batch)', manifest(), manifest({ records: [{ routing: 'weighted' }] })],
+  ['a weighted region is drained', manifest({ records: [{ routing: 'weighted' }] }), withRegion(manifest({ records: [{ routing: 'weighted' }] }), 'eu-west-1', { state: 'drained' })],
+  ['a latency region leaves with its replica', manifest({ tables: [{ name: 'orders', removeReplicas: true }] }), withoutRegion(manifest({ tables: [{ name: 'orders', removeReplicas: true }] }), 'eu-west-1')],
+  [
+    'geolocation locations change',
+    manifest({ records: [{ routing: 'geolocation' }], regions: [{ code: 'us-east-1', geolocation: [{ kind: 'default' }] }, { code: 'eu-west-1', geolocation: [{ kind: 'continent', code: 'EU' }] }] }),
+    manifest({ records: [{ routing: 'geolocation' }], regions: [{ code: 'us-east-1', geolocation: [{ kind: 'default' }, { kind: 'country', code: 'US' }] }, { code: 'eu-west-1', geolocation: [{ kind: 'country', code: 'DE' }] }] }),
+  ],
+  [
+    'health check interval changes (check replaced under the record)',
+    manifest(),
+    manifest({ records: [{ healthCheck: { protocol: 'HTTPS', port: 443, path: '/health', interval: 10, failureThreshold: 3, regions: [] } }] }),
+  ],
+];
+
+describe('plans apply cleanly on the sandbox and converge', () => {
+  it.each(changes)('%s', async (_, before, after) => {
+    const { clock, cloud } = await worldAt(before);
+    const counts = await applyUntilConverged(cloud, clock, after);
+    expect(counts.at(-1)).toBe(0);
+    expect(counts.length).toBe(2);
+    // No orphaned health checks: one per serving (record, region).
+    const wanted = after.regions.filter((r) => r.state !== 'drained').length;
+    expect(cloud.listHealthChecks().length).toBe(wanted);
+  });
+});
