@@ -165,9 +165,17 @@ export function inventoryRegions(records: DnsRecord[], desired: DesiredState, zo
 
 // ---- health checks -----------------------------------------------------------------
 
-/** First 8 hex characters of sha256. */
+const h8Cache = new Map<string, string>();
+
+/** First 8 hex characters of sha256 (memoised: the same names are hashed on every plan). */
 export function h8(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+  let hash = h8Cache.get(text);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(text).digest('hex').slice(0, 8);
+    if (h8Cache.size > 100_000) h8Cache.clear();
+    h8Cache.set(text, hash);
+  }
+  return hash;
 }
 
 export function healthCheckOwnerPrefix(regionSet: string): string {

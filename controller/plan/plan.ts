@@ -62,7 +62,7 @@ export function plan(desired: DesiredState, live: LiveState, options: PlanOption
     summary: { create: 0, update: 0, delete: 0, regions: {}, route53ChangeBatches: 0 },
     notes: steps.notes,
   };
-  draft.summary = summarise(draft, desired, live, steps.transitions);
+  draft.summary = summarise(draft, steps.transitions, steps.depths);
   draft.refusals = checkGuardrails(draft, desired, live);
   return draft;
 }
@@ -81,6 +81,7 @@ interface Removal {
 
 interface BuildResult {
   steps: Step[];
+  depths: Map<string, number>;
   notes: string[];
   transitions: Map<string, RegionTransition>;
 }
@@ -161,8 +162,10 @@ class Planner {
     if (inventoryAdd) this.gateNewRegions(inventoryAdd);
     this.planInventoryRemove(inventoryAdd);
 
-    const steps = sortSteps([...this.steps.values()]);
-    return { steps, notes: [...this.notes].sort(), transitions: this.transitions(steps) };
+    const all = [...this.steps.values()];
+    const depths = dependencyDepths(all);
+    const steps = sortSteps(all, depths);
+    return { steps, depths, notes: [...this.notes].sort(), transitions: this.transitions(steps) };
   }
 
   // ---- helpers -----------------------------------------------------------------------
@@ -1134,8 +1137,7 @@ export function dependencyDepths(steps: Step[]): Map<string, number> {
 }
 
 /** Execution-like order: by dependency depth, then region (RegionSet-wide first), then id. */
-function sortSteps(steps: Step[]): Step[] {
-  const depth = dependencyDepths(steps);
+function sortSteps(steps: Step[], depth: Map<string, number>): Step[] {
   return steps.sort(
     (a, b) => depth.get(a.id)! - depth.get(b.id)! || compareStrings(a.region ?? '', b.region ?? '') || compareStrings(a.id, b.id),
   );
@@ -1149,7 +1151,7 @@ const DELETE_ACTIONS = new Set(['stack.delete', 'replica.delete', 'healthcheck.d
  * Counts resources, not steps: a ramp (create, then updates) is one creation; a stack
  * recreate is one deletion and one creation; several updates of one resource are one.
  */
-export function summarise(plan: Plan, desired: DesiredState, live: LiveState, transitions?: Map<string, RegionTransition>): PlanSummary {
+export function summarise(plan: Plan, transitions?: Map<string, RegionTransition>, depths?: Map<string, number>): PlanSummary {
   const created = new Set<string>();
   const updated = new Set<string>();
   const deleted = new Set<string>();
@@ -1168,17 +1170,15 @@ export function summarise(plan: Plan, desired: DesiredState, live: LiveState, tr
   for (const [region, transition] of [...(transitions ?? new Map<string, RegionTransition>()).entries()].sort(([a], [b]) => compareStrings(a, b))) {
     regions[region] = transition;
   }
-  void desired;
-  void live;
-  return { create: created.size, update: updated.size, delete: deleted.size, regions, route53ChangeBatches: estimateChangeBatches(plan.steps) };
+  return { create: created.size, update: updated.size, delete: deleted.size, regions, route53ChangeBatches: estimateChangeBatches(plan.steps, depths) };
 }
 
 /** Placeholder length of a value known only after apply (a typical regional endpoint name). */
 const UNKNOWN_VALUE_LENGTH = 64;
 
 /** Route 53 calls: DNS steps grouped by zone and dependency depth, each group batched within the limits. */
-export function estimateChangeBatches(steps: Step[]): number {
-  const depth = dependencyDepths(steps);
+export function estimateChangeBatches(steps: Step[], depths?: Map<string, number>): number {
+  const depth = depths ?? dependencyDepths(steps);
   const groups = new Map<string, RecordChange[]>();
   for (const step of steps) {
     if (step.payload.kind !== 'record') continue;
