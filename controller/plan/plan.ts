@@ -193,7 +193,7 @@ class Planner {
   private recordStep(
     action: 'record.create' | 'record.update' | 'record.delete',
     id: string,
-    region: string,
+    region: string | undefined,
     change: RecordChange['action'],
     record: RecordTemplate,
     dependsOn: Iterable<string>,
@@ -203,7 +203,7 @@ class Planner {
     return this.add({
       id,
       action,
-      region,
+      ...(region ? { region } : {}),
       resource: `record:${record.name}:${record.type}:${record.setIdentifier ?? ''}`,
       dependsOn,
       reason,
@@ -634,7 +634,11 @@ class Planner {
   /**
    * A routing-policy change is an identity change: the old sets are deleted and the new ones
    * created in one atomic batch (Route 53 refuses two policies at one name and type). The
-   * steps share their dependencies and depend on nothing else, so they become ready together.
+   * steps share their dependencies, so they become ready together; those include everything
+   * a new region needs to serve (stack, replicas, a healthy check), so the swap never leaves
+   * the name without capacity. New sets go in at their full weight: the swap is the cut-over.
+   * The steps belong to no region, so that region slots (maxParallelRegions) never split
+   * the batch.
    */
   private planRoutingSwitch(
     record: DesiredRecord,
@@ -645,18 +649,37 @@ class Planner {
     const oldRegions = new Set(liveHere.map((r) => regionOfSetIdentifier(r.setIdentifier!, this.rs)));
     const deps = new Set<string>();
     const creates: Array<{ region: string; template: RecordTemplate }> = [];
-    for (const [setId, { region, template }] of wanted) {
-      if (!oldRegions.has(region.code)) continue;
+    const timeoutMs = this.options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+    for (const [setId, { region, template }] of [...wanted.entries()].sort(([a], [b]) => compareStrings(a, b))) {
+      const code = region.code;
       switched.add(setId);
-      creates.push({ region: region.code, template });
-      for (const id of this.stackReady.get(region.code) ?? []) deps.add(id);
-      for (const id of this.healthChecks.get(`${record.name}|${region.code}`)?.deps ?? []) deps.add(id);
+      creates.push({ region: code, template });
+      const check = this.healthChecks.get(`${record.name}|${code}`);
+      const ready = [...(this.stackReady.get(code) ?? []), ...(this.replicaReady.get(code) ?? []), ...(check?.deps ?? [])];
+      const gateId = `${code}:health.wait:${templateSuffix(template, this.rs)}`;
+      if (!oldRegions.has(code) && region.state === 'active' && check && !this.steps.has(gateId)) {
+        this.joiningRegions.add(code);
+        deps.add(
+          this.add({
+            id: gateId,
+            action: 'health.wait',
+            region: code,
+            resource: `healthcheck:${record.name}:${code}`,
+            dependsOn: ready,
+            reason: `${record.name} takes traffic in ${code} only once its health check is healthy`,
+            payload: { kind: 'health', healthCheck: check.ref, holdMs: 0, timeoutMs },
+          }),
+        );
+      } else {
+        for (const id of ready) deps.add(id);
+      }
     }
     const ids: string[] = [];
     const from = [...new Set(liveHere.map(routingOf))].sort().join('/');
+    const why = `routing changes from ${from} to ${record.routing} (one atomic batch)`;
     for (const current of [...liveHere].sort((a, b) => compareStrings(a.setIdentifier!, b.setIdentifier!))) {
       const region = regionOfSetIdentifier(current.setIdentifier!, this.rs)!;
-      const id = this.recordStep('record.delete', `${region}:record.delete:${recordSuffix(current, this.rs)}`, region, 'DELETE', literalTemplate(current), deps, `routing changes from ${from} to ${record.routing} (one atomic batch)`, {
+      const id = this.recordStep('record.delete', `${region}:record.delete:${recordSuffix(current, this.rs)}`, undefined, 'DELETE', literalTemplate(current), deps, why, {
         before: recordDisplay(current),
       });
       this.touch(current, id);
@@ -664,11 +687,11 @@ class Planner {
       ids.push(id);
     }
     for (const { region, template } of creates) {
-      ids.push(
-        this.recordStep('record.create', `${region}:record.create:${templateSuffix(template, this.rs)}`, region, 'CREATE', template, deps, `routing changes from ${from} to ${record.routing} (one atomic batch)`, {
-          after: templateDisplay(template),
-        }),
-      );
+      const id = this.recordStep('record.create', `${region}:record.create:${templateSuffix(template, this.rs)}`, undefined, 'CREATE', template, deps, why, {
+        after: templateDisplay(template),
+      });
+      if (!oldRegions.has(region)) this.joinFinals.push(id);
+      ids.push(id);
     }
     return ids;
   }
@@ -934,7 +957,10 @@ class Planner {
       if (firstStack) this.dependOn(firstStack, dns);
       const lastStack = stackSteps[stackSteps.length - 1];
       for (const table of this.desired.tables) {
-        this.dependOn(`${region}:replica.delete:${table.name}`, lastStack ? [lastStack] : dns);
+        // The new copies first: a replica change goes through another ACTIVE replica, and
+        // the data must never be down to fewer copies than the plan ends with.
+        const creates = this.desired.regions.map((r) => `${r.code}:replica.create:${table.name}`).filter((id) => this.steps.has(id));
+        this.dependOn(`${region}:replica.delete:${table.name}`, [...(lastStack ? [lastStack] : dns), ...creates]);
       }
     }
   }
@@ -949,6 +975,12 @@ class Planner {
 
   private transitions(steps: Step[]): Map<string, RegionTransition> {
     const withSteps = new Set(steps.map((step) => step.region).filter((r) => r !== undefined));
+    // Routing-switch steps belong to no region: their set identifiers say which.
+    for (const step of steps) {
+      if (step.region || step.payload.kind !== 'record' || !step.payload.record.setIdentifier) continue;
+      const region = regionOfSetIdentifier(step.payload.record.setIdentifier, this.rs);
+      if (region) withSteps.add(region);
+    }
     const result = new Map<string, RegionTransition>();
     for (const region of this.leaving) result.set(region, 'leaving');
     for (const region of this.desired.regions) {

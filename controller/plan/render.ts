@@ -165,7 +165,8 @@ function stepText(step: Step, plan: Plan): string[] {
     case 'record.delete': {
       if (payload.kind !== 'record') return [];
       const sign = step.action === 'record.create' ? '+' : step.action === 'record.delete' ? '-' : '~';
-      const label = `${sign} record ${recordLabel(payload.record)}`;
+      // Region-less record steps (a routing switch) name their region by set identifier.
+      const label = `${sign} record ${recordLabel(payload.record)}${!step.region && payload.record.setIdentifier ? ` [${payload.record.setIdentifier}]` : ''}`;
       const ramp = step.after?.['ramp'] as number[] | undefined;
       if (ramp) return [`${label}  weight ${ramp.join(' → ')}${rampHoldText(step, plan, ramp)}`];
       if (step.action === 'record.create') return [`${label}  ${recordTarget(payload.record)}`];

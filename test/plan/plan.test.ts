@@ -251,6 +251,13 @@ describe('a region line is deleted', () => {
     expect(result.refusals).toEqual([]);
   });
 
+  it('adds the new replicas before deleting the leaving one', () => {
+    const before = desiredState({ regions: ['eu-west-1'], tables: [{ name: 'orders', removeReplicas: true }], rollout: { minHealthyRegions: 1 } });
+    const after = desiredState({ regions: ['us-east-2'], tables: [{ name: 'orders', removeReplicas: true }], rollout: { minHealthyRegions: 1 } });
+    const result = run(after, liveFor(before).build());
+    expectOrder(result, 'us-east-2:replica.create:orders', 'eu-west-1:replica.delete:orders');
+  });
+
   it('only updates the inventory when the region has nothing left', () => {
     const live = liveFor(latency).regionAbsent('eu-west-1').inventory(['ap-southeast-1', 'eu-west-1', 'us-east-2']).build();
     const result = run(withoutRegion(latency, 'eu-west-1'), live);
@@ -286,6 +293,19 @@ describe('changes to serving regions', () => {
     for (const s of dns) expect(s.dependsOn).toEqual([]);
     expect(step(result, 'eu-west-1:record.create:api.example.com.:CNAME').payload).toMatchObject({ record: { weight: 100 } });
     expect(result.summary.route53ChangeBatches).toBe(1);
+  });
+
+  it('routing change with a region swap: the new region is healthy before the atomic swap, which no region slot can split', () => {
+    const before = desiredState({ regions: ['eu-west-1'], rollout: { minHealthyRegions: 1 } });
+    const after = desiredState({ records: [{ routing: 'failover' }], regions: [{ code: 'us-east-2', failover: 'PRIMARY' }], rollout: { minHealthyRegions: 1 } });
+    const result = run(after, liveFor(before).build());
+    const swap = ['eu-west-1:record.delete:api.example.com.:CNAME', 'us-east-2:record.create:api.example.com.:CNAME'];
+    for (const id of swap) {
+      expect(step(result, id).region).toBeUndefined();
+      expect(step(result, id).dependsOn).toEqual(['us-east-2:health.wait:api.example.com.:CNAME']);
+    }
+    expectOrder(result, 'us-east-2:stack.create', 'us-east-2:health.wait:api.example.com.:CNAME', 'eu-west-1:record.delete:api.example.com.:CNAME', 'eu-west-1:drain.wait', 'eu-west-1:stack.delete');
+    expect(result.summary.regions).toEqual({ 'eu-west-1': 'leaving', 'us-east-2': 'joining' });
   });
 
   it('template change: stack.update with the template hashes and the previewed resource changes', () => {
