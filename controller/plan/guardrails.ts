@@ -22,7 +22,7 @@ export function checkGuardrails(plan: Plan, desired: DesiredState, live: LiveSta
     ...minHealthyRegions(plan, desired, live),
     ...replicaRules(plan, desired, live),
     ...unownedResources(desired, live),
-    ...terminationProtection(plan, desired, live),
+    ...terminationProtection(plan, live),
     ...tablesNotReady(plan, desired, live),
     ...failedStacks(desired, live),
   ];
@@ -208,7 +208,7 @@ function conflicts(live: DnsRecord, record: DesiredRecord): boolean {
 
 // ---- stacks ---------------------------------------------------------------------------------------
 
-function terminationProtection(plan: Plan, desired: DesiredState, live: LiveState): Refusal[] {
+function terminationProtection(plan: Plan, live: LiveState): Refusal[] {
   const refusals: Refusal[] = [];
   for (const step of plan.steps) {
     if (step.action !== 'stack.delete' && step.action !== 'stack.recreate') continue;
@@ -226,7 +226,6 @@ function terminationProtection(plan: Plan, desired: DesiredState, live: LiveStat
         (step.action === 'stack.delete' ? ', or put the region back in the manifest.' : '.'),
     });
   }
-  void desired;
   return refusals;
 }
 

@@ -656,7 +656,7 @@ class Planner {
       creates.push({ region: code, template });
       const check = this.healthChecks.get(`${record.name}|${code}`);
       const ready = [...(this.stackReady.get(code) ?? []), ...(this.replicaReady.get(code) ?? []), ...(check?.deps ?? [])];
-      const gateId = `${code}:health.wait:${templateSuffix(template, this.rs)}`;
+      const gateId = `${code}:health.wait:${recordSuffix(template, this.rs)}`;
       if (!oldRegions.has(code) && region.state === 'active' && check && !this.steps.has(gateId)) {
         this.joiningRegions.add(code);
         deps.add(
@@ -687,7 +687,7 @@ class Planner {
       ids.push(id);
     }
     for (const { region, template } of creates) {
-      const id = this.recordStep('record.create', `${region}:record.create:${templateSuffix(template, this.rs)}`, undefined, 'CREATE', template, deps, why, {
+      const id = this.recordStep('record.create', `${region}:record.create:${recordSuffix(template, this.rs)}`, undefined, 'CREATE', template, deps, why, {
         after: templateDisplay(template),
       });
       if (!oldRegions.has(region)) this.joinFinals.push(id);
@@ -700,7 +700,7 @@ class Planner {
     const code = region.code;
     const check = this.healthChecks.get(`${record.name}|${code}`);
     const ready = [...(this.stackReady.get(code) ?? []), ...(check?.deps ?? []), ...afterSwitch];
-    const suffix = templateSuffix(template, this.rs);
+    const suffix = recordSuffix(template, this.rs);
     const full = template.weight;
 
     if (!current) {
@@ -741,7 +741,7 @@ class Planner {
    * stepWait (the hold rolls the record back to weight 0 if health fails).
    */
   private planJoin(record: DesiredRecord, region: string, template: RecordTemplate, current: DnsRecord | undefined, ready: string[], check: HealthCheckRef | undefined): string {
-    const suffix = templateSuffix(template, this.rs);
+    const suffix = recordSuffix(template, this.rs);
     const rollout = this.desired.rollout;
     const timeoutMs = this.options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
     const gateDeps = [...ready, ...(this.replicaReady.get(region) ?? [])];
@@ -901,33 +901,33 @@ class Planner {
         this.touch(record, id);
         steps.push(id);
       }
-      for (const check of checks) steps.push(this.deleteHealthCheck(check, region, drain));
+      for (const { check, recordName } of checks) steps.push(this.deleteHealthCheck(check, recordName, region, drain));
       result.set(region, steps);
     }
-    for (const check of orphans.get('') ?? []) this.deleteHealthCheck(check, undefined, undefined);
+    for (const { check } of orphans.get('') ?? []) this.deleteHealthCheck(check, undefined, undefined, undefined);
     return result;
   }
 
   /** Owned health checks no wanted (record, region) keeps, by region ('' when the region cannot be told). */
-  private orphanHealthChecks(): Map<string, LiveHealthCheck[]> {
+  private orphanHealthChecks(): Map<string, Array<{ check: LiveHealthCheck; recordName?: string }>> {
     const regionOfKey = new Map<string, { record: string; region: string }>();
     const names = new Set([...this.desired.dns.records.map((r) => r.name), ...this.owned.map((r) => r.name)]);
     const regions = new Set([...this.regions.keys(), ...this.leaving]);
     for (const name of names) for (const region of regions) regionOfKey.set(healthCheckKey(name, region), { record: name, region });
-    const orphans = new Map<string, LiveHealthCheck[]>();
+    const orphans = new Map<string, Array<{ check: LiveHealthCheck; recordName?: string }>>();
     const sorted = [...this.live.healthChecks].sort((a, b) => compareStrings(a.id, b.id));
     for (const check of sorted) {
       if (!isOwnedHealthCheck(check, this.rs) || this.keptChecks.has(check.id)) continue;
-      const region = regionOfKey.get(healthCheckKeyOf(check, this.rs) ?? '')?.region ?? '';
-      orphans.set(region, [...(orphans.get(region) ?? []), check]);
+      const owner = regionOfKey.get(healthCheckKeyOf(check, this.rs) ?? '');
+      const region = owner?.region ?? '';
+      orphans.set(region, [...(orphans.get(region) ?? []), { check, ...(owner ? { recordName: owner.record } : {}) }]);
     }
     return orphans;
   }
 
-  private deleteHealthCheck(check: LiveHealthCheck, region: string | undefined, drain: string | undefined): string {
+  private deleteHealthCheck(check: LiveHealthCheck, recordName: string | undefined, region: string | undefined, drain: string | undefined): string {
     const users = this.live.records.filter((record) => record.healthCheckId === check.id);
     const deps = [...(drain ? [drain] : []), ...users.flatMap((record) => this.touching.get(liveKey(record)) ?? [])];
-    const recordName = this.recordNameOfCheck(check);
     return this.add({
       id: `${region ? `${region}:` : ''}healthcheck.delete:${recordName ? `${recordName}:` : ''}${check.id}`,
       action: 'healthcheck.delete',
@@ -938,14 +938,6 @@ class Planner {
       before: { id: check.id, fqdn: check.config.fqdn, path: check.config.path },
       payload: { kind: 'healthcheck-delete', id: check.id },
     });
-  }
-
-  private recordNameOfCheck(check: LiveHealthCheck): string | undefined {
-    const key = healthCheckKeyOf(check, this.rs);
-    const names = new Set([...this.desired.dns.records.map((r) => r.name), ...this.owned.map((r) => r.name)]);
-    const regions = new Set([...this.regions.keys(), ...this.leaving]);
-    for (const name of names) for (const region of regions) if (healthCheckKey(name, region) === key) return name;
-    return undefined;
   }
 
   /** Leaving regions: after their DNS is gone, the stack; after the stack, the replicas (when allowed). */
@@ -1020,10 +1012,6 @@ function recordSuffix(record: Pick<DnsRecord, 'name' | 'type' | 'setIdentifier'>
   const region = regionOfSetIdentifier(setId, regionSet);
   const tail = region ? setId.slice(regionSet.length + 1 + region.length + 1) : '';
   return `${record.name}:${record.type}${tail ? `:${tail}` : ''}`;
-}
-
-function templateSuffix(template: RecordTemplate, regionSet: string): string {
-  return recordSuffix(template, regionSet);
 }
 
 function literalTemplate(record: DnsRecord): RecordTemplate {
