@@ -1,0 +1,99 @@
+// moto in server mode, for tests that talk to a real AWS-compatible HTTP API.
+// The venv is created once (pinned moto) under .venv; each test file starts its own
+// server on a free loopback port, so files running in parallel never share state.
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const MOTO_VERSION = '5.2.5';
+const VENV = join(process.cwd(), '.venv');
+const MOTO_SERVER = join(VENV, 'bin', 'moto_server');
+const LOCK = join(process.cwd(), '.venv.lock');
+
+/** Creates .venv with moto[server] pinned, unless it is there already. Safe across processes. */
+export function ensureMoto(): string {
+  if (existsSync(MOTO_SERVER)) return MOTO_SERVER;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      execFileSync('sleep', ['1']);
+      if (existsSync(MOTO_SERVER)) return MOTO_SERVER;
+    }
+  }
+  try {
+    if (!existsSync(MOTO_SERVER)) {
+      execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+      execFileSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', `moto[server]==${MOTO_VERSION}`], { stdio: 'inherit' });
+    }
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+  return MOTO_SERVER;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface Moto {
+  endpoint: string;
+  /** Environment for a child process (CLI) pointed at this server with fake credentials. */
+  env: Record<string, string>;
+  /** Drops every resource (moto's reset API) so a test starts from an empty account. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts moto_server on 127.0.0.1 and waits until it answers (at most 30 s). */
+export async function startMoto(): Promise<Moto> {
+  const binary = ensureMoto();
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${endpoint}/moto-api/`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`moto_server did not start on ${endpoint}: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    endpoint,
+    env: {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+    },
+    reset: async () => {
+      await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
