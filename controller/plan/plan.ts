@@ -6,7 +6,10 @@
 //            record.create (weighted: at the first ramp weight, then health-held steps)
 //   leaving: weight 0 / out of the set → drain.wait → record + health-check deletes →
 //            stack.delete → replica.delete (only with removeReplicas) → inventory.update
-// Removals of serving capacity wait for every join of the same plan to finish.
+// Removals of serving capacity wait for every join of the same plan to finish. Changes that
+// Route 53 accepts only together (a routing switch; a failover role, geolocation location or
+// latency Region passing to another set) are region-less steps with shared dependencies, so
+// they become ready at once and go out in one atomic batch.
 
 import type { DesiredRecord, DesiredRegion, DesiredState } from '../manifest/types.js';
 import type { DnsRecord, HealthCheckConfig, LiveHealthCheck, LiveStack, LiveState, RecordChange, StackStatus } from '../providers/types.js';
@@ -117,8 +120,8 @@ class Planner {
   /** Steps that change or delete a live record, by record key (health-check deletes wait for them). */
   private readonly touching = new Map<string, string[]>();
   private readonly removals: Removal[] = [];
-  /** Per region: deletes of a routing switch (they count as its removal for drain and health checks). */
-  private readonly switchDeletes = new Map<string, string[]>();
+  /** Per region: deletes made in an atomic batch with creates (routing switch, slot takeover); they count as its removal for drain and health checks. */
+  private readonly atomicDeletes = new Map<string, string[]>();
   /** Last step of every join (capacity added): removals of capacity wait for all of them. */
   private readonly joinFinals: string[] = [];
   /** Steps that take traffic away from a region (ordered after the joins). */
@@ -618,6 +621,8 @@ class Planner {
     const switched = new Set<string>();
     if (liveHere.some((r) => routingOf(r) !== record.routing)) {
       afterSwitch = this.planRoutingSwitch(record, liveHere, wanted, switched);
+    } else {
+      this.planSlotTakeovers(record, liveHere, wanted, switched);
     }
 
     for (const [setId, { region, template }] of [...wanted.entries()].sort(([a], [b]) => compareStrings(a, b))) {
@@ -627,7 +632,117 @@ class Planner {
     }
     if (afterSwitch.length > 0) return;
     for (const current of liveHere) {
-      if (!wanted.has(current.setIdentifier!)) this.removeRecord(current);
+      if (!wanted.has(current.setIdentifier!) && !switched.has(current.setIdentifier!)) this.removeRecord(current);
+    }
+  }
+
+  /**
+   * Route 53 lets one set of a name and type hold each failover role, geolocation location
+   * and latency Region. A set that needs a slot another live set holds (a PRIMARY or the
+   * default location moving to another region, two regions swapping roles) takes it over
+   * in one atomic batch: the holder's delete (or move) and the newcomer's create share
+   * their dependencies, including the newcomer's healthy check, and belong to no region,
+   * exactly like a routing switch. The holder's region then drains and leaves as usual.
+   * Adds every set identifier it handles to `handled`.
+   */
+  private planSlotTakeovers(
+    record: DesiredRecord,
+    liveHere: DnsRecord[],
+    wanted: Map<string, { region: DesiredRegion; template: RecordTemplate }>,
+    handled: Set<string>,
+  ): void {
+    const holders = new Map<string, DnsRecord>();
+    for (const current of liveHere) {
+      const slot = uniqueSlot(current);
+      if (slot) holders.set(slot, current);
+    }
+    if (holders.size === 0) return;
+    // Sets linked by a wanted slot another set holds; chains and swaps make one group.
+    const parent = new Map<string, string>();
+    const root = (setId: string): string => {
+      let top = setId;
+      while (parent.get(top) !== undefined && parent.get(top) !== top) top = parent.get(top)!;
+      parent.set(setId, top);
+      return top;
+    };
+    for (const [setId, { template }] of wanted) {
+      const slot = uniqueSlot(template);
+      const holder = slot ? holders.get(slot) : undefined;
+      if (!holder || holder.setIdentifier === setId) continue;
+      const [a, b] = [root(setId), root(holder.setIdentifier!)];
+      if (a !== b) parent.set(a, b);
+    }
+    const groups = new Map<string, string[]>();
+    for (const setId of parent.keys()) groups.set(root(setId), [...(groups.get(root(setId)) ?? []), setId]);
+    for (const members of groups.values()) {
+      const sorted = members.sort(compareStrings);
+      for (const setId of sorted) handled.add(setId);
+      this.planTakeover(record, sorted, liveHere, wanted);
+    }
+  }
+
+  private planTakeover(
+    record: DesiredRecord,
+    members: string[],
+    liveHere: DnsRecord[],
+    wanted: Map<string, { region: DesiredRegion; template: RecordTemplate }>,
+  ): void {
+    const timeoutMs = this.options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+    const deps = new Set<string>();
+    const changes: Array<{ setId: string; current?: DnsRecord; wanted?: { region: DesiredRegion; template: RecordTemplate } }> = [];
+    for (const setId of members) {
+      const current = liveHere.find((r) => r.setIdentifier === setId);
+      const want = wanted.get(setId);
+      changes.push({ setId, ...(current ? { current } : {}), ...(want ? { wanted: want } : {}) });
+      if (!want) continue;
+      const code = want.region.code;
+      const check = this.healthChecks.get(`${record.name}|${code}`);
+      const ready = [...(this.stackReady.get(code) ?? []), ...(this.replicaReady.get(code) ?? []), ...(check?.deps ?? [])];
+      const gateId = `${code}:health.wait:${recordSuffix(want.template, this.rs)}`;
+      // A set that starts serving does so only once its region is healthy (a standby SECONDARY takes no traffic).
+      if (!current && want.region.state === 'active' && check) {
+        this.joiningRegions.add(code);
+        deps.add(
+          this.add({
+            id: gateId,
+            action: 'health.wait',
+            region: code,
+            resource: `healthcheck:${record.name}:${code}`,
+            dependsOn: ready,
+            reason: `${record.name} takes traffic in ${code} only once its health check is healthy`,
+            payload: { kind: 'health', healthCheck: check.ref, holdMs: 0, timeoutMs },
+          }),
+        );
+      } else {
+        for (const id of ready) deps.add(id);
+      }
+    }
+    const slots = [...new Set(changes.map(({ current, wanted: want }) => slotText((want?.template ?? current)!)))].sort();
+    const why = `${slots.join(' and ')} of ${record.name} moves to another set (one atomic batch: Route 53 allows one set per slot)`;
+    for (const { current, wanted: want } of changes) {
+      if (!want) {
+        const region = regionOfSetIdentifier(current!.setIdentifier!, this.rs)!;
+        const id = this.recordStep('record.delete', `${region}:record.delete:${recordSuffix(current!, this.rs)}`, undefined, 'DELETE', literalTemplate(current!), deps, why, {
+          before: recordDisplay(current!),
+        });
+        this.touch(current!, id);
+        this.atomicDeletes.set(region, [...(this.atomicDeletes.get(region) ?? []), id]);
+        continue;
+      }
+      const { region, template } = want;
+      const suffix = recordSuffix(template, this.rs);
+      if (!current) {
+        const id = this.recordStep('record.create', `${region.code}:record.create:${suffix}`, undefined, 'CREATE', template, deps, why, { after: templateDisplay(template) });
+        if (region.state === 'active') this.joinFinals.push(id);
+        continue;
+      }
+      const differences = recordDifferences(template, current);
+      if (differences.length === 0) continue;
+      const id = this.recordStep('record.update', `${region.code}:record.update:${suffix}`, undefined, 'UPSERT', template, deps, why, {
+        before: pick(recordDisplay(current), differences),
+        after: pick(templateDisplay(template), differences),
+      });
+      this.touch(current, id);
     }
   }
 
@@ -683,7 +798,7 @@ class Planner {
         before: recordDisplay(current),
       });
       this.touch(current, id);
-      this.switchDeletes.set(region, [...(this.switchDeletes.get(region) ?? []), id]);
+      this.atomicDeletes.set(region, [...(this.atomicDeletes.get(region) ?? []), id]);
       ids.push(id);
     }
     for (const { region, template } of creates) {
@@ -848,12 +963,12 @@ class Planner {
     const byRegion = new Map<string, Removal[]>();
     for (const removal of this.removals) byRegion.set(removal.region, [...(byRegion.get(removal.region) ?? []), removal]);
     const orphans = this.orphanHealthChecks();
-    const regions = [...new Set([...byRegion.keys(), ...this.switchDeletes.keys(), ...orphans.keys()])].sort();
+    const regions = [...new Set([...byRegion.keys(), ...this.atomicDeletes.keys(), ...orphans.keys()])].sort();
     const result = new Map<string, string[]>();
 
     for (const region of regions) {
       const removals = (byRegion.get(region) ?? []).sort((a, b) => compareStrings(liveKey(a.record), liveKey(b.record)));
-      const firstPhase: string[] = [...(this.switchDeletes.get(region) ?? [])];
+      const firstPhase: string[] = [...(this.atomicDeletes.get(region) ?? [])];
       const later: Array<{ record: DnsRecord; after?: string }> = [];
       const reason = this.regions.has(region) ? `not wanted in ${region} (${this.regions.get(region)!.state})` : `${region} left the manifest`;
       for (const { record } of removals) {
@@ -1000,6 +1115,23 @@ class Planner {
 
 function sameNameType(record: DnsRecord, name: string, type: string): boolean {
   return record.name.toLowerCase() === name.toLowerCase() && record.type === type;
+}
+
+/** The slot Route 53 lets only one set of a name and type hold: a failover role, a geolocation location, a latency Region. */
+function uniqueSlot(record: Pick<DnsRecord, 'region' | 'failover' | 'geolocation'>): string | undefined {
+  if (record.failover !== undefined) return `failover ${record.failover}`;
+  if (record.region !== undefined) return `latency Region ${record.region}`;
+  if (record.geolocation !== undefined) {
+    const { continentCode, countryCode, subdivisionCode } = record.geolocation;
+    return `location ${[continentCode ?? '', countryCode ?? '', subdivisionCode ?? ''].join('/')}`;
+  }
+  return undefined;
+}
+
+/** A slot for people: "failover PRIMARY", "the default location"... */
+function slotText(record: Pick<DnsRecord, 'region' | 'failover' | 'geolocation'>): string {
+  if (record.geolocation?.countryCode === '*') return 'the default location';
+  return uniqueSlot(record) ?? 'the record';
 }
 
 function liveKey(record: Pick<DnsRecord, 'name' | 'type' | 'setIdentifier'>): string {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DesiredState } from '../../controller/manifest/types.js';
 import { callerReference, inventoryValues, parseInventory } from '../../controller/plan/identity.js';
-import { plan, rampWeights } from '../../controller/plan/plan.js';
-import type { Plan } from '../../controller/plan/types.js';
+import { batchRecordChanges } from '../../controller/plan/batch.js';
+import { dependencyDepths, plan, rampWeights } from '../../controller/plan/plan.js';
+import type { Plan, Step } from '../../controller/plan/types.js';
 import type { LiveState } from '../../controller/providers/types.js';
 import { desiredState, healthCheckId, liveFor, outputValue, withoutRegion, withRegion, ZONE_ID } from '../support/builders.js';
 import { expectIndependent, expectOrder, expectWellFormed, ids, NOW, step } from './helpers.js';
@@ -472,6 +473,86 @@ describe('geolocation and failover', () => {
     expect(step(result, 'eu-west-1:record.create:api.example.com.:CNAME').payload).toMatchObject({ record: { failover: 'PRIMARY' } });
     expect(step(result, 'us-east-2:record.create:api.example.com.:CNAME').payload).toMatchObject({ record: { failover: 'SECONDARY' } });
     expect(result.steps.some((s) => s.id === 'us-east-2:health.wait:api.example.com.:CNAME')).toBe(false);
+  });
+});
+
+describe('a failover role or geolocation location moves to another region', () => {
+  const failover = (regions: Array<{ code: string; failover: 'PRIMARY' | 'SECONDARY'; state?: 'standby' }>) =>
+    desiredState({ records: [{ routing: 'failover' }], regions, rollout: { minHealthyRegions: 1 } });
+  const geolocation = (code: string) => desiredState({ records: [{ routing: 'geolocation' }], regions: [{ code, geolocation: [{ kind: 'default' }] }], rollout: { minHealthyRegions: 1 } });
+  const R = 'record.create:api.example.com.:CNAME';
+  const D = 'record.delete:api.example.com.:CNAME';
+
+  const cases: Array<{ name: string; before: DesiredState; after: DesiredState; create: string; remove: string; gate?: string; leaving: string }> = [
+    {
+      name: 'failover PRIMARY moves from eu-west-1 to us-east-2',
+      before: failover([{ code: 'eu-west-1', failover: 'PRIMARY' }]),
+      after: failover([{ code: 'us-east-2', failover: 'PRIMARY' }]),
+      create: `us-east-2:${R}`,
+      remove: `eu-west-1:${D}`,
+      gate: 'us-east-2:health.wait:api.example.com.:CNAME',
+      leaving: 'eu-west-1',
+    },
+    {
+      name: 'geolocation default moves from eu-west-1 to us-west-2',
+      before: geolocation('eu-west-1'),
+      after: geolocation('us-west-2'),
+      create: `us-west-2:${R}:default`,
+      remove: `eu-west-1:${D}:default`,
+      gate: 'us-west-2:health.wait:api.example.com.:CNAME:default',
+      leaving: 'eu-west-1',
+    },
+    {
+      name: 'failover SECONDARY (standby) moves from us-east-2 to ap-southeast-1',
+      before: failover([{ code: 'eu-west-1', failover: 'PRIMARY' }, { code: 'us-east-2', failover: 'SECONDARY', state: 'standby' }]),
+      after: failover([{ code: 'eu-west-1', failover: 'PRIMARY' }, { code: 'ap-southeast-1', failover: 'SECONDARY', state: 'standby' }]),
+      create: `ap-southeast-1:${R}`,
+      remove: `us-east-2:${D}`,
+      leaving: 'us-east-2',
+    },
+  ];
+
+  describe.each(cases)('$name', ({ before, after, create, remove, gate, leaving }) => {
+    const result = run(after, liveFor(before).build());
+    const depths = dependencyDepths(result.steps);
+    const changeOf = (s: Step) => {
+      if (s.payload.kind !== 'record') throw new Error(`${s.id} is not a record step`);
+      return { action: s.payload.change, record: { ...s.payload.record, values: ['x'], alias: undefined, healthCheck: undefined } };
+    };
+
+    it('deletes the old holder and creates the new set in one Route 53 batch', () => {
+      const [created, removed] = [step(result, create), step(result, remove)];
+      expect(created.payload).toMatchObject({ change: 'CREATE' });
+      expect(removed.payload).toMatchObject({ change: 'DELETE' });
+      // Ready together (same dependencies, same depth), and no region slot can hold one back.
+      expect(created.dependsOn).toEqual(removed.dependsOn);
+      expect(depths.get(created.id)).toBe(depths.get(removed.id));
+      expect(created.region).toBeUndefined();
+      expect(removed.region).toBeUndefined();
+      const sameDepth = result.steps.filter((s) => s.payload.kind === 'record' && depths.get(s.id) === depths.get(created.id));
+      const batches = batchRecordChanges(sameDepth.map(changeOf));
+      expect(batches.filter((b) => b.some((c) => c.action === 'CREATE') && b.some((c) => c.action === 'DELETE'))).toHaveLength(1);
+    });
+
+    it('brings the new region up first, and takes the old one down only after the swap', () => {
+      const newRegion = create.split(':')[0]!;
+      expectOrder(result, `${newRegion}:stack.create`, ...(gate ? [gate] : []), create);
+      expectOrder(result, `${newRegion}:replica.create:orders`, create);
+      expectOrder(result, remove, `${leaving}:drain.wait`, `${leaving}:stack.delete`, 'inventory.update:remove');
+      expectOrder(result, `${leaving}:drain.wait`, `${leaving}:healthcheck.delete:api.example.com.:${healthCheckId(API, leaving)}`);
+      expect(result.summary.regions[leaving]).toBe('leaving');
+      expect(result.refusals).toEqual([]);
+    });
+  });
+
+  it('two regions swapping failover roles update both records in one batch', () => {
+    const before = failover([{ code: 'eu-west-1', failover: 'PRIMARY' }, { code: 'us-east-2', failover: 'SECONDARY' }]);
+    const after = failover([{ code: 'eu-west-1', failover: 'SECONDARY' }, { code: 'us-east-2', failover: 'PRIMARY' }]);
+    const result = run(after, liveFor(before).build());
+    expect(ids(result)).toEqual(['eu-west-1:record.update:api.example.com.:CNAME', 'us-east-2:record.update:api.example.com.:CNAME']);
+    // Region-less, like a routing switch: one region slot (maxParallelRegions 1) cannot split them.
+    expect(result.steps.map((s) => [s.dependsOn, s.region])).toEqual([[[], undefined], [[], undefined]]);
+    expect(result.summary.route53ChangeBatches).toBe(1);
   });
 });
 

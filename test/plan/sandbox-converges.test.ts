@@ -65,6 +65,16 @@ const changes: Array<[string, DesiredState, DesiredState]> = [
     manifest({ records: [{ routing: 'geolocation' }], regions: [{ code: 'us-east-1', geolocation: [{ kind: 'default' }, { kind: 'country', code: 'US' }] }, { code: 'eu-west-1', geolocation: [{ kind: 'country', code: 'DE' }] }] }),
   ],
   [
+    'the failover PRIMARY moves to another region (one atomic batch)',
+    manifest({ records: [{ routing: 'failover' }], regions: [{ code: 'us-east-1', failover: 'PRIMARY' }] }),
+    manifest({ records: [{ routing: 'failover' }], regions: [{ code: 'eu-west-1', failover: 'PRIMARY' }] }),
+  ],
+  [
+    'the geolocation default moves to another region (one atomic batch)',
+    manifest({ records: [{ routing: 'geolocation' }], regions: [{ code: 'us-east-1', geolocation: [{ kind: 'default' }] }] }),
+    manifest({ records: [{ routing: 'geolocation' }], regions: [{ code: 'eu-west-1', geolocation: [{ kind: 'default' }] }] }),
+  ],
+  [
     'health check interval changes (check replaced under the record)',
     manifest(),
     manifest({ records: [{ healthCheck: { protocol: 'HTTPS', port: 443, path: '/health', interval: 10, failureThreshold: 3, regions: [] } }] }),
