@@ -15,7 +15,7 @@ import {
   TAG_REGIONSET,
   takesTraffic,
 } from './identity.js';
-import type { Plan, Refusal } from './types.js';
+import type { Plan, Refusal, Step } from './types.js';
 
 export function checkGuardrails(plan: Plan, desired: DesiredState, live: LiveState): Refusal[] {
   const refusals = [
@@ -83,11 +83,14 @@ export function unhealthyRegions(desired: DesiredState, live: LiveState): Set<st
 function minHealthyRegions(plan: Plan, desired: DesiredState, live: LiveState): Refusal[] {
   const now = servingRegionsNow(desired, live);
   const atEnd = desired.regions.filter((region) => servesAtEnd(region, desired.dns.records)).map((region) => region.code);
-  const withSteps = new Set(plan.steps.map((step) => step.region));
+  const withSteps = new Set(plan.steps.map((step) => stepRegion(step, desired.name)));
   const reducing = [...now].filter((region) => !atEnd.includes(region) && withSteps.has(region)).sort();
   if (reducing.length === 0) return [];
   const unhealthy = unhealthyRegions(desired, live);
-  const healthy = atEnd.filter((region) => !unhealthy.has(region)).sort();
+  // A joining region whose check is not healthy yet (a new check warms up) still counts when
+  // every reduction waits for its health gate: if the gate fails, nothing is reduced.
+  const gated = healthGatedJoins(plan, desired.name, reducing, now);
+  const healthy = atEnd.filter((region) => !unhealthy.has(region) || gated.has(region)).sort();
   const minimum = desired.rollout.minHealthyRegions;
   if (healthy.length >= minimum) return [];
 
@@ -111,6 +114,38 @@ function minHealthyRegions(plan: Plan, desired: DesiredState, live: LiveState): 
         'Restore a region or lower minHealthyRegions.',
     },
   ];
+}
+
+/** The region a step acts in; region-less DNS steps (atomic swaps) name it in their set identifier. */
+function stepRegion(step: Step, regionSet: string): string | undefined {
+  if (step.region) return step.region;
+  if (step.payload.kind !== 'record' || !step.payload.record.setIdentifier) return undefined;
+  return regionOfSetIdentifier(step.payload.record.setIdentifier, regionSet);
+}
+
+/** Regions not serving now whose health.wait every DNS change of the reducing regions waits for. */
+function healthGatedJoins(plan: Plan, regionSet: string, reducing: string[], servingNow: Set<string>): Set<string> {
+  const byId = new Map(plan.steps.map((step) => [step.id, step]));
+  const reductions = plan.steps.filter((step) => step.payload.kind === 'record' && reducing.includes(stepRegion(step, regionSet) ?? ''));
+  if (reductions.length === 0) return new Set();
+  const ancestors = (step: Step): Set<string> => {
+    const seen = new Set<string>();
+    const stack = [...step.dependsOn];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...(byId.get(id)?.dependsOn ?? []));
+    }
+    return seen;
+  };
+  const before = reductions.map(ancestors);
+  const gated = new Set<string>();
+  for (const step of plan.steps) {
+    if (step.action !== 'health.wait' || !step.region || servingNow.has(step.region)) continue;
+    if (before.every((ids) => ids.has(step.id))) gated.add(step.region);
+  }
+  return gated;
 }
 
 function listText(items: string[]): string {

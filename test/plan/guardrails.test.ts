@@ -35,6 +35,16 @@ describe('min-healthy-regions', () => {
     expect(plan(desired, live, { now: NOW }).refusals).toEqual([]);
   });
 
+  it('counts a joining region whose new check is still warming up, as the removal waits for its health gate', () => {
+    // A run stopped after the new region's check was created: the check is not healthy yet.
+    const desired = withRegion(withRegion(latency, 'eu-west-1', { state: 'drained' }), 'eu-central-1');
+    const live = liveFor(withRegion(latency, 'eu-central-1')).removeRecord('api.example.com.', 'eu-central-1').unhealthy('eu-central-1').unhealthy('ap-southeast-1').build();
+    expect(plan(desired, live, { now: NOW }).refusals).toEqual([]);
+    // The same region already serving while unhealthy is no help.
+    const serving = liveFor(withRegion(latency, 'eu-central-1')).unhealthy('eu-central-1').unhealthy('ap-southeast-1').build();
+    expect(plan(desired, serving, { now: NOW }).refusals.map((r) => r.rule)).toEqual(['min-healthy-regions']);
+  });
+
   it('does not refuse a plan that removes no serving capacity', () => {
     const live = liveFor(latency).unhealthy('ap-southeast-1').unhealthy('us-east-2').build();
     const desired = withRegion(latency, 'us-east-2', { parameters: { Stage: 'fix' } });
