@@ -1,0 +1,76 @@
+// The four AWS providers over one set of SDK clients. Import this module only on code
+// paths that talk to AWS: it loads the SDK.
+
+import type { Clock } from '../../clock.js';
+import type { Providers } from '../types.js';
+import { AwsClients, type AwsCall } from './clients.js';
+import { AwsHealthCheckProvider } from './healthchecks.js';
+import { DEFAULT_ROUTE53_RATE_PER_SECOND, RateLimiter } from './rate-limit.js';
+import { AwsDnsProvider } from './route53.js';
+import { AwsStackProvider } from './stacks.js';
+import { AwsTableProvider } from './tables.js';
+
+export type { AwsCall } from './clients.js';
+
+export interface AwsProviderOptions {
+  clock: Clock;
+  /** Explicit endpoint for every service (--endpoint-url); wins over AWS_ENDPOINT_URL. */
+  endpointUrl?: string;
+  maxAttempts?: number;
+  retryMode?: 'standard' | 'adaptive';
+  /** Route 53 requests per second shared by records and health checks (one account budget). Default 5. */
+  route53RatePerSecond?: number;
+  /** How often a change set is polled until it is ready (the stack provider's default otherwise). */
+  changeSetPollMs?: number;
+  onCall?: (call: AwsCall) => void;
+}
+
+export interface AwsProviders {
+  providers: Providers;
+  clients: AwsClients;
+  /** Closes the SDK clients' connections. */
+  destroy(): void;
+}
+
+export function createAwsProviders(options: AwsProviderOptions): AwsProviders {
+  const clients = new AwsClients({
+    ...(options.endpointUrl !== undefined ? { endpointUrl: options.endpointUrl } : {}),
+    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    ...(options.retryMode !== undefined ? { retryMode: options.retryMode } : {}),
+    ...(options.onCall !== undefined ? { onCall: options.onCall } : {}),
+  });
+  // One bucket for both Route 53 providers: AWS throttles the account, not the API.
+  const ratePerSecond = options.route53RatePerSecond ?? DEFAULT_ROUTE53_RATE_PER_SECOND;
+  const limiter = new RateLimiter({ ratePerSecond, burst: Math.max(1, ratePerSecond), clock: options.clock });
+  const providers: Providers = {
+    stacks: new AwsStackProvider({
+      clients,
+      clock: options.clock,
+      ...(options.changeSetPollMs !== undefined ? { changeSetPollMs: options.changeSetPollMs } : {}),
+    }),
+    tables: new AwsTableProvider({ clients }),
+    dns: new AwsDnsProvider({ clients, limiter }),
+    healthChecks: new AwsHealthCheckProvider({ clients, limiter }),
+  };
+  return { providers, clients, destroy: () => clients.destroy() };
+}
+
+/** Thrown by checkCredentials when the SDK's default chain finds no credentials. */
+export class MissingCredentialsError extends Error {
+  override readonly name = 'MissingCredentialsError';
+}
+
+/**
+ * Resolves credentials once, before any planning, so that missing credentials are one
+ * clear line instead of a failure on whichever call happens to go first.
+ */
+export async function checkCredentials(clients: AwsClients, region: string): Promise<void> {
+  try {
+    await clients.cloudFormation(region).config.credentials();
+  } catch (error) {
+    throw new MissingCredentialsError(
+      `no AWS credentials found (${(error as Error).message.split('\n')[0]}): set AWS_PROFILE to a configured profile ` +
+        '(aws configure, or aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an IAM role is available',
+    );
+  }
+}
