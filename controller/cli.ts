@@ -10,9 +10,13 @@ Usage:
   regionctl apply FILE [options]        show the plan, confirm, converge
   regionctl help                        this text
 
-Options for diff and apply:
+Options for diff and apply (without --sandbox they talk to AWS, with the usual
+AWS_PROFILE / AWS_ACCESS_KEY_ID credentials):
   --sandbox [PATH]        use the built-in in-memory cloud (state kept in PATH)
-  --sandbox-speed N       sandbox time runs N times faster than real time (default 60)
+  --sandbox-speed N       sandbox time runs N times faster than real time (default 100)
+  --endpoint-url URL      send every AWS call to URL (wins over AWS_ENDPOINT_URL)
+  --max-attempts N        AWS SDK attempts per call (default AWS_MAX_ATTEMPTS or 3)
+  --retry-mode MODE       AWS SDK retries: standard (default) or adaptive
   --output FORMAT         text (default), json or markdown
   --detailed-exitcode     diff: exit 2 when there are changes
   --yes                   apply: do not ask for confirmation

@@ -3,22 +3,22 @@
 import { createInterface } from 'node:readline/promises';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
 import { loadDesired, reportFailure } from './common.js';
-import { sandboxOption } from './diff.js';
-import { normaliseSandboxArg, openTarget } from './target.js';
+import { normaliseSandboxArg, openTarget, pollIntervalFromEnvironment, TARGET_ARGS, targetOptions, type Target } from './target.js';
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('apply', async () => {
     const { values, positionals } = parseCommandArgs('apply', normaliseSandboxArg(argv), {
-      sandbox: { type: 'string' },
-      'sandbox-speed': { type: 'string' },
+      ...TARGET_ARGS,
       yes: { type: 'boolean', short: 'y' },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one manifest FILE');
     const desired = await loadDesired(positionals[0]!);
     if (!desired) return 1;
 
+    let opened: Target | undefined;
     try {
-      const target = await openTarget({ sandbox: sandboxOption(values.sandbox), sandboxSpeed: values['sandbox-speed'] }, [desired]);
+      const target = await openTarget(targetOptions(values), [desired]);
+      opened = target;
       const { planReconcile } = await import('../reconcile.js');
       const { renderText } = await import('../plan/render.js');
       const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks: true });
@@ -37,12 +37,14 @@ export async function main(argv: string[]): Promise<number> {
       }
 
       const { execute } = await import('../apply/execute.js');
+      const pollMs = pollIntervalFromEnvironment();
       const startedAt = Date.now();
       const result = await execute(plan, target.providers, {
         clock: target.clock,
         regionSet: desired.name,
         stackName: desired.stack.name,
         maxParallelRegions: desired.rollout.maxParallelRegions,
+        ...(pollMs !== undefined ? { pollIntervals: { stackMs: pollMs, tableMs: pollMs, dnsChangeMs: pollMs, healthMs: pollMs } } : {}),
         onEvent: (event) => process.stdout.write(`${formatProgress(event)}\n`),
       }).finally(() => target.save());
       const wall = ((Date.now() - startedAt) / 1000).toFixed(1);
@@ -56,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
       return failed === 0 ? 0 : 1;
     } catch (error) {
       return reportFailure('apply', error);
+    } finally {
+      opened?.close?.();
     }
   });
 }

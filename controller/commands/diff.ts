@@ -2,13 +2,12 @@
 
 import { outputFormat, parseCommandArgs, runCommand, UsageError } from './args.js';
 import { loadDesired, reportFailure } from './common.js';
-import { normaliseSandboxArg, openTarget } from './target.js';
+import { normaliseSandboxArg, openTarget, TARGET_ARGS, targetOptions, type Target } from './target.js';
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('diff', async () => {
     const { values, positionals } = parseCommandArgs('diff', normaliseSandboxArg(argv), {
-      sandbox: { type: 'string' },
-      'sandbox-speed': { type: 'string' },
+      ...TARGET_ARGS,
       output: { type: 'string', short: 'o' },
       'detailed-exitcode': { type: 'boolean' },
     });
@@ -17,8 +16,10 @@ export async function main(argv: string[]): Promise<number> {
     const desired = await loadDesired(positionals[0]!);
     if (!desired) return 1;
 
+    let opened: Target | undefined;
     try {
-      const target = await openTarget({ sandbox: sandboxOption(values.sandbox), sandboxSpeed: values['sandbox-speed'] }, [desired]);
+      const target = await openTarget(targetOptions(values), [desired]);
+      opened = target;
       const { planReconcile } = await import('../reconcile.js');
       const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks: true });
       const render = await import('../plan/render.js');
@@ -29,11 +30,8 @@ export async function main(argv: string[]): Promise<number> {
       return plan.steps.length > 0 && values['detailed-exitcode'] ? 2 : 0;
     } catch (error) {
       return reportFailure('diff', error);
+    } finally {
+      opened?.close?.();
     }
   });
-}
-
-/** parseArgs gives "" for a bare --sandbox (in-memory) and undefined when absent. */
-export function sandboxOption(value: string | undefined): string | true | undefined {
-  return value === undefined ? undefined : value === '' ? true : value;
 }
