@@ -1,0 +1,99 @@
+// manifests/iam-policy.json must allow every AWS action the providers send and nothing
+// else (apart from the replica-side permissions AWS documents for global tables): a user
+// who attaches it gets neither AccessDenied mid-apply nor permissions nobody uses.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const PROVIDERS_DIR = join(process.cwd(), 'controller/providers/aws');
+
+const SERVICE_OF_PACKAGE: Record<string, string> = {
+  '@aws-sdk/client-cloudformation': 'cloudformation',
+  '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/client-route-53': 'route53',
+};
+
+// AWS's "Using IAM with global tables": DynamoDB checks these against the caller of
+// UpdateTable ReplicaUpdates; regionctl never sends them itself.
+const DOCUMENTED_REPLICA_SIDE = [
+  'dynamodb:CreateTable',
+  'dynamodb:CreateTableReplica',
+  'dynamodb:Scan',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+  'dynamodb:PutItem',
+  'dynamodb:GetItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteTable',
+  'dynamodb:DeleteTableReplica',
+  // The first global table of an account creates DynamoDB's replication service-linked role.
+  'iam:CreateServiceLinkedRole',
+];
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+/** service:Operation for every `new XxxCommand(` in the AWS providers, by the package Xxx is imported from. */
+function actionsSentByProviders(): string[] {
+  const actions = new Set<string>();
+  for (const file of readdirSync(PROVIDERS_DIR).filter((name) => name.endsWith('.ts'))) {
+    const source = readFileSync(join(PROVIDERS_DIR, file), 'utf8');
+    const serviceOfCommand = new Map<string, string>();
+    for (const [, names, pkg] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g)) {
+      const service = SERVICE_OF_PACKAGE[pkg!];
+      if (!service) throw new Error(`${file} imports ${pkg}: add its IAM service prefix to this test and the policy`);
+      for (const name of names!.split(',')) {
+        const command = name.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!;
+        if (command.endsWith('Command')) serviceOfCommand.set(command, service);
+      }
+    }
+    for (const [, command] of source.matchAll(/new\s+(\w+Command)\s*\(/g)) {
+      const service = serviceOfCommand.get(command!);
+      if (!service) throw new Error(`${file}: new ${command}( is not imported from an AWS SDK client package`);
+      actions.add(`${service}:${command!.replace(/Command$/, '')}`);
+    }
+  }
+  return [...actions].sort();
+}
+
+function policy(): { Version: string; Statement: Statement[] } {
+  return JSON.parse(readFileSync(join(process.cwd(), 'manifests/iam-policy.json'), 'utf8'));
+}
+
+function actionsAllowed(): string[] {
+  return policy().Statement.flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]));
+}
+
+describe('manifests/iam-policy.json', () => {
+  it('finds the calls of every AWS provider (the parser is not silently empty)', () => {
+    const sent = actionsSentByProviders();
+    for (const service of ['cloudformation', 'dynamodb', 'route53']) {
+      expect(sent.some((action) => action.startsWith(`${service}:`)), service).toBe(true);
+    }
+    expect(sent).toContain('dynamodb:UpdateTable');
+  });
+
+  it('allows every action the providers send', () => {
+    const allowed = new Set(actionsAllowed());
+    expect(actionsSentByProviders().filter((action) => !allowed.has(action))).toEqual([]);
+  });
+
+  it('allows nothing the providers never send, apart from the documented replica side of global tables', () => {
+    const needed = new Set([...actionsSentByProviders(), ...DOCUMENTED_REPLICA_SIDE]);
+    expect(actionsAllowed().filter((action) => !needed.has(action))).toEqual([]);
+  });
+
+  it('is a plain Allow policy without wildcard actions or duplicates', () => {
+    const document = policy();
+    expect(document.Version).toBe('2012-10-17');
+    expect(document.Statement.every((statement) => statement.Effect === 'Allow' && /^[A-Za-z0-9]+$/.test(statement.Sid ?? ''))).toBe(true);
+    const actions = actionsAllowed();
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    expect(new Set(actions).size).toBe(actions.length);
+  });
+});
