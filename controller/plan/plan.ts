@@ -126,6 +126,10 @@ class Planner {
   private readonly joinFinals: string[] = [];
   /** Steps that take traffic away from a region (ordered after the joins). */
   private readonly reductions: string[] = [];
+  /** Slot takeovers that take a region out of a name: each group, as a whole, waits for the other joins. */
+  private readonly reducingTakeovers: string[][] = [];
+  /** Creates made in slot takeovers (a takeover never waits for another takeover: no cycle). */
+  private readonly takeoverCreates = new Set<string>();
   private readonly joiningRegions = new Set<string>();
 
   constructor(
@@ -638,12 +642,13 @@ class Planner {
 
   /**
    * Route 53 lets one set of a name and type hold each failover role, geolocation location
-   * and latency Region. A set that needs a slot another live set holds (a PRIMARY or the
-   * default location moving to another region, two regions swapping roles) takes it over
-   * in one atomic batch: the holder's delete (or move) and the newcomer's create share
-   * their dependencies, including the newcomer's healthy check, and belong to no region,
-   * exactly like a routing switch. The holder's region then drains and leaves as usual.
-   * Adds every set identifier it handles to `handled`.
+   * and latency Region. Sets that need a slot another live set holds (a PRIMARY or the
+   * default location moving to another region, two regions swapping roles) take them over
+   * in one atomic batch: the holders' deletes (or moves) and the newcomers' creates share
+   * their dependencies, including the newcomers' healthy checks, and belong to no region,
+   * exactly like a routing switch. All takeovers of a name go in the same batch: done one
+   * by one, a region could lose its last location before another gains one. The holders'
+   * regions then drain and leave as usual. Adds every set identifier it handles to `handled`.
    */
   private planSlotTakeovers(
     record: DesiredRecord,
@@ -657,28 +662,17 @@ class Planner {
       if (slot) holders.set(slot, current);
     }
     if (holders.size === 0) return;
-    // Sets linked by a wanted slot another set holds; chains and swaps make one group.
-    const parent = new Map<string, string>();
-    const root = (setId: string): string => {
-      let top = setId;
-      while (parent.get(top) !== undefined && parent.get(top) !== top) top = parent.get(top)!;
-      parent.set(setId, top);
-      return top;
-    };
+    const members = new Set<string>();
     for (const [setId, { template }] of wanted) {
       const slot = uniqueSlot(template);
       const holder = slot ? holders.get(slot) : undefined;
       if (!holder || holder.setIdentifier === setId) continue;
-      const [a, b] = [root(setId), root(holder.setIdentifier!)];
-      if (a !== b) parent.set(a, b);
+      members.add(setId);
+      members.add(holder.setIdentifier!);
     }
-    const groups = new Map<string, string[]>();
-    for (const setId of parent.keys()) groups.set(root(setId), [...(groups.get(root(setId)) ?? []), setId]);
-    for (const members of groups.values()) {
-      const sorted = members.sort(compareStrings);
-      for (const setId of sorted) handled.add(setId);
-      this.planTakeover(record, sorted, liveHere, wanted);
-    }
+    if (members.size === 0) return;
+    for (const setId of members) handled.add(setId);
+    this.planTakeover(record, [...members].sort(compareStrings), liveHere, wanted);
   }
 
   private planTakeover(
@@ -717,6 +711,9 @@ class Planner {
         for (const id of ready) deps.add(id);
       }
     }
+    const servingAtEnd = new Set([...wanted.values()].map(({ region }) => region.code));
+    const takesRegionOut = changes.some(({ current, wanted: want }) => !want && !servingAtEnd.has(regionOfSetIdentifier(current!.setIdentifier!, this.rs)!));
+    const group: string[] = [];
     const slots = [...new Set(changes.map(({ current, wanted: want }) => slotText((want?.template ?? current)!)))].sort();
     const why = `${slots.join(' and ')} of ${record.name} moves to another set (one atomic batch: Route 53 allows one set per slot)`;
     for (const { current, wanted: want } of changes) {
@@ -727,6 +724,7 @@ class Planner {
         });
         this.touch(current!, id);
         this.atomicDeletes.set(region, [...(this.atomicDeletes.get(region) ?? []), id]);
+        group.push(id);
         continue;
       }
       const { region, template } = want;
@@ -734,6 +732,8 @@ class Planner {
       if (!current) {
         const id = this.recordStep('record.create', `${region.code}:record.create:${suffix}`, undefined, 'CREATE', template, deps, why, { after: templateDisplay(template) });
         if (region.state === 'active') this.joinFinals.push(id);
+        this.takeoverCreates.add(id);
+        group.push(id);
         continue;
       }
       const differences = recordDifferences(template, current);
@@ -743,7 +743,9 @@ class Planner {
         after: pick(templateDisplay(template), differences),
       });
       this.touch(current, id);
+      group.push(id);
     }
+    if (takesRegionOut) this.reducingTakeovers.push(group);
   }
 
   /**
@@ -1076,6 +1078,8 @@ class Planner {
   private orderReductionsAfterJoins(): void {
     if (this.joinFinals.length === 0) return;
     for (const id of this.reductions) this.dependOn(id, this.joinFinals);
+    const otherJoins = this.joinFinals.filter((id) => !this.takeoverCreates.has(id));
+    for (const group of this.reducingTakeovers) for (const id of group) this.dependOn(id, otherJoins);
   }
 
   // ---- summary ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DesiredState } from '../../controller/manifest/types.js';
+import type { DesiredState, GeoLocation } from '../../controller/manifest/types.js';
 import { callerReference, inventoryValues, parseInventory } from '../../controller/plan/identity.js';
 import { batchRecordChanges } from '../../controller/plan/batch.js';
 import { dependencyDepths, plan, rampWeights } from '../../controller/plan/plan.js';
@@ -543,6 +543,32 @@ describe('a failover role or geolocation location moves to another region', () =
       expect(result.summary.regions[leaving]).toBe('leaving');
       expect(result.refusals).toEqual([]);
     });
+  });
+
+  it('two locations changing hands go in the same batch, so no region is left without a location in between', () => {
+    // eu-west-1 gives the default to us-west-2 and takes North America from ap-southeast-1, which leaves.
+    const geo = (regions: Array<[string, GeoLocation]>) =>
+      desiredState({ records: [{ routing: 'geolocation' }], regions: regions.map(([code, location]) => ({ code, geolocation: [location] })), rollout: { minHealthyRegions: 2 } });
+    const before = geo([['eu-west-1', { kind: 'default' }], ['ap-southeast-1', { kind: 'continent', code: 'NA' }]]);
+    const after = geo([['us-west-2', { kind: 'default' }], ['eu-west-1', { kind: 'continent', code: 'NA' }]]);
+    const result = run(after, liveFor(before).build());
+    const swap = [`us-west-2:${R}:default`, `eu-west-1:${D}:default`, `eu-west-1:${R}:continent-NA`, `ap-southeast-1:${D}:continent-NA`].map((id) => step(result, id));
+    for (const s of swap) {
+      expect(s.region).toBeUndefined();
+      expect(s.dependsOn).toEqual(swap[0]!.dependsOn);
+    }
+    expectOrder(result, 'us-west-2:health.wait:api.example.com.:CNAME:default', `us-west-2:${R}:default`);
+    expect(result.refusals).toEqual([]);
+  });
+
+  it('a takeover that takes a region out of the name waits for the other regions joining', () => {
+    const geo = (regions: Array<[string, GeoLocation[]]>) =>
+      desiredState({ records: [{ routing: 'geolocation' }], regions: regions.map(([code, geolocation]) => ({ code, geolocation })), rollout: { minHealthyRegions: 2 } });
+    const before = geo([['eu-west-1', [{ kind: 'default' }]], ['ap-southeast-1', [{ kind: 'continent', code: 'NA' }]]]);
+    const after = geo([['eu-west-1', [{ kind: 'default' }, { kind: 'continent', code: 'NA' }]], ['us-west-2', [{ kind: 'continent', code: 'SA' }]]]);
+    const result = run(after, liveFor(before).build());
+    expectOrder(result, `us-west-2:${R}:continent-SA`, `ap-southeast-1:${D}:continent-NA`);
+    expect(step(result, `eu-west-1:${R}:continent-NA`).dependsOn).toEqual(step(result, `ap-southeast-1:${D}:continent-NA`).dependsOn);
   });
 
   it('two regions swapping failover roles update both records in one batch', () => {
