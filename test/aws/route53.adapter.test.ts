@@ -309,7 +309,7 @@ describe('AwsDnsProvider.change and changeStatus', () => {
 describe('AwsHealthCheckProvider', () => {
   it('lists all checks through Marker pagination (250 checks → 3 pages), leaving out types regionctl never creates', async () => {
     const all = Array.from({ length: 250 }, (_, i) => healthCheck(`hc-${String(i).padStart(3, '0')}`, `ref-${i}`));
-    all[7] = { Id: 'hc-tcp', CallerReference: 'someone-else', HealthCheckConfig: { Type: 'TCP', IPAddress: '192.0.2.44', Port: 22 } };
+    all[7] = { Id: 'hc-tcp', CallerReference: 'someone-else', HealthCheckVersion: 1, HealthCheckConfig: { Type: 'TCP', IPAddress: '192.0.2.44', Port: 22 } };
     route53.on(ListHealthChecksCommand).callsFake(async (input: { Marker?: string; MaxItems?: number }) => {
       const start = input.Marker ? Number(input.Marker) : 0;
       const end = start + (input.MaxItems ?? 100);
