@@ -99,19 +99,31 @@ class ZoneQueue {
     await Promise.all(waits);
   }
 
-  /** Records whose values cannot be resolved fail alone; the others still go out. */
+  /**
+   * Records whose values cannot be resolved fail alone, and so do the deletes at their name
+   * (a swap's delete, ready together with its create, must never go out without it: the
+   * name would lose a failover role or location). Everything else still goes out.
+   */
   private async resolveAll(items: PendingChange[]): Promise<Array<{ item: PendingChange; change: RecordChange }>> {
+    const unresolved = new Map<string, string>();
     const resolved = await Promise.all(
       items.map(async (item) => {
         try {
           return { item, change: { action: item.action, record: await resolveRecord(this.ctx, item.template) } };
         } catch (error) {
           item.reject(error);
+          unresolved.set(item.template.name.toLowerCase(), item.label);
           return undefined;
         }
       }),
     );
-    return resolved.filter((entry) => entry !== undefined);
+    return resolved.filter((entry) => {
+      if (entry === undefined) return false;
+      const failed = unresolved.get(entry.item.template.name.toLowerCase());
+      if (failed === undefined || entry.item.action !== 'DELETE') return true;
+      entry.item.reject(new StepFailure(`not sent: ${failed} at the same name could not be resolved, and a delete never goes out without the changes ready beside it`));
+      return false;
+    });
   }
 
   /**

@@ -32,6 +32,22 @@ describe('execute: failures, retries and waits', () => {
     expect(w.cloud.listStacks().map((stack) => stack.status)).toEqual(['CREATE_COMPLETE']);
   });
 
+  it('never sends half of a swap: a delete fails with the create beside it whose value cannot be resolved', async () => {
+    const w = world();
+    const old = { ...plainRecord('us-east-1', 100), values: [{ literal: 'old.example.net' }] };
+    await w.cloud.providers().dns.change(w.zoneId, [{ action: 'CREATE', record: { ...old, values: ['old.example.net'] } }], 'seed');
+    // The new region's stack does not exist: its endpoint cannot be read.
+    const plan = makePlan([recordStep('delete-old', 'record.delete', w.zoneId, old, [], undefined), recordStep('create-new', 'record.create', w.zoneId, plainRecord('eu-west-1', 100), [], undefined)]);
+    w.cloud.calls.reset();
+
+    const result = await execute(plan, w.cloud.providers(), w.options());
+
+    expect(result.failed.map((f) => f.stepId).sort()).toEqual(['create-new', 'delete-old']);
+    expect(result.failed.find((f) => f.stepId === 'delete-old')?.message).toBe('not sent: create-new at the same name could not be resolved, and a delete never goes out without the changes ready beside it');
+    expect(w.cloud.calls.count('ChangeResourceRecordSets')).toBe(0);
+    expect(w.cloud.recordsOf('example.com.').filter((r) => r.name === RECORD).map((r) => r.setIdentifier)).toEqual(['us-east-1']);
+  });
+
   it('gives up after the configured attempts and names the call and AWS message', async () => {
     const w = world();
     w.cloud.faults.throttle('stacks.create', { times: 10 });
