@@ -117,7 +117,7 @@ class ZoneQueue {
         }
       }),
     );
-    return resolved.filter((entry) => {
+    return resolved.filter((entry): entry is { item: PendingChange; change: RecordChange } => {
       if (entry === undefined) return false;
       const failed = unresolved.get(entry.item.template.name.toLowerCase());
       if (failed === undefined || entry.item.action !== 'DELETE') return true;

@@ -35,7 +35,8 @@ describe('execute: failures, retries and waits', () => {
   it('never sends half of a swap: a delete fails with the create beside it whose value cannot be resolved', async () => {
     const w = world();
     const old = { ...plainRecord('us-east-1', 100), values: [{ literal: 'old.example.net' }] };
-    await w.cloud.providers().dns.change(w.zoneId, [{ action: 'CREATE', record: { ...old, values: ['old.example.net'] } }], 'seed');
+    const live = { name: RECORD, type: 'CNAME', setIdentifier: 'us-east-1', ttl: 60, weight: 100, values: ['old.example.net'] };
+    await w.cloud.providers().dns.change(w.zoneId, [{ action: 'CREATE', record: live }], 'seed');
     // The new region's stack does not exist: its endpoint cannot be read.
     const plan = makePlan([recordStep('delete-old', 'record.delete', w.zoneId, old, [], undefined), recordStep('create-new', 'record.create', w.zoneId, plainRecord('eu-west-1', 100), [], undefined)]);
     w.cloud.calls.reset();
