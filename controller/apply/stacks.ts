@@ -72,7 +72,8 @@ export async function runStackStep(ctx: ExecutionContext, step: Step): Promise<s
 async function create(ctx: ExecutionContext, input: StackInput): Promise<void> {
   await call(ctx, `CreateStack ${describeStack(input.region, input.name)}`, () => ctx.providers.stacks.create(input));
   ctx.stacks.delete(input.region);
-  const { stack, reason } = await waitUntilStable(ctx, input.region, input.name, 'to finish creating');
+  // Just after a CREATE change set is executed, AWS may still show REVIEW_IN_PROGRESS.
+  const { stack, reason } = await waitUntilStable(ctx, input.region, input.name, 'to finish creating', true);
   if (stack?.status === 'CREATE_COMPLETE') {
     remember(ctx, stack);
     return;
@@ -92,12 +93,15 @@ async function remove(ctx: ExecutionContext, region: string, name: string, token
   ctx.stacks.set(region, undefined);
 }
 
-function isInProgress(status: StackStatus): boolean {
-  // REVIEW_IN_PROGRESS is a stack waiting for a change set to be executed: it never moves on by itself.
-  return status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS';
+/**
+ * REVIEW_IN_PROGRESS is a stack waiting for a change set to be executed: it never moves on
+ * by itself, except right after this run executed one (`creating`).
+ */
+function isInProgress(status: StackStatus, creating: boolean): boolean {
+  return status.endsWith('_IN_PROGRESS') && (creating || status !== 'REVIEW_IN_PROGRESS');
 }
 
-async function waitUntilStable(ctx: ExecutionContext, region: string, name: string, what: string): Promise<Settled> {
+async function waitUntilStable(ctx: ExecutionContext, region: string, name: string, what: string, creating = false): Promise<Settled> {
   let reason: string | undefined;
   const stack = await pollUntil<LiveStack | undefined>(
     ctx,
@@ -108,7 +112,7 @@ async function waitUntilStable(ctx: ExecutionContext, region: string, name: stri
       const stack = await call(ctx, `DescribeStacks ${describeStack(region, name)}`, () => ctx.providers.stacks.describe(region, name));
       if (!stack) return { done: undefined };
       if (stack.statusReason && /FAILED|ROLLBACK/.test(stack.status)) reason = stack.statusReason;
-      if (isInProgress(stack.status)) return { waiting: `last status ${stack.status}` };
+      if (isInProgress(stack.status, creating)) return { waiting: `last status ${stack.status}` };
       return { done: stack };
     },
     true,

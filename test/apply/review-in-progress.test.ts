@@ -1,0 +1,30 @@
+// CloudFormation creates through a change set: right after ExecuteChangeSet, AWS can still
+// show the stack in REVIEW_IN_PROGRESS. A create must keep waiting, not report a failure.
+import { expect, it } from 'vitest';
+import { execute } from '../../controller/apply/execute.js';
+import type { Providers } from '../../controller/providers/types.js';
+import { makePlan, stackCreate, world } from './helpers.js';
+
+it('keeps waiting while a just-executed create still shows REVIEW_IN_PROGRESS', async () => {
+  const w = world();
+  const sandbox = w.cloud.providers();
+  let reviewAnswers = 2;
+  const providers: Providers = {
+    ...sandbox,
+    stacks: {
+      ...sandbox.stacks,
+      describe: async (region, name) => {
+        const stack = await sandbox.stacks.describe(region, name);
+        if (stack && reviewAnswers > 0) {
+          reviewAnswers--;
+          return { ...stack, status: 'REVIEW_IN_PROGRESS' };
+        }
+        return stack;
+      },
+    },
+  };
+  const result = await execute(makePlan([stackCreate('eu-west-1')]), providers, w.options());
+  expect(result.failed).toEqual([]);
+  expect(result.completed).toEqual(['eu-west-1:stack.create']);
+  expect(reviewAnswers).toBe(0);
+});
