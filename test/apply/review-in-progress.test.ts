@@ -11,9 +11,9 @@ it('keeps waiting while a just-executed create still shows REVIEW_IN_PROGRESS', 
   let reviewAnswers = 2;
   const providers: Providers = {
     ...sandbox,
-    stacks: {
-      ...sandbox.stacks,
-      describe: async (region, name) => {
+    // The sandbox's stack provider, with only describe overridden (its methods live on the prototype).
+    stacks: Object.assign(Object.create(sandbox.stacks) as Providers['stacks'], {
+      describe: async (region: string, name: string) => {
         const stack = await sandbox.stacks.describe(region, name);
         if (stack && reviewAnswers > 0) {
           reviewAnswers--;
@@ -21,7 +21,7 @@ it('keeps waiting while a just-executed create still shows REVIEW_IN_PROGRESS', 
         }
         return stack;
       },
-    },
+    }),
   };
   const result = await execute(makePlan([stackCreate('eu-west-1')]), providers, w.options());
   expect(result.failed).toEqual([]);
