@@ -59,8 +59,7 @@ export async function openTarget(options: TargetOptions, desired: DesiredState[]
     if (!Number.isFinite(speed) || speed <= 0) {
       throw new UsageError(`--sandbox-speed must be a positive number (got "${options.sandboxSpeed}")`);
     }
-    const awsOnly = (['endpointUrl', 'maxAttempts', 'retryMode'] as const).filter((key) => options[key] !== undefined);
-    if (awsOnly.length > 0) throw new UsageError('--endpoint-url, --max-attempts and --retry-mode apply to AWS, not to --sandbox');
+    if ((['endpointUrl', 'maxAttempts', 'retryMode'] as const).some((key) => options[key] !== undefined)) throw new UsageError('--endpoint-url, --max-attempts and --retry-mode apply to AWS, not to --sandbox');
     const { openSandbox } = await import('./sandbox-target.js');
     return openSandbox(options.sandbox === true ? undefined : options.sandbox, speed, desired);
   }
