@@ -4,6 +4,7 @@ import os from 'node:os';
 import { benchValidate } from './validate.bench.js';
 import { benchPlan } from './plan.bench.js';
 import { benchCli } from './cli.bench.js';
+import { quietReconcileFigures } from '../aws/budget.js';
 
 export interface Figure {
   name: string;
@@ -15,6 +16,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['validate', benchValidate],
   ['plan', benchPlan],
   ['cli', benchCli],
+  ['aws calls (moto)', quietReconcileFigures],
 ];
 
 const json = process.argv.includes('--json');
@@ -34,5 +36,6 @@ if (json) {
 }
 
 function format(value: number): string {
+  if (Number.isInteger(value)) return String(value);
   return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
