@@ -2,8 +2,8 @@
 
 import { createInterface } from 'node:readline/promises';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
-import { loadDesired, reportFailure } from './common.js';
-import { normaliseSandboxArg, openTarget, pollIntervalFromEnvironment, TARGET_ARGS, targetOptions, type Target } from './target.js';
+import { loadDesired, withPlan } from './common.js';
+import { normaliseSandboxArg, pollIntervalFromEnvironment, TARGET_ARGS, targetOptions } from './target.js';
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('apply', async () => {
@@ -15,13 +15,8 @@ export async function main(argv: string[]): Promise<number> {
     const desired = await loadDesired(positionals[0]!);
     if (!desired) return 1;
 
-    let opened: Target | undefined;
-    try {
-      const target = await openTarget(targetOptions(values), [desired]);
-      opened = target;
-      const { planReconcile } = await import('../reconcile.js');
+    return withPlan('apply', targetOptions(values), desired, async (target, plan) => {
       const { renderText } = await import('../plan/render.js');
-      const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks: true });
       process.stdout.write(`${renderText(plan, desired).trimEnd()}\n`);
       if (plan.refusals.length > 0) {
         process.stderr.write('regionctl apply: the plan was refused by the guardrails above; nothing was changed.\n');
@@ -56,11 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const failure of result.failed) process.stderr.write(`  failed ${failure.stepId}: ${failure.message}\n`);
       if (failed > 0) process.stderr.write('Run apply again after fixing the cause: it continues from the live state.\n');
       return failed === 0 ? 0 : 1;
-    } catch (error) {
-      return reportFailure('apply', error);
-    } finally {
-      opened?.close?.();
-    }
+    });
   });
 }
 

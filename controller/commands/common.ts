@@ -1,6 +1,8 @@
 // Pieces shared by the commands that read a manifest and talk to a cloud.
 
 import type { DesiredState } from '../manifest/types.js';
+import type { Plan } from '../plan/types.js';
+import { openTarget, type Target, type TargetOptions } from './target.js';
 import { GuardrailRefusal, TransientError, WaitingError, AwsRequestError } from '../errors.js';
 
 /** Loads and validates one manifest; prints every issue and returns undefined when invalid. */
@@ -26,4 +28,28 @@ export function reportFailure(command: string, error: unknown): number {
   const hint = error instanceof TransientError ? ' (temporary: run again in a moment)' : '';
   process.stderr.write(`regionctl ${command}: ${message}${hint}\n`);
   return 1;
+}
+
+/**
+ * Opens the target (sandbox or AWS), plans the manifest against it and hands both to
+ * `body`; user-actionable failures become one line, and the target is always closed.
+ */
+export async function withPlan(
+  command: string,
+  options: TargetOptions,
+  desired: DesiredState,
+  body: (target: Target, plan: Plan) => Promise<number>,
+): Promise<number> {
+  let opened: Target | undefined;
+  try {
+    const target = await openTarget(options, [desired]);
+    opened = target;
+    const { planReconcile } = await import('../reconcile.js');
+    const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks: true });
+    return await body(target, plan);
+  } catch (error) {
+    return reportFailure(command, error);
+  } finally {
+    opened?.close?.();
+  }
 }

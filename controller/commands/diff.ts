@@ -1,8 +1,8 @@
 // regionctl diff: the dry run. Same plan as apply, printed; nothing is changed.
 
 import { outputFormat, parseCommandArgs, runCommand, UsageError } from './args.js';
-import { loadDesired, reportFailure } from './common.js';
-import { normaliseSandboxArg, openTarget, TARGET_ARGS, targetOptions, type Target } from './target.js';
+import { loadDesired, withPlan } from './common.js';
+import { normaliseSandboxArg, TARGET_ARGS, targetOptions } from './target.js';
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('diff', async () => {
@@ -16,22 +16,13 @@ export async function main(argv: string[]): Promise<number> {
     const desired = await loadDesired(positionals[0]!);
     if (!desired) return 1;
 
-    let opened: Target | undefined;
-    try {
-      const target = await openTarget(targetOptions(values), [desired]);
-      opened = target;
-      const { planReconcile } = await import('../reconcile.js');
-      const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks: true });
+    return withPlan('diff', targetOptions(values), desired, async (_target, plan) => {
       const render = await import('../plan/render.js');
       const text =
         format === 'json' ? render.renderJson(plan) : format === 'markdown' ? render.renderMarkdown(plan, desired) : render.renderText(plan, desired);
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       if (plan.refusals.length > 0) return 1;
       return plan.steps.length > 0 && values['detailed-exitcode'] ? 2 : 0;
-    } catch (error) {
-      return reportFailure('diff', error);
-    } finally {
-      opened?.close?.();
-    }
+    });
   });
 }
