@@ -113,6 +113,33 @@ describe('regionctl diff/apply against AWS (moto)', () => {
     expect(api.every((record) => record.HealthCheckId)).toBe(true);
   }, 60_000);
 
+  it('shows what a template and parameter change does inside each stack (change sets), applying nothing', async () => {
+    const template = join(dir, 'stacks/regional-api.yaml');
+    const original = readFileSync(template, 'utf8');
+    const manifestText = readFileSync(manifest, 'utf8');
+    writeFileSync(template, original.replace('Resources:\n', 'Resources:\n  Events:\n    Type: AWS::SQS::Queue\n'));
+    writeFileSync(manifest, manifestText.replace('Stage: prod', 'Stage: beta'));
+    try {
+      const diff = await regionctl(['diff', manifest, '--detailed-exitcode']);
+      expect(diff.stderr).toBe('');
+      expect(diff.code).toBe(2);
+      for (const region of ['ap-southeast-1', 'eu-west-1', 'us-east-2']) expect(diff.stdout).toContain(`${region} (`);
+      expect(diff.stdout.match(/~ stack global-api/g)).toHaveLength(3);
+      expect(diff.stdout).toMatch(/Stage=prod → beta|Stage: prod → beta/);
+      // The resource-level lines come from a CloudFormation change set per region.
+      expect(diff.stdout.match(/\+ Events \(AWS::SQS::Queue\)/g)).toHaveLength(3);
+      // diff applied nothing: the stacks still have the old parameter and no change set is left.
+      const cfn = new CloudFormationClient({ region: 'eu-west-1', endpoint: moto.endpoint, credentials: CREDENTIALS });
+      const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: 'global-api' }));
+      expect(Stacks?.[0]?.Parameters).toContainEqual({ ParameterKey: 'Stage', ParameterValue: 'prod' });
+      cfn.destroy();
+    } finally {
+      writeFileSync(template, original);
+      writeFileSync(manifest, manifestText);
+    }
+    expect((await regionctl(['diff', manifest, '--detailed-exitcode'])).code).toBe(0);
+  });
+
   it('--endpoint-url wins over AWS_ENDPOINT_URL', async () => {
     const run = await regionctl(['diff', manifest, '--endpoint-url', moto.endpoint], { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
     expect(run.stderr).toBe('');
