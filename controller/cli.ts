@@ -8,6 +8,10 @@ Usage:
   regionctl validate FILE...            check manifests; exit 0 valid, 1 invalid
   regionctl diff FILE [options]         show the plan (dry run); applies nothing
   regionctl apply FILE [options]        show the plan, confirm, converge
+  regionctl add-region FILE REGION [--weight N]
+                                        add one region line to spec.regions
+  regionctl drain-region FILE REGION    set the region's state to drained (one line)
+  regionctl remove-region FILE REGION   delete the region's line
   regionctl help                        this text
 
 Options for diff and apply (without --sandbox they talk to AWS, with the usual
@@ -30,7 +34,16 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   validate: () => import('./commands/validate.js'),
   diff: () => import('./commands/diff.js'),
   apply: () => import('./commands/apply.js'),
+  'add-region': () => regionEdit('add-region'),
+  'drain-region': () => regionEdit('drain-region'),
+  'remove-region': () => regionEdit('remove-region'),
 };
+
+/** The three region edits share one module; each gets its own main. */
+async function regionEdit(command: 'add-region' | 'drain-region' | 'remove-region'): Promise<CommandModule> {
+  const { main } = await import('./commands/region-edit.js');
+  return { main: (argv) => main(command, argv) };
+}
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

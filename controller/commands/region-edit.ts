@@ -1,0 +1,105 @@
+// regionctl add-region / drain-region / remove-region FILE REGION: the one-line manifest
+// edits of the daily loop. The text is edited in place (see manifest/edit.ts for where the
+// line goes), the result is checked with the real loader before anything is written, and
+// the file is replaced atomically, so a refusal or a crash never leaves a half-edited file.
+import { chmod, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { addRegion, drainRegion, removeRegion, type EditResult, type TextChange } from '../manifest/edit.js';
+import { formatIssue, loadManifestText, readFileIfExists } from '../manifest/load.js';
+import { parseCommandArgs, runCommand, UsageError } from './args.js';
+
+export type RegionEditCommand = 'add-region' | 'drain-region' | 'remove-region';
+
+const USAGE: Record<RegionEditCommand, string> = {
+  'add-region': 'regionctl add-region FILE REGION [--weight N]',
+  'drain-region': 'regionctl drain-region FILE REGION',
+  'remove-region': 'regionctl remove-region FILE REGION',
+};
+
+/** Thrown for a refused edit: one message, nothing written. */
+class Refusal extends Error {}
+
+export async function main(command: RegionEditCommand, argv: string[]): Promise<number> {
+  return runCommand(command, async () => {
+    const { values, positionals } = parseCommandArgs(command, argv, command === 'add-region' ? { weight: { type: 'string' } } : {});
+    if (positionals.length !== 2) throw new UsageError(`expected FILE and REGION: ${USAGE[command]}`);
+    const [file, region] = positionals as [string, string];
+    const weight = parseWeight((values as { weight?: string }).weight);
+    try {
+      const change = await editManifest(command, file, region, weight);
+      change.removed.forEach((line, i) => process.stdout.write(`${file}:${change.line + i}: - ${line.trim()}\n`));
+      change.added.forEach((line, i) => process.stdout.write(`${file}:${change.line + i}: + ${line.trim()}\n`));
+      if (change.removed.length > 1) process.stdout.write(`(${region} was a block mapping: its ${change.removed.length} lines were removed)\n`);
+      process.stdout.write(`Next: regionctl diff ${file} shows what apply would do.\n`);
+      return 0;
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      process.stderr.write(`regionctl ${command}: ${error.message}\n${file} was not changed.\n`);
+      return 1;
+    }
+  });
+}
+
+function parseWeight(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  // The range (0–255) is the schema's to check, with its own message.
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--weight must be a whole number such as 100 (got "${raw}")`);
+  return Number(raw);
+}
+
+async function editManifest(command: RegionEditCommand, file: string, region: string, weight: number | undefined): Promise<TextChange> {
+  const text = await readManifest(file);
+  const before = await loadManifestText(text, file, { readFile: readFileIfExists });
+  if (!before.ok) {
+    // Otherwise the edit would be blamed for problems that were already there.
+    throw new Refusal(`${file} does not validate as it is; fix these first:\n${before.errors.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+  }
+
+  const result: EditResult =
+    command === 'add-region'
+      ? addRegion(text, region, weight === undefined ? {} : { weight })
+      : command === 'drain-region'
+        ? drainRegion(text, region)
+        : removeRegion(text, region);
+  if (!result.ok) throw new Refusal(result.message);
+
+  const after = await loadManifestText(result.text, file, { readFile: readFileIfExists });
+  if (!after.ok) {
+    const issues = after.errors.map((i) => `  ${formatIssue(i)}`).join('\n');
+    throw new Refusal(`the edited manifest would not validate (line numbers as they would be after the edit):\n${issues}`);
+  }
+  await writeAtomically(file, result.text);
+  return result.change;
+}
+
+async function readManifest(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Refusal(`${file} does not exist; check the path`);
+    if (code === 'EISDIR') throw new Refusal(`${file} is a directory; pass a manifest file such as manifests/global-api.yaml`);
+    if (code === 'EACCES' || code === 'EPERM') throw new Refusal(`${file} cannot be read (permission denied)`);
+    throw error;
+  }
+}
+
+/** Temp file beside the target, same mode, then rename: readers see the old or the new file, never half of one. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  // Through a symlink, the file it points at is replaced, not the link.
+  const target = await realpath(file);
+  const { mode } = await stat(target);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.regionctl-${process.pid}.tmp`);
+  try {
+    await writeFile(temp, text, { mode });
+    await chmod(temp, mode); // writeFile's mode is filtered by the umask
+    await rename(temp, target);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new Refusal(`cannot write ${file} (${code}: the file or its directory is not writable)`);
+    }
+    throw error;
+  }
+}
