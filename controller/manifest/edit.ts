@@ -135,7 +135,8 @@ function findRegion(found: RegionsBlock, code: string): RegionsBlock['pairs'][nu
   const entry = found.pairs.find((p) => p.code === code);
   if (entry) return entry;
   const listed = found.pairs.map((p) => p.code);
-  const near = closest(code, listed);
+  // Tighter than the loader's typo distance: among a few listed codes, a far match misleads (sa-east-1 → us-east-2).
+  const near = closest(code, listed, 2);
   return `${code} is not listed in spec.regions${near ? `; did you mean ${near}?` : ''} (listed: ${listed.join(', ') || 'none'})`;
 }
 
