@@ -21,8 +21,8 @@ import { hostname } from 'node:os';
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DynamoDBClient,
   UpdateItemCommand,
-  type DynamoDBClient,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { realClock, type Clock } from '../clock.js';
@@ -275,4 +275,32 @@ export function leaseSettingsFromEnvironment(env: NodeJS.ProcessEnv = process.en
     instanceId: env['REGIONCTL_INSTANCE_ID']?.trim() || defaultInstanceId(),
     region: env['REGIONCTL_LEASE_REGION']?.trim() || env['AWS_REGION']?.trim() || env['AWS_DEFAULT_REGION']?.trim() || 'us-east-1',
   };
+}
+
+/**
+ * DynamoDB leases as `regionctl run` uses them: a client of its own for the lease table's
+ * region (AWS_ENDPOINT_URL and credentials from the SDK's usual chain), renewal started.
+ * close() stops renewing and closes the client; call it after releaseAll().
+ */
+export function openDynamoLeases(
+  settings: LeaseSettings,
+  options: Pick<DynamoLeasesOptions, 'clock' | 'onLost' | 'onError'> & { endpointUrl?: string } = {},
+): DynamoLeases & { close(): void } {
+  const client = new DynamoDBClient({ region: settings.region, ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}) });
+  const leases = new DynamoLeases({
+    client,
+    table: settings.table,
+    instanceId: settings.instanceId,
+    leaseMs: settings.leaseMs,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.onLost ? { onLost: options.onLost } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+  leases.start();
+  return Object.assign(leases, {
+    close: () => {
+      leases.stop();
+      client.destroy();
+    },
+  });
 }

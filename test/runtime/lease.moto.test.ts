@@ -4,7 +4,7 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
-import { DynamoLeases, ensureLeaseTable, leaseSettingsFromEnvironment } from '../../controller/runtime/lease.js';
+import { DynamoLeases, ensureLeaseTable, leaseSettingsFromEnvironment, openDynamoLeases } from '../../controller/runtime/lease.js';
 import { startMoto, type Moto } from '../support/moto.js';
 
 const TABLE = 'regionctl-leases';
@@ -15,6 +15,8 @@ let client: DynamoDBClient;
 
 beforeAll(async () => {
   moto = await startMoto();
+  // openDynamoLeases takes credentials from the SDK's default chain, as in production.
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
   client = new DynamoDBClient({
     region: 'us-east-1',
     endpoint: moto.endpoint,
@@ -146,6 +148,26 @@ describe('DynamoLeases on moto', () => {
     await before!.renewAll();
     expect(before!.lost).toEqual(['restarted']);
     expect(before!.isHeld('restarted')).toBe(false);
+  });
+});
+
+describe('openDynamoLeases (as regionctl run opens them)', () => {
+  it('keeps renewing on its own timer, so a lease outlives its duration while the process lives, and hands over on release', async () => {
+    const settings = (id: string) => leaseSettingsFromEnvironment({ REGIONCTL_LEASE_TABLE: TABLE, REGIONCTL_LEASE_SECONDS: '3', REGIONCTL_INSTANCE_ID: id, AWS_REGION: 'us-east-1' })!;
+    const a = openDynamoLeases(settings('timer-a'), { endpointUrl: moto.endpoint });
+    const b = openDynamoLeases(settings('timer-b'), { endpointUrl: moto.endpoint });
+    try {
+      expect(await a.acquire('timer-renewed')).toBeDefined();
+      // Longer than the 3 s lease: only the renewal timer (every second) keeps it a's.
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      expect(await b.acquire('timer-renewed')).toBeUndefined();
+      expect(a.isHeld('timer-renewed')).toBe(true);
+      await a.releaseAll();
+      expect(await b.acquire('timer-renewed')).toEqual({ fencingToken: 2 });
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 });
 
