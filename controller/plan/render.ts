@@ -5,6 +5,7 @@
 // `…` wait. Values known only after apply print as "(known after apply)". The steps of
 // a weighted ramp print as one line: `weight 0 → 20 → 100 → 200 (each after health holds 2m)`.
 
+import path from 'node:path';
 import type { DesiredState } from '../manifest/types.js';
 import type { StackResourceChange } from '../providers/types.js';
 import { formatMs } from './plan.js';
@@ -275,20 +276,36 @@ function changes(before: Record<string, unknown> | undefined, after: Record<stri
 }
 
 // ---- markdown -----------------------------------------------------------------------------------
+//
+// A pull-request comment read in ten seconds: the first lines say which regions join,
+// drain or leave, where traffic moves, which table replicas come or go and whether data
+// can be lost; the steps per region follow, folded when long. The hidden marker on the
+// first line lets CI find its own comment for a RegionSet and update it in place.
 
-/** Regions longer than this many lines fold into <details>. */
+/** Regions with more steps than this fold into <details>. */
 const FOLD_AFTER_LINES = 8;
 
+/** First line of every Markdown plan: CI finds and updates the comment of a RegionSet by it. */
+export function markdownMarker(regionSet: string): string {
+  return `<!-- regionctl diff: ${regionSet} -->`;
+}
+
 export function renderMarkdown(plan: Plan, desired: DesiredState): string {
-  const out: string[] = [`### regionctl plan for \`${plan.regionSet}\` (\`${desired.file}\`)`, ''];
+  const out: string[] = [markdownMarker(plan.regionSet), `### regionctl diff: \`${plan.regionSet}\` (\`${displayFile(desired.file)}\`)`, ''];
   if (plan.steps.length === 0 && plan.refusals.length === 0) {
     out.push('No changes.');
     return `${out.join('\n')}\n`;
   }
   out.push(summaryLine(plan), '');
   if (plan.refusals.length > 0) {
-    out.push('> [!CAUTION]', `> **Refused: this plan will not be applied.**`);
+    out.push('> [!CAUTION]', '> **Refused: this plan will not be applied.**');
     for (const refusal of plan.refusals) out.push(`> - ${escapeMarkdown(refusal.message)}`);
+    out.push('');
+  }
+  const deleted = replicaDeletions(plan);
+  if (deleted.length > 0) {
+    out.push('> [!WARNING]', '> **Data loss:** this plan deletes table replicas (removeReplicas: true). Their items are deleted in that region; writes not yet replicated elsewhere are lost.');
+    for (const { table, region } of deleted) out.push(`> - \`${table}\` in \`${region}\``);
     out.push('');
   }
   out.push(`**${planLine(plan)}**`, '');
@@ -296,7 +313,7 @@ export function renderMarkdown(plan: Plan, desired: DesiredState): string {
     const title = group.title.replace(/:$/, '');
     const block = ['```diff', ...group.lines, '```'];
     if (group.lines.length > FOLD_AFTER_LINES) {
-      out.push(`<details><summary><b>${title}</b>: ${group.lines.length} changes</summary>`, '', ...block, '', '</details>', '');
+      out.push(`<details><summary><b>${title}</b>: ${foldedSize(group.lines)}</summary>`, '', ...block, '', '</details>', '');
     } else {
       out.push(`#### ${title}`, '', ...block, '');
     }
@@ -306,7 +323,21 @@ export function renderMarkdown(plan: Plan, desired: DesiredState): string {
     for (const note of plan.notes) out.push(`- ${escapeMarkdown(note)}`);
     out.push('');
   }
-  return `${out.join('\n')}\n`;
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** A manifest path as the reader knows it: relative to the working directory, never a temp path. */
+function displayFile(file: string): string {
+  if (!path.isAbsolute(file)) return file.split(path.sep).join('/');
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? path.basename(file) : relative.split(path.sep).join('/');
+}
+
+/** "4 steps, 11 stack resource changes": resource changes are the indented lines under a stack. */
+function foldedSize(lines: string[]): string {
+  const resources = lines.filter((line) => line.startsWith('    ')).length;
+  const steps = lines.length - resources;
+  return `${steps} step${steps === 1 ? '' : 's'}${resources > 0 ? `, ${resources} stack resource change${resources === 1 ? '' : 's'}` : ''}`;
 }
 
 /** One line a reviewer reads first: what happens to regions, traffic and data. */
@@ -314,7 +345,8 @@ function summaryLine(plan: Plan): string {
   const by = (transition: string) =>
     Object.entries(plan.summary.regions)
       .filter(([, t]) => t === transition)
-      .map(([region]) => region);
+      .map(([region]) => region)
+      .sort();
   const parts: string[] = [];
   for (const [transition, label] of [
     ['joining', 'joining'],
@@ -323,34 +355,64 @@ function summaryLine(plan: Plan): string {
     ['leaving', 'leaving'],
   ] as const) {
     const regions = by(transition);
-    if (regions.length > 0) parts.push(`${regions.length} region${regions.length === 1 ? '' : 's'} ${label} (${regions.join(', ')})`);
+    if (regions.length > 0) parts.push(`**${regions.length} region${regions.length === 1 ? '' : 's'} ${label}** (${regions.join(', ')})`);
   }
   if (parts.length === 0) parts.push('no region joins or leaves');
 
-  const gaining = new Set<string>();
-  const losing = new Set<string>();
-  for (const step of plan.steps) {
-    if (step.payload.kind !== 'record' || !step.region || step.action === 'inventory.update') continue;
-    const weight = step.payload.record.weight;
-    if (step.action === 'record.delete' || (step.action === 'record.update' && weight === 0)) losing.add(step.region);
-    else if (step.action === 'record.create' && weight !== 0) gaining.add(step.region);
-    else if (step.action === 'record.update' && weight !== undefined && weight > Number(step.before?.['weight'] ?? Infinity)) gaining.add(step.region);
-  }
-  for (const region of gaining) losing.delete(region);
-  const traffic: string[] = [];
-  if (gaining.size > 0) traffic.push(`to ${[...gaining].sort().join(', ')}`);
-  if (losing.size > 0) traffic.push(`away from ${[...losing].sort().join(', ')}`);
-  parts.push(traffic.length > 0 ? `traffic moves ${traffic.join(' and ')}` : 'no traffic moves');
+  const traffic = trafficChanges(plan);
+  parts.push(traffic.length > 0 ? `traffic: ${traffic.join(', ')}` : 'no traffic moves');
 
-  const added = plan.steps.filter((s) => s.action === 'replica.create' && s.before?.['status'] !== 'CREATING');
-  const removed = plan.steps.filter((s) => s.action === 'replica.delete');
-  parts.push(`replicas +${added.length} / -${removed.length}`);
-  const risk =
-    removed.length > 0
-      ? `⚠️ **data-loss risk**: deletes ${removed.map((s) => (s.payload.kind === 'replica' ? `${s.payload.table} in ${s.payload.region}` : s.id)).join(', ')} (their items are deleted)`
-      : 'no data-loss risk (no replica deleted)';
-  parts.push(risk);
+  const added = plan.steps.filter((s) => s.action === 'replica.create' && s.before?.['status'] !== 'CREATING' && s.payload.kind === 'replica');
+  const removed = replicaDeletions(plan);
+  const replicas = [
+    ...added.map((s) => (s.payload.kind === 'replica' ? `+${s.payload.table} in ${s.payload.region}` : '')),
+    ...removed.map(({ table, region }) => `-${table} in ${region}`),
+  ];
+  parts.push(replicas.length > 0 ? `replicas: ${replicas.join(', ')}` : 'no replica added or removed');
+  parts.push(removed.length > 0 ? `⚠️ **DATA-LOSS RISK: ${removed.length} replica${removed.length === 1 ? '' : 's'} deleted**` : 'no data-loss risk');
   return parts.join(' · ');
+}
+
+function replicaDeletions(plan: Plan): Array<{ table: string; region: string }> {
+  return plan.steps.flatMap((s) => (s.action === 'replica.delete' && s.payload.kind === 'replica' ? [{ table: s.payload.table, region: s.payload.region }] : []));
+}
+
+/**
+ * Traffic per region, from its record steps: weighted records as the weight before → after
+ * the plan ("us-east-1 100 → 0"), other policies as the region starting or stopping to serve.
+ * Several records of one region that move alike are said once.
+ */
+function trafficChanges(plan: Plan): string[] {
+  const byResource = new Map<string, Step[]>();
+  for (const step of plan.steps) {
+    if (!step.region || step.payload.kind !== 'record' || !step.action.startsWith('record.')) continue;
+    const key = `${step.region}\u0000${step.resource}`;
+    byResource.set(key, [...(byResource.get(key) ?? []), step]);
+  }
+  const byRegion = new Map<string, Set<string>>();
+  for (const steps of byResource.values()) {
+    const change = recordTrafficChange(steps);
+    if (!change) continue;
+    const region = steps[0]!.region!;
+    byRegion.set(region, (byRegion.get(region) ?? new Set()).add(change));
+  }
+  return [...byRegion.keys()].sort().map((region) => `${region} ${[...byRegion.get(region)!].join(' and ')}`);
+}
+
+function recordTrafficChange(steps: Step[]): string | undefined {
+  const first = steps[0]!;
+  const last = steps.at(-1)!;
+  const record = (step: Step) => (step.payload.kind === 'record' ? step.payload.record : undefined);
+  const weighted = steps.some((step) => record(step)?.weight !== undefined || step.before?.['weight'] !== undefined);
+  if (weighted) {
+    const from = first.action === 'record.create' ? 0 : Number(first.before?.['weight'] ?? record(first)?.weight ?? 0);
+    const to = last.action === 'record.delete' ? 0 : Number(record(last)?.weight ?? last.after?.['weight'] ?? 0);
+    return from === to ? undefined : `${from} → ${to}`;
+  }
+  const policy = policyLabel(record(first)!);
+  if (first.action === 'record.create' && last.action !== 'record.delete') return `starts serving (${policy})`;
+  if (last.action === 'record.delete' && first.action !== 'record.create') return `stops serving (${policy})`;
+  return undefined;
 }
 
 function escapeMarkdown(text: string): string {

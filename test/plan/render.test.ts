@@ -76,18 +76,68 @@ describe('renderText', () => {
 });
 
 describe('renderMarkdown', () => {
-  it('leads with a summary line of regions, traffic, replicas and data-loss risk', () => {
-    const base = desiredState({ records: [{ routing: 'weighted' }], tables: [{ name: 'orders', removeReplicas: true }] });
-    const desired = withRegion(withoutRegion(base, 'eu-west-1'), 'eu-central-1');
-    const md = renderMarkdown(plan(desired, liveFor(base).build(), { now: NOW }), desired);
-    expect(md).toContain(
-      '1 region joining (eu-central-1) · 1 region leaving (eu-west-1) · traffic moves to eu-central-1 and away from eu-west-1 · replicas +1 / -1 · ⚠️ **data-loss risk**: deletes orders in eu-west-1 (their items are deleted)',
-    );
-    expect(md).toContain('```diff\n');
+  const withRemovals = desiredState({ records: [{ routing: 'weighted' }], tables: [{ name: 'orders', removeReplicas: true }] });
+
+  it('leads with a marker for CI and one summary line of regions, traffic per region, replicas and data-loss risk', () => {
+    const desired = withRegion(withoutRegion(withRemovals, 'eu-west-1'), 'eu-central-1');
+    const md = renderMarkdown(plan(desired, liveFor(withRemovals).build(), { now: NOW }), desired);
+    expect(lines(md).slice(0, 4)).toEqual([
+      '<!-- regionctl diff: global-api -->',
+      '### regionctl diff: `global-api` (`manifests/global-api.yaml`)',
+      '',
+      '**1 region joining** (eu-central-1) · **1 region leaving** (eu-west-1) · traffic: eu-central-1 0 → 100, eu-west-1 100 → 0 · replicas: +orders in eu-central-1, -orders in eu-west-1 · ⚠️ **DATA-LOSS RISK: 1 replica deleted**',
+    ]);
+  });
+
+  it('flags a replica deletion loudly in a warning block that names table and region', () => {
+    const desired = withoutRegion(withRemovals, 'eu-west-1');
+    const md = renderMarkdown(plan(desired, liveFor(withRemovals).build(), { now: NOW }), desired);
+    expect(md).toContain('> [!WARNING]\n> **Data loss:** this plan deletes table replicas (removeReplicas: true).');
+    expect(md).toContain('> - `orders` in `eu-west-1`\n');
+  });
+
+  it('says there is no data-loss risk when replicas are kept, and notes why', () => {
+    const desired = withoutRegion(weighted, 'eu-west-1');
+    const md = renderMarkdown(plan(desired, liveFor(weighted).build(), { now: NOW }), desired);
+    expect(md).toContain('traffic: eu-west-1 100 → 0 · no replica added or removed · no data-loss risk');
+    expect(md).not.toContain('[!WARNING]');
+    expect(md).toContain('- replica orders in eu-west-1 kept: removeReplicas is false');
+  });
+
+  it('shows a re-weighted staying region as its weight before → after', () => {
+    const desired = withRegion(weighted, 'us-east-2', { weight: 200 });
+    const md = renderMarkdown(plan(desired, liveFor(weighted).build(), { now: NOW }), desired);
+    expect(md).toContain('no region joins or leaves · traffic: us-east-2 100 → 200 · no replica added or removed · no data-loss risk');
+  });
+
+  it('says a latency region starts or stops serving', () => {
+    const latency = desiredState({ records: [{ routing: 'latency' }] });
+    const joining = withRegion(latency, 'eu-central-1');
+    expect(renderMarkdown(plan(joining, liveFor(latency).build(), { now: NOW }), joining)).toContain('traffic: eu-central-1 starts serving (latency)');
+    const draining = withRegion(latency, 'eu-west-1', { state: 'drained' });
+    expect(renderMarkdown(plan(draining, liveFor(latency).build(), { now: NOW }), draining)).toContain('traffic: eu-west-1 stops serving (latency)');
+  });
+
+  it('folds a region with many lines into <details> with its size, and keeps short ones open', () => {
+    const desired = withRegion(weighted, 'eu-central-1');
+    const result = plan(desired, liveFor(weighted).build(), { now: NOW });
+    const joining = result.steps.find((s) => s.region === 'eu-central-1' && s.action === 'stack.create')!;
+    joining.after = { ...joining.after, resourceChanges: Array.from({ length: 6 }, (_, i) => ({ action: 'Add', logicalId: `R${i}`, resourceType: 'AWS::SNS::Topic', replacement: 'False' })) };
+    const md = renderMarkdown(result, desired);
+    expect(md).toContain('<details><summary><b>eu-central-1 (joining)</b>: 5 steps, 6 stack resource changes</summary>\n\n```diff\n');
+    expect(md).toContain('#### RegionSet-wide\n\n```diff\n~ inventory');
+  });
+
+  it('puts refusals in a caution block under the summary', () => {
+    const desired = withoutRegion(weighted, 'eu-west-1');
+    const md = renderMarkdown(plan(desired, liveFor(weighted).unhealthy('ap-southeast-1').build(), { now: NOW }), desired);
+    expect(md).toContain('> [!CAUTION]\n> **Refused: this plan will not be applied.**\n> - min-healthy-regions: removing eu-west-1');
   });
 
   it('says No changes. when converged', () => {
-    expect(renderMarkdown(plan(weighted, liveFor(weighted).build(), { now: NOW }), weighted)).toContain('No changes.');
+    expect(renderMarkdown(plan(weighted, liveFor(weighted).build(), { now: NOW }), weighted)).toBe(
+      '<!-- regionctl diff: global-api -->\n### regionctl diff: `global-api` (`manifests/global-api.yaml`)\n\nNo changes.\n',
+    );
   });
 });
 
