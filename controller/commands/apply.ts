@@ -3,6 +3,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
 import { loadDesired, withPlan } from './common.js';
+import { createProgressView, formatElapsed } from './progress.js';
 import { normaliseSandboxArg, pollIntervalFromEnvironment, TARGET_ARGS, targetOptions } from './target.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -34,19 +35,23 @@ export async function main(argv: string[]): Promise<number> {
       const { execute } = await import('../apply/execute.js');
       const pollMs = pollIntervalFromEnvironment();
       const startedAt = Date.now();
+      const progress = createProgressView(process.stdout, process.env, { plan, desired, clock: target.clock });
       const result = await execute(plan, target.providers, {
         clock: target.clock,
         regionSet: desired.name,
         stackName: desired.stack.name,
         maxParallelRegions: desired.rollout.maxParallelRegions,
         ...(pollMs !== undefined ? { pollIntervals: { stackMs: pollMs, tableMs: pollMs, dnsChangeMs: pollMs, healthMs: pollMs } } : {}),
-        onEvent: (event) => process.stdout.write(`${formatProgress(event)}\n`),
-      }).finally(() => target.save());
+        onEvent: (event) => progress.onEvent(event),
+      }).finally(() => {
+        progress.finish();
+        return target.save();
+      });
       const wall = ((Date.now() - startedAt) / 1000).toFixed(1);
       const failed = result.failed.length;
       process.stdout.write(
         `\nApply ${failed === 0 ? 'complete' : 'failed'}: ${result.completed.length} done, ${failed} failed, ${result.skipped.length} skipped` +
-          ` in ${formatDuration(result.elapsedMs)} (${wall}s wall clock${target.describe ? `, ${target.describe}` : ''}).\n`,
+          ` in ${formatElapsed(result.elapsedMs)} (${wall}s wall clock${target.describe ? `, ${target.describe}` : ''}).\n`,
       );
       for (const failure of result.failed) process.stderr.write(`  failed ${failure.stepId}: ${failure.message}\n`);
       if (failed > 0) process.stderr.write('Run apply again after fixing the cause: it continues from the live state.\n');
@@ -66,26 +71,4 @@ async function confirm(regionSet: string, steps: number): Promise<boolean> {
   } finally {
     rl.close();
   }
-}
-
-interface ProgressEvent {
-  type: string;
-  step?: { id: string; action: string; region?: string; resource: string };
-  elapsedMs: number;
-  message?: string;
-}
-
-function formatProgress(event: ProgressEvent): string {
-  const at = `[${formatDuration(event.elapsedMs).padStart(7)}]`;
-  const region = (event.step?.region ?? 'global').padEnd(15);
-  const what = event.step ? `${event.step.action} ${event.step.resource}` : '';
-  const label = event.type.replace(/^step-/, '').replace(/^batch-sent$/, 'route53').padEnd(7);
-  return `${at} ${region} ${label} ${what}${event.message ? ` — ${event.message}` : ''}`;
-}
-
-export function formatDuration(ms: number): string {
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)}s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
 }
