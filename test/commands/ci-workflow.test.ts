@@ -1,0 +1,78 @@
+// The example CI workflow (manifests/ci/github-pr-diff.yml) is copied into users'
+// repositories as it is: check that it is valid YAML with what makes it work — short-lived
+// AWS credentials through OIDC, the permissions to comment, Node 24, npm ci — and that
+// every regionctl command and option it runs exists in regionctl's own usage text.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { runCli } from '../manifest/cli-runner.js';
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+}
+interface Workflow {
+  on: { pull_request?: unknown };
+  permissions: Record<string, string>;
+  jobs: Record<string, { steps: Step[] }>;
+}
+
+const WORKFLOW = 'manifests/ci/github-pr-diff.yml';
+const workflow = parse(readFileSync(WORKFLOW, 'utf8')) as Workflow;
+const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
+const scripts = steps.map((step) => step.run ?? '').join('\n');
+let usage: string;
+
+beforeAll(async () => {
+  const help = await runCli(['--help']);
+  expect(help.code).toBe(0);
+  usage = help.stdout;
+});
+
+describe(WORKFLOW, () => {
+  it('runs on pull requests with OIDC and the least permissions it needs', () => {
+    expect(workflow.on.pull_request).toBeDefined();
+    expect(workflow.permissions).toEqual({ 'id-token': 'write', contents: 'read', 'pull-requests': 'write' });
+  });
+
+  it('assumes a role through aws-actions/configure-aws-credentials, with no stored keys', () => {
+    const aws = steps.find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+    expect(aws?.with?.['role-to-assume']).toMatch(/\$\{\{ *vars\.\w+ *\}\}/);
+    expect(Object.keys(aws?.with ?? {})).not.toContain('aws-access-key-id');
+    expect(readFileSync(WORKFLOW, 'utf8')).not.toMatch(/secrets\.AWS_/);
+  });
+
+  it('sets up Node 24 and installs with npm ci before running regionctl', () => {
+    const node = steps.findIndex((step) => step.uses?.startsWith('actions/setup-node@'));
+    expect(String(steps[node]?.with?.['node-version'])).toBe('24');
+    const install = steps.findIndex((step) => step.run?.trim() === 'npm ci');
+    const firstRegionctl = steps.findIndex((step) => step.run?.includes('regionctl '));
+    expect(node).toBeGreaterThanOrEqual(0);
+    expect(node).toBeLessThan(install);
+    expect(install).toBeLessThan(firstRegionctl);
+  });
+
+  it('validates the manifests, then diffs them as Markdown with --detailed-exitcode', () => {
+    expect(scripts).toMatch(/npx regionctl validate 'manifests\/\*\.yaml'/);
+    expect(scripts).toMatch(/npx regionctl diff "\$manifest" --output markdown --detailed-exitcode/);
+  });
+
+  it("uses only commands and options that regionctl's usage lists", () => {
+    const invocations = [...scripts.matchAll(/regionctl (\S+)([^\n>|;]*)/g)];
+    expect(invocations.length).toBeGreaterThanOrEqual(2);
+    for (const [, command, rest] of invocations) {
+      expect(usage).toContain(`regionctl ${command} `);
+      for (const option of rest!.match(/--[a-z-]+/g) ?? []) expect(usage).toContain(option);
+    }
+    expect(usage).toMatch(/--output FORMAT +text \(default\), json or markdown/);
+  });
+
+  it('keys each comment by a marker so a push updates it instead of adding one', () => {
+    const script = String(steps.find((step) => step.uses?.startsWith('actions/github-script@'))?.with?.['script']);
+    expect(script).toContain('<!-- regionctl-pr-diff: ${manifest} -->');
+    expect(script).toContain('github.rest.issues.updateComment');
+    expect(script).toContain('github.rest.issues.createComment');
+  });
+});
