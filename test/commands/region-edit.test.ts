@@ -229,6 +229,12 @@ describe('refusals change nothing and say why', () => {
     expect(read('failover.yaml')).toBe(drained);
   });
 
+  it('--help explains where each edit goes', () => {
+    const run = regionctl('drain-region', '--help');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('in sorted position when they are sorted, else last');
+  });
+
   it('a missing REGION is a usage error', () => {
     const run = regionctl('add-region', 'global-api.yaml');
     expect(run.stderr).toBe('regionctl add-region: expected FILE and REGION: regionctl add-region FILE REGION [--weight N]\n');
