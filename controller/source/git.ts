@@ -10,7 +10,7 @@
 // (never in argv, where `ps` shows it, never in the URL) and is scrubbed from every message.
 // A failed sync throws SourceError and leaves the working copy at the last good revision.
 
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
@@ -237,15 +237,36 @@ export class GitSource {
     return detail;
   }
 
-  /** Runs git without a shell, bounded in time, never prompting. */
+  /**
+   * Runs git without a shell, bounded in time, never prompting. git runs in its own process
+   * group, and a timeout kills the whole group: `git fetch` over HTTP works through a
+   * child (git-remote-http) that would otherwise outlive it and hang on.
+   */
   private git(args: string[], cwd: string, opts: { quiet?: boolean } = {}): Promise<string> {
     const env = gitEnvironment(this.options);
     return new Promise((resolve, reject) => {
-      execFile('git', args, { cwd, env, timeout: this.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-        if (!error) return resolve(stdout);
-        if (opts.quiet) return reject(error);
-        const timedOut = (error as { killed?: boolean }).killed;
-        const detail = timedOut ? `git ${args[0]} did not finish within ${this.timeoutMs} ms` : lastLines(stderr) || error.message;
+      const child = spawn('git', args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      // Only the end of stderr is ever shown; keep it bounded.
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8192)));
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup(child.pid);
+      }, this.timeoutMs);
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        reject(new GitCommandError(this.scrub(`could not run git: ${error.message}`)));
+      });
+      child.once('close', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0 && !timedOut) return resolve(stdout);
+        // Grandchildren may still hold the group; none of them is wanted any more.
+        killGroup(child.pid);
+        if (opts.quiet) return reject(new GitCommandError(`git ${args[0]} exited with ${code ?? signal}`));
+        const detail = timedOut ? `git ${args[0]} did not finish within ${this.timeoutMs} ms` : lastLines(stderr) || `git ${args[0]} exited with ${code ?? signal}`;
         reject(new GitCommandError(this.scrub(detail)));
       });
     });
@@ -254,6 +275,15 @@ export class GitSource {
   /** Removes the token (raw and as sent in the header) and URL credentials from text. */
   private scrub(text: string): string {
     return scrubSecrets(text, this.options);
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
   }
 }
 

@@ -1,6 +1,7 @@
 // GitSource against real git servers on 127.0.0.1: git daemon for clone/fetch/failure,
 // git http-backend behind a server that demands the token header for HTTPS-style auth.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +153,49 @@ describe('GitSource over HTTP with a token', () => {
     expect(error.message).toContain('http://***@127.0.0.1');
   });
 });
+
+describe('a server that accepts connections and never answers', () => {
+  const temp = tempDir();
+  let server: Server;
+  let port = 0;
+  const sockets = new Set<Socket>();
+
+  beforeAll(async () => {
+    server = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    temp.cleanup();
+  });
+
+  it.each(['git', 'http'])('over %s: the fetch is killed at the timeout, with every git process it started', async (scheme) => {
+    const url = `${scheme}://127.0.0.1:${port}/hang-${scheme}.git`;
+    const source = new GitSource({ url, branch: 'main', dir: path.join(temp.dir, scheme), timeoutMs: 1_000 });
+    const error = await syncError(source);
+    expect(error.message).toBe(`fetch of branch main from ${url} failed: git fetch did not finish within 1000 ms`);
+    expect(processesMentioning(`hang-${scheme}.git`)).toEqual([]);
+  });
+});
+
+/** Command lines of live processes containing text (Linux /proc). */
+function processesMentioning(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmdline.includes(text)) found.push(cmdline);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return found;
+}
 
 describe('git environment', () => {
   it('passes the token only through config variables, and the deploy key through GIT_SSH_COMMAND', () => {
