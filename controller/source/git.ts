@@ -118,6 +118,8 @@ export class GitSource {
 
   constructor(private readonly options: GitSourceOptions) {
     if (!options.url) throw new SourceError('the git source needs a URL or a local directory');
+    // git would read a leading '-' as an option.
+    if (options.url.startsWith('-')) throw new SourceError(`"${redactUrl(options.url)}" is not a repository URL or directory`);
     if (!options.branch || !isSafeBranchName(options.branch)) throw new SourceError(`"${options.branch}" is not a branch name git accepts`);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.depth = Math.max(1, Math.floor(options.depth ?? 1));
@@ -169,7 +171,7 @@ export class GitSource {
       return result;
     } catch (error) {
       this.backoff.recordFailure();
-      const message = error instanceof SourceError ? error.message : `sync of ${this.displayUrl} failed: ${String(error)}`;
+      const message = error instanceof SourceError ? error.message : `sync of ${this.displayUrl} failed: ${error instanceof Error ? error.message : String(error)}`;
       throw new SourceError(this.scrub(message), this.lastGood?.revision);
     }
   }

@@ -206,8 +206,9 @@ describe('git environment', () => {
     expect(env.GIT_SSH_COMMAND).toBe(`ssh -i '/keys/deploy key'\\''s' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new`);
   });
 
-  it('refuses a branch name that git would read as an option', () => {
+  it('refuses a branch name or URL that git would read as an option', () => {
     expect(() => new GitSource({ url: 'https://example.com/r.git', branch: '--upload-pack=x', dir: '/tmp/x' })).toThrow(SourceError);
+    expect(() => new GitSource({ url: '--upload-pack=touch /tmp/pwned', branch: 'main', dir: '/tmp/x' })).toThrow(SourceError);
   });
 });
 
