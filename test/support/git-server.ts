@@ -258,8 +258,19 @@ async function killProcess(child: ChildProcess | undefined): Promise<void> {
   await exited;
 }
 
-/** A temp directory removed by the returned cleanup. */
-export function tempDir(prefix = 'regionctl-test-'): { dir: string; cleanup(): void } {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+/**
+ * A temp directory, made on first use of `dir` (so a describe block filtered out by -t
+ * leaves nothing behind) and removed by cleanup().
+ */
+export function tempDir(prefix = 'regionctl-test-'): { readonly dir: string; cleanup(): void } {
+  let made: string | undefined;
+  return {
+    get dir() {
+      made ??= mkdtempSync(path.join(tmpdir(), prefix));
+      return made;
+    },
+    cleanup() {
+      if (made) rmSync(made, { recursive: true, force: true });
+    },
+  };
 }
