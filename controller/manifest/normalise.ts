@@ -83,13 +83,15 @@ function normaliseRecord(record: ManifestRecord): DesiredRecord {
         evaluateTargetHealth: record.alias.evaluateTargetHealth ?? DEFAULTS.alias.evaluateTargetHealth,
       },
     }),
-    ...(record.healthCheck && { healthCheck: normaliseHealthCheck(record.healthCheck) }),
+    ...(record.healthCheck && { healthCheck: normaliseHealthCheck(record.healthCheck, record.target) }),
   };
 }
 
-function normaliseHealthCheck(check: ManifestHealthCheck): DesiredHealthCheck {
+function normaliseHealthCheck(check: ManifestHealthCheck, recordTarget: string): DesiredHealthCheck {
   const protocol = check.protocol ?? DEFAULTS.healthCheck.protocol;
   return {
+    // Without its own target the check probes the host the record points at.
+    targetOutput: check.target ?? recordTarget,
     protocol,
     port: check.port ?? DEFAULTS.healthCheckPort[protocol],
     path: check.path ?? DEFAULTS.healthCheck.path,

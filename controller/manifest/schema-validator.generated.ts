@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://regionctl.dev/schemas/regions.schema.json","title":"regionctl RegionSet","description":"One application deployed to several AWS regions: a CloudFormation stack per region, DynamoDB global table replicas and Route 53 records. Adding or draining a region is one line under spec.regions.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the manifest format. Always regionctl/v1.","type":"string","const":"regionctl/v1","default":"regionctl/v1"},"kind":{"description":"Kind of manifest. Always RegionSet.","type":"string","const":"RegionSet","default":"RegionSet"},"metadata":{"description":"Identity of this RegionSet.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Owner id of every resource this RegionSet manages (written into tags and ownership markers): lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit. Changing it orphans the existing resources.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit","examples":["global-api"]},"labels":{"description":"Free-form string labels for your own bookkeeping; regionctl does not interpret them.","type":"object","additionalProperties":{"type":"string"},"default":{}}},"examples":[{"name":"global-api"}]},"spec":{"description":"The desired multi-region deployment.","type":"object","additionalProperties":false,"required":["stack","dns","regions"],"properties":{"stack":{"$ref":"#/definitions/stack"},"tables":{"description":"DynamoDB global tables (version 2019.11.21) whose replicas follow the regions. The tables must exist already; regionctl manages their replicas.","type":"array","items":{"$ref":"#/definitions/table"},"default":[]},"dns":{"$ref":"#/definitions/dns"},"rollout":{"$ref":"#/definitions/rollout"},"regions":{"description":"The regions, keyed by AWS region code (for example eu-west-1). An empty value (`eu-west-1: {}` or `eu-west-1:`) means all defaults. Deleting a line deletes that region's stack.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/region"},"examples":[{"eu-west-1":{},"us-east-2":{}}]}},"examples":[{"stack":{"name":"global-api","template":"stacks/regional-api.yaml"},"dns":{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/health"}}]},"regions":{"eu-west-1":{},"us-east-2":{}}}]}},"definitions":{"duration":{"description":"A duration such as 30s, 5m, 1h or 1h30m.","type":"string","pattern":"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$","patternErrorMessage":"must be a duration such as 30s, 5m, 1h or 1h30m (hours, minutes, seconds in that order)"},"parameters":{"description":"CloudFormation stack parameters by name. Numbers and booleans are passed as strings.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"CloudFormation parameter names are letters and digits only"},"additionalProperties":{"description":"Parameter value.","type":["string","number","boolean"]},"default":{}},"outputName":{"type":"string","pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"must be the name of a stack output: letters and digits only"},"stack":{"description":"The CloudFormation stack deployed in every region.","type":"object","additionalProperties":false,"required":["name","template"],"properties":{"name":{"description":"Stack name, the same in every region: a letter, then letters, digits and dashes (at most 128 characters).","type":"string","pattern":"^[A-Za-z][-A-Za-z0-9]{0,127}$","patternErrorMessage":"must start with a letter and contain only letters, digits and dashes (at most 128 characters)","examples":["global-api"]},"template":{"description":"Path of the CloudFormation template, relative to this manifest file, in the same repository.","type":"string","minLength":1,"examples":["stacks/regional-api.yaml"]},"parameters":{"$ref":"#/definitions/parameters"},"capabilities":{"description":"Capabilities the template needs: CAPABILITY_IAM when it creates IAM roles, CAPABILITY_NAMED_IAM for named ones, CAPABILITY_AUTO_EXPAND for macros and transforms.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM","CAPABILITY_AUTO_EXPAND"]},"default":[]},"tags":{"description":"Tags put on the stack (and by CloudFormation on its resources), in addition to the ownership tags regionctl adds.","type":"object","additionalProperties":{"type":"string"},"default":{}},"terminationProtection":{"description":"Turn on stack termination protection; regionctl will then refuse to delete the stack when a region line is removed.","type":"boolean","default":false}},"examples":[{"name":"global-api","template":"stacks/regional-api.yaml","capabilities":["CAPABILITY_IAM"]}]},"table":{"description":"A DynamoDB global table whose replicas follow the regions.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Table name (3-255 characters: letters, digits, underscore, dash and dot).","type":"string","pattern":"^[A-Za-z0-9_.-]{3,255}$","patternErrorMessage":"DynamoDB table names are 3-255 characters: letters, digits, underscore, dash and dot","examples":["orders"]},"removeReplicas":{"description":"Delete this table's replica in a region when the region's line is deleted. Off by default: data is never deleted unless you say so.","type":"boolean","default":false}}},"dns":{"description":"Route 53 records that send users to the regions.","type":"object","additionalProperties":false,"required":["zone","records"],"properties":{"zone":{"description":"Name of the Route 53 public hosted zone, for example example.com.","type":"string","pattern":"^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$","patternErrorMessage":"must be a domain name such as example.com.","maxLength":254,"examples":["example.com."]},"records":{"description":"Records regionctl manages: one record set per region for each entry.","type":"array","minItems":1,"items":{"$ref":"#/definitions/record"},"examples":[[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/health"}}]]}},"examples":[{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/health"}}]}]},"record":{"description":"A DNS name served by the regions, with one record per region.","type":"object","additionalProperties":false,"required":["name","routing","target"],"properties":{"name":{"description":"Fully qualified record name inside the zone, for example api.example.com. A leading *. makes a wildcard.","type":"string","pattern":"^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$","patternErrorMessage":"must be a domain name such as api.example.com.","maxLength":254,"examples":["api.example.com."]},"type":{"description":"Record type. CNAME points at the regional endpoint's host name; use A or AAAA with alias.","type":"string","enum":["CNAME","A","AAAA"],"default":"CNAME"},"routing":{"description":"Route 53 routing policy: latency (nearest healthy region), weighted (by each region's weight), failover (PRIMARY, then SECONDARY) or geolocation (by each region's locations).","type":"string","enum":["latency","weighted","failover","geolocation"],"examples":["latency"]},"target":{"description":"Name of the stack output that holds the region's endpoint host name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiDomainName"]},"alias":{"description":"Make this an alias record (type A or AAAA) instead of a CNAME. Alias records have no TTL.","type":"object","additionalProperties":false,"required":["hostedZoneIdOutput"],"properties":{"hostedZoneIdOutput":{"description":"Name of the stack output that holds the hosted zone id of the regional endpoint.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiHostedZoneId"]},"evaluateTargetHealth":{"description":"Let Route 53 also evaluate the health of the alias target.","type":"boolean","default":false}},"examples":[{"hostedZoneIdOutput":"ApiHostedZoneId"}]},"ttl":{"description":"Time to live in seconds. Not allowed with alias. rollout.drainWait must be at least this long.","type":"integer","minimum":0,"maximum":2147483647,"default":60},"healthCheck":{"$ref":"#/definitions/healthCheck"}},"dependencies":{"alias":{"properties":{"ttl":{"not":{},"errorMessage":"alias records have no TTL (Route 53 uses the target's); remove ttl"}}}}},"healthCheck":{"description":"A Route 53 health check per region on the regional endpoint; a region whose check fails stops getting traffic, and a ramp stops.","type":"object","additionalProperties":false,"default":{"path":"/health"},"properties":{"path":{"description":"Path requested by the health checkers.","type":"string","pattern":"^/","patternErrorMessage":"must start with /","maxLength":255,"default":"/health"},"protocol":{"description":"Protocol of the health check.","type":"string","enum":["HTTPS","HTTP"],"default":"HTTPS"},"port":{"description":"Port of the health check; default 443 for HTTPS and 80 for HTTP.","type":"integer","minimum":1,"maximum":65535,"default":443},"interval":{"description":"Seconds between checks from each checker: 30 (standard) or 10 (fast, costs more).","type":"integer","enum":[10,30],"default":30},"failureThreshold":{"description":"Consecutive failures (1-10) before the endpoint counts as unhealthy.","type":"integer","minimum":1,"maximum":10,"default":3},"regions":{"description":"Route 53 checker regions (at least 3). Leave out to use the Route 53 default set.","type":"array","minItems":3,"uniqueItems":true,"items":{"type":"string","enum":["us-east-1","us-west-1","us-west-2","eu-west-1","ap-southeast-1","ap-southeast-2","ap-northeast-1","sa-east-1"]},"default":[]}}},"rollout":{"description":"How fast and how safely changes roll out across regions.","type":"object","additionalProperties":false,"default":{},"properties":{"maxParallelRegions":{"description":"At most this many regions change at the same time (blast radius of one reconcile).","type":"integer","minimum":1,"default":2},"minHealthyRegions":{"description":"Never plan a change that leaves fewer than this many regions serving.","type":"integer","minimum":0,"default":1},"ramp":{"description":"Weighted routing: percentages of a joining region's weight, ascending, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100},"default":[10,50,100]},"stepWait":{"description":"How long the health check must stay healthy at each ramp step, such as 2m.","allOf":[{"$ref":"#/definitions/duration"}],"default":"2m"},"drainWait":{"description":"How long a region's record stays at weight 0 before it is removed; at least the largest record TTL.","allOf":[{"$ref":"#/definitions/duration"}],"default":"5m"}}},"region":{"description":"One region. Leave empty for the defaults: active, weight 100.","type":["object","null"],"additionalProperties":false,"default":{},"properties":{"state":{"description":"active: serving traffic. standby: deployed, record present but no traffic. drained: deployed, record and health check removed.","type":"string","enum":["active","standby","drained"],"default":"active"},"weight":{"description":"Weighted routing: this region's full weight (0-255); traffic splits in proportion to the weights.","type":"integer","minimum":0,"maximum":255,"default":100},"failover":{"description":"Failover routing: PRIMARY serves while healthy, SECONDARY takes over when it is not.","type":"string","enum":["PRIMARY","SECONDARY"],"examples":["PRIMARY"]},"geolocation":{"description":"Geolocation routing: the locations this region answers for.","type":"object","additionalProperties":false,"default":{},"properties":{"continents":{"description":"Continent codes: AF, AN, AS, EU, NA, OC, SA.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["AF","AN","AS","EU","NA","OC","SA"]},"default":[]},"countries":{"description":"Two-letter country codes (ISO 3166-1 alpha-2), such as DE or JP.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter upper-case country code such as DE"},"default":[]},"subdivisions":{"description":"Subdivision codes as COUNTRY-CODE, such as US-CA.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}-[A-Z0-9]{1,3}$","patternErrorMessage":"must be a subdivision code such as US-CA"},"default":[]},"default":{"description":"Answer for locations that no region claims. One active region must have it.","type":"boolean","default":false}}},"parameters":{"$ref":"#/definitions/parameters","description":"Stack parameters for this region only, merged over spec.stack.parameters."}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://regionctl.dev/schemas/regions.schema.json","title":"regionctl RegionSet","description":"One application deployed to several AWS regions: a CloudFormation stack per region, DynamoDB global table replicas and Route 53 records. Adding or draining a region is one line under spec.regions.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the manifest format. Always regionctl/v1.","type":"string","const":"regionctl/v1","default":"regionctl/v1"},"kind":{"description":"Kind of manifest. Always RegionSet.","type":"string","const":"RegionSet","default":"RegionSet"},"metadata":{"description":"Identity of this RegionSet.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Owner id of every resource this RegionSet manages (written into tags and ownership markers): lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit. Changing it orphans the existing resources.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit","examples":["global-api"]},"labels":{"description":"Free-form string labels for your own bookkeeping; regionctl does not interpret them.","type":"object","additionalProperties":{"type":"string"},"default":{}}},"examples":[{"name":"global-api"}]},"spec":{"description":"The desired multi-region deployment.","type":"object","additionalProperties":false,"required":["stack","dns","regions"],"properties":{"stack":{"$ref":"#/definitions/stack"},"tables":{"description":"DynamoDB global tables (version 2019.11.21) whose replicas follow the regions. The tables must exist already; regionctl manages their replicas.","type":"array","items":{"$ref":"#/definitions/table"},"default":[]},"dns":{"$ref":"#/definitions/dns"},"rollout":{"$ref":"#/definitions/rollout"},"regions":{"description":"The regions, keyed by AWS region code (for example eu-west-1). An empty value (`eu-west-1: {}` or `eu-west-1:`) means all defaults. Deleting a line deletes that region's stack.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/region"},"examples":[{"eu-west-1":{},"us-east-2":{}}]}},"examples":[{"stack":{"name":"global-api","template":"stacks/regional-api.yaml"},"dns":{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]},"regions":{"eu-west-1":{},"us-east-2":{}}}]}},"definitions":{"duration":{"description":"A duration such as 30s, 5m, 1h or 1h30m.","type":"string","pattern":"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$","patternErrorMessage":"must be a duration such as 30s, 5m, 1h or 1h30m (hours, minutes, seconds in that order)"},"parameters":{"description":"CloudFormation stack parameters by name. Numbers and booleans are passed as strings.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"CloudFormation parameter names are letters and digits only"},"additionalProperties":{"description":"Parameter value.","type":["string","number","boolean"]},"default":{}},"outputName":{"type":"string","pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"must be the name of a stack output: letters and digits only"},"stack":{"description":"The CloudFormation stack deployed in every region.","type":"object","additionalProperties":false,"required":["name","template"],"properties":{"name":{"description":"Stack name, the same in every region: a letter, then letters, digits and dashes (at most 128 characters).","type":"string","pattern":"^[A-Za-z][-A-Za-z0-9]{0,127}$","patternErrorMessage":"must start with a letter and contain only letters, digits and dashes (at most 128 characters)","examples":["global-api"]},"template":{"description":"Path of the CloudFormation template, relative to this manifest file, in the same repository.","type":"string","minLength":1,"examples":["stacks/regional-api.yaml"]},"parameters":{"$ref":"#/definitions/parameters"},"capabilities":{"description":"Capabilities the template needs: CAPABILITY_IAM when it creates IAM roles, CAPABILITY_NAMED_IAM for named ones, CAPABILITY_AUTO_EXPAND for macros and transforms.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM","CAPABILITY_AUTO_EXPAND"]},"default":[]},"tags":{"description":"Tags put on the stack (and by CloudFormation on its resources), in addition to the ownership tags regionctl adds.","type":"object","additionalProperties":{"type":"string"},"default":{}},"terminationProtection":{"description":"Turn on stack termination protection; regionctl will then refuse to delete the stack when a region line is removed.","type":"boolean","default":false}},"examples":[{"name":"global-api","template":"stacks/regional-api.yaml","capabilities":["CAPABILITY_IAM"]}]},"table":{"description":"A DynamoDB global table whose replicas follow the regions.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Table name (3-255 characters: letters, digits, underscore, dash and dot).","type":"string","pattern":"^[A-Za-z0-9_.-]{3,255}$","patternErrorMessage":"DynamoDB table names are 3-255 characters: letters, digits, underscore, dash and dot","examples":["orders"]},"removeReplicas":{"description":"Delete this table's replica in a region when the region's line is deleted. Off by default: data is never deleted unless you say so.","type":"boolean","default":false}}},"dns":{"description":"Route 53 records that send users to the regions.","type":"object","additionalProperties":false,"required":["zone","records"],"properties":{"zone":{"description":"Name of the Route 53 public hosted zone, for example example.com.","type":"string","pattern":"^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$","patternErrorMessage":"must be a domain name such as example.com.","maxLength":254,"examples":["example.com."]},"records":{"description":"Records regionctl manages: one record set per region for each entry.","type":"array","minItems":1,"items":{"$ref":"#/definitions/record"},"examples":[[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]]}},"examples":[{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]}]},"record":{"description":"A DNS name served by the regions, with one record per region.","type":"object","additionalProperties":false,"required":["name","routing","target"],"properties":{"name":{"description":"Fully qualified record name inside the zone, for example api.example.com. A leading *. makes a wildcard.","type":"string","pattern":"^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$","patternErrorMessage":"must be a domain name such as api.example.com.","maxLength":254,"examples":["api.example.com."]},"type":{"description":"Record type. CNAME points at the regional endpoint's host name; use A or AAAA with alias.","type":"string","enum":["CNAME","A","AAAA"],"default":"CNAME"},"routing":{"description":"Route 53 routing policy: latency (nearest healthy region), weighted (by each region's weight), failover (PRIMARY, then SECONDARY) or geolocation (by each region's locations).","type":"string","enum":["latency","weighted","failover","geolocation"],"examples":["latency"]},"target":{"description":"Name of the stack output that holds the region's endpoint host name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiDomainName"]},"alias":{"description":"Make this an alias record (type A or AAAA) instead of a CNAME. Alias records have no TTL.","type":"object","additionalProperties":false,"required":["hostedZoneIdOutput"],"properties":{"hostedZoneIdOutput":{"description":"Name of the stack output that holds the hosted zone id of the regional endpoint.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiHostedZoneId"]},"evaluateTargetHealth":{"description":"Let Route 53 also evaluate the health of the alias target.","type":"boolean","default":false}},"examples":[{"hostedZoneIdOutput":"ApiHostedZoneId"}]},"ttl":{"description":"Time to live in seconds. Not allowed with alias. rollout.drainWait must be at least this long.","type":"integer","minimum":0,"maximum":2147483647,"default":60},"healthCheck":{"$ref":"#/definitions/healthCheck"}},"dependencies":{"alias":{"properties":{"ttl":{"not":{},"errorMessage":"alias records have no TTL (Route 53 uses the target's); remove ttl"}}}}},"healthCheck":{"description":"A Route 53 health check per region on the regional endpoint; a region whose check fails stops getting traffic, and a ramp stops.","type":"object","additionalProperties":false,"default":{"path":"/health"},"properties":{"target":{"description":"Name of the stack output that holds the host name the health checkers request; default: the record's target. Set it when the record's host does not answer a direct request, such as an API Gateway custom domain's regional name, which only serves its own domain name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiExecuteHost"]},"path":{"description":"Path requested by the health checkers on the target's host. On a REST API's execute-api host the stage comes first, such as /prod/health.","type":"string","pattern":"^/","patternErrorMessage":"must start with /","maxLength":255,"default":"/health"},"protocol":{"description":"Protocol of the health check.","type":"string","enum":["HTTPS","HTTP"],"default":"HTTPS"},"port":{"description":"Port of the health check; default 443 for HTTPS and 80 for HTTP.","type":"integer","minimum":1,"maximum":65535,"default":443},"interval":{"description":"Seconds between checks from each checker: 30 (standard) or 10 (fast, costs more).","type":"integer","enum":[10,30],"default":30},"failureThreshold":{"description":"Consecutive failures (1-10) before the endpoint counts as unhealthy.","type":"integer","minimum":1,"maximum":10,"default":3},"regions":{"description":"Route 53 checker regions (at least 3). Leave out to use the Route 53 default set.","type":"array","minItems":3,"uniqueItems":true,"items":{"type":"string","enum":["us-east-1","us-west-1","us-west-2","eu-west-1","ap-southeast-1","ap-southeast-2","ap-northeast-1","sa-east-1"]},"default":[]}}},"rollout":{"description":"How fast and how safely changes roll out across regions.","type":"object","additionalProperties":false,"default":{},"properties":{"maxParallelRegions":{"description":"At most this many regions change at the same time (blast radius of one reconcile).","type":"integer","minimum":1,"default":2},"minHealthyRegions":{"description":"Never plan a change that leaves fewer than this many regions serving.","type":"integer","minimum":0,"default":1},"ramp":{"description":"Weighted routing: percentages of a joining region's weight, ascending, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100},"default":[10,50,100]},"stepWait":{"description":"How long the health check must stay healthy at each ramp step, such as 2m.","allOf":[{"$ref":"#/definitions/duration"}],"default":"2m"},"drainWait":{"description":"How long a region's record stays at weight 0 before it is removed; at least the largest record TTL.","allOf":[{"$ref":"#/definitions/duration"}],"default":"5m"}}},"region":{"description":"One region. Leave empty for the defaults: active, weight 100.","type":["object","null"],"additionalProperties":false,"default":{},"properties":{"state":{"description":"active: serving traffic. standby: deployed, record present but no traffic. drained: deployed, record and health check removed.","type":"string","enum":["active","standby","drained"],"default":"active"},"weight":{"description":"Weighted routing: this region's full weight (0-255); traffic splits in proportion to the weights.","type":"integer","minimum":0,"maximum":255,"default":100},"failover":{"description":"Failover routing: PRIMARY serves while healthy, SECONDARY takes over when it is not.","type":"string","enum":["PRIMARY","SECONDARY"],"examples":["PRIMARY"]},"geolocation":{"description":"Geolocation routing: the locations this region answers for.","type":"object","additionalProperties":false,"default":{},"properties":{"continents":{"description":"Continent codes: AF, AN, AS, EU, NA, OC, SA.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["AF","AN","AS","EU","NA","OC","SA"]},"default":[]},"countries":{"description":"Two-letter country codes (ISO 3166-1 alpha-2), such as DE or JP.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter upper-case country code such as DE"},"default":[]},"subdivisions":{"description":"Subdivision codes as COUNTRY-CODE, such as US-CA.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}-[A-Z0-9]{1,3}$","patternErrorMessage":"must be a subdivision code such as US-CA"},"default":[]},"default":{"description":"Answer for locations that no region claims. One active region must have it.","type":"boolean","default":false}}},"parameters":{"$ref":"#/definitions/parameters","description":"Stack parameters for this region only, merged over spec.stack.parameters."}}}}};
 const schema14 = {"description":"A DynamoDB global table whose replicas follow the regions.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Table name (3-255 characters: letters, digits, underscore, dash and dot).","type":"string","pattern":"^[A-Za-z0-9_.-]{3,255}$","patternErrorMessage":"DynamoDB table names are 3-255 characters: letters, digits, underscore, dash and dot","examples":["orders"]},"removeReplicas":{"description":"Delete this table's replica in a region when the region's line is deleted. Off by default: data is never deleted unless you say so.","type":"boolean","default":false}}};
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "u");
 const pattern3 = new RegExp("^[A-Za-z0-9_.-]{3,255}$", "u");
@@ -275,13 +275,294 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema15 = {"description":"Route 53 records that send users to the regions.","type":"object","additionalProperties":false,"required":["zone","records"],"properties":{"zone":{"description":"Name of the Route 53 public hosted zone, for example example.com.","type":"string","pattern":"^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$","patternErrorMessage":"must be a domain name such as example.com.","maxLength":254,"examples":["example.com."]},"records":{"description":"Records regionctl manages: one record set per region for each entry.","type":"array","minItems":1,"items":{"$ref":"#/definitions/record"},"examples":[[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/health"}}]]}},"examples":[{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/health"}}]}]};
+const schema15 = {"description":"Route 53 records that send users to the regions.","type":"object","additionalProperties":false,"required":["zone","records"],"properties":{"zone":{"description":"Name of the Route 53 public hosted zone, for example example.com.","type":"string","pattern":"^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$","patternErrorMessage":"must be a domain name such as example.com.","maxLength":254,"examples":["example.com."]},"records":{"description":"Records regionctl manages: one record set per region for each entry.","type":"array","minItems":1,"items":{"$ref":"#/definitions/record"},"examples":[[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]]}},"examples":[{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]}]};
 const pattern4 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$", "u");
 const schema16 = {"description":"A DNS name served by the regions, with one record per region.","type":"object","additionalProperties":false,"required":["name","routing","target"],"properties":{"name":{"description":"Fully qualified record name inside the zone, for example api.example.com. A leading *. makes a wildcard.","type":"string","pattern":"^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$","patternErrorMessage":"must be a domain name such as api.example.com.","maxLength":254,"examples":["api.example.com."]},"type":{"description":"Record type. CNAME points at the regional endpoint's host name; use A or AAAA with alias.","type":"string","enum":["CNAME","A","AAAA"],"default":"CNAME"},"routing":{"description":"Route 53 routing policy: latency (nearest healthy region), weighted (by each region's weight), failover (PRIMARY, then SECONDARY) or geolocation (by each region's locations).","type":"string","enum":["latency","weighted","failover","geolocation"],"examples":["latency"]},"target":{"description":"Name of the stack output that holds the region's endpoint host name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiDomainName"]},"alias":{"description":"Make this an alias record (type A or AAAA) instead of a CNAME. Alias records have no TTL.","type":"object","additionalProperties":false,"required":["hostedZoneIdOutput"],"properties":{"hostedZoneIdOutput":{"description":"Name of the stack output that holds the hosted zone id of the regional endpoint.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiHostedZoneId"]},"evaluateTargetHealth":{"description":"Let Route 53 also evaluate the health of the alias target.","type":"boolean","default":false}},"examples":[{"hostedZoneIdOutput":"ApiHostedZoneId"}]},"ttl":{"description":"Time to live in seconds. Not allowed with alias. rollout.drainWait must be at least this long.","type":"integer","minimum":0,"maximum":2147483647,"default":60},"healthCheck":{"$ref":"#/definitions/healthCheck"}},"dependencies":{"alias":{"properties":{"ttl":{"not":{},"errorMessage":"alias records have no TTL (Route 53 uses the target's); remove ttl"}}}}};
 const schema17 = {"type":"string","pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"must be the name of a stack output: letters and digits only"};
-const schema19 = {"description":"A Route 53 health check per region on the regional endpoint; a region whose check fails stops getting traffic, and a ramp stops.","type":"object","additionalProperties":false,"default":{"path":"/health"},"properties":{"path":{"description":"Path requested by the health checkers.","type":"string","pattern":"^/","patternErrorMessage":"must start with /","maxLength":255,"default":"/health"},"protocol":{"description":"Protocol of the health check.","type":"string","enum":["HTTPS","HTTP"],"default":"HTTPS"},"port":{"description":"Port of the health check; default 443 for HTTPS and 80 for HTTP.","type":"integer","minimum":1,"maximum":65535,"default":443},"interval":{"description":"Seconds between checks from each checker: 30 (standard) or 10 (fast, costs more).","type":"integer","enum":[10,30],"default":30},"failureThreshold":{"description":"Consecutive failures (1-10) before the endpoint counts as unhealthy.","type":"integer","minimum":1,"maximum":10,"default":3},"regions":{"description":"Route 53 checker regions (at least 3). Leave out to use the Route 53 default set.","type":"array","minItems":3,"uniqueItems":true,"items":{"type":"string","enum":["us-east-1","us-west-1","us-west-2","eu-west-1","ap-southeast-1","ap-southeast-2","ap-northeast-1","sa-east-1"]},"default":[]}}};
 const pattern5 = new RegExp("^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$", "u");
-const pattern8 = new RegExp("^/", "u");
+const schema19 = {"description":"A Route 53 health check per region on the regional endpoint; a region whose check fails stops getting traffic, and a ramp stops.","type":"object","additionalProperties":false,"default":{"path":"/health"},"properties":{"target":{"description":"Name of the stack output that holds the host name the health checkers request; default: the record's target. Set it when the record's host does not answer a direct request, such as an API Gateway custom domain's regional name, which only serves its own domain name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiExecuteHost"]},"path":{"description":"Path requested by the health checkers on the target's host. On a REST API's execute-api host the stage comes first, such as /prod/health.","type":"string","pattern":"^/","patternErrorMessage":"must start with /","maxLength":255,"default":"/health"},"protocol":{"description":"Protocol of the health check.","type":"string","enum":["HTTPS","HTTP"],"default":"HTTPS"},"port":{"description":"Port of the health check; default 443 for HTTPS and 80 for HTTP.","type":"integer","minimum":1,"maximum":65535,"default":443},"interval":{"description":"Seconds between checks from each checker: 30 (standard) or 10 (fast, costs more).","type":"integer","enum":[10,30],"default":30},"failureThreshold":{"description":"Consecutive failures (1-10) before the endpoint counts as unhealthy.","type":"integer","minimum":1,"maximum":10,"default":3},"regions":{"description":"Route 53 checker regions (at least 3). Leave out to use the Route 53 default set.","type":"array","minItems":3,"uniqueItems":true,"items":{"type":"string","enum":["us-east-1","us-west-1","us-west-2","eu-west-1","ap-southeast-1","ap-southeast-2","ap-northeast-1","sa-east-1"]},"default":[]}}};
+const pattern9 = new RegExp("^/", "u");
+
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((((key0 === "target") || (key0 === "path")) || (key0 === "protocol")) || (key0 === "port")) || (key0 === "interval")) || (key0 === "failureThreshold")) || (key0 === "regions"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.target !== undefined){
+let data0 = data.target;
+if(typeof data0 === "string"){
+if(!pattern2.test(data0)){
+const err1 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/outputName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9]{1,255}$"},message:"must match pattern \""+"^[A-Za-z0-9]{1,255}$"+"\"",schema:"^[A-Za-z0-9]{1,255}$",parentSchema:schema17,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/target",schemaPath:"#/definitions/outputName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.type,parentSchema:schema17,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+let data1 = data.path;
+if(typeof data1 === "string"){
+if(func2(data1) > 255){
+const err3 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema19.properties.path,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!pattern9.test(data1)){
+const err4 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema19.properties.path,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.path.type,parentSchema:schema19.properties.path,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.protocol !== undefined){
+let data2 = data.protocol;
+if(typeof data2 !== "string"){
+const err6 = {instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.protocol.type,parentSchema:schema19.properties.protocol,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!((data2 === "HTTPS") || (data2 === "HTTP"))){
+const err7 = {instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema19.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema19.properties.protocol.enum,parentSchema:schema19.properties.protocol,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.port !== undefined){
+let data3 = data.port;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err8 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.port.type,parentSchema:schema19.properties.port,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 65535 || isNaN(data3)){
+const err9 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema19.properties.port,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data3 < 1 || isNaN(data3)){
+const err10 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema19.properties.port,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.interval !== undefined){
+let data4 = data.interval;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err11 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.interval.type,parentSchema:schema19.properties.interval,data:data4};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(!((data4 === 10) || (data4 === 30))){
+const err12 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/enum",keyword:"enum",params:{allowedValues: schema19.properties.interval.enum},message:"must be equal to one of the allowed values",schema:schema19.properties.interval.enum,parentSchema:schema19.properties.interval,data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.failureThreshold !== undefined){
+let data5 = data.failureThreshold;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err13 = {instancePath:instancePath+"/failureThreshold",schemaPath:"#/properties/failureThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.failureThreshold.type,parentSchema:schema19.properties.failureThreshold,data:data5};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 10 || isNaN(data5)){
+const err14 = {instancePath:instancePath+"/failureThreshold",schemaPath:"#/properties/failureThreshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10",schema:10,parentSchema:schema19.properties.failureThreshold,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(data5 < 1 || isNaN(data5)){
+const err15 = {instancePath:instancePath+"/failureThreshold",schemaPath:"#/properties/failureThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema19.properties.failureThreshold,data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+if(data.regions !== undefined){
+let data6 = data.regions;
+if(Array.isArray(data6)){
+if(data6.length < 3){
+const err16 = {instancePath:instancePath+"/regions",schemaPath:"#/properties/regions/minItems",keyword:"minItems",params:{limit: 3},message:"must NOT have fewer than 3 items",schema:3,parentSchema:schema19.properties.regions,data:data6};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+let data7 = data6[i0];
+if(typeof data7 !== "string"){
+const err17 = {instancePath:instancePath+"/regions/" + i0,schemaPath:"#/properties/regions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.regions.items.type,parentSchema:schema19.properties.regions.items,data:data7};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(!((((((((data7 === "us-east-1") || (data7 === "us-west-1")) || (data7 === "us-west-2")) || (data7 === "eu-west-1")) || (data7 === "ap-southeast-1")) || (data7 === "ap-southeast-2")) || (data7 === "ap-northeast-1")) || (data7 === "sa-east-1"))){
+const err18 = {instancePath:instancePath+"/regions/" + i0,schemaPath:"#/properties/regions/items/enum",keyword:"enum",params:{allowedValues: schema19.properties.regions.items.enum},message:"must be equal to one of the allowed values",schema:schema19.properties.regions.items.enum,parentSchema:schema19.properties.regions.items,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+let i1 = data6.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data6[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err19 = {instancePath:instancePath+"/regions",schemaPath:"#/properties/regions/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema19.properties.regions,data:data6};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+break;
+}
+indices0[item0] = i1;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/regions",schemaPath:"#/properties/regions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.regions.type,parentSchema:schema19.properties.regions,data:data6};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate15.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -560,264 +841,19 @@ errors++;
 }
 }
 if(data.healthCheck !== undefined){
-let data9 = data.healthCheck;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key2 in data9){
-if(!((((((key2 === "path") || (key2 === "protocol")) || (key2 === "port")) || (key2 === "interval")) || (key2 === "failureThreshold")) || (key2 === "regions"))){
-const err23 = {instancePath:instancePath+"/healthCheck",schemaPath:"#/definitions/healthCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data:data9};
+if(!(validate15(data.healthCheck, {instancePath:instancePath+"/healthCheck",parentData:data,parentDataProperty:"healthCheck",rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err23];
 }
 else {
 vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data9.path !== undefined){
-let data10 = data9.path;
-if(typeof data10 === "string"){
-if(func2(data10) > 255){
-const err24 = {instancePath:instancePath+"/healthCheck/path",schemaPath:"#/definitions/healthCheck/properties/path/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema19.properties.path,data:data10};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-if(!pattern8.test(data10)){
-const err25 = {instancePath:instancePath+"/healthCheck/path",schemaPath:"#/definitions/healthCheck/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema19.properties.path,data:data10};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/healthCheck/path",schemaPath:"#/definitions/healthCheck/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.path.type,parentSchema:schema19.properties.path,data:data10};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data9.protocol !== undefined){
-let data11 = data9.protocol;
-if(typeof data11 !== "string"){
-const err27 = {instancePath:instancePath+"/healthCheck/protocol",schemaPath:"#/definitions/healthCheck/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.protocol.type,parentSchema:schema19.properties.protocol,data:data11};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-if(!((data11 === "HTTPS") || (data11 === "HTTP"))){
-const err28 = {instancePath:instancePath+"/healthCheck/protocol",schemaPath:"#/definitions/healthCheck/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema19.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema19.properties.protocol.enum,parentSchema:schema19.properties.protocol,data:data11};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data9.port !== undefined){
-let data12 = data9.port;
-if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-const err29 = {instancePath:instancePath+"/healthCheck/port",schemaPath:"#/definitions/healthCheck/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.port.type,parentSchema:schema19.properties.port,data:data12};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 > 65535 || isNaN(data12)){
-const err30 = {instancePath:instancePath+"/healthCheck/port",schemaPath:"#/definitions/healthCheck/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema19.properties.port,data:data12};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(data12 < 1 || isNaN(data12)){
-const err31 = {instancePath:instancePath+"/healthCheck/port",schemaPath:"#/definitions/healthCheck/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema19.properties.port,data:data12};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-}
-if(data9.interval !== undefined){
-let data13 = data9.interval;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err32 = {instancePath:instancePath+"/healthCheck/interval",schemaPath:"#/definitions/healthCheck/properties/interval/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.interval.type,parentSchema:schema19.properties.interval,data:data13};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-if(!((data13 === 10) || (data13 === 30))){
-const err33 = {instancePath:instancePath+"/healthCheck/interval",schemaPath:"#/definitions/healthCheck/properties/interval/enum",keyword:"enum",params:{allowedValues: schema19.properties.interval.enum},message:"must be equal to one of the allowed values",schema:schema19.properties.interval.enum,parentSchema:schema19.properties.interval,data:data13};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data9.failureThreshold !== undefined){
-let data14 = data9.failureThreshold;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err34 = {instancePath:instancePath+"/healthCheck/failureThreshold",schemaPath:"#/definitions/healthCheck/properties/failureThreshold/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema19.properties.failureThreshold.type,parentSchema:schema19.properties.failureThreshold,data:data14};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 > 10 || isNaN(data14)){
-const err35 = {instancePath:instancePath+"/healthCheck/failureThreshold",schemaPath:"#/definitions/healthCheck/properties/failureThreshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10",schema:10,parentSchema:schema19.properties.failureThreshold,data:data14};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-if(data14 < 1 || isNaN(data14)){
-const err36 = {instancePath:instancePath+"/healthCheck/failureThreshold",schemaPath:"#/definitions/healthCheck/properties/failureThreshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema19.properties.failureThreshold,data:data14};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-if(data9.regions !== undefined){
-let data15 = data9.regions;
-if(Array.isArray(data15)){
-if(data15.length < 3){
-const err37 = {instancePath:instancePath+"/healthCheck/regions",schemaPath:"#/definitions/healthCheck/properties/regions/minItems",keyword:"minItems",params:{limit: 3},message:"must NOT have fewer than 3 items",schema:3,parentSchema:schema19.properties.regions,data:data15};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-const len0 = data15.length;
-for(let i0=0; i0<len0; i0++){
-let data16 = data15[i0];
-if(typeof data16 !== "string"){
-const err38 = {instancePath:instancePath+"/healthCheck/regions/" + i0,schemaPath:"#/definitions/healthCheck/properties/regions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.regions.items.type,parentSchema:schema19.properties.regions.items,data:data16};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-if(!((((((((data16 === "us-east-1") || (data16 === "us-west-1")) || (data16 === "us-west-2")) || (data16 === "eu-west-1")) || (data16 === "ap-southeast-1")) || (data16 === "ap-southeast-2")) || (data16 === "ap-northeast-1")) || (data16 === "sa-east-1"))){
-const err39 = {instancePath:instancePath+"/healthCheck/regions/" + i0,schemaPath:"#/definitions/healthCheck/properties/regions/items/enum",keyword:"enum",params:{allowedValues: schema19.properties.regions.items.enum},message:"must be equal to one of the allowed values",schema:schema19.properties.regions.items.enum,parentSchema:schema19.properties.regions.items,data:data16};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-let i1 = data15.length;
-let j0;
-if(i1 > 1){
-const indices0 = {};
-for(;i1--;){
-let item0 = data15[i1];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err40 = {instancePath:instancePath+"/healthCheck/regions",schemaPath:"#/definitions/healthCheck/properties/regions/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema19.properties.regions,data:data15};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-break;
-}
-indices0[item0] = i1;
-}
-}
-}
-else {
-const err41 = {instancePath:instancePath+"/healthCheck/regions",schemaPath:"#/definitions/healthCheck/properties/regions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.properties.regions.type,parentSchema:schema19.properties.regions,data:data15};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-}
-else {
-const err42 = {instancePath:instancePath+"/healthCheck",schemaPath:"#/definitions/healthCheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data:data9};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-}
-else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
 }
 errors++;
 }
@@ -944,17 +980,17 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema20 = {"description":"How fast and how safely changes roll out across regions.","type":"object","additionalProperties":false,"default":{},"properties":{"maxParallelRegions":{"description":"At most this many regions change at the same time (blast radius of one reconcile).","type":"integer","minimum":1,"default":2},"minHealthyRegions":{"description":"Never plan a change that leaves fewer than this many regions serving.","type":"integer","minimum":0,"default":1},"ramp":{"description":"Weighted routing: percentages of a joining region's weight, ascending, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100},"default":[10,50,100]},"stepWait":{"description":"How long the health check must stay healthy at each ramp step, such as 2m.","allOf":[{"$ref":"#/definitions/duration"}],"default":"2m"},"drainWait":{"description":"How long a region's record stays at weight 0 before it is removed; at least the largest record TTL.","allOf":[{"$ref":"#/definitions/duration"}],"default":"5m"}}};
-const schema21 = {"description":"A duration such as 30s, 5m, 1h or 1h30m.","type":"string","pattern":"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$","patternErrorMessage":"must be a duration such as 30s, 5m, 1h or 1h30m (hours, minutes, seconds in that order)"};
-const pattern9 = new RegExp("^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$", "u");
+const schema21 = {"description":"How fast and how safely changes roll out across regions.","type":"object","additionalProperties":false,"default":{},"properties":{"maxParallelRegions":{"description":"At most this many regions change at the same time (blast radius of one reconcile).","type":"integer","minimum":1,"default":2},"minHealthyRegions":{"description":"Never plan a change that leaves fewer than this many regions serving.","type":"integer","minimum":0,"default":1},"ramp":{"description":"Weighted routing: percentages of a joining region's weight, ascending, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100},"default":[10,50,100]},"stepWait":{"description":"How long the health check must stay healthy at each ramp step, such as 2m.","allOf":[{"$ref":"#/definitions/duration"}],"default":"2m"},"drainWait":{"description":"How long a region's record stays at weight 0 before it is removed; at least the largest record TTL.","allOf":[{"$ref":"#/definitions/duration"}],"default":"5m"}}};
+const schema22 = {"description":"A duration such as 30s, 5m, 1h or 1h30m.","type":"string","pattern":"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$","patternErrorMessage":"must be a duration such as 30s, 5m, 1h or 1h30m (hours, minutes, seconds in that order)"};
+const pattern10 = new RegExp("^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$", "u");
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!(((((key0 === "maxParallelRegions") || (key0 === "minHealthyRegions")) || (key0 === "ramp")) || (key0 === "stepWait")) || (key0 === "drainWait"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -967,7 +1003,7 @@ errors++;
 if(data.maxParallelRegions !== undefined){
 let data0 = data.maxParallelRegions;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-const err1 = {instancePath:instancePath+"/maxParallelRegions",schemaPath:"#/properties/maxParallelRegions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema20.properties.maxParallelRegions.type,parentSchema:schema20.properties.maxParallelRegions,data:data0};
+const err1 = {instancePath:instancePath+"/maxParallelRegions",schemaPath:"#/properties/maxParallelRegions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema21.properties.maxParallelRegions.type,parentSchema:schema21.properties.maxParallelRegions,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -978,7 +1014,7 @@ errors++;
 }
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 1 || isNaN(data0)){
-const err2 = {instancePath:instancePath+"/maxParallelRegions",schemaPath:"#/properties/maxParallelRegions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema20.properties.maxParallelRegions,data:data0};
+const err2 = {instancePath:instancePath+"/maxParallelRegions",schemaPath:"#/properties/maxParallelRegions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema21.properties.maxParallelRegions,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -992,7 +1028,7 @@ errors++;
 if(data.minHealthyRegions !== undefined){
 let data1 = data.minHealthyRegions;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err3 = {instancePath:instancePath+"/minHealthyRegions",schemaPath:"#/properties/minHealthyRegions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema20.properties.minHealthyRegions.type,parentSchema:schema20.properties.minHealthyRegions,data:data1};
+const err3 = {instancePath:instancePath+"/minHealthyRegions",schemaPath:"#/properties/minHealthyRegions/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema21.properties.minHealthyRegions.type,parentSchema:schema21.properties.minHealthyRegions,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1003,7 +1039,7 @@ errors++;
 }
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 < 0 || isNaN(data1)){
-const err4 = {instancePath:instancePath+"/minHealthyRegions",schemaPath:"#/properties/minHealthyRegions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema20.properties.minHealthyRegions,data:data1};
+const err4 = {instancePath:instancePath+"/minHealthyRegions",schemaPath:"#/properties/minHealthyRegions/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema21.properties.minHealthyRegions,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1018,7 +1054,7 @@ if(data.ramp !== undefined){
 let data2 = data.ramp;
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err5 = {instancePath:instancePath+"/ramp",schemaPath:"#/properties/ramp/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema20.properties.ramp,data:data2};
+const err5 = {instancePath:instancePath+"/ramp",schemaPath:"#/properties/ramp/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema21.properties.ramp,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1031,7 +1067,7 @@ const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
 let data3 = data2[i0];
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err6 = {instancePath:instancePath+"/ramp/" + i0,schemaPath:"#/properties/ramp/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema20.properties.ramp.items.type,parentSchema:schema20.properties.ramp.items,data:data3};
+const err6 = {instancePath:instancePath+"/ramp/" + i0,schemaPath:"#/properties/ramp/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema21.properties.ramp.items.type,parentSchema:schema21.properties.ramp.items,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1042,7 +1078,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 100 || isNaN(data3)){
-const err7 = {instancePath:instancePath+"/ramp/" + i0,schemaPath:"#/properties/ramp/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema20.properties.ramp.items,data:data3};
+const err7 = {instancePath:instancePath+"/ramp/" + i0,schemaPath:"#/properties/ramp/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema21.properties.ramp.items,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1052,7 +1088,7 @@ vErrors.push(err7);
 errors++;
 }
 if(data3 < 1 || isNaN(data3)){
-const err8 = {instancePath:instancePath+"/ramp/" + i0,schemaPath:"#/properties/ramp/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema20.properties.ramp.items,data:data3};
+const err8 = {instancePath:instancePath+"/ramp/" + i0,schemaPath:"#/properties/ramp/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema21.properties.ramp.items,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1065,7 +1101,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/ramp",schemaPath:"#/properties/ramp/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.properties.ramp.type,parentSchema:schema20.properties.ramp,data:data2};
+const err9 = {instancePath:instancePath+"/ramp",schemaPath:"#/properties/ramp/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.properties.ramp.type,parentSchema:schema21.properties.ramp,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1078,8 +1114,8 @@ errors++;
 if(data.stepWait !== undefined){
 let data4 = data.stepWait;
 if(typeof data4 === "string"){
-if(!pattern9.test(data4)){
-const err10 = {instancePath:instancePath+"/stepWait",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"+"\"",schema:"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$",parentSchema:schema21,data:data4};
+if(!pattern10.test(data4)){
+const err10 = {instancePath:instancePath+"/stepWait",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"+"\"",schema:"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$",parentSchema:schema22,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1090,7 +1126,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/stepWait",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.type,parentSchema:schema21,data:data4};
+const err11 = {instancePath:instancePath+"/stepWait",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.type,parentSchema:schema22,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1103,8 +1139,8 @@ errors++;
 if(data.drainWait !== undefined){
 let data5 = data.drainWait;
 if(typeof data5 === "string"){
-if(!pattern9.test(data5)){
-const err12 = {instancePath:instancePath+"/drainWait",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"+"\"",schema:"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$",parentSchema:schema21,data:data5};
+if(!pattern10.test(data5)){
+const err12 = {instancePath:instancePath+"/drainWait",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"+"\"",schema:"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$",parentSchema:schema22,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1115,7 +1151,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/drainWait",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.type,parentSchema:schema21,data:data5};
+const err13 = {instancePath:instancePath+"/drainWait",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.type,parentSchema:schema22,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1127,7 +1163,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data};
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1136,19 +1172,19 @@ vErrors.push(err14);
 }
 errors++;
 }
-validate17.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
-const schema23 = {"description":"One region. Leave empty for the defaults: active, weight 100.","type":["object","null"],"additionalProperties":false,"default":{},"properties":{"state":{"description":"active: serving traffic. standby: deployed, record present but no traffic. drained: deployed, record and health check removed.","type":"string","enum":["active","standby","drained"],"default":"active"},"weight":{"description":"Weighted routing: this region's full weight (0-255); traffic splits in proportion to the weights.","type":"integer","minimum":0,"maximum":255,"default":100},"failover":{"description":"Failover routing: PRIMARY serves while healthy, SECONDARY takes over when it is not.","type":"string","enum":["PRIMARY","SECONDARY"],"examples":["PRIMARY"]},"geolocation":{"description":"Geolocation routing: the locations this region answers for.","type":"object","additionalProperties":false,"default":{},"properties":{"continents":{"description":"Continent codes: AF, AN, AS, EU, NA, OC, SA.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["AF","AN","AS","EU","NA","OC","SA"]},"default":[]},"countries":{"description":"Two-letter country codes (ISO 3166-1 alpha-2), such as DE or JP.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter upper-case country code such as DE"},"default":[]},"subdivisions":{"description":"Subdivision codes as COUNTRY-CODE, such as US-CA.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}-[A-Z0-9]{1,3}$","patternErrorMessage":"must be a subdivision code such as US-CA"},"default":[]},"default":{"description":"Answer for locations that no region claims. One active region must have it.","type":"boolean","default":false}}},"parameters":{"$ref":"#/definitions/parameters","description":"Stack parameters for this region only, merged over spec.stack.parameters."}}};
-const pattern11 = new RegExp("^[A-Z]{2}$", "u");
-const pattern12 = new RegExp("^[A-Z]{2}-[A-Z0-9]{1,3}$", "u");
+const schema24 = {"description":"One region. Leave empty for the defaults: active, weight 100.","type":["object","null"],"additionalProperties":false,"default":{},"properties":{"state":{"description":"active: serving traffic. standby: deployed, record present but no traffic. drained: deployed, record and health check removed.","type":"string","enum":["active","standby","drained"],"default":"active"},"weight":{"description":"Weighted routing: this region's full weight (0-255); traffic splits in proportion to the weights.","type":"integer","minimum":0,"maximum":255,"default":100},"failover":{"description":"Failover routing: PRIMARY serves while healthy, SECONDARY takes over when it is not.","type":"string","enum":["PRIMARY","SECONDARY"],"examples":["PRIMARY"]},"geolocation":{"description":"Geolocation routing: the locations this region answers for.","type":"object","additionalProperties":false,"default":{},"properties":{"continents":{"description":"Continent codes: AF, AN, AS, EU, NA, OC, SA.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["AF","AN","AS","EU","NA","OC","SA"]},"default":[]},"countries":{"description":"Two-letter country codes (ISO 3166-1 alpha-2), such as DE or JP.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter upper-case country code such as DE"},"default":[]},"subdivisions":{"description":"Subdivision codes as COUNTRY-CODE, such as US-CA.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}-[A-Z0-9]{1,3}$","patternErrorMessage":"must be a subdivision code such as US-CA"},"default":[]},"default":{"description":"Answer for locations that no region claims. One active region must have it.","type":"boolean","default":false}}},"parameters":{"$ref":"#/definitions/parameters","description":"Stack parameters for this region only, merged over spec.stack.parameters."}}};
+const pattern12 = new RegExp("^[A-Z]{2}$", "u");
+const pattern13 = new RegExp("^[A-Z]{2}-[A-Z0-9]{1,3}$", "u");
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema23.type},message:"must be object,null",schema:schema23.type,parentSchema:schema23,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema24.type},message:"must be object,null",schema:schema24.type,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1160,7 +1196,7 @@ errors++;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!(((((key0 === "state") || (key0 === "weight")) || (key0 === "failover")) || (key0 === "geolocation")) || (key0 === "parameters"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1173,7 +1209,7 @@ errors++;
 if(data.state !== undefined){
 let data0 = data.state;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.state.type,parentSchema:schema23.properties.state,data:data0};
+const err2 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.state.type,parentSchema:schema24.properties.state,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1183,7 +1219,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(((data0 === "active") || (data0 === "standby")) || (data0 === "drained"))){
-const err3 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema23.properties.state.enum},message:"must be equal to one of the allowed values",schema:schema23.properties.state.enum,parentSchema:schema23.properties.state,data:data0};
+const err3 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema24.properties.state.enum},message:"must be equal to one of the allowed values",schema:schema24.properties.state.enum,parentSchema:schema24.properties.state,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1196,7 +1232,7 @@ errors++;
 if(data.weight !== undefined){
 let data1 = data.weight;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err4 = {instancePath:instancePath+"/weight",schemaPath:"#/properties/weight/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema23.properties.weight.type,parentSchema:schema23.properties.weight,data:data1};
+const err4 = {instancePath:instancePath+"/weight",schemaPath:"#/properties/weight/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema24.properties.weight.type,parentSchema:schema24.properties.weight,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1207,7 +1243,7 @@ errors++;
 }
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 255 || isNaN(data1)){
-const err5 = {instancePath:instancePath+"/weight",schemaPath:"#/properties/weight/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255",schema:255,parentSchema:schema23.properties.weight,data:data1};
+const err5 = {instancePath:instancePath+"/weight",schemaPath:"#/properties/weight/maximum",keyword:"maximum",params:{comparison: "<=", limit: 255},message:"must be <= 255",schema:255,parentSchema:schema24.properties.weight,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1217,7 +1253,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data1 < 0 || isNaN(data1)){
-const err6 = {instancePath:instancePath+"/weight",schemaPath:"#/properties/weight/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema23.properties.weight,data:data1};
+const err6 = {instancePath:instancePath+"/weight",schemaPath:"#/properties/weight/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema24.properties.weight,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1231,7 +1267,7 @@ errors++;
 if(data.failover !== undefined){
 let data2 = data.failover;
 if(typeof data2 !== "string"){
-const err7 = {instancePath:instancePath+"/failover",schemaPath:"#/properties/failover/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.failover.type,parentSchema:schema23.properties.failover,data:data2};
+const err7 = {instancePath:instancePath+"/failover",schemaPath:"#/properties/failover/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.failover.type,parentSchema:schema24.properties.failover,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1241,7 +1277,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!((data2 === "PRIMARY") || (data2 === "SECONDARY"))){
-const err8 = {instancePath:instancePath+"/failover",schemaPath:"#/properties/failover/enum",keyword:"enum",params:{allowedValues: schema23.properties.failover.enum},message:"must be equal to one of the allowed values",schema:schema23.properties.failover.enum,parentSchema:schema23.properties.failover,data:data2};
+const err8 = {instancePath:instancePath+"/failover",schemaPath:"#/properties/failover/enum",keyword:"enum",params:{allowedValues: schema24.properties.failover.enum},message:"must be equal to one of the allowed values",schema:schema24.properties.failover.enum,parentSchema:schema24.properties.failover,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1256,7 +1292,7 @@ let data3 = data.geolocation;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 for(const key1 in data3){
 if(!((((key1 === "continents") || (key1 === "countries")) || (key1 === "subdivisions")) || (key1 === "default"))){
-const err9 = {instancePath:instancePath+"/geolocation",schemaPath:"#/properties/geolocation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema23.properties.geolocation,data:data3};
+const err9 = {instancePath:instancePath+"/geolocation",schemaPath:"#/properties/geolocation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema24.properties.geolocation,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1273,7 +1309,7 @@ const len0 = data4.length;
 for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(typeof data5 !== "string"){
-const err10 = {instancePath:instancePath+"/geolocation/continents/" + i0,schemaPath:"#/properties/geolocation/properties/continents/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.geolocation.properties.continents.items.type,parentSchema:schema23.properties.geolocation.properties.continents.items,data:data5};
+const err10 = {instancePath:instancePath+"/geolocation/continents/" + i0,schemaPath:"#/properties/geolocation/properties/continents/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.geolocation.properties.continents.items.type,parentSchema:schema24.properties.geolocation.properties.continents.items,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1283,7 +1319,7 @@ vErrors.push(err10);
 errors++;
 }
 if(!(((((((data5 === "AF") || (data5 === "AN")) || (data5 === "AS")) || (data5 === "EU")) || (data5 === "NA")) || (data5 === "OC")) || (data5 === "SA"))){
-const err11 = {instancePath:instancePath+"/geolocation/continents/" + i0,schemaPath:"#/properties/geolocation/properties/continents/items/enum",keyword:"enum",params:{allowedValues: schema23.properties.geolocation.properties.continents.items.enum},message:"must be equal to one of the allowed values",schema:schema23.properties.geolocation.properties.continents.items.enum,parentSchema:schema23.properties.geolocation.properties.continents.items,data:data5};
+const err11 = {instancePath:instancePath+"/geolocation/continents/" + i0,schemaPath:"#/properties/geolocation/properties/continents/items/enum",keyword:"enum",params:{allowedValues: schema24.properties.geolocation.properties.continents.items.enum},message:"must be equal to one of the allowed values",schema:schema24.properties.geolocation.properties.continents.items.enum,parentSchema:schema24.properties.geolocation.properties.continents.items,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1304,7 +1340,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err12 = {instancePath:instancePath+"/geolocation/continents",schemaPath:"#/properties/geolocation/properties/continents/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema23.properties.geolocation.properties.continents,data:data4};
+const err12 = {instancePath:instancePath+"/geolocation/continents",schemaPath:"#/properties/geolocation/properties/continents/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema24.properties.geolocation.properties.continents,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1319,7 +1355,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/geolocation/continents",schemaPath:"#/properties/geolocation/properties/continents/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema23.properties.geolocation.properties.continents.type,parentSchema:schema23.properties.geolocation.properties.continents,data:data4};
+const err13 = {instancePath:instancePath+"/geolocation/continents",schemaPath:"#/properties/geolocation/properties/continents/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.geolocation.properties.continents.type,parentSchema:schema24.properties.geolocation.properties.continents,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1336,8 +1372,8 @@ const len1 = data6.length;
 for(let i2=0; i2<len1; i2++){
 let data7 = data6[i2];
 if(typeof data7 === "string"){
-if(!pattern11.test(data7)){
-const err14 = {instancePath:instancePath+"/geolocation/countries/" + i2,schemaPath:"#/properties/geolocation/properties/countries/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\"",schema:"^[A-Z]{2}$",parentSchema:schema23.properties.geolocation.properties.countries.items,data:data7};
+if(!pattern12.test(data7)){
+const err14 = {instancePath:instancePath+"/geolocation/countries/" + i2,schemaPath:"#/properties/geolocation/properties/countries/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\"",schema:"^[A-Z]{2}$",parentSchema:schema24.properties.geolocation.properties.countries.items,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1348,7 +1384,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/geolocation/countries/" + i2,schemaPath:"#/properties/geolocation/properties/countries/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.geolocation.properties.countries.items.type,parentSchema:schema23.properties.geolocation.properties.countries.items,data:data7};
+const err15 = {instancePath:instancePath+"/geolocation/countries/" + i2,schemaPath:"#/properties/geolocation/properties/countries/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.geolocation.properties.countries.items.type,parentSchema:schema24.properties.geolocation.properties.countries.items,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1369,7 +1405,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err16 = {instancePath:instancePath+"/geolocation/countries",schemaPath:"#/properties/geolocation/properties/countries/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema23.properties.geolocation.properties.countries,data:data6};
+const err16 = {instancePath:instancePath+"/geolocation/countries",schemaPath:"#/properties/geolocation/properties/countries/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema24.properties.geolocation.properties.countries,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1384,7 +1420,7 @@ indices1[item1] = i3;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/geolocation/countries",schemaPath:"#/properties/geolocation/properties/countries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema23.properties.geolocation.properties.countries.type,parentSchema:schema23.properties.geolocation.properties.countries,data:data6};
+const err17 = {instancePath:instancePath+"/geolocation/countries",schemaPath:"#/properties/geolocation/properties/countries/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.geolocation.properties.countries.type,parentSchema:schema24.properties.geolocation.properties.countries,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1401,8 +1437,8 @@ const len2 = data8.length;
 for(let i4=0; i4<len2; i4++){
 let data9 = data8[i4];
 if(typeof data9 === "string"){
-if(!pattern12.test(data9)){
-const err18 = {instancePath:instancePath+"/geolocation/subdivisions/" + i4,schemaPath:"#/properties/geolocation/properties/subdivisions/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-[A-Z0-9]{1,3}$"},message:"must match pattern \""+"^[A-Z]{2}-[A-Z0-9]{1,3}$"+"\"",schema:"^[A-Z]{2}-[A-Z0-9]{1,3}$",parentSchema:schema23.properties.geolocation.properties.subdivisions.items,data:data9};
+if(!pattern13.test(data9)){
+const err18 = {instancePath:instancePath+"/geolocation/subdivisions/" + i4,schemaPath:"#/properties/geolocation/properties/subdivisions/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-[A-Z0-9]{1,3}$"},message:"must match pattern \""+"^[A-Z]{2}-[A-Z0-9]{1,3}$"+"\"",schema:"^[A-Z]{2}-[A-Z0-9]{1,3}$",parentSchema:schema24.properties.geolocation.properties.subdivisions.items,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1413,7 +1449,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/geolocation/subdivisions/" + i4,schemaPath:"#/properties/geolocation/properties/subdivisions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.geolocation.properties.subdivisions.items.type,parentSchema:schema23.properties.geolocation.properties.subdivisions.items,data:data9};
+const err19 = {instancePath:instancePath+"/geolocation/subdivisions/" + i4,schemaPath:"#/properties/geolocation/properties/subdivisions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.geolocation.properties.subdivisions.items.type,parentSchema:schema24.properties.geolocation.properties.subdivisions.items,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1434,7 +1470,7 @@ continue;
 }
 if(typeof indices2[item2] == "number"){
 j2 = indices2[item2];
-const err20 = {instancePath:instancePath+"/geolocation/subdivisions",schemaPath:"#/properties/geolocation/properties/subdivisions/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema23.properties.geolocation.properties.subdivisions,data:data8};
+const err20 = {instancePath:instancePath+"/geolocation/subdivisions",schemaPath:"#/properties/geolocation/properties/subdivisions/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema24.properties.geolocation.properties.subdivisions,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1449,7 +1485,7 @@ indices2[item2] = i5;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/geolocation/subdivisions",schemaPath:"#/properties/geolocation/properties/subdivisions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema23.properties.geolocation.properties.subdivisions.type,parentSchema:schema23.properties.geolocation.properties.subdivisions,data:data8};
+const err21 = {instancePath:instancePath+"/geolocation/subdivisions",schemaPath:"#/properties/geolocation/properties/subdivisions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.geolocation.properties.subdivisions.type,parentSchema:schema24.properties.geolocation.properties.subdivisions,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1462,7 +1498,7 @@ errors++;
 if(data3.default !== undefined){
 let data10 = data3.default;
 if(typeof data10 !== "boolean"){
-const err22 = {instancePath:instancePath+"/geolocation/default",schemaPath:"#/properties/geolocation/properties/default/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema23.properties.geolocation.properties.default.type,parentSchema:schema23.properties.geolocation.properties.default,data:data10};
+const err22 = {instancePath:instancePath+"/geolocation/default",schemaPath:"#/properties/geolocation/properties/default/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema24.properties.geolocation.properties.default.type,parentSchema:schema24.properties.geolocation.properties.default,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1474,7 +1510,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/geolocation",schemaPath:"#/properties/geolocation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.properties.geolocation.type,parentSchema:schema23.properties.geolocation,data:data3};
+const err23 = {instancePath:instancePath+"/geolocation",schemaPath:"#/properties/geolocation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.properties.geolocation.type,parentSchema:schema24.properties.geolocation,data:data3};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1539,7 +1575,7 @@ errors++;
 }
 }
 }
-validate19.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
@@ -1886,8 +1922,8 @@ errors = vErrors.length;
 }
 }
 if(data6.rollout !== undefined){
-if(!(validate17(data6.rollout, {instancePath:instancePath+"/spec/rollout",parentData:data6,parentDataProperty:"rollout",rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate19(data6.rollout, {instancePath:instancePath+"/spec/rollout",parentData:data6,parentDataProperty:"rollout",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
@@ -1905,8 +1941,8 @@ vErrors.push(err27);
 errors++;
 }
 for(const key5 in data14){
-if(!(validate19(data14[key5], {instancePath:instancePath+"/spec/regions/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data14,parentDataProperty:key5,rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+if(!(validate21(data14[key5], {instancePath:instancePath+"/spec/regions/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data14,parentDataProperty:key5,rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
 }

@@ -23,6 +23,8 @@ export type ContinentCode = 'AF' | 'AN' | 'AS' | 'EU' | 'NA' | 'OC' | 'SA';
 // ---- written shape -------------------------------------------------------------
 
 export interface ManifestHealthCheck {
+  /** Stack output with the host name to probe; default: the record's target. */
+  target?: string;
   path?: string;
   protocol?: HealthCheckProtocol;
   port?: number;
@@ -97,6 +99,12 @@ export type GeoLocation =
   | { kind: 'default' };
 
 export interface DesiredHealthCheck {
+  /**
+   * Stack output holding the host name the checkers probe. Usually the record's target, but
+   * it can differ: a custom domain's regional name only answers for the custom domain's
+   * Host header, so the check goes to the API's own execute-api host instead.
+   */
+  targetOutput: string;
   protocol: HealthCheckProtocol;
   port: number;
   path: string;

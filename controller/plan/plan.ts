@@ -506,7 +506,8 @@ class Planner {
       for (const region of this.desired.regions) {
         if (region.state === 'drained') continue;
         const code = region.code;
-        const fqdn = this.outputValue(code, record.targetOutput);
+        // The checked host may be another output than the record's value (healthCheck.target).
+        const fqdn = this.outputValue(code, wanted.targetOutput);
         const config = {
           protocol: wanted.protocol,
           port: wanted.port,

@@ -90,8 +90,22 @@ describe('normalisation into DesiredState', () => {
       ),
     );
     expect(desired.dns.records.map((r) => r.healthCheck)).toEqual([
-      { protocol: 'HTTPS', port: 443, path: '/health', interval: 30, failureThreshold: 3, regions: [] },
-      { protocol: 'HTTP', port: 80, path: '/health', interval: 10, failureThreshold: 3, regions: ['us-east-1', 'us-west-2', 'eu-west-1'] },
+      { targetOutput: 'ApiDomainName', protocol: 'HTTPS', port: 443, path: '/health', interval: 30, failureThreshold: 3, regions: [] },
+      { targetOutput: 'ApiDomainName', protocol: 'HTTP', port: 80, path: '/health', interval: 10, failureThreshold: 3, regions: ['us-east-1', 'us-west-2', 'eu-west-1'] },
+    ]);
+  });
+
+  it("checks the record's own target unless healthCheck.target names another output", async () => {
+    const desired = await load(
+      MINIMAL.replace(
+        '- { name: API.Example.com, routing: latency, target: ApiDomainName }',
+        `- { name: api.example.com., routing: latency, target: ApiDomainName, healthCheck: { path: /prod/health } }
+      - { name: www.example.com., routing: latency, target: ApiDomainName, healthCheck: { target: ApiExecuteHost, path: /prod/health } }`,
+      ),
+    );
+    expect(desired.dns.records.map((r) => [r.targetOutput, r.healthCheck?.targetOutput, r.healthCheck?.path])).toEqual([
+      ['ApiDomainName', 'ApiDomainName', '/prod/health'],
+      ['ApiDomainName', 'ApiExecuteHost', '/prod/health'],
     ]);
   });
 

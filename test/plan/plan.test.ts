@@ -5,7 +5,7 @@ import { batchRecordChanges } from '../../controller/plan/batch.js';
 import { dependencyDepths, plan, rampWeights } from '../../controller/plan/plan.js';
 import type { Plan, Step } from '../../controller/plan/types.js';
 import type { LiveState } from '../../controller/providers/types.js';
-import { desiredState, healthCheckId, liveFor, outputValue, withoutRegion, withRegion, ZONE_ID } from '../support/builders.js';
+import { DEFAULT_HEALTH_CHECK, desiredState, healthCheckId, liveFor, outputValue, withoutRegion, withRegion, ZONE_ID } from '../support/builders.js';
 import { expectIndependent, expectOrder, expectWellFormed, ids, NOW, step } from './helpers.js';
 
 const API = 'api.example.com.';
@@ -327,17 +327,51 @@ describe('changes to serving regions', () => {
   });
 
   it('health check path change: updated in place', () => {
-    const desired = desiredState({ records: [{ healthCheck: { protocol: 'HTTPS', port: 443, path: '/ready', interval: 30, failureThreshold: 3, regions: [] } }] });
+    const desired = desiredState({ records: [{ healthCheck: { ...DEFAULT_HEALTH_CHECK, path: '/ready' } }] });
     const result = run(desired, liveFor(latency).build());
     expect(result.steps.map((s) => s.action)).toEqual(['healthcheck.update', 'healthcheck.update', 'healthcheck.update']);
     expect(step(result, 'eu-west-1:healthcheck.update:api.example.com.')).toMatchObject({ before: { path: '/health' }, after: { path: '/ready' }, payload: { id: healthCheckId(API, 'eu-west-1') } });
   });
 
   it('health check interval change: new check, record moved to it, then the old check deleted', () => {
-    const desired = desiredState({ records: [{ healthCheck: { protocol: 'HTTPS', port: 443, path: '/health', interval: 10, failureThreshold: 3, regions: [] } }] });
+    const desired = desiredState({ records: [{ healthCheck: { ...DEFAULT_HEALTH_CHECK, interval: 10 } }] });
     const result = run(desired, liveFor(latency).build());
     expectOrder(result, 'eu-west-1:healthcheck.create:api.example.com.', 'eu-west-1:record.update:api.example.com.:CNAME', `eu-west-1:healthcheck.delete:api.example.com.:${healthCheckId(API, 'eu-west-1')}`);
     expect(step(result, 'eu-west-1:record.update:api.example.com.:CNAME').payload).toMatchObject({ record: { healthCheck: { callerReference: callerReference('global-api', API, 'eu-west-1', NOW) } } });
+  });
+});
+
+describe('a health check on another stack output than the record (healthCheck.target)', () => {
+  // A custom domain's regional name serves only the custom domain, so the check probes the API's own host.
+  const checkedElsewhere = desiredState({ records: [{ healthCheck: { ...DEFAULT_HEALTH_CHECK, targetOutput: 'Other' } }] });
+
+  it("a joining region's check probes the Other output while its record points at target", () => {
+    const result = run(withRegion(checkedElsewhere, 'eu-central-1'), liveFor(checkedElsewhere).build());
+    expect(step(result, 'eu-central-1:healthcheck.create:api.example.com.').payload).toMatchObject({
+      config: { fqdn: { stackOutput: 'Other', region: 'eu-central-1' }, path: '/health' },
+    });
+    expect(step(result, 'eu-central-1:record.create:api.example.com.:CNAME').payload).toMatchObject({
+      record: { values: [{ stackOutput: 'ApiDomainName', region: 'eu-central-1' }] },
+    });
+  });
+
+  it('a RegionSet converged on both outputs plans nothing', () => {
+    const live = liveFor(checkedElsewhere).build();
+    expect(live.healthChecks.map((c) => c.config.fqdn)).toContain(outputValue('Other', 'eu-west-1'));
+    expect(live.records.find((r) => r.setIdentifier === 'global-api:eu-west-1')?.values).toEqual([outputValue('ApiDomainName', 'eu-west-1')]);
+    expect(ids(run(checkedElsewhere, live))).toEqual([]);
+  });
+
+  it("moving existing checks to another output of the deployed stacks updates them in place and leaves the records alone", () => {
+    const builder = liveFor(latency);
+    for (const r of latency.regions) builder.stack(r.code, { outputs: { ApiDomainName: outputValue('ApiDomainName', r.code), Other: outputValue('Other', r.code) } });
+    const result = run(checkedElsewhere, builder.build());
+    expect(result.steps.map((s) => s.action)).toEqual(['healthcheck.update', 'healthcheck.update', 'healthcheck.update']);
+    expect(step(result, 'eu-west-1:healthcheck.update:api.example.com.')).toMatchObject({
+      before: { fqdn: outputValue('ApiDomainName', 'eu-west-1') },
+      after: { fqdn: outputValue('Other', 'eu-west-1') },
+      payload: { id: healthCheckId(API, 'eu-west-1'), config: { fqdn: outputValue('Other', 'eu-west-1'), path: '/health' } },
+    });
   });
 });
 

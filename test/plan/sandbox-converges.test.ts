@@ -7,7 +7,7 @@ import { FakeClock } from '../../controller/clock.js';
 import type { DesiredState } from '../../controller/manifest/types.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { planReconcile } from '../../controller/reconcile.js';
-import { desiredState, hash16, withRegion, withoutRegion } from '../support/builders.js';
+import { DEFAULT_HEALTH_CHECK, desiredState, hash16, withRegion, withoutRegion } from '../support/builders.js';
 
 const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
 Parameters:
@@ -77,7 +77,7 @@ const changes: Array<[string, DesiredState, DesiredState]> = [
   [
     'health check interval changes (check replaced under the record)',
     manifest(),
-    manifest({ records: [{ healthCheck: { protocol: 'HTTPS', port: 443, path: '/health', interval: 10, failureThreshold: 3, regions: [] } }] }),
+    manifest({ records: [{ healthCheck: { ...DEFAULT_HEALTH_CHECK, interval: 10 } }] }),
   ],
 ];
 
@@ -90,5 +90,46 @@ describe('plans apply cleanly on the sandbox and converge', () => {
     // No orphaned health checks: one per serving (record, region).
     const wanted = after.regions.filter((r) => r.state !== 'drained').length;
     expect(cloud.listHealthChecks().length).toBe(wanted);
+  });
+});
+
+describe('health checks on another stack output than the record (healthCheck.target)', () => {
+  // Like the reference stack with a custom domain: records go to the domain's regional name,
+  // health checks to the API's own execute-api host.
+  const TWO_HOSTS = `${TEMPLATE}  ApiExecuteHost:
+    Value: !Sub '\${Api}.execute-api.\${AWS::Region}.amazonaws.com'
+`;
+  const twoHosts = (targetOutput: string): DesiredState =>
+    manifest({ stack: { templateBody: TWO_HOSTS, templateHash: hash16(TWO_HOSTS) }, records: [{ healthCheck: { ...DEFAULT_HEALTH_CHECK, targetOutput } }] });
+
+  async function hostsByRegion(cloud: SandboxCloud, desired: DesiredState) {
+    const hosts: Record<string, { record?: string; check?: string; health?: string }> = {};
+    for (const { code } of desired.regions) {
+      const outputs = (await cloud.providers().stacks.describe(code, desired.stack.name))!.outputs;
+      const record = cloud.recordsOf('example.com.').find((r) => r.setIdentifier === `global-api:${code}`);
+      const check = cloud.listHealthChecks().find((c) => c.id === record?.healthCheckId);
+      hosts[code] = {
+        record: record?.values?.[0] === outputs.ApiDomainName ? 'ApiDomainName' : record?.values?.[0],
+        check: check?.config.fqdn === outputs.ApiExecuteHost ? 'ApiExecuteHost' : check?.config.fqdn,
+        health: check?.health,
+      };
+    }
+    return hosts;
+  }
+
+  it('joining regions serve once the check on the other output is healthy', async () => {
+    const desired = twoHosts('ApiExecuteHost');
+    const { cloud } = await worldAt(desired);
+    const expected = { record: 'ApiDomainName', check: 'ApiExecuteHost', health: 'healthy' };
+    expect(await hostsByRegion(cloud, desired)).toEqual({ 'eu-west-1': expected, 'us-east-1': expected });
+  });
+
+  it('checks moved from the record target to another output converge in one apply', async () => {
+    const { clock, cloud } = await worldAt(twoHosts('ApiDomainName'));
+    const moved = twoHosts('ApiExecuteHost');
+    expect(await applyUntilConverged(cloud, clock, moved)).toEqual([2, 0]);
+    expect(cloud.listHealthChecks()).toHaveLength(2);
+    const expected = { record: 'ApiDomainName', check: 'ApiExecuteHost', health: 'healthy' };
+    expect(await hostsByRegion(cloud, moved)).toEqual({ 'eu-west-1': expected, 'us-east-1': expected });
   });
 });

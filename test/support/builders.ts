@@ -42,6 +42,7 @@ export function hash16(text: string): string {
 }
 
 export const DEFAULT_HEALTH_CHECK: DesiredHealthCheck = {
+  targetOutput: 'ApiDomainName',
   protocol: 'HTTPS',
   port: 443,
   path: '/health',
@@ -51,13 +52,15 @@ export const DEFAULT_HEALTH_CHECK: DesiredHealthCheck = {
 };
 
 export function record(overrides: Partial<DesiredRecord> = {}): DesiredRecord {
+  const targetOutput = overrides.targetOutput ?? 'ApiDomainName';
   return {
     name: 'api.example.com.',
     type: 'CNAME',
     routing: 'latency',
     ttl: 60,
-    targetOutput: 'ApiDomainName',
-    healthCheck: { ...DEFAULT_HEALTH_CHECK },
+    targetOutput,
+    // As the normaliser does: the check probes the record's own target unless told otherwise.
+    healthCheck: { ...DEFAULT_HEALTH_CHECK, targetOutput },
     ...overrides,
   };
 }
@@ -352,6 +355,7 @@ function liveStack(desired: DesiredState, r: DesiredRegion): LiveStack {
   for (const rec of desired.dns.records) {
     outputs[rec.targetOutput] = outputValue(rec.targetOutput, r.code);
     if (rec.alias) outputs[rec.alias.hostedZoneIdOutput] = outputValue(rec.alias.hostedZoneIdOutput, r.code);
+    if (rec.healthCheck) outputs[rec.healthCheck.targetOutput] = outputValue(rec.healthCheck.targetOutput, r.code);
   }
   return {
     region: r.code,
@@ -395,7 +399,7 @@ export function convergedLive(desired: DesiredState): LiveState {
         callerReference: `rc1:${h8(desired.name)}:${h8(`${rec.name}|${r.code}`)}:lk0`,
         config: {
           protocol: hc.protocol,
-          fqdn: outputValue(rec.targetOutput, r.code),
+          fqdn: outputValue(hc.targetOutput, r.code),
           port: hc.port,
           path: hc.path,
           interval: hc.interval,
