@@ -89,7 +89,7 @@ afterAll(async () => {
 });
 
 describe.each(REGIONS)('reference stack in %s (moto)', (region) => {
-  it('completes, with the regional host name, its hosted zone and the health check path as outputs', async () => {
+  it('completes, with the regional host name, its hosted zone, the health check host and path as outputs', async () => {
     const stack = await settled(region);
     expect(stack?.StackStatus).toBe('CREATE_COMPLETE');
 
@@ -103,6 +103,8 @@ describe.each(REGIONS)('reference stack in %s (moto)', (region) => {
       ApiDomainName: `${api!.PhysicalResourceId}.execute-api.${region}.amazonaws.com`,
       ApiHostedZoneId: EXECUTE_API_ZONES[region],
       HealthCheckPath: '/prod/health',
+      // What a health check probes with or without a custom domain: the API's own host.
+      ApiExecuteHost: `${api!.PhysicalResourceId}.execute-api.${region}.amazonaws.com`,
       ApiEndpoint: `https://${api!.PhysicalResourceId}.execute-api.${region}.amazonaws.com/prod`,
     });
   });
