@@ -12,6 +12,10 @@ Usage:
                                         add one region line to spec.regions
   regionctl drain-region FILE REGION    set the region's state to drained (one line)
   regionctl remove-region FILE REGION   delete the region's line
+  regionctl run [options]               the controller: follow a git branch, reconcile every
+                                        RegionSet on push webhooks and resyncs, serve /healthz,
+                                        /readyz, /metrics, /status (REGIONCTL_* variables; see
+                                        controller/commands/run.ts and the README)
   regionctl help                        this text
 
 Options for diff and apply (without --sandbox they talk to AWS, with the usual
@@ -37,6 +41,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   'add-region': () => regionEdit('add-region'),
   'drain-region': () => regionEdit('drain-region'),
   'remove-region': () => regionEdit('remove-region'),
+  run: () => import('./commands/run.js'),
 };
 
 /** The three region edits share one module; each gets its own main. */

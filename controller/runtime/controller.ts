@@ -1,0 +1,342 @@
+// The controller: keeps the source synced, knows the RegionSets of the current revision,
+// and schedules one reconcile per RegionSet on start-up, webhook, resync and manual
+// trigger. Syncs coalesce like reconciles (one at a time, a burst → one more), and a
+// failed sync keeps the last good revision (reconciles still run on it: the resync
+// catches drift even while git is down) and is retried with the source's backoff.
+
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument, isScalar } from 'yaml';
+import { MAX_MANIFEST_BYTES } from '../manifest/parse.js';
+import { AlwaysLeader, type Leases } from './leases.js';
+import { silentLogger, type Logger } from './logger.js';
+import { ControllerMetrics } from './metrics.js';
+import type { IssueReport, ReconcileOutcome, RunMode } from './outcome.js';
+import { reconcileRegionSet, type ReconcileRequest } from './reconciler.js';
+import { Scheduler } from './scheduler.js';
+import { StatusStore } from './status.js';
+import type { TargetFactory } from './targets.js';
+
+export interface ManifestSource {
+  /** Brings the files to the newest revision; throws (keeping the last good files) on failure. */
+  sync(): Promise<{ revision: string; dir: string }>;
+  /** After a failure, how long to wait before the next attempt. */
+  nextRetryDelayMs?(): number;
+}
+
+export type ListManifests = (dir: string, glob: string) => Promise<string[]>;
+
+export interface ResyncHandle {
+  stop(): void;
+}
+
+export interface ControllerOptions {
+  source: ManifestSource;
+  /** Shown in /status and logs: no credentials in it. */
+  sourceUrl: string;
+  branch?: string;
+  listManifests: ListManifests;
+  /** Glob of manifest files relative to the source root; files of another kind are skipped. */
+  manifestGlob: string;
+  mode: RunMode;
+  targets: TargetFactory;
+  leases?: Leases;
+  logger?: Logger;
+  metrics?: ControllerMetrics;
+  /** Scrubs configured secrets from messages kept in /status. */
+  scrub?: (text: string) => string;
+  /** RegionSets suspended from the start (REGIONCTL_SUSPEND). */
+  suspended?: Iterable<string>;
+  /** RegionSets reconciled at once (default 4). */
+  concurrency?: number;
+  /** Starts the periodic resync; absent: no resync. */
+  startResync?: (onTick: () => void) => ResyncHandle;
+  /** Shutdown bound for the running steps (default 30 s). */
+  shutdownTimeoutMs?: number;
+  /** Executor poll interval override (emulators). */
+  pollMs?: number;
+  /** Retry of a RegionSet whose reconcile failed or whose lease another replica holds (default 30 s). */
+  retryMs?: number;
+  /** Wall clock (injectable for tests). */
+  now?: () => number;
+}
+
+interface IndexedRegionSet {
+  file: string;
+  blockedBy?: IssueReport;
+}
+
+export interface StopResult {
+  /** True when the running reconciles finished within the bound. */
+  drained: boolean;
+  stillRunning: string[];
+}
+
+const SOURCE_KEY = 'source';
+
+export class Controller {
+  readonly status: StatusStore;
+  readonly metrics: ControllerMetrics;
+  readonly logger: Logger;
+  private readonly leases: Leases;
+  private readonly syncs: Scheduler;
+  private readonly reconciles: Scheduler;
+  private readonly suspended: Set<string>;
+  private readonly shutdown = new AbortController();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private index = new Map<string, IndexedRegionSet>();
+  private root: string | undefined;
+  private revision: string | undefined;
+  private resync: ResyncHandle | undefined;
+  private stopping: Promise<StopResult> | undefined;
+
+  constructor(private readonly options: ControllerOptions) {
+    this.logger = options.logger ?? silentLogger();
+    this.metrics = options.metrics ?? new ControllerMetrics();
+    this.leases = options.leases ?? new AlwaysLeader();
+    this.suspended = new Set(options.suspended ?? []);
+    this.status = new StatusStore({
+      mode: options.mode,
+      sourceUrl: options.sourceUrl,
+      ...(options.branch ? { branch: options.branch } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    this.syncs = new Scheduler({ concurrency: 1, run: (_key, reasons) => this.syncAndSchedule(reasons), onError: (_key, error) => this.bug('sync', error) });
+    this.reconciles = new Scheduler({
+      concurrency: options.concurrency ?? 4,
+      run: (name, reasons) => this.reconcile(name, reasons),
+      onError: (name, error) => this.bug(`reconcile of ${name}`, error),
+    });
+  }
+
+  get ready(): boolean {
+    return this.status.isReady;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /** The first sync and reconcile of every RegionSet, then the periodic resync. */
+  start(): void {
+    this.logger.info({ source: this.options.sourceUrl, branch: this.options.branch, glob: this.options.manifestGlob, mode: this.options.mode, target: this.options.targets.describe }, 'controller starting');
+    this.requestSync('start-up');
+    this.resync = this.options.startResync?.(() => this.requestSync('resync'));
+  }
+
+  /** Sync the source, then reconcile every RegionSet (webhook, resync, manual trigger). */
+  requestSync(reason: string): boolean {
+    return this.syncs.request(SOURCE_KEY, reason);
+  }
+
+  /** Reconcile one RegionSet at the current revision, without a sync; false when unknown. */
+  requestReconcile(name: string, reason: string): boolean {
+    if (!this.index.has(name)) return false;
+    return this.reconciles.request(name, reason);
+  }
+
+  knows(name: string): boolean {
+    return this.index.has(name);
+  }
+
+  isSuspended(name: string): boolean {
+    return this.suspended.has(name);
+  }
+
+  suspend(name: string): void {
+    this.suspended.add(name);
+    this.status.setSuspended(name, true);
+    this.logger.info({ regionSet: name }, 'suspended');
+  }
+
+  /** Resumes and reconciles at once, so the RegionSet catches up with the revision. */
+  resume(name: string): void {
+    this.suspended.delete(name);
+    this.status.setSuspended(name, false);
+    this.logger.info({ regionSet: name }, 'resumed');
+    this.requestReconcile(name, 'resume');
+  }
+
+  /** Resolves when no sync and no reconcile runs or waits (tests). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.syncs.idle();
+      await this.reconciles.idle();
+      if (!this.syncs.isScheduled(SOURCE_KEY) && this.reconciles.running.length === 0) return;
+    }
+  }
+
+  /**
+   * Graceful shutdown: no new events, no new step (the executor's signal is aborted), the
+   * running steps get `shutdownTimeoutMs` to finish, then the leases are released.
+   */
+  stop(): Promise<StopResult> {
+    this.stopping ??= (async () => {
+      this.logger.info('shutting down: no new events; running steps may finish');
+      this.resync?.stop();
+      for (const timer of this.timers) clearTimeout(timer);
+      this.timers.clear();
+      this.shutdown.abort(new Error('shutting down'));
+      const bound = this.options.shutdownTimeoutMs ?? 30_000;
+      const [syncs, reconciles] = await Promise.all([this.syncs.drain(bound), this.reconciles.drain(bound)]);
+      const stillRunning = [...syncs.stillRunning, ...reconciles.stillRunning];
+      if (stillRunning.length) this.logger.warn({ stillRunning }, `still running after ${bound} ms; exiting anyway (the next start continues from the live state)`);
+      try {
+        await this.leases.releaseAll();
+      } catch (error) {
+        this.logger.warn({ err: error }, 'releasing leases failed; they expire on their own');
+      }
+      this.options.targets.close();
+      this.logger.info('stopped');
+      return { drained: stillRunning.length === 0, stillRunning };
+    })();
+    return this.stopping;
+  }
+
+  private async syncAndSchedule(reasons: string[]): Promise<void> {
+    const reason = reasons.join(', ');
+    try {
+      const { revision, dir } = await this.options.source.sync();
+      const index = await this.discover(dir);
+      const changed = revision !== this.revision;
+      this.root = dir;
+      this.revision = revision;
+      this.index = index;
+      this.status.recordSync(revision);
+      this.status.retain(index.keys());
+      for (const [name, entry] of index) this.status.regionSet(name, entry.file).suspended = this.suspended.has(name);
+      this.metrics.recordSourceSync(this.now());
+      this.logger.info({ revision, regionSets: [...index.keys()], reason }, changed ? 'source synced: new revision' : 'source synced');
+    } catch (error) {
+      const message = this.scrub(error instanceof Error ? error.message : String(error));
+      this.status.recordSyncFailure(message);
+      this.metrics.recordSourceFailure();
+      const delay = this.options.source.nextRetryDelayMs?.() ?? 30_000;
+      this.logger.warn({ err: error, retryInMs: delay, lastGoodRevision: this.revision }, 'source sync failed; keeping the last good revision');
+      this.later(delay, () => this.requestSync('retry after a failed sync'));
+      if (this.revision === undefined) return;
+    }
+    for (const name of this.index.keys()) this.reconciles.request(name, reason);
+  }
+
+  /**
+   * The RegionSets under the glob, by metadata.name. A file whose kind is not RegionSet is
+   * skipped; one that is not even YAML (or has no name) is keyed by its path so that its
+   * errors still show in /status; a name used twice stalls the later file.
+   */
+  private async discover(dir: string): Promise<Map<string, IndexedRegionSet>> {
+    const files = await this.options.listManifests(dir, this.options.manifestGlob);
+    const index = new Map<string, IndexedRegionSet>();
+    for (const file of files) {
+      const identity = await readIdentity(path.join(dir, file));
+      if (identity.kind !== undefined && identity.kind !== 'RegionSet') {
+        this.logger.debug({ file, kind: identity.kind }, 'not a RegionSet: skipped');
+        continue;
+      }
+      const name = identity.name ?? file;
+      const existing = index.get(name);
+      if (existing) {
+        const blockedBy: IssueReport = {
+          file,
+          line: identity.nameLine ?? 1,
+          column: identity.nameColumn ?? 1,
+          rule: 'duplicate-regionset',
+          message: `metadata.name ${name} is also the name of ${existing.file}; each RegionSet needs its own name (this file is not reconciled)`,
+        };
+        index.set(file, { file, blockedBy });
+        continue;
+      }
+      index.set(name, { file });
+    }
+    return index;
+  }
+
+  private async reconcile(name: string, reasons: string[]): Promise<void> {
+    const entry = this.index.get(name);
+    if (!entry || this.root === undefined || this.revision === undefined) return;
+    const request: ReconcileRequest = {
+      regionSet: name,
+      root: this.root,
+      file: entry.file,
+      revision: this.revision,
+      reasons,
+      ...(entry.blockedBy ? { blockedBy: entry.blockedBy } : {}),
+    };
+    if (!this.suspended.has(name)) this.status.markReconciling(name, entry.file, this.revision, reasons);
+    const outcome = await reconcileRegionSet(request, {
+      mode: this.options.mode,
+      targets: this.options.targets,
+      leases: this.leases,
+      logger: this.logger,
+      isSuspended: (regionSet) => this.suspended.has(regionSet),
+      signal: this.shutdown.signal,
+      ...(this.options.pollMs !== undefined ? { pollMs: this.options.pollMs } : {}),
+      scrub: (text) => this.scrub(text),
+      now: () => this.now(),
+    });
+    this.record(outcome);
+  }
+
+  private record(outcome: ReconcileOutcome): void {
+    this.status.record(outcome);
+    this.metrics.recordReconcile(outcome);
+    // Errors pass (throttling, outages) and leases change hands: try again without waiting for the resync.
+    if (outcome.kind === 'error' || outcome.kind === 'not-leader') {
+      this.later(this.options.retryMs ?? 30_000, () => this.requestReconcile(outcome.regionSet, outcome.kind === 'error' ? 'retry after an error' : 'lease check'));
+    }
+  }
+
+  private later(ms: number, fn: () => void): void {
+    if (this.stopping) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private scrub(text: string): string {
+    return this.options.scrub ? this.options.scrub(text) : text;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private bug(what: string, error: unknown): void {
+    this.logger.error({ err: error }, `${what} failed unexpectedly`);
+  }
+}
+
+interface Identity {
+  kind?: string;
+  name?: string;
+  nameLine?: number;
+  nameColumn?: number;
+}
+
+/** kind and metadata.name of a manifest, read leniently (the reconcile reports the errors). */
+async function readIdentity(file: string): Promise<Identity> {
+  try {
+    if ((await stat(file)).size > MAX_MANIFEST_BYTES) return {};
+    const text = await readFile(file, 'utf8');
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
+    const kind = doc.get('kind');
+    const nameNode = doc.getIn(['metadata', 'name'], true);
+    const identity: Identity = {};
+    if (typeof kind === 'string') identity.kind = kind;
+    if (isScalar(nameNode) && typeof nameNode.value === 'string' && nameNode.value.trim()) {
+      identity.name = nameNode.value;
+      if (nameNode.range) {
+        const position = lineCounter.linePos(nameNode.range[0]);
+        identity.nameLine = position.line;
+        identity.nameColumn = position.col;
+      }
+    }
+    return identity;
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,22 @@
+// Leader election seam. Without a lease table every RegionSet is ours (run one replica);
+// with REGIONCTL_LEASE_TABLE the DynamoDB implementation in lease.ts is loaded (it brings
+// the AWS SDK, hence the type-only import here).
+
+import type { Leases } from './lease.js';
+
+export type { Leases } from './lease.js';
+
+/** Every RegionSet is always ours: the single-replica default. */
+export class AlwaysLeader implements Leases {
+  async acquire(): Promise<{ fencingToken: number }> {
+    return { fencingToken: 0 };
+  }
+
+  isHeld(): boolean {
+    return true;
+  }
+
+  async renewAll(): Promise<void> {}
+
+  async releaseAll(): Promise<void> {}
+}

@@ -1,0 +1,180 @@
+// Composition root of `regionctl run`: logger, metrics, source, target, leases, controller
+// and HTTP server from one RuntimeConfig, and the one stop() that SIGTERM calls.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { DestinationStream } from 'pino';
+import type { Clock } from '../clock.js';
+import { realClock } from '../clock.js';
+import type { SandboxCloud } from '../providers/sandbox/index.js';
+import { Controller, type StopResult } from './controller.js';
+import { AlwaysLeader, type Leases } from './leases.js';
+import { createLogger, makeScrubber, MIN_SCRUBBED_SECRET_LENGTH, type Logger } from './logger.js';
+import { ControllerMetrics } from './metrics.js';
+import type { RunMode } from './outcome.js';
+import { startServer, type RuntimeServer } from './server.js';
+import { AwsTargets, SandboxTargets, type TargetFactory } from './targets.js';
+
+export interface RuntimeConfig {
+  /** Git URL (https, ssh, git, file), a bare repository path, or a local directory read in place. */
+  sourceUrl: string;
+  branch: string;
+  gitToken?: string;
+  sshKeyFile?: string;
+  /** Working copy of a remote source (default: a new temporary directory, removed on stop). */
+  gitDir?: string;
+  manifestGlob: string;
+  mode: RunMode;
+  /** Cron expression or interval (5m); false: no periodic resync. */
+  resync: string | false;
+  webhookSecrets: { github?: string; gitlab?: string; generic?: string };
+  triggerToken?: string;
+  host: string;
+  port: number;
+  /** Sandbox state file: use the sandbox instead of AWS. */
+  sandbox?: string;
+  sandboxSpeed?: number;
+  /** AWS only: one endpoint for every service (else AWS_ENDPOINT_URL, read by the SDK). */
+  endpointUrl?: string;
+  /** Leader leases (REGIONCTL_LEASE_TABLE...); absent: this replica leads every RegionSet. */
+  leases?: { table: string; leaseMs: number; instanceId: string; region: string };
+  logLevel: string;
+  suspended: string[];
+  shutdownTimeoutMs: number;
+  /** Executor poll interval override (REGIONCTL_POLL_INTERVAL_MS, for emulators). */
+  pollMs?: number;
+  /** RegionSets reconciled at once. */
+  concurrency?: number;
+}
+
+/** Test seams; production passes none. */
+export interface RuntimeDependencies {
+  logDestination?: DestinationStream;
+  /** A fixed sandbox cloud instead of the state file. */
+  sandboxCloud?: SandboxCloud;
+  sandboxClock?: Clock;
+  leases?: Leases;
+  /** Replaces the cron resync (tests fire ticks themselves). */
+  startResync?: (onTick: () => void) => { stop(): void };
+}
+
+export interface Runtime {
+  controller: Controller;
+  server: RuntimeServer;
+  logger: Logger;
+  /** Graceful shutdown: stop taking events, let running steps finish (bounded), release leases, close. Idempotent. */
+  stop(): Promise<StopResult>;
+}
+
+export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependencies = {}): Promise<Runtime> {
+  const secrets = [config.gitToken, config.triggerToken, config.webhookSecrets.github, config.webhookSecrets.gitlab, config.webhookSecrets.generic];
+  const logger = createLogger({ level: config.logLevel, secrets, ...(deps.logDestination ? { destination: deps.logDestination } : {}) });
+  if (secrets.some((secret) => secret !== undefined && secret.length > 0 && secret.length < MIN_SCRUBBED_SECRET_LENGTH)) {
+    logger.warn(`a configured token or webhook secret is shorter than ${MIN_SCRUBBED_SECRET_LENGTH} characters: too short to be scrubbed from free text; use a long random value`);
+  }
+  const scrub = makeScrubber(secrets);
+  const metrics = new ControllerMetrics();
+  const onCall = (call: { service: string; operation: string; outcome: string }) => metrics.recordAwsCall(call);
+
+  const targets: TargetFactory = config.sandbox !== undefined || deps.sandboxCloud
+    ? new SandboxTargets({
+        ...(config.sandbox !== undefined ? { path: config.sandbox } : {}),
+        ...(deps.sandboxCloud ? { cloud: deps.sandboxCloud } : {}),
+        ...(config.sandboxSpeed !== undefined ? { speed: config.sandboxSpeed } : {}),
+        ...(deps.sandboxClock ? { clock: deps.sandboxClock } : {}),
+        onCall,
+      })
+    : new AwsTargets({
+        clock: realClock,
+        ...(config.endpointUrl !== undefined ? { endpointUrl: config.endpointUrl } : {}),
+        ...(config.pollMs !== undefined ? { changeSetPollMs: config.pollMs } : {}),
+        onCall,
+      });
+  if (targets instanceof AwsTargets) {
+    await targets.checkCredentials(process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1');
+  }
+
+  const { GitSource, listManifests } = await import('../source/git.js');
+  const ownGitDir = config.gitDir === undefined ? await mkdtemp(path.join(tmpdir(), 'regionctl-source-')) : undefined;
+  const source = new GitSource({
+    url: config.sourceUrl,
+    branch: config.branch,
+    dir: config.gitDir ?? ownGitDir!,
+    ...(config.gitToken ? { token: config.gitToken } : {}),
+    ...(config.sshKeyFile ? { sshKeyFile: config.sshKeyFile } : {}),
+  });
+
+  let leases: Leases & { close?(): void } = deps.leases ?? new AlwaysLeader();
+  if (!deps.leases && config.leases) {
+    // Loaded only with a lease table: it brings the AWS SDK.
+    const { openDynamoLeases } = await import('./lease.js');
+    leases = openDynamoLeases(config.leases, {
+      ...(config.endpointUrl !== undefined ? { endpointUrl: config.endpointUrl } : {}),
+      onLost: (regionSet) => logger.warn({ regionSet }, 'lease lost to another replica: no longer applying'),
+      onError: (regionSet, error) => logger.warn({ regionSet, err: error }, 'lease renewal failed; keeping it until it expires'),
+    });
+  }
+
+  const startResync =
+    deps.startResync ??
+    (config.resync === false
+      ? undefined
+      : await (async () => {
+          const { startResync: start } = await import('../../handlers/cron.js');
+          const schedule = config.resync as string;
+          return (onTick: () => void) => start(schedule, onTick);
+        })());
+
+  const controller = new Controller({
+    source,
+    sourceUrl: source.displayUrl,
+    branch: config.branch,
+    listManifests,
+    manifestGlob: config.manifestGlob,
+    mode: config.mode,
+    targets,
+    leases,
+    logger,
+    metrics,
+    scrub,
+    suspended: config.suspended,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    ...(config.pollMs !== undefined ? { pollMs: config.pollMs } : {}),
+    ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
+    // Followers retry within a third of the lease, so a dead leader is replaced within the lease time.
+    ...(config.leases ? { retryMs: Math.max(1_000, Math.floor(config.leases.leaseMs / 3)) } : {}),
+    ...(startResync ? { startResync } : {}),
+  });
+
+  let server: RuntimeServer;
+  try {
+    server = await startServer(controller, {
+      host: config.host,
+      port: config.port,
+      webhook: { branch: config.branch, secrets: config.webhookSecrets },
+      ...(config.triggerToken ? { triggerToken: config.triggerToken } : {}),
+      logger,
+    });
+  } catch (error) {
+    leases.close?.();
+    targets.close();
+    if (ownGitDir) await rm(ownGitDir, { recursive: true, force: true });
+    throw error;
+  }
+  controller.start();
+
+  let stopping: Promise<StopResult> | undefined;
+  const stop = (): Promise<StopResult> => {
+    stopping ??= (async () => {
+      server.stopAccepting();
+      const result = await controller.stop();
+      leases.close?.();
+      await server.close();
+      if (ownGitDir) await rm(ownGitDir, { recursive: true, force: true }).catch(() => {});
+      return result;
+    })();
+    return stopping;
+  };
+  return { controller, server, logger, stop };
+}

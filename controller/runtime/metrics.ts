@@ -1,0 +1,133 @@
+// Prometheus metrics of the controller, on a registry of its own (never prom-client's
+// global one) so that several controllers in one process — tests — do not collide.
+
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ReconcileOutcome } from './outcome.js';
+
+export interface AwsCallReport {
+  service: string;
+  operation: string;
+  /** 'ok' or the AWS error code. */
+  outcome: string;
+}
+
+export interface MetricsOptions {
+  /** Node.js process metrics (CPU, memory, event loop lag) too; default true. */
+  processMetrics?: boolean;
+}
+
+export class ControllerMetrics {
+  readonly registry = new Registry();
+  private readonly reconcileDuration: Histogram<'regionset' | 'outcome'>;
+  private readonly reconciles: Counter<'regionset' | 'outcome'>;
+  private readonly planSteps: Gauge<'regionset' | 'action'>;
+  private readonly driftDetected: Gauge<'regionset'>;
+  private readonly refusals: Counter<'regionset' | 'rule'>;
+  private readonly lastSuccess: Gauge<'regionset'>;
+  private readonly awsCalls: Counter<'service' | 'operation' | 'outcome'>;
+  private readonly sourceFetchFailures: Counter;
+  private readonly sourceLastSync: Gauge;
+  /** Actions set in each RegionSet's last plan, so that actions gone from the next plan drop to 0. */
+  private readonly lastActions = new Map<string, Set<string>>();
+
+  constructor(options: MetricsOptions = {}) {
+    const registers = [this.registry];
+    this.reconcileDuration = new Histogram({
+      name: 'regionctl_reconcile_duration_seconds',
+      help: 'Wall-clock time of one reconcile of one RegionSet, by outcome',
+      labelNames: ['regionset', 'outcome'],
+      // From a quiet reconcile (a few reads) to a region joining (stack create, replica copy).
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    });
+    this.reconciles = new Counter({
+      name: 'regionctl_reconcile_total',
+      help: 'Reconciles by RegionSet and outcome (converged, applied, drift, refused, apply-failed, stalled, error, interrupted, suspended, not-leader)',
+      labelNames: ['regionset', 'outcome'],
+      registers,
+    });
+    this.planSteps = new Gauge({
+      name: 'regionctl_plan_steps',
+      help: 'Steps of the last plan of each RegionSet, by action',
+      labelNames: ['regionset', 'action'],
+      registers,
+    });
+    this.driftDetected = new Gauge({
+      name: 'regionctl_drift_detected',
+      help: '1 when the last plan of the RegionSet found differences that were not applied (plan-only, refused or failed), else 0',
+      labelNames: ['regionset'],
+      registers,
+    });
+    this.refusals = new Counter({
+      name: 'regionctl_plan_refusals_total',
+      help: 'Guardrail refusals of plans, by rule',
+      labelNames: ['regionset', 'rule'],
+      registers,
+    });
+    this.lastSuccess = new Gauge({
+      name: 'regionctl_last_successful_reconcile_timestamp_seconds',
+      help: 'Unix time of the last reconcile of the RegionSet that left it Ready',
+      labelNames: ['regionset'],
+      registers,
+    });
+    this.awsCalls = new Counter({
+      name: 'regionctl_aws_calls_total',
+      help: 'AWS API calls by service, operation and outcome (ok or the AWS error code)',
+      labelNames: ['service', 'operation', 'outcome'],
+      registers,
+    });
+    this.sourceFetchFailures = new Counter({
+      name: 'regionctl_source_fetch_failures_total',
+      help: 'Failed syncs of the manifest source (the last good revision is kept)',
+      registers,
+    });
+    this.sourceLastSync = new Gauge({
+      name: 'regionctl_source_last_sync_timestamp_seconds',
+      help: 'Unix time of the last successful sync of the manifest source',
+      registers,
+    });
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'regionctl_' });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  recordReconcile(outcome: ReconcileOutcome): void {
+    const regionset = outcome.regionSet;
+    const labels = { regionset, outcome: outcome.kind };
+    this.reconciles.inc(labels);
+    // Skips cost nothing and say nothing about reconcile speed.
+    if (outcome.kind === 'suspended' || outcome.kind === 'not-leader') return;
+    this.reconcileDuration.observe(labels, Math.max(0, outcome.finishedAt - outcome.startedAt) / 1000);
+
+    const plan = outcome.plan;
+    if (!plan) return;
+    const previous = this.lastActions.get(regionset) ?? new Set<string>();
+    const current = new Set(Object.keys(plan.stepsByAction));
+    for (const action of previous) if (!current.has(action)) this.planSteps.set({ regionset, action }, 0);
+    for (const [action, count] of Object.entries(plan.stepsByAction)) this.planSteps.set({ regionset, action }, count ?? 0);
+    this.lastActions.set(regionset, current);
+
+    for (const refusal of plan.refusals) this.refusals.inc({ regionset, rule: refusal.rule });
+    const drift = outcome.kind === 'drift' || outcome.kind === 'refused' || outcome.kind === 'apply-failed';
+    this.driftDetected.set({ regionset }, drift ? 1 : 0);
+    if (outcome.kind === 'converged' || outcome.kind === 'applied') this.lastSuccess.set({ regionset }, outcome.finishedAt / 1000);
+  }
+
+  recordAwsCall(call: AwsCallReport): void {
+    this.awsCalls.inc({ service: call.service, operation: call.operation, outcome: call.outcome });
+  }
+
+  recordSourceFailure(): void {
+    this.sourceFetchFailures.inc();
+  }
+
+  recordSourceSync(at: number): void {
+    this.sourceLastSync.set(at / 1000);
+  }
+}

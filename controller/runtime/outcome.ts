@@ -1,0 +1,84 @@
+// What one reconcile of one RegionSet returns: the status store and the metrics are both
+// fed from this value, so they can never tell different stories.
+
+import type { RegionState } from '../manifest/types.js';
+import type { PlanSummary, Refusal, RegionTransition, StepAction } from '../plan/types.js';
+
+export type RunMode = 'apply' | 'plan-only';
+
+export type OutcomeKind =
+  /** The live state already matched: nothing to do. */
+  | 'converged'
+  /** Steps were executed and all succeeded. */
+  | 'applied'
+  /** plan-only: the plan has steps (the live state drifted from the manifest); nothing written. */
+  | 'drift'
+  /** The guardrails refused the plan; nothing written. */
+  | 'refused'
+  /** Some steps failed (the others ran or were skipped). */
+  | 'apply-failed'
+  /** The manifest is invalid: a person must fix it. No AWS call was made. */
+  | 'stalled'
+  /** Anything else went wrong (AWS unreachable, throttled, zone missing...). */
+  | 'error'
+  /** Shutdown began mid-apply: the running steps finished, no new one started. */
+  | 'interrupted'
+  /** Suspended: skipped without reading anything. */
+  | 'suspended'
+  /** Another replica holds the RegionSet's lease: skipped. */
+  | 'not-leader';
+
+export interface PlanReport {
+  steps: number;
+  stepsByAction: Partial<Record<StepAction, number>>;
+  summary: PlanSummary;
+  refusals: Refusal[];
+  /** Per region: the actions the plan has for it. */
+  stepsByRegion: Record<string, Partial<Record<StepAction, number>>>;
+}
+
+export interface ApplyReport {
+  completed: number;
+  failed: Array<{ stepId: string; message: string }>;
+  skipped: number;
+  notStarted: number;
+  aborted: boolean;
+  /** Clock time the executor ran. */
+  elapsedMs: number;
+}
+
+/** A manifest problem with its place in the file (ManifestIssue without the pointer). */
+export interface IssueReport {
+  /** Relative to the source root. */
+  file: string;
+  line: number;
+  column: number;
+  rule: string;
+  message: string;
+}
+
+export interface ReconcileOutcome {
+  regionSet: string;
+  reconcileId: string;
+  revision: string;
+  mode: RunMode;
+  kind: OutcomeKind;
+  /** Why the reconcile ran (webhook, resync, start-up...). */
+  reasons: string[];
+  /** Manifest file, relative to the source root. */
+  file: string;
+  /** Wall-clock ms since epoch. */
+  startedAt: number;
+  finishedAt: number;
+  /** The manifest's regions and their desired states (absent when the manifest did not load). */
+  desiredRegions?: Record<string, RegionState>;
+  plan?: PlanReport;
+  apply?: ApplyReport;
+  issues?: IssueReport[];
+  /** One line, secrets already scrubbed by the reconciler. */
+  error?: { name: string; message: string };
+  /** Fencing token of the lease this reconcile held (0 without a lease table). */
+  fencingToken?: number;
+}
+
+export type { RegionTransition };

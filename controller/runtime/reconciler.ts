@@ -1,0 +1,187 @@
+// One reconcile of one RegionSet, as an ordered list of steps (Flux style): skip when
+// suspended → load the manifest (invalid: Stalled, no AWS call) → take the lease → open
+// the target → plan → report (plan-only) or apply (refused: nothing written). Never
+// throws: every ending is a ReconcileOutcome for the status store and the metrics.
+
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { ExecEvent } from '../apply/types.js';
+import { ManifestError } from '../errors.js';
+import type { DesiredState, ManifestIssue } from '../manifest/types.js';
+import type { Plan, StepAction } from '../plan/types.js';
+import type { Leases } from './leases.js';
+import type { Logger } from './logger.js';
+import type { IssueReport, OutcomeKind, PlanReport, ReconcileOutcome, RunMode } from './outcome.js';
+import type { RuntimeTarget, TargetFactory } from './targets.js';
+
+export interface ReconcileRequest {
+  regionSet: string;
+  /** Directory of the source at `revision`. */
+  root: string;
+  /** Manifest file relative to root. */
+  file: string;
+  revision: string;
+  reasons: string[];
+  /** Set when the manifest cannot be reconciled for a reason found before loading it (e.g. a duplicate name). */
+  blockedBy?: IssueReport;
+}
+
+export interface ReconcilerOptions {
+  mode: RunMode;
+  targets: TargetFactory;
+  leases: Leases;
+  logger: Logger;
+  isSuspended(regionSet: string): boolean;
+  /** Shutdown: once aborted no new step starts (running steps finish). */
+  signal?: AbortSignal;
+  /** Poll interval for every executor wait (emulators); executor defaults otherwise. */
+  pollMs?: number;
+  /** Removes configured secrets from messages kept in the outcome. */
+  scrub?: (text: string) => string;
+  /** Wall clock for the outcome's times. */
+  now?: () => number;
+}
+
+export async function reconcileRegionSet(request: ReconcileRequest, options: ReconcilerOptions): Promise<ReconcileOutcome> {
+  const now = options.now ?? Date.now;
+  const scrub = options.scrub ?? ((text: string) => text);
+  const reconcileId = randomUUID().slice(0, 8);
+  const startedAt = now();
+  const log = options.logger.child({ reconcileId, revision: request.revision, regionSet: request.regionSet });
+  const base = {
+    regionSet: request.regionSet,
+    reconcileId,
+    revision: request.revision,
+    mode: options.mode,
+    reasons: request.reasons,
+    file: request.file,
+    startedAt,
+  };
+  const finish = (kind: OutcomeKind, extra: Partial<ReconcileOutcome> = {}): ReconcileOutcome => {
+    const outcome: ReconcileOutcome = { ...base, ...extra, kind, finishedAt: now() };
+    const level = kind === 'error' || kind === 'apply-failed' || kind === 'stalled' ? 'warn' : 'info';
+    log[level](
+      { outcome: kind, durationMs: outcome.finishedAt - startedAt, steps: outcome.plan?.steps, ...(outcome.error ? { error: outcome.error.message } : {}) },
+      `reconcile ${kind}`,
+    );
+    return outcome;
+  };
+
+  if (options.isSuspended(request.regionSet)) {
+    log.debug('suspended: skipped');
+    return finish('suspended');
+  }
+  log.info({ reasons: request.reasons, file: request.file }, 'reconcile started');
+
+  if (request.blockedBy) return finish('stalled', { issues: [request.blockedBy] });
+
+  // 1. The manifest. A broken one stops here: no AWS call, the previous state stays.
+  let desired: DesiredState;
+  try {
+    const { loadManifestFile } = await import('../manifest/load.js');
+    const loaded = await loadManifestFile(path.join(request.root, request.file));
+    if (!loaded.ok) return finish('stalled', { issues: loaded.errors.map((issue) => issueReport(issue, request.root)) });
+    desired = loaded.value;
+  } catch (error) {
+    if (error instanceof ManifestError) {
+      return finish('stalled', { issues: error.issues.map((issue) => issueReport({ ...issue, pointer: '' }, request.root)), error: errorReport(error, scrub) });
+    }
+    return finish('error', { error: errorReport(error, scrub) });
+  }
+  const desiredRegions = Object.fromEntries(desired.regions.map((region) => [region.code, region.state]));
+
+  // 2. The lease: only its holder talks to AWS for this RegionSet.
+  let fencingToken: number;
+  try {
+    const lease = await options.leases.acquire(request.regionSet);
+    if (!lease) return finish('not-leader', { desiredRegions });
+    fencingToken = lease.fencingToken;
+  } catch (error) {
+    return finish('error', { desiredRegions, error: errorReport(error, scrub) });
+  }
+
+  // 3. Plan, then report or apply.
+  let target: RuntimeTarget | undefined;
+  let plan: Plan | undefined;
+  try {
+    target = await options.targets.open(desired);
+    const { planReconcile } = await import('../reconcile.js');
+    plan = (await planReconcile(desired, target.providers, { now: target.clock.now() })).plan;
+    const report = planReport(plan);
+    const common = { desiredRegions, plan: report, fencingToken };
+    log.info({ steps: report.steps, stepsByAction: report.stepsByAction, regions: plan.summary.regions, refusals: plan.refusals.length }, 'planned');
+
+    if (options.mode === 'plan-only') return finish(plan.steps.length > 0 ? 'drift' : 'converged', common);
+    if (plan.refusals.length > 0) {
+      for (const refusal of plan.refusals) log.warn({ rule: refusal.rule, resource: refusal.resource }, `refused: ${refusal.message}`);
+      return finish('refused', common);
+    }
+    if (plan.steps.length === 0) return finish('converged', common);
+    if (options.signal?.aborted) return finish('interrupted', common);
+    // A lease lost while planning: another replica applies now.
+    if (!options.leases.isHeld(request.regionSet)) return finish('not-leader', { desiredRegions });
+
+    const { execute } = await import('../apply/execute.js');
+    const pollMs = options.pollMs;
+    const result = await execute(plan, target.providers, {
+      clock: target.clock,
+      regionSet: desired.name,
+      stackName: desired.stack.name,
+      maxParallelRegions: desired.rollout.maxParallelRegions,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(pollMs !== undefined ? { pollIntervals: { stackMs: pollMs, tableMs: pollMs, dnsChangeMs: pollMs, healthMs: pollMs } } : {}),
+      onEvent: (event) => logStepEvent(log, event, scrub),
+    });
+    const apply = {
+      completed: result.completed.length,
+      failed: result.failed.map((failure) => ({ stepId: failure.stepId, message: scrub(failure.message) })),
+      skipped: result.skipped.length,
+      notStarted: result.notStarted.length,
+      aborted: result.aborted,
+      elapsedMs: result.elapsedMs,
+    };
+    if (apply.failed.length > 0) return finish('apply-failed', { ...common, apply });
+    if (result.aborted || apply.notStarted > 0) return finish('interrupted', { ...common, apply });
+    return finish('applied', { ...common, apply });
+  } catch (error) {
+    return finish('error', { desiredRegions, ...(plan ? { plan: planReport(plan) } : {}), error: errorReport(error, scrub), fencingToken });
+  } finally {
+    await target?.release();
+  }
+}
+
+function logStepEvent(log: Logger, event: ExecEvent, scrub: (text: string) => string): void {
+  const stepLog = log.child({ ...(event.region ?? event.step?.region ? { region: event.region ?? event.step?.region } : {}), ...(event.step ? { step: event.step.id } : {}) });
+  const fields = {
+    event: event.type,
+    ...(event.step ? { action: event.step.action, resource: event.step.resource } : {}),
+    ...(event.stepIds ? { stepIds: event.stepIds } : {}),
+    elapsedMs: event.elapsedMs,
+  };
+  const message = event.message ? scrub(event.message) : event.type;
+  if (event.type === 'step-failed') stepLog.warn(fields, message);
+  else stepLog.info(fields, message);
+}
+
+export function planReport(plan: Plan): PlanReport {
+  const stepsByAction: Partial<Record<StepAction, number>> = {};
+  const stepsByRegion: PlanReport['stepsByRegion'] = {};
+  for (const step of plan.steps) {
+    stepsByAction[step.action] = (stepsByAction[step.action] ?? 0) + 1;
+    if (step.region) {
+      const region = (stepsByRegion[step.region] ??= {});
+      region[step.action] = (region[step.action] ?? 0) + 1;
+    }
+  }
+  return { steps: plan.steps.length, stepsByAction, stepsByRegion, summary: plan.summary, refusals: plan.refusals };
+}
+
+function issueReport(issue: ManifestIssue, root: string): IssueReport {
+  const relative = path.isAbsolute(issue.file) ? path.relative(root, issue.file) : issue.file;
+  return { file: relative.split(path.sep).join('/'), line: issue.line, column: issue.column, rule: issue.rule, message: issue.message };
+}
+
+function errorReport(error: unknown, scrub: (text: string) => string): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: scrub(error.message) };
+  return { name: 'Error', message: scrub(String(error)) };
+}

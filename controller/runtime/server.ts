@@ -1,0 +1,167 @@
+// The controller's HTTP endpoints (node:http, no framework):
+//   GET  /healthz                 200 while the process is up
+//   GET  /readyz                  200 after the first successful sync and manifest listing, else 503
+//   GET  /metrics                 Prometheus text
+//   GET  /status                  JSON (see status.ts)
+//   POST /webhook                 push webhooks (handlers/webhook.ts decides; only a trigger syncs)
+//   POST /trigger[?regionSet=X]   manual: sync + reconcile all, or reconcile X now (bearer token)
+//   POST /suspend?regionSet=X     stop reconciling X until resumed (same bearer token)
+//   POST /resume?regionSet=X      resume X and reconcile it now (same bearer token)
+// During shutdown the listener is closed; requests still arriving on open connections get
+// 503 for everything that would schedule work.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleManualTrigger } from '../../handlers/trigger.js';
+import { handlePushWebhook, MAX_WEBHOOK_BODY_BYTES, readLimitedBody, type WebhookConfig } from '../../handlers/webhook.js';
+import type { Controller } from './controller.js';
+import type { Logger } from './logger.js';
+
+export interface ServerOptions {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  webhook: WebhookConfig;
+  /** Bearer token of /trigger, /suspend and /resume; without it they answer 404. */
+  triggerToken?: string;
+  logger: Logger;
+}
+
+export interface RuntimeServer {
+  /** e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting connections; requests on open ones get 503 from now on. */
+  stopAccepting(): void;
+  /** Closes every connection; resolves when the server is closed. */
+  close(): Promise<void>;
+}
+
+export async function startServer(controller: Controller, options: ServerOptions): Promise<RuntimeServer> {
+  let accepting = true;
+  const log = options.logger.child({ component: 'http' });
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error({ err: error, method: req.method, path: pathOf(req) }, 'request failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  // Slow or silent clients must not hold sockets open forever.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = pathOf(req);
+    const method = req.method ?? 'GET';
+    if (method === 'GET' || method === 'HEAD') {
+      switch (path) {
+        case '/healthz':
+          return send(res, 200, { ok: true });
+        case '/readyz':
+          return controller.ready && accepting ? send(res, 200, { ready: true }) : send(res, 503, { ready: false, reason: accepting ? 'no successful source sync yet' : 'shutting down' });
+        case '/metrics': {
+          const text = await controller.metrics.text();
+          res.writeHead(200, { 'content-type': controller.metrics.contentType, 'cache-control': 'no-store' });
+          res.end(text);
+          return;
+        }
+        case '/status':
+          return send(res, 200, controller.status.snapshot());
+      }
+    }
+    const actions = ['/webhook', '/trigger', '/suspend', '/resume'];
+    if (!actions.includes(path)) {
+      const known = ['/healthz', '/readyz', '/metrics', '/status'].includes(path);
+      return send(res, known ? 405 : 404, { error: known ? `use GET for ${path}` : `no such endpoint ${path}` });
+    }
+    if (method !== 'POST') return send(res, 405, { error: `use POST for ${path}` });
+    if (!accepting || controller.isStopping) {
+      req.resume();
+      return send(res, 503, { error: 'shutting down' }, { 'retry-after': '30', connection: 'close' });
+    }
+    if (path === '/webhook') return webhook(req, res);
+    return manual(path, req, res);
+  }
+
+  async function webhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readLimitedBody(req, MAX_WEBHOOK_BODY_BYTES);
+    if (body === 'too-large') {
+      log.warn({ path: '/webhook' }, 'webhook refused: body too large');
+      return send(res, 413, { error: `body larger than ${MAX_WEBHOOK_BODY_BYTES} bytes` }, { connection: 'close' });
+    }
+    const decision = handlePushWebhook({ headers: req.headers, body }, options.webhook);
+    if (decision.status === 401) log.warn({ reason: decision.reason }, 'webhook refused: bad or missing signature');
+    if (decision.trigger) {
+      const revision = decision.trigger.revision ? ` ${decision.trigger.revision.slice(0, 12)}` : '';
+      controller.requestSync(`webhook (${decision.trigger.source}${revision})`);
+      log.info({ sender: decision.trigger.source, pushedRevision: decision.trigger.revision }, 'webhook accepted: sync scheduled');
+    }
+    return send(res, decision.status, decision.body);
+  }
+
+  async function manual(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.resume();
+    const decision = handleManualTrigger(req.headers, options.triggerToken ? { token: options.triggerToken } : {}, req.url ?? '');
+    if (!decision.trigger) {
+      if (decision.status === 401) log.warn({ path }, 'refused: bad or missing bearer token');
+      return send(res, decision.status, decision.body);
+    }
+    const name = decision.trigger.regionSet;
+    if (path === '/trigger') {
+      if (name === undefined) {
+        controller.requestSync('manual trigger');
+        return send(res, 202, decision.body);
+      }
+      if (!controller.requestReconcile(name, 'manual trigger')) return send(res, 404, { error: `no RegionSet ${name} in the current revision` });
+      return send(res, 202, decision.body);
+    }
+    if (name === undefined) return send(res, 400, { error: `${path} needs ?regionSet=NAME` });
+    if (!controller.knows(name)) return send(res, 404, { error: `no RegionSet ${name} in the current revision` });
+    if (path === '/suspend') controller.suspend(name);
+    else controller.resume(name);
+    return send(res, 200, { regionSet: name, suspended: controller.isSuspended(name) });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  log.info({ url }, 'listening');
+
+  let closed: Promise<void> | undefined;
+  const stopAccepting = (): void => {
+    if (!accepting) return;
+    accepting = false;
+    closed = new Promise((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+  };
+  return {
+    url,
+    port: address.port,
+    stopAccepting,
+    async close() {
+      stopAccepting();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const end = url.indexOf('?');
+  return end === -1 ? url : url.slice(0, end);
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = `${JSON.stringify(body, null, 2)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(text);
+}
