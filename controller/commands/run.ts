@@ -178,7 +178,8 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
 
   let leases: RuntimeConfig['leases'];
   if (env['REGIONCTL_LEASE_TABLE']?.trim()) {
-    if (sandbox !== undefined) throw new UsageError('REGIONCTL_LEASE_TABLE needs AWS (a DynamoDB table); the sandbox runs one replica');
+    // Also with the sandbox: replicas sharing one state file take turns as on AWS (the file is
+    // reloaded per reconcile and saved per write); the table itself is DynamoDB (AWS_ENDPOINT_URL for an emulator).
     const { leaseSettingsFromEnvironment } = await import('../runtime/lease.js');
     try {
       leases = leaseSettingsFromEnvironment(env);
