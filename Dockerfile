@@ -1,11 +1,18 @@
 # regionctl run: the GitOps controller as a container.
 #
 # Build:  docker build -t regionctl .
-# Run:    docker run -p 8080:8080 -e REGIONCTL_GIT_URL=... -e REGIONCTL_WEBHOOK_SECRET=... regionctl
+# Run:    docker run -p 8080:8080 -e REGIONCTL_GIT_URL=https://github.com/org/infra.git \
+#           -e REGIONCTL_GIT_TOKEN=... -e REGIONCTL_WEBHOOK_SECRET_GITHUB=... regionctl
 #
-# Configured by environment variables (README, "Running the controller"); the defaults
-# below are the ones that concern the image itself. AWS credentials come from the usual
-# chain (task role, IRSA, AWS_PROFILE with a mounted config).
+# Configured by environment variables (the full list: controller/commands/run.ts and the
+# README). Set here: where it listens (the HEALTHCHECK and EXPOSE use the same port),
+# which files are manifests, and where the working copy of the repository lives. Others
+# a deployment sets: REGIONCTL_GIT_URL (required), REGIONCTL_GIT_BRANCH (main),
+# REGIONCTL_GIT_TOKEN or REGIONCTL_GIT_SSH_KEY_FILE, REGIONCTL_WEBHOOK_SECRET_GITHUB /
+# _GITLAB / _GENERIC, REGIONCTL_TRIGGER_TOKEN, REGIONCTL_MODE (apply | plan-only),
+# REGIONCTL_RESYNC (*/5 * * * *), REGIONCTL_LEASE_TABLE with REGIONCTL_LEASE_SECONDS (30)
+# for several replicas, REGIONCTL_LOG_LEVEL. AWS credentials come from the SDK's chain
+# (task role, IRSA, AWS_PROFILE with a mounted config); AWS_REGION for the lease table.
 #
 # test/container/reproduce-image.ts replays this file's COPY, RUN, ENV and ENTRYPOINT
 # lines outside Docker, and test/container/image.test.ts checks this file's invariants:
@@ -31,8 +38,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends git openssh-cli
 RUN groupadd --gid 10001 regionctl && useradd --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin regionctl
 WORKDIR /app
 ENV NODE_ENV=production
-ENV REGIONCTL_PORT=8080
-ENV REGIONCTL_WORKDIR=/home/regionctl/work
+ENV REGIONCTL_LISTEN=0.0.0.0:8080
+ENV REGIONCTL_MANIFESTS=manifests/*.yaml
+ENV REGIONCTL_GIT_DIR=/home/regionctl/source
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

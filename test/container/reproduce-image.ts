@@ -187,7 +187,11 @@ export async function reproduceImage(options: ReproduceOptions): Promise<Reprodu
   const port = await freePort();
   report.port = port;
   const imageEnv = stageEnv(final.root, final.env);
-  for (const [key, value] of Object.entries(imageEnv)) if (value === exposed) imageEnv[key] = String(port);
+  // PORT or HOST:PORT; the replay listens on loopback only.
+  for (const [key, value] of Object.entries(imageEnv)) {
+    if (value === exposed) imageEnv[key] = String(port);
+    else if (value.endsWith(`:${exposed}`)) imageEnv[key] = `127.0.0.1:${port}`;
+  }
   const probe = healthcheckCommand(healthcheck.args).replaceAll(`:${exposed}/`, `:${port}/`);
 
   const exampleRepo = join(work, 'example-repo');
