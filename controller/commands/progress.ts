@@ -1,6 +1,6 @@
 // Progress of an apply. In a terminal: a live table, one row per region (current step,
 // elapsed time, ramp percentage), redrawn in place. Elsewhere (CI logs, pipes, TERM=dumb):
-// one plain line per step start and finish. NO_COLOR turns colours off in both.
+// one plain line per step start and finish, without colour. NO_COLOR turns colours off.
 
 import type { ExecEvent } from '../apply/types.js';
 import type { Clock } from '../clock.js';
@@ -43,7 +43,8 @@ export function createProgressView(
   env: NodeJS.ProcessEnv,
   context: { plan: Plan; desired: DesiredState; clock: Clock },
 ): ProgressView {
-  const colour = wantsColour(env);
+  // Colour only for a person at a terminal: logs and pipes get plain text.
+  const colour = wantsColour(env) && out.isTTY === true;
   if (!out.isTTY || env['TERM'] === 'dumb' || env['CI']) return plainView(out, colour);
   return new LiveTable(out, colour, context);
 }
