@@ -8,7 +8,7 @@ import type { DestinationStream } from 'pino';
 import type { Clock } from '../clock.js';
 import { realClock } from '../clock.js';
 import type { SandboxCloud } from '../providers/sandbox/index.js';
-import { Controller, type StopResult } from './controller.js';
+import { Controller, type ManifestSource, type StopResult } from './controller.js';
 import { AlwaysLeader, type Leases } from './leases.js';
 import { createLogger, makeScrubber, MIN_SCRUBBED_SECRET_LENGTH, type Logger } from './logger.js';
 import { ControllerMetrics } from './metrics.js';
@@ -55,6 +55,8 @@ export interface RuntimeDependencies {
   sandboxCloud?: SandboxCloud;
   sandboxClock?: Clock;
   leases?: Leases;
+  /** Replaces the git source (tests gate or fail syncs). */
+  source?: ManifestSource;
   /** Replaces the cron resync (tests fire ticks themselves). */
   startResync?: (onTick: () => void) => { stop(): void };
 }
@@ -96,14 +98,15 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
   }
 
   const { GitSource, listManifests } = await import('../source/git.js');
-  const ownGitDir = config.gitDir === undefined ? await mkdtemp(path.join(tmpdir(), 'regionctl-source-')) : undefined;
-  const source = new GitSource({
+  const ownGitDir = config.gitDir === undefined && !deps.source ? await mkdtemp(path.join(tmpdir(), 'regionctl-source-')) : undefined;
+  const gitSource = new GitSource({
     url: config.sourceUrl,
     branch: config.branch,
-    dir: config.gitDir ?? ownGitDir!,
+    dir: config.gitDir ?? ownGitDir ?? '',
     ...(config.gitToken ? { token: config.gitToken } : {}),
     ...(config.sshKeyFile ? { sshKeyFile: config.sshKeyFile } : {}),
   });
+  const source: ManifestSource = deps.source ?? gitSource;
 
   let leases: Leases & { close?(): void } = deps.leases ?? new AlwaysLeader();
   if (!deps.leases && config.leases) {
@@ -128,7 +131,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
 
   const controller = new Controller({
     source,
-    sourceUrl: source.displayUrl,
+    sourceUrl: gitSource.displayUrl,
     branch: config.branch,
     listManifests,
     manifestGlob: config.manifestGlob,

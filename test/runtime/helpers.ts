@@ -1,0 +1,60 @@
+// A manifest repository in a temp dir (the example global-api with its stack template) and
+// a sandbox cloud on virtual time, for the runtime tests.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { FakeClock } from '../../controller/clock.js';
+import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
+
+export const MANIFEST = 'manifests/global-api.yaml';
+
+export function manifestRepo(): { dir: string; edit(from: RegExp | string, to: string): void; write(file: string, text: string): void; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'regionctl-runtime-'));
+  cpSync('manifests/global-api.yaml', join(dir, MANIFEST));
+  cpSync('manifests/stacks', join(dir, 'manifests/stacks'), { recursive: true });
+  return {
+    dir,
+    edit(from, to) {
+      const path = join(dir, MANIFEST);
+      const text = readFileSync(path, 'utf8');
+      const next = text.replace(from, to);
+      if (next === text) throw new Error(`edit: ${String(from)} not found in ${MANIFEST}`);
+      writeFileSync(path, next);
+    },
+    write(file, text) {
+      writeFileSync(join(dir, file), text);
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The cloud the example assumes: the zone and the orders table (home eu-west-1). */
+export function sandboxWorld(): { clock: FakeClock; cloud: SandboxCloud } {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1));
+  const cloud = new SandboxCloud({ clock });
+  cloud.seedZone('example.com.');
+  cloud.seedTable('orders', 'eu-west-1');
+  return { clock, cloud };
+}
+
+/** A pino destination that keeps every line. */
+export function captureLines(): { stream: Writable & { write(line: string): boolean }; text(): string; records(): Array<Record<string, unknown>> } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(String(chunk));
+      callback();
+    },
+  });
+  return {
+    stream,
+    text: () => lines.join(''),
+    records: () =>
+      lines
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
