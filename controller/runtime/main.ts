@@ -79,6 +79,10 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
   const metrics = new ControllerMetrics();
   const onCall = (call: { service: string; operation: string; outcome: string }) => metrics.recordAwsCall(call);
 
+  if (config.sandbox === undefined && !deps.sandboxCloud) {
+    // The SDK's Node 20 deprecation notice goes to stderr as plain text, between JSON log lines; nothing an operator can act on here.
+    process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  }
   const targets: TargetFactory = config.sandbox !== undefined || deps.sandboxCloud
     ? new SandboxTargets({
         ...(config.sandbox !== undefined ? { path: config.sandbox } : {}),
