@@ -78,7 +78,7 @@ async function readyAt(controller: ControllerProcess, revision: string, timeoutM
 }
 
 function reconciles(metrics: string): number {
-  return metricSum(metrics, 'regionctl_reconcile_total', { regionSet: SET });
+  return metricSum(metrics, 'regionctl_reconcile_total', { regionset: SET });
 }
 
 describe('a push and a signed webhook', () => {
@@ -112,6 +112,7 @@ describe('a push and a signed webhook', () => {
   it('answers a webhook with a wrong signature 401 and reconciles nothing', async () => {
     const before = await controller.status();
     const countBefore = reconciles(await controller.metrics());
+    expect(countBefore).toBeGreaterThan(0);
     const head = await git.commit({ 'regions.yaml': regionSetManifest(['eu-west-1', 'us-east-2']) }, 'remove ap-southeast-1 (never announced)');
     const forged = await sendGithubPush(controller, { secret: 'not-the-secret', branch: git.branch, after: head });
     expect(forged.status).toBe(401);

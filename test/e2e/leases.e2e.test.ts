@@ -1,0 +1,130 @@
+// Two `regionctl run` processes sharing one lease table (DynamoDB on moto) and one sandbox
+// cloud: only the lease holder ever applies, the other serves status saying it does not
+// lead; SIGKILL the leader and the other takes over once the lease expires and converges
+// the next commit.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureLeaseTable } from '../../controller/runtime/lease.js';
+import { startGitDaemon, type GitServer } from '../support/git-server.js';
+import { startMoto, type Moto } from '../support/moto.js';
+import {
+  controllerEnv,
+  expectAccepted,
+  metricSum,
+  regionSetManifest,
+  sandboxCensus,
+  sendGithubPush,
+  STACK_TEMPLATE,
+  startController,
+  waitFor,
+  type ControllerProcess,
+  type ControllerSettings,
+} from './support.js';
+
+const SECRET = 'e2e-webhook-secret';
+const SET = 'global-api';
+const TABLE = 'regionctl-leases';
+const LEASE_SECONDS = 3;
+
+let moto: Moto;
+let git: GitServer;
+let dir: string;
+const processes: ControllerProcess[] = [];
+
+beforeAll(async () => {
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  // The SDK's notice that its 2027 releases need Node 22: nothing these tests can act on.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  moto = await startMoto();
+  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  try {
+    await ensureLeaseTable(client, TABLE);
+  } finally {
+    client.destroy();
+  }
+  git = await startGitDaemon();
+  dir = mkdtempSync(join(tmpdir(), 'regionctl-e2e-leases-'));
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.kill('SIGKILL')));
+  await git?.dispose();
+  await moto?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function settingsFor(instanceId: string): ControllerSettings {
+  return {
+    gitUrl: git.url,
+    branch: git.branch,
+    workDir: join(dir, `work-${instanceId}`),
+    sandboxFile: join(dir, 'sandbox.json'),
+    sandboxSpeed: 1000,
+    webhookSecret: SECRET,
+    lease: { table: TABLE, seconds: LEASE_SECONDS, instanceId, awsEnv: moto.env },
+  };
+}
+
+function applied(metrics: string): number {
+  return metricSum(metrics, 'regionctl_reconcile_total', { regionset: SET, outcome: 'applied' });
+}
+
+describe('two controllers on one lease table', () => {
+  it('lets only the lease holder apply, and hands over to the other within the lease time when the holder is killed', async () => {
+    const first = await git.commit({ 'regions.yaml': regionSetManifest(['eu-west-1', 'us-east-2']), 'stacks/regional-api.yaml': STACK_TEMPLATE }, 'two regions');
+    const a = await startController('replica-a', controllerEnv(settingsFor('replica-a')));
+    processes.push(a);
+    const b = await startController('replica-b', controllerEnv(settingsFor('replica-b')));
+    processes.push(b);
+
+    // Both have looked at the RegionSet: one leads and applied it, the other says it does not lead.
+    const roles = await waitFor('one leader Ready at the first commit and one follower', 30_000, async () => {
+      const [sa, sb] = [await a.status(), await b.status()];
+      const la = sa.regionSets[SET]?.leader;
+      const lb = sb.regionSets[SET]?.leader;
+      if (la === undefined || lb === undefined || la === lb) return undefined;
+      const [leader, follower, leaderStatus] = la ? [a, b, sa] : [b, a, sb];
+      const ready = leaderStatus.regionSets[SET]!.lastAppliedRevision === first && leaderStatus.regionSets[SET]!.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+      return ready ? { leader, follower } : undefined;
+    });
+    const { leader, follower } = roles;
+    expect(sandboxCensus(settingsFor('x').sandboxFile).stacks).toEqual(['eu-west-1/global-api', 'us-east-2/global-api']);
+
+    // Webhooks reach both replicas (a load balancer may send them to either): still one writer.
+    const second = await git.commit({ 'regions.yaml': regionSetManifest(['eu-west-1', 'us-east-2', 'ap-southeast-1']) }, 'add ap-southeast-1');
+    for (const replica of [follower, leader]) await expectAccepted(await sendGithubPush(replica, { secret: SECRET, branch: git.branch, after: second }));
+    await waitFor(`${leader.name} to apply the second commit`, 30_000, async () => (await leader.status()).regionSets[SET]?.lastAppliedRevision === second);
+    await waitFor(`${follower.name} to see the second commit and still not lead`, 30_000, async () => {
+      const status = await follower.status();
+      return status.source.observedRevision === second && status.regionSets[SET]?.leader === false;
+    });
+    // Counted per process: the follower never applied, nor made a single call to the cloud.
+    const [followerMetrics, leaderMetrics] = [await follower.metrics(), await leader.metrics()];
+    expect(applied(followerMetrics)).toBe(0);
+    expect(metricSum(followerMetrics, 'regionctl_aws_calls_total')).toBe(0);
+    expect(metricSum(followerMetrics, 'regionctl_reconcile_total', { regionset: SET, outcome: 'not-leader' })).toBeGreaterThanOrEqual(2);
+    expect(applied(leaderMetrics)).toBeGreaterThanOrEqual(2);
+    expect(metricSum(leaderMetrics, 'regionctl_aws_calls_total')).toBeGreaterThan(0);
+    expect(sandboxCensus(settingsFor('x').sandboxFile).stacks).toHaveLength(3);
+
+    // The leader dies without releasing its lease: the follower takes over once it expires.
+    await leader.kill('SIGKILL');
+    const killedAt = Date.now();
+    const third = await git.commit({ 'regions.yaml': regionSetManifest(['eu-west-1', 'us-east-2', 'ap-southeast-1']).replace('ap-southeast-1: {}', 'ap-southeast-1: { state: drained }') }, 'drain ap-southeast-1');
+    await expectAccepted(await sendGithubPush(follower, { secret: SECRET, branch: git.branch, after: third }));
+    await waitFor(`${follower.name} to take the lease over`, LEASE_SECONDS * 1000 + 20_000, async () => (await follower.status()).regionSets[SET]?.leader === true);
+    const takeoverMs = Date.now() - killedAt;
+    const converged = await waitFor(`${follower.name} to converge the third commit`, 30_000, async () => {
+      const status = await follower.status();
+      const set = status.regionSets[SET];
+      return set?.lastAppliedRevision === third && set.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ? status : undefined;
+    });
+    console.log(`lease takeover after SIGKILL of the leader: ${takeoverMs} ms (lease ${LEASE_SECONDS} s); third commit converged ${Date.now() - killedAt} ms after the kill`);
+    expect(converged.regionSets[SET]!.regions['ap-southeast-1']?.desiredState).toBe('drained');
+    expect(applied(await follower.metrics())).toBeGreaterThanOrEqual(1);
+  }, 150_000);
+});
