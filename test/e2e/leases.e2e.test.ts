@@ -2,7 +2,6 @@
 // cloud: only the lease holder ever applies, the other serves status saying it does not
 // lead; SIGKILL the leader and the other takes over once the lease expires and converges
 // the next commit.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { ensureLeaseTable } from '../../controller/runtime/lease.js';
 import { startGitDaemon, type GitServer } from '../support/git-server.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import {
+  buildOnce,
   controllerEnv,
   expectAccepted,
   metricSum,
@@ -36,7 +36,7 @@ let dir: string;
 const processes: ControllerProcess[] = [];
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  buildOnce();
   // The SDK's notice that its 2027 releases need Node 22: nothing these tests can act on.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   moto = await startMoto();

@@ -3,13 +3,13 @@
 // shared secret. A commit plus a webhook converges; a forged webhook or a broken commit
 // changes nothing; a controller killed mid-apply converges after a restart without
 // duplicates. Every wait has a deadline; every process is killed in afterAll.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitDaemon, type GitServer } from '../support/git-server.js';
 import {
+  buildOnce,
   controllerEnv,
   expectAccepted,
   metricSum,
@@ -30,7 +30,7 @@ const servers: GitServer[] = [];
 const dirs: string[] = [];
 
 beforeAll(() => {
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  buildOnce();
 }, 120_000);
 
 afterAll(async () => {
