@@ -4,6 +4,7 @@ import os from 'node:os';
 import { benchValidate } from './validate.bench.js';
 import { benchPlan } from './plan.bench.js';
 import { benchCli } from './cli.bench.js';
+import { benchConvergence } from './convergence.bench.js';
 import { quietReconcileFigures } from '../aws/budget.js';
 
 export interface Figure {
@@ -16,6 +17,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['validate', benchValidate],
   ['plan', benchPlan],
   ['cli', benchCli],
+  ['convergence (sandbox, virtual time)', benchConvergence],
   ['aws calls (moto)', quietReconcileFigures],
 ];
 
