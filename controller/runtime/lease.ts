@@ -53,6 +53,12 @@ export interface DynamoLeasesOptions {
   leaseMs?: number;
   /** Wall clock shared (within skew) with the other replicas; realClock in production. */
   clock?: Clock;
+  /**
+   * The holder stops counting on its lease this long before it expires, so that it has
+   * stopped applying before another replica (whose clock may run a little ahead) can take
+   * over. Default a tenth of the lease, at most 2 s.
+   */
+  safetyMarginMs?: number;
   /** A lease we held was taken or found expired: stop applying to that RegionSet. */
   onLost?: (regionSet: string) => void;
   /** A renewal failed for another reason than losing the lease (network, throttling). */
@@ -74,6 +80,7 @@ export function defaultInstanceId(): string {
 export class DynamoLeases implements Leases {
   readonly instanceId: string;
   readonly leaseMs: number;
+  readonly safetyMarginMs: number;
   private readonly client: DynamoDBClient;
   private readonly table: string;
   private readonly clock: Clock;
@@ -86,6 +93,7 @@ export class DynamoLeases implements Leases {
     this.instanceId = options.instanceId ?? defaultInstanceId();
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_SECONDS * 1000;
     this.clock = options.clock ?? realClock;
+    this.safetyMarginMs = options.safetyMarginMs ?? Math.min(2000, Math.floor(this.leaseMs / 10));
     if (!(this.leaseMs > 0)) throw new Error(`lease duration must be positive (got ${this.leaseMs} ms)`);
   }
 
@@ -131,10 +139,10 @@ export class DynamoLeases implements Leases {
     return { fencingToken };
   }
 
-  /** True while we hold the lease by our own clock; false once it may have passed to another. */
+  /** True while we hold the lease by our own clock, less the safety margin; false once it may pass to another. */
   isHeld(regionSet: string): boolean {
     const lease = this.held.get(regionSet);
-    return lease !== undefined && this.clock.now() < lease.expiresAt;
+    return lease !== undefined && this.clock.now() < lease.expiresAt - this.safetyMarginMs;
   }
 
   /** The fencing token of a lease we hold, to tag logs and status. */

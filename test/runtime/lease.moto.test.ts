@@ -98,6 +98,21 @@ describe('DynamoLeases on moto', () => {
     expect(await storedItem('taken-over')).toMatchObject({ holder: 'replica-b', fencingToken: 2 });
   });
 
+  it('makes the holder stop counting on its lease a safety margin before another replica may take it', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 9, 1), false);
+    const [a, b] = replicas(clock, 'replica-a', 'replica-b');
+    await a!.acquire('margin');
+    expect(a!.safetyMarginMs).toBe(2000);
+    await clock.advance(LEASE_MS - a!.safetyMarginMs - 1);
+    expect(a!.isHeld('margin')).toBe(true);
+    await clock.advance(1);
+    // a no longer applies, yet b must still wait out the rest of the lease.
+    expect(a!.isHeld('margin')).toBe(false);
+    expect(await b!.acquire('margin')).toBeUndefined();
+    await clock.advance(a!.safetyMarginMs + 1);
+    expect(await b!.acquire('margin')).toEqual({ fencingToken: 2 });
+  });
+
   it('tells a holder that still thinks it leads (its renewal came too late) that the lease is gone', async () => {
     const start = Date.UTC(2026, 9, 1);
     const clockA = new FakeClock(start, false);
