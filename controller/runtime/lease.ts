@@ -3,8 +3,10 @@
 // applies to it (the others serve status).
 //
 // The table (create it before starting the controller, or call ensureLeaseTable):
-//   partition key `pk` (S), nothing else; on-demand billing is plenty (one write per
-//   RegionSet every leaseSeconds/3 per leader).
+//   partition key `pk` (S), nothing else; on-demand billing is plenty (each replica
+//   writes once per RegionSet every leaseSeconds/3: the holder renews, the others try to
+//   take over and fail the condition, which still costs a write unit).
+// IAM: dynamodb:UpdateItem on the table (ensureLeaseTable also needs CreateTable and DescribeTable).
 // One item per RegionSet:
 //   { pk: <RegionSet name>, holder: <instance id>, expiresAt: <ms since epoch>, fencingToken: <number> }
 //
