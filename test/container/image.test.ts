@@ -2,7 +2,8 @@
 // file, and its install and start steps replayed by reproduce-image.ts in a temporary
 // directory until the started controller's HEALTHCHECK passes.
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execForm, healthcheckCommand, parseDockerfile, type Stage } from './dockerfile.js';
@@ -92,9 +93,11 @@ describe('Dockerfile', () => {
 describe('the image replayed without Docker', () => {
   let report: ReproduceReport;
   let stderr = '';
+  let work: string;
 
   beforeAll(async () => {
-    const args = ['test/container/reproduce-image.ts', '--keep', ...Object.entries(RUN_ENV).flatMap(([k, v]) => ['--env', `${k}=${v}`])];
+    work = mkdtempSync(join(tmpdir(), 'regionctl-image-'));
+    const args = ['test/container/reproduce-image.ts', '--work', work, ...Object.entries(RUN_ENV).flatMap(([k, v]) => ['--env', `${k}=${v}`])];
     const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -110,7 +113,7 @@ describe('the image replayed without Docker', () => {
   }, 180_000);
 
   afterAll(() => {
-    if (report?.work) rmSync(report.work, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('replays every RUN of the Dockerfile, skipping only the OS-level ones, each with its reason', () => {

@@ -313,10 +313,15 @@ async function main(argv: string[]): Promise<number> {
       runEnv[pair.slice(0, at)] = pair.slice(at + 1);
     } else throw new Error(`unknown argument ${arg}`);
   }
-  const report = await reproduceImage({ context, runEnv, ...(work !== undefined ? { work } : {}) });
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  if (!keep && work === undefined) rmSync(report.work, { recursive: true, force: true });
-  return report.healthy ? 0 : 1;
+  // A temporary directory of our own is removed afterwards, even on failure, unless --keep.
+  const ownWork = work === undefined ? mkdtempSync(join(tmpdir(), 'regionctl-image-')) : undefined;
+  try {
+    const report = await reproduceImage({ context, runEnv, work: work ?? ownWork! });
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report.healthy ? 0 : 1;
+  } finally {
+    if (ownWork && !keep) rmSync(ownWork, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
