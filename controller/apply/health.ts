@@ -45,7 +45,7 @@ export async function runHealthWait(ctx: ExecutionContext, dns: DnsBatcher, step
   const { healthCheck, holdMs, timeoutMs, rollback } = step.payload;
   const id = await resolveHealthCheck(ctx, healthCheck);
   const guarded = rollback ? guardedRecordStep(ctx, step, rollback) : undefined;
-  const subject = `health check of ${rollback?.name ?? id}${step.region ? ` in ${step.region}` : ''}`;
+  const subject = `health check of ${recordNameOf(step) ?? id}${step.region ? ` in ${step.region}` : ''}`;
   const deadline = ctx.clock.now() + timeoutMs;
   let healthySince: number | undefined;
   for (;;) {
@@ -75,6 +75,15 @@ export async function runHealthWait(ctx: ExecutionContext, dns: DnsBatcher, step
     }
     await ctx.clock.sleep(Math.min(ctx.poll.healthMs, deadline - now));
   }
+}
+
+/**
+ * The record a health wait is about, for messages: people know the record, not the
+ * check's id. The rollback names it; otherwise the step's resource, healthcheck:NAME:REGION.
+ */
+function recordNameOf(step: Step): string | undefined {
+  if (step.payload.kind === 'health' && step.payload.rollback) return step.payload.rollback.name;
+  return /^healthcheck:(.+):[^:]*$/.exec(step.resource)?.[1];
 }
 
 /** The record step this health wait guards: the nearest dependency changing the same record. */
