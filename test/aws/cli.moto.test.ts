@@ -6,7 +6,7 @@
 // that need an output; a second apply, once moto has them, converges.
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +49,6 @@ function withoutAwsSettings(env: Record<string, string | undefined>): Record<str
 }
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
   moto = await startMoto();
   dir = mkdtempSync(join(tmpdir(), 'regionctl-aws-cli-'));
   mkdirSync(join(dir, 'stacks'));

@@ -1,7 +1,7 @@
 // The one-line workflow a user runs, through the real CLI process and a sandbox state
 // file: apply the example, add a region, drain it. Every command is a separate process,
 // as in CI, so the state file is what carries the cloud between them.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,6 @@ function setRegionLine(from: RegExp, to: string) {
 }
 
 beforeAll(() => {
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
   dir = mkdtempSync(join(tmpdir(), 'regionctl-flow-'));
   cpSync('manifests', join(dir, 'manifests'), { recursive: true });
   manifest = join(dir, 'manifests/global-api.yaml');

@@ -11,7 +11,7 @@
 //
 // The stack template is test/fixtures/markdown/stacks/regional-api.yaml, a small stand-in
 // for the reference stack, so the goldens change only when the Markdown does.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +76,6 @@ function markdownAfter(edit: string[]): string {
 }
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
   dir = mkdtempSync(join(tmpdir(), 'regionctl-markdown-'));
   copyFileSync('manifests/global-api.yaml', join(dir, 'global-api.yaml'));
   cpSync(join(GOLDEN_DIR, 'stacks'), join(dir, 'stacks'), { recursive: true });

@@ -42,7 +42,6 @@ function changedLines(file: string): string[] {
 const read = (file: string) => readFileSync(join(repo, file), 'utf8');
 
 beforeAll(() => {
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
   repo = mkdtempSync(join(tmpdir(), 'regionctl-edit-'));
   for (const file of EXAMPLES) cpSync(join('manifests', file), join(repo, file));
   cpSync('manifests/stacks', join(repo, 'stacks'), { recursive: true });
