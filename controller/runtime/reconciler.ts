@@ -14,6 +14,9 @@ import type { Logger } from './logger.js';
 import type { IssueReport, OutcomeKind, PlanReport, ReconcileOutcome, RunMode } from './outcome.js';
 import type { RuntimeTarget, TargetFactory } from './targets.js';
 
+/** How often a running apply checks that this replica still holds the RegionSet's lease. */
+const LEASE_CHECK_MS = 500;
+
 export interface ReconcileRequest {
   regionSet: string;
   /** Directory of the source at `revision`. */
@@ -123,15 +126,28 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
 
     const { execute } = await import('../apply/execute.js');
     const pollMs = options.pollMs;
+    // Losing the lease mid-apply (renewal failed, another replica took over) stops new
+    // steps at once: only the holder may write. Checked on every executor event and on
+    // a short timer, since a long wait emits no events.
+    const leaseLost = new AbortController();
+    const checkLease = () => {
+      if (!leaseLost.signal.aborted && !options.leases.isHeld(request.regionSet)) leaseLost.abort(new Error('lease lost'));
+    };
+    const leaseTimer = setInterval(checkLease, LEASE_CHECK_MS);
+    leaseTimer.unref();
+    const signal = options.signal ? AbortSignal.any([options.signal, leaseLost.signal]) : leaseLost.signal;
     const result = await execute(plan, target.providers, {
       clock: target.clock,
       regionSet: desired.name,
       stackName: desired.stack.name,
       maxParallelRegions: desired.rollout.maxParallelRegions,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal,
       ...(pollMs !== undefined ? { pollIntervals: { stackMs: pollMs, tableMs: pollMs, dnsChangeMs: pollMs, healthMs: pollMs } } : {}),
-      onEvent: (event) => logStepEvent(log, event, scrub),
-    });
+      onEvent: (event) => {
+        logStepEvent(log, event, scrub);
+        checkLease();
+      },
+    }).finally(() => clearInterval(leaseTimer));
     const apply = {
       completed: result.completed.length,
       failed: result.failed.map((failure) => ({ stepId: failure.stepId, message: scrub(failure.message) })),
@@ -140,6 +156,10 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
       aborted: result.aborted,
       elapsedMs: result.elapsedMs,
     };
+    if (leaseLost.signal.aborted) {
+      log.warn({ notStarted: apply.notStarted }, 'lease lost during the apply: stopped starting steps; the new holder continues');
+      return finish('not-leader', { ...common, apply });
+    }
     if (apply.failed.length > 0) return finish('apply-failed', { ...common, apply });
     if (result.aborted || apply.notStarted > 0) return finish('interrupted', { ...common, apply });
     return finish('applied', { ...common, apply });
