@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const PROVIDERS_DIR = join(process.cwd(), 'controller/providers/aws');
+// The leader leases of `regionctl run` (REGIONCTL_LEASE_TABLE) call DynamoDB too.
+const LEASES_FILE = join(process.cwd(), 'controller/runtime/lease.ts');
 
 const SERVICE_OF_PACKAGE: Record<string, string> = {
   '@aws-sdk/client-cloudformation': 'cloudformation',
@@ -41,8 +43,9 @@ interface Statement {
 /** service:Operation for every `new XxxCommand(` in the AWS providers, by the package Xxx is imported from. */
 function actionsSentByProviders(): string[] {
   const actions = new Set<string>();
-  for (const file of readdirSync(PROVIDERS_DIR).filter((name) => name.endsWith('.ts'))) {
-    const source = readFileSync(join(PROVIDERS_DIR, file), 'utf8');
+  const files = [...readdirSync(PROVIDERS_DIR).filter((name) => name.endsWith('.ts')).map((name) => join(PROVIDERS_DIR, name)), LEASES_FILE];
+  for (const file of files) {
+    const source = readFileSync(file, 'utf8');
     const serviceOfCommand = new Map<string, string>();
     for (const [, names, pkg] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g)) {
       const service = SERVICE_OF_PACKAGE[pkg!];
@@ -94,6 +97,15 @@ describe('manifests/iam-policy.json', () => {
     expect(document.Statement.every((statement) => statement.Effect === 'Allow' && /^[A-Za-z0-9]+$/.test(statement.Sid ?? ''))).toBe(true);
     const actions = actionsAllowed();
     expect(actions.filter((action) => action.includes('*'))).toEqual([]);
-    expect(new Set(actions).size).toBe(actions.length);
+    for (const statement of document.Statement) {
+      const own = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+      expect(new Set(own).size, statement.Sid).toBe(own.length);
+    }
+  });
+
+  it('lets the controller take and renew its leases on the lease table only', () => {
+    const lease = policy().Statement.find((statement) => statement.Sid === 'LeaderLeases');
+    expect(lease?.Action).toEqual(['dynamodb:UpdateItem']);
+    expect(lease?.Resource).toBe('arn:aws:dynamodb:*:*:table/regionctl-leases');
   });
 });
