@@ -35,8 +35,9 @@ const SDK_ATTEMPTS = 3;
 /**
  * The AWS providers sit on SDK clients that retry throttling and 5xx themselves before
  * regionctl sees an error; the sandbox answers each call once. Give the sandbox the same
- * attempts, so a storm is as harsh here as on AWS (and no harsher: planning reads have no
- * retry of their own, see the report in this suite's matrix).
+ * attempts, so a storm is as harsh here as on AWS and no harsher: the reads of planning
+ * (readLiveState) have no retry of their own, so without these a 25% storm fails almost
+ * every reconcile before it plans.
  */
 export function withSdkRetries(providers: Providers, clock: FakeClock): Providers {
   const wrap = <T extends object>(service: T): T =>
