@@ -289,3 +289,9 @@ export function regionSetManifest(regions: string[]): string {
 }
 
 export const STACK_TEMPLATE = readFileSync(join(process.cwd(), 'manifests', 'stacks', 'regional-api.yaml'), 'utf8');
+
+/** POST /trigger (sync + reconcile every RegionSet) with the bearer token; throws unless it is accepted (202). */
+export async function postTrigger(controller: ControllerProcess, token: string): Promise<void> {
+  const response = await fetch(`${controller.url}/trigger`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+  if (response.status !== 202) throw new Error(`manual trigger not accepted: HTTP ${response.status} ${await response.text()}`);
+}
