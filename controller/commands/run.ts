@@ -15,8 +15,8 @@
 //   REGIONCTL_GIT_SSH_KEY_FILE   --ssh-key-file PATH private key of an SSH deploy key
 //   REGIONCTL_GIT_DIR            --git-dir PATH      working copy of a remote (default: a new temp dir per process)
 //   REGIONCTL_MANIFESTS          --manifests GLOB    manifest files, relative to the repository root
-//                                                    (default manifests/*.yaml); YAML files whose kind is
-//                                                    not RegionSet are skipped
+//                                                    (default manifests/*.yaml); other tools' YAML (an
+//                                                    apiVersion not regionctl/…) is skipped
 //   REGIONCTL_MODE               --mode MODE         apply (default: converge) or plan-only (report drift, never write)
 //   REGIONCTL_RESYNC             --resync SCHEDULE   periodic sync + reconcile, which also catches drift: a cron
 //                                                    expression or an interval such as 5m, 30s (default

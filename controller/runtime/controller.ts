@@ -220,17 +220,20 @@ export class Controller {
   }
 
   /**
-   * The RegionSets under the glob, by metadata.name. A file whose kind is not RegionSet is
-   * skipped; one that is not even YAML (or has no name) is keyed by its path so that its
-   * errors still show in /status; a name used twice stalls the later file.
+   * The RegionSets under the glob, by metadata.name. Another tool's file (its apiVersion
+   * not regionctl/…, its kind not RegionSet) is skipped; one that is not even YAML (or has
+   * no name) is keyed by its path so that its errors still show in /status; a name used
+   * twice stalls the later file.
    */
   private async discover(dir: string): Promise<Map<string, IndexedRegionSet>> {
     const files = await this.options.listManifests(dir, this.options.manifestGlob);
     const index = new Map<string, IndexedRegionSet>();
     for (const file of files) {
       const identity = await readIdentity(path.join(dir, file));
-      if (identity.kind !== undefined && identity.kind !== 'RegionSet') {
-        this.logger.debug({ file, kind: identity.kind }, 'not a RegionSet: skipped');
+      // Only another tool's manifest is skipped; regionctl's own with a wrong kind (a typo,
+      // kind: Deployment) is reconciled so that /status shows the error instead of the RegionSet vanishing.
+      if (identity.kind !== undefined && identity.kind !== 'RegionSet' && identity.apiVersion !== undefined && !identity.apiVersion.startsWith('regionctl/')) {
+        this.logger.debug({ file, kind: identity.kind, apiVersion: identity.apiVersion }, 'not a regionctl manifest: skipped');
         continue;
       }
       const name = identity.name ?? file;
@@ -310,6 +313,7 @@ export class Controller {
 }
 
 interface Identity {
+  apiVersion?: string;
   kind?: string;
   name?: string;
   nameLine?: number;
@@ -324,9 +328,11 @@ async function readIdentity(file: string): Promise<Identity> {
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
     const kind = doc.get('kind');
+    const apiVersion = doc.get('apiVersion');
     const nameNode = doc.getIn(['metadata', 'name'], true);
     const identity: Identity = {};
     if (typeof kind === 'string') identity.kind = kind;
+    if (typeof apiVersion === 'string') identity.apiVersion = apiVersion;
     if (isScalar(nameNode) && typeof nameNode.value === 'string' && nameNode.value.trim()) {
       identity.name = nameNode.value;
       if (nameNode.range) {
