@@ -85,7 +85,14 @@ export async function startServer(controller: Controller, options: ServerOptions
   }
 
   async function webhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readLimitedBody(req, MAX_WEBHOOK_BODY_BYTES);
+    let body: Buffer | 'too-large';
+    try {
+      body = await readLimitedBody(req, MAX_WEBHOOK_BODY_BYTES);
+    } catch (error) {
+      // The client closed before its body was complete: its doing, not a server error to alert on.
+      log.info({ path: '/webhook', reason: error instanceof Error ? error.message : String(error) }, 'webhook dropped: the connection ended before the body was complete');
+      return send(res, 400, { error: 'request body incomplete' }, { connection: 'close' });
+    }
     if (body === 'too-large') {
       log.warn({ path: '/webhook' }, 'webhook refused: body too large');
       return send(res, 413, { error: `body larger than ${MAX_WEBHOOK_BODY_BYTES} bytes` }, { connection: 'close' });
