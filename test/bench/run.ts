@@ -5,6 +5,7 @@ import { benchValidate } from './validate.bench.js';
 import { benchPlan } from './plan.bench.js';
 import { benchCli } from './cli.bench.js';
 import { benchConvergence } from './convergence.bench.js';
+import { benchRuntime } from './runtime.bench.js';
 import { quietReconcileFigures } from '../aws/budget.js';
 
 export interface Figure {
@@ -19,6 +20,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['cli', benchCli],
   ['convergence (sandbox, virtual time)', benchConvergence],
   ['aws calls (moto)', quietReconcileFigures],
+  ['running controller', benchRuntime],
 ];
 
 const json = process.argv.includes('--json');

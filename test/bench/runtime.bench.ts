@@ -1,0 +1,146 @@
+// The running controller's figures:
+// - webhook → first AWS write: `regionctl run` as a process (git daemon repository, sandbox
+//   state file at 1000x), a commit adding a region, then a signed push webhook; measured
+//   from sending the webhook to the `time` of the controller's step-start log line of the
+//   first write step (every step but the *.wait ones calls a write first). Median of 5.
+// - memory after 1,000 quiet reconciles of a converged RegionSet: the runtime in-process
+//   (startRuntime, sandbox cloud, local directory source), sampled after global.gc() at 100,
+//   500 and 1,000. It runs in a child `node --expose-gc --import tsx` so that gc is there and
+//   no other suite's garbage counts against the controller.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { controllerEnv, expectAccepted, regionSetManifest, sendGithubPush, STACK_TEMPLATE, startController, waitFor, type ControllerProcess } from '../e2e/support.js';
+import { startGitDaemon } from '../support/git-server.js';
+import type { Figure } from './run.js';
+import { median } from './stats.js';
+
+const SECRET = 'bench-webhook-secret-0c4a';
+const SET = 'global-api';
+const LATENCY_RUNS = 5;
+/** One added per run, after one unmeasured warm-up run. */
+const ADDED_REGIONS = ['ap-southeast-1', 'eu-central-1', 'us-west-2', 'sa-east-1', 'ap-northeast-1', 'ca-central-1'];
+const RECONCILES = 1_000;
+const SAMPLES_AT = [100, 500, 1_000];
+
+export async function benchRuntime(): Promise<Figure[]> {
+  const latencies = await webhookToFirstWriteMs();
+  const memory = memoryInChild();
+  const mib = (bytes: number) => bytes / 1024 / 1024;
+  const at = (n: number) => memory.samples.find((s) => s.reconciles === n)!;
+  const gc = memory.gc ? 'after gc' : 'no gc available';
+  return [
+    { name: `webhook → first AWS write, running controller (sandbox 1000x, add 1 region; median of ${latencies.length}, min ${Math.min(...latencies)} max ${Math.max(...latencies)})`, value: median(latencies), unit: 'ms' },
+    { name: `controller RSS after ${RECONCILES} quiet reconciles (${gc})`, value: mib(at(RECONCILES).rss), unit: 'MiB' },
+    { name: `controller heap used after 100 quiet reconciles (${gc})`, value: mib(at(100).heapUsed), unit: 'MiB' },
+    { name: `controller heap used after 500 quiet reconciles (${gc})`, value: mib(at(500).heapUsed), unit: 'MiB' },
+    { name: `controller heap used after ${RECONCILES} quiet reconciles (${gc})`, value: mib(at(RECONCILES).heapUsed), unit: 'MiB' },
+    { name: `controller heap growth per 100 quiet reconciles, 500 → 1,000 (${gc})`, value: (at(RECONCILES).heapUsed - at(500).heapUsed) / 1024 / ((RECONCILES - 500) / 100), unit: 'KiB' },
+  ];
+}
+
+function condition(status: Awaited<ReturnType<ControllerProcess['status']>>, type: string): string | undefined {
+  return status.regionSets[SET]?.conditions.find((c) => c.type === type)?.status;
+}
+
+async function readyAt(controller: ControllerProcess, revision: string): Promise<void> {
+  await waitFor(`${SET} Ready at ${revision.slice(0, 8)}`, 60_000, async () => {
+    const status = await controller.status();
+    return status.regionSets[SET]?.lastAppliedRevision === revision && condition(status, 'Ready') === 'True' && condition(status, 'Reconciling') !== 'True';
+  });
+}
+
+async function webhookToFirstWriteMs(): Promise<number[]> {
+  const git = await startGitDaemon();
+  const dir = mkdtempSync(join(tmpdir(), 'regionctl-bench-runtime-'));
+  let controller: ControllerProcess | undefined;
+  try {
+    const regions = ['eu-west-1', 'us-east-2'];
+    const first = await git.commit({ 'regions.yaml': regionSetManifest(regions), 'stacks/regional-api.yaml': STACK_TEMPLATE }, 'two regions');
+    const settings = { gitUrl: git.url, branch: git.branch, workDir: join(dir, 'work'), sandboxFile: join(dir, 'sandbox.json'), sandboxSpeed: 1000, webhookSecret: SECRET };
+    controller = await startController('bench', controllerEnv(settings));
+    await readyAt(controller, first);
+
+    const latencies: number[] = [];
+    for (const [run, region] of ADDED_REGIONS.entries()) {
+      regions.push(region);
+      const revision = await git.commit({ 'regions.yaml': regionSetManifest(regions) }, `add ${region}`);
+      const seen = controller.logs().length;
+      const sentAt = Date.now();
+      await expectAccepted(await sendGithubPush(controller, { secret: SECRET, branch: git.branch, after: revision }));
+      const firstWrite = await waitFor(`the first write step after the webhook for ${region}`, 30_000, () =>
+        controller!
+          .logs()
+          .slice(seen)
+          .find((line) => line['event'] === 'step-start' && typeof line['action'] === 'string' && !line['action'].endsWith('.wait')),
+      );
+      // The first run pays for warming up (module loading in the controller, git's first fetch).
+      if (run > 0) latencies.push(Date.parse(String(firstWrite['time'])) - sentAt);
+      await readyAt(controller, revision);
+    }
+    return latencies.slice(0, LATENCY_RUNS);
+  } finally {
+    await controller?.kill('SIGKILL');
+    await git.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface MemorySample {
+  reconciles: number;
+  rss: number;
+  heapUsed: number;
+}
+
+function memoryInChild(): { gc: boolean; samples: MemorySample[] } {
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--memory-child'], { encoding: 'utf8', timeout: 120_000 });
+  if (child.status !== 0) throw new Error(`memory bench exited ${child.status ?? child.signal}: ${child.stderr.slice(-4000)}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { gc: boolean; samples: MemorySample[] };
+}
+
+/** In the child: 1,000 quiet reconciles of the converged example, sampling memory on the way. */
+async function measureMemory(): Promise<{ gc: boolean; samples: MemorySample[] }> {
+  const { startRuntime } = await import('../../controller/runtime/main.js');
+  const { manifestRepo, sandboxWorld } = await import('../runtime/helpers.js');
+  const repo = manifestRepo();
+  const world = sandboxWorld();
+  // Logs at info as in production, to nowhere: kept lines would be the bench's memory, not the controller's.
+  const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+  const runtime = await startRuntime(
+    { sourceUrl: repo.dir, branch: 'main', manifestGlob: 'manifests/*.yaml', mode: 'apply', resync: false, webhookSecrets: {}, host: '127.0.0.1', port: 0, logLevel: 'info', suspended: [], shutdownTimeoutMs: 10_000 },
+    { sandboxCloud: world.cloud, source: { sync: async () => ({ revision: 'rev-1', dir: repo.dir }) }, logDestination: discard as never },
+  );
+  const gc = (globalThis as { gc?: () => void }).gc;
+  try {
+    await runtime.controller.idle();
+    const converged = runtime.controller.status.snapshot().regionSets[SET];
+    if (converged?.lastOutcome !== 'applied') throw new Error(`the first reconcile did not apply: ${converged?.lastOutcome}`);
+    const samples: MemorySample[] = [];
+    for (let n = 1; n <= RECONCILES; n++) {
+      runtime.controller.requestReconcile(SET, 'bench');
+      await runtime.controller.idle();
+      // The sandbox keeps every call for tests to inspect; that log is the fake cloud's memory, not the controller's.
+      world.cloud.calls.reset();
+      if (SAMPLES_AT.includes(n)) {
+        gc?.();
+        const usage = process.memoryUsage();
+        samples.push({ reconciles: n, rss: usage.rss, heapUsed: usage.heapUsed });
+      }
+    }
+    const last = runtime.controller.status.snapshot().regionSets[SET];
+    if (last?.lastOutcome !== 'converged') throw new Error(`reconciles were not quiet: last outcome ${last?.lastOutcome}`);
+    const metrics = await runtime.controller.metrics.text();
+    if (!metrics.includes(`regionctl_reconcile_total{regionset="${SET}",outcome="converged"} ${RECONCILES}`)) throw new Error(`expected ${RECONCILES} converged reconciles in /metrics`);
+    return { gc: gc !== undefined, samples };
+  } finally {
+    await runtime.stop();
+    repo.remove();
+  }
+}
+
+if (process.argv.includes('--memory-child') && process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.stdout.write(`${JSON.stringify(await measureMemory())}\n`);
+}
