@@ -2,6 +2,8 @@
 // endpoint comes from --endpoint-url when given, otherwise the SDK itself honours
 // AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>; credentials from the default chain.
 // Every call is reported to onCall (metrics, API-call budgets in tests and benchmarks).
+// Every request has a connection and a request timeout: without them a hung endpoint
+// would hang a reconcile forever.
 
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,8 +27,15 @@ export interface AwsOptions {
   maxAttempts?: number;
   /** SDK retry mode (AWS_RETRY_MODE otherwise, default standard). */
   retryMode?: 'standard' | 'adaptive';
+  /** Per HTTP attempt: how long until the whole answer must have arrived. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Per HTTP attempt: how long until the TCP connection must be up. Default 5 s. */
+  connectionTimeoutMs?: number;
   onCall?: (call: AwsCall) => void;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
 
 type AnyClient = CloudFormationClient | DynamoDBClient | Route53Client;
 
@@ -58,6 +67,14 @@ export class AwsClients {
     if (this.options.endpointUrl) config['endpoint'] = this.options.endpointUrl;
     if (this.options.maxAttempts !== undefined) config['maxAttempts'] = this.options.maxAttempts;
     if (this.options.retryMode) config['retryMode'] = this.options.retryMode;
+    // The SDK builds its NodeHttpHandler from these options (@smithy/node-http-handler is
+    // not a direct dependency). throwOnRequestTimeout: without it the handler only logs a
+    // warning when requestTimeout passes and keeps waiting.
+    config['requestHandler'] = {
+      requestTimeout: this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      connectionTimeout: this.options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    };
     const client = make(config);
     this.countCalls(client, service, region);
     this.cache.set(key, client);
