@@ -66,7 +66,7 @@ export interface RegionSetStatus {
   file: string;
   mode: RunMode;
   suspended: boolean;
-  /** Revision of the last reconcile that got past loading the manifest. */
+  /** Revision the live state last fully matched (converged, or applied without failure), as in Flux. */
   lastAppliedRevision?: string;
   /** Revision of the last reconcile attempted. */
   lastAttemptedRevision?: string;
@@ -232,7 +232,8 @@ export class StatusStore {
       return;
     }
 
-    set.lastAppliedRevision = revision;
+    // A partial or refused apply does not count: the live state does not match that revision.
+    if (outcome.kind === 'converged' || outcome.kind === 'applied') set.lastAppliedRevision = revision;
     this.recordPlan(set, outcome, at);
     this.setCondition(set, 'Stalled', 'False', 'Progressing', '');
     const plan = outcome.plan!;

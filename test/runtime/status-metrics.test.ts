@@ -40,6 +40,18 @@ function outcome(kind: OutcomeKind, extra: Partial<ReconcileOutcome> = {}): Reco
 const store = () => new StatusStore({ mode: 'apply', sourceUrl: 'https://git.example/org/repo.git', branch: 'main', now });
 
 describe('StatusStore', () => {
+  it('moves lastAppliedRevision only when the live state matches the revision', () => {
+    const status = store();
+    status.record(outcome('applied', { plan: planWith({ 'stack.create': 1 }), apply: { completed: 1, failed: [], skipped: 0, notStarted: 0, aborted: false, elapsedMs: 9 } }));
+    expect(status.get('global-api')!.lastAppliedRevision).toBe('abc123');
+    const failed = { completed: 1, failed: [{ stepId: 'eu-west-1:stack.create', message: 'rolled back' }], skipped: 2, notStarted: 0, aborted: false, elapsedMs: 9 };
+    status.record(outcome('apply-failed', { revision: 'def456', plan: planWith({ 'stack.create': 1 }), apply: failed }));
+    status.record(outcome('refused', { revision: 'def456', plan: planWith({ 'record.delete': 1 }, [{ rule: 'min-healthy-regions', resource: 'x', message: 'no' }]) }));
+    expect(status.get('global-api')!.lastAppliedRevision).toBe('abc123');
+    status.record(outcome('converged', { revision: 'def456', plan: planWith({}) }));
+    expect(status.get('global-api')!.lastAppliedRevision).toBe('def456');
+  });
+
   it('starts Unknown, then Ready after an apply, with per-region state and the last plan', () => {
     const status = store();
     status.markReconciling('global-api', 'manifests/global-api.yaml', 'abc123', ['start-up']);
