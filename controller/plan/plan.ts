@@ -690,27 +690,8 @@ class Planner {
       const want = wanted.get(setId);
       changes.push({ setId, ...(current ? { current } : {}), ...(want ? { wanted: want } : {}) });
       if (!want) continue;
-      const code = want.region.code;
-      const check = this.healthChecks.get(`${record.name}|${code}`);
-      const ready = [...(this.stackReady.get(code) ?? []), ...(this.replicaReady.get(code) ?? []), ...(check?.deps ?? [])];
-      const gateId = `${code}:health.wait:${recordSuffix(want.template, this.rs)}`;
       // A set that starts serving does so only once its region is healthy (a standby SECONDARY takes no traffic).
-      if (!current && want.region.state === 'active' && check) {
-        this.joiningRegions.add(code);
-        deps.add(
-          this.add({
-            id: gateId,
-            action: 'health.wait',
-            region: code,
-            resource: `healthcheck:${record.name}:${code}`,
-            dependsOn: ready,
-            reason: `${record.name} takes traffic in ${code} only once its health check is healthy`,
-            payload: { kind: 'health', healthCheck: check.ref, holdMs: 0, timeoutMs },
-          }),
-        );
-      } else {
-        for (const id of ready) deps.add(id);
-      }
+      this.gateOnRegion(record, want.region, want.template, !current && want.region.state === 'active', timeoutMs, deps);
     }
     const servingAtEnd = new Set([...wanted.values()].map(({ region }) => region.code));
     const takesRegionOut = changes.some(({ current, wanted: want }) => !want && !servingAtEnd.has(regionOfSetIdentifier(current!.setIdentifier!, this.rs)!));
@@ -750,6 +731,40 @@ class Planner {
   }
 
   /**
+   * Adds to `deps` what a record change in a region waits for: its stack, its replicas and
+   * its health check; when the region starts serving, also a health gate (healthy once).
+   */
+  private gateOnRegion(
+    record: DesiredRecord,
+    region: DesiredRegion,
+    template: RecordTemplate,
+    startsServing: boolean,
+    timeoutMs: number,
+    deps: Set<string>,
+  ): void {
+    const code = region.code;
+    const check = this.healthChecks.get(`${record.name}|${code}`);
+    const ready = [...(this.stackReady.get(code) ?? []), ...(this.replicaReady.get(code) ?? []), ...(check?.deps ?? [])];
+    const gateId = `${code}:health.wait:${recordSuffix(template, this.rs)}`;
+    if (!startsServing || !check || this.steps.has(gateId)) {
+      for (const id of ready) deps.add(id);
+      return;
+    }
+    this.joiningRegions.add(code);
+    deps.add(
+      this.add({
+        id: gateId,
+        action: 'health.wait',
+        region: code,
+        resource: `healthcheck:${record.name}:${code}`,
+        dependsOn: ready,
+        reason: `${record.name} takes traffic in ${code} only once its health check is healthy`,
+        payload: { kind: 'health', healthCheck: check.ref, holdMs: 0, timeoutMs },
+      }),
+    );
+  }
+
+  /**
    * A routing-policy change is an identity change: the old sets are deleted and the new ones
    * created in one atomic batch (Route 53 refuses two policies at one name and type). The
    * steps share their dependencies, so they become ready together; those include everything
@@ -772,25 +787,7 @@ class Planner {
       const code = region.code;
       switched.add(setId);
       creates.push({ region: code, template });
-      const check = this.healthChecks.get(`${record.name}|${code}`);
-      const ready = [...(this.stackReady.get(code) ?? []), ...(this.replicaReady.get(code) ?? []), ...(check?.deps ?? [])];
-      const gateId = `${code}:health.wait:${recordSuffix(template, this.rs)}`;
-      if (!oldRegions.has(code) && region.state === 'active' && check && !this.steps.has(gateId)) {
-        this.joiningRegions.add(code);
-        deps.add(
-          this.add({
-            id: gateId,
-            action: 'health.wait',
-            region: code,
-            resource: `healthcheck:${record.name}:${code}`,
-            dependsOn: ready,
-            reason: `${record.name} takes traffic in ${code} only once its health check is healthy`,
-            payload: { kind: 'health', healthCheck: check.ref, holdMs: 0, timeoutMs },
-          }),
-        );
-      } else {
-        for (const id of ready) deps.add(id);
-      }
+      this.gateOnRegion(record, region, template, !oldRegions.has(code) && region.state === 'active', timeoutMs, deps);
     }
     const ids: string[] = [];
     const from = [...new Set(liveHere.map(routingOf))].sort().join('/');
