@@ -95,14 +95,18 @@ async function remove(ctx: ExecutionContext, region: string, name: string, token
 
 /**
  * REVIEW_IN_PROGRESS is a stack waiting for a change set to be executed: it never moves on
- * by itself, except right after this run executed one (`creating`).
+ * by itself, except right after this run executed one (`creating`), and then within
+ * seconds: past REVIEW_GRACE_MS the create is reported instead of waited on for an hour.
  */
 function isInProgress(status: StackStatus, creating: boolean): boolean {
   return status.endsWith('_IN_PROGRESS') && (creating || status !== 'REVIEW_IN_PROGRESS');
 }
 
+export const REVIEW_GRACE_MS = 2 * 60_000;
+
 async function waitUntilStable(ctx: ExecutionContext, region: string, name: string, what: string, creating = false): Promise<Settled> {
   let reason: string | undefined;
+  const started = ctx.clock.now();
   const stack = await pollUntil<LiveStack | undefined>(
     ctx,
     `stack ${describeStack(region, name)} ${what}`,
@@ -112,6 +116,10 @@ async function waitUntilStable(ctx: ExecutionContext, region: string, name: stri
       const stack = await call(ctx, `DescribeStacks ${describeStack(region, name)}`, () => ctx.providers.stacks.describe(region, name));
       if (!stack) return { done: undefined };
       if (stack.statusReason && /FAILED|ROLLBACK/.test(stack.status)) reason = stack.statusReason;
+      if (creating && stack.status === 'REVIEW_IN_PROGRESS' && ctx.clock.now() - started >= REVIEW_GRACE_MS) {
+        reason = 'its change set was executed but the stack stayed in REVIEW_IN_PROGRESS; check the change set in the CloudFormation console';
+        return { done: stack };
+      }
       if (isInProgress(stack.status, creating)) return { waiting: `last status ${stack.status}` };
       return { done: stack };
     },
