@@ -11,7 +11,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitDaemon, type GitServer } from '../support/git-server.js';
 import {
-  buildOnce,
   controllerEnv,
   expectAccepted,
   regionSetManifest,
@@ -47,7 +46,6 @@ function validManifest(regions: string[]): string {
 }
 
 beforeAll(async () => {
-  buildOnce();
   git = await startGitDaemon();
   dir = mkdtempSync(join(tmpdir(), 'regionctl-badinput-'));
   appliedRevision = await git.commit(

@@ -11,7 +11,6 @@ import { ensureLeaseTable } from '../../controller/runtime/lease.js';
 import { startGitDaemon, type GitServer } from '../support/git-server.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import {
-  buildOnce,
   controllerEnv,
   expectAccepted,
   metricSum,
@@ -36,7 +35,6 @@ let dir: string;
 const processes: ControllerProcess[] = [];
 
 beforeAll(async () => {
-  buildOnce();
   // The SDK's notice that its 2027 releases need Node 22: nothing these tests can act on.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   moto = await startMoto();

@@ -17,7 +17,6 @@ import { fillMotoStackOutputs, MOTO_STAND_IN_TEMPLATE, threeRegionManifest } fro
 import { startGitDaemon, type GitServer } from '../support/git-server.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import {
-  buildOnce,
   expectAccepted,
   metricSum,
   postTrigger,
@@ -44,7 +43,6 @@ let zoneId: string;
 let controller: ControllerProcess | undefined;
 
 beforeAll(async () => {
-  buildOnce();
   // The SDK's notice that its 2027 releases need Node 22: nothing these tests can act on.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   moto = await startMoto();

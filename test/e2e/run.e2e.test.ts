@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitDaemon, type GitServer } from '../support/git-server.js';
 import {
-  buildOnce,
   controllerEnv,
   expectAccepted,
   metricSum,
@@ -28,10 +27,6 @@ const SET = 'global-api';
 const processes: ControllerProcess[] = [];
 const servers: GitServer[] = [];
 const dirs: string[] = [];
-
-beforeAll(() => {
-  buildOnce();
-}, 120_000);
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.kill('SIGKILL')));

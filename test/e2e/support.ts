@@ -2,52 +2,13 @@
 // HTTP with deadlines; GitHub-style signed webhooks; the sandbox state file read back to
 // count what exists in the "cloud". Every wait is bounded and fails saying what it waited for.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../support/git-server.js';
 
 export const CLI = join(process.cwd(), 'dist/controller/cli.js');
-
-/**
- * `npm run build`, unless dist is newer than every source file. The e2e files run in
- * parallel and a controller already started must never read a file tsc is rewriting, so
- * builds take a lock (mkdir is atomic) and the second one finds dist fresh and skips.
- */
-export function buildOnce(): void {
-  // Under tmp/ (git-ignored).
-  mkdirSync(join(process.cwd(), 'tmp'), { recursive: true });
-  const lock = join(process.cwd(), 'tmp', 'e2e-build.lock');
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${lock} held for 2 minutes: remove it if no test run is building`);
-      execFileSync('sleep', ['0.2']);
-    }
-  }
-  try {
-    if (!existsSync(CLI) || newestSource() > statSync(CLI).mtimeMs) execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function newestSource(): number {
-  let newest = 0;
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  };
-  for (const dir of ['controller', 'handlers']) walk(join(process.cwd(), dir));
-  return newest;
-}
 
 export interface ControllerProcess {
   name: string;
