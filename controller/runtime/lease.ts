@@ -169,19 +169,8 @@ export class DynamoLeases implements Leases {
     if (!lease) return;
     this.held.delete(regionSet);
     try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: { S: regionSet } },
-          ConditionExpression: 'holder = :me AND fencingToken = :token',
-          UpdateExpression: 'SET expiresAt = :expired',
-          ExpressionAttributeValues: {
-            ':me': { S: this.instanceId },
-            ':token': { N: String(lease.fencingToken) },
-            ':expired': { N: '0' },
-          },
-        }),
-      );
+      // Expired, not deleted: the fencing token must only ever grow.
+      await this.setExpiry(regionSet, lease.fencingToken, 0);
     } catch (error) {
       // Already someone else's: nothing to give up. Anything else: it expires on its own.
       if (errorCode(error) !== LOST) this.options.onError?.(regionSet, mapAwsError(error, `release lease ${regionSet}`, this.table));
@@ -200,25 +189,30 @@ export class DynamoLeases implements Leases {
     this.timer = undefined;
   }
 
+  /** Moves the expiry of a lease this replica holds with this token; fails with ConditionalCheckFailed otherwise. */
+  private async setExpiry(regionSet: string, fencingToken: number, expiresAt: number): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: regionSet } },
+        ConditionExpression: 'holder = :me AND fencingToken = :token',
+        UpdateExpression: 'SET expiresAt = :expiresAt',
+        ExpressionAttributeValues: {
+          ':me': { S: this.instanceId },
+          ':token': { N: String(fencingToken) },
+          ':expiresAt': { N: String(expiresAt) },
+        },
+      }),
+    );
+  }
+
   private async renew(regionSet: string): Promise<boolean> {
     const lease = this.held.get(regionSet);
     if (!lease) return false;
     const expiresAt = this.clock.now() + this.leaseMs;
     try {
       // The token in the condition: a lease lost and retaken by the same id in between is not ours to extend.
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: { S: regionSet } },
-          ConditionExpression: 'holder = :me AND fencingToken = :token',
-          UpdateExpression: 'SET expiresAt = :expiresAt',
-          ExpressionAttributeValues: {
-            ':me': { S: this.instanceId },
-            ':token': { N: String(lease.fencingToken) },
-            ':expiresAt': { N: String(expiresAt) },
-          },
-        }),
-      );
+      await this.setExpiry(regionSet, lease.fencingToken, expiresAt);
       lease.expiresAt = expiresAt;
       return true;
     } catch (error) {
