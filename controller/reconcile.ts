@@ -9,6 +9,7 @@ import type { HealthStatus, LiveState, Providers } from './providers/types.js';
 import type { Plan, PlanOptions } from './plan/types.js';
 import { plan as computePlan } from './plan/plan.js';
 import { inventoryRegions, ownedHealthCheckFor } from './plan/identity.js';
+import { DIGEST_KEY_ENV } from './plan/secrets.js';
 
 export class LiveStateError extends Error {
   override readonly name = 'LiveStateError';
@@ -63,7 +64,8 @@ export async function planReconcile(
   options: PlanReconcileOptions,
 ): Promise<{ plan: Plan; live: LiveState }> {
   const live = await readLiveState(desired, providers);
-  const planOptions: PlanOptions = { now: options.now };
+  const digestKey = process.env[DIGEST_KEY_ENV];
+  const planOptions: PlanOptions = { now: options.now, ...(digestKey ? { parameterDigestKey: digestKey } : {}) };
   let plan = computePlan(desired, live, planOptions);
   if (plan.steps.length === 0) return { plan, live };
 
