@@ -262,6 +262,30 @@ describe('failures, logs and /status never show the value', () => {
     expect(cloud.listStacks()).toEqual([]);
   });
 
+  it('a preview (change set) error that echoes the secret reaches diff with **** instead', async () => {
+    const desired = await load();
+    const { clock, cloud } = world();
+    const providers = cloud.providers();
+    const echoing: Providers = {
+      ...providers,
+      stacks: {
+        ...providers.stacks,
+        describe: (region, name) => providers.stacks.describe(region, name),
+        previewChanges: async (input) => {
+          throw new AwsRequestError(`Parameter value ${input.parameters['DbPassword']} for DbPassword does not match AllowedPattern`, 'ValidationError');
+        },
+      },
+    };
+    const failure = await planOn(cloud, clock, desired, echoing).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(AwsRequestError);
+    expect((failure as Error).message).toBe('Parameter value **** for DbPassword does not match AllowedPattern');
+    expect((failure as Error).stack).not.toContain(SECRET);
+    expect(cloud.calls.writes()).toEqual([]);
+  });
+
   it("the controller's log lines and /status show no NoEcho value, when creating and when rotating", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'regionctl-noecho-run-'));
     dirs.push(dir);
