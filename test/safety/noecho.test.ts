@@ -234,6 +234,32 @@ describe('the digest kept in the stack tag', () => {
   });
 });
 
+describe('the digest key from the environment', () => {
+  afterEach(() => {
+    delete process.env['REGIONCTL_PARAMETER_DIGEST_KEY'];
+  });
+
+  it('REGIONCTL_PARAMETER_DIGEST_KEY keys the digest written on the stack; a new key re-sends the same value once', async () => {
+    process.env['REGIONCTL_PARAMETER_DIGEST_KEY'] = 'k3y-from-the-environment';
+    const desired = await load();
+    const { clock, cloud } = world();
+    await converge(cloud, clock, desired);
+    const tag = (await cloud.providers().stacks.describe('eu-west-1', STACK))!.tags['regionctl:noecho:DbPassword'];
+    const context = { regionSet: STACK, region: 'eu-west-1', stackName: STACK, parameter: 'DbPassword' };
+    expect(tag).toBe(secretDigest(context, SECRET, 'k3y-from-the-environment'));
+    expect(tag).not.toBe(secretDigest(context, SECRET));
+    expect((await planOn(cloud, clock, desired)).steps).toEqual([]);
+
+    process.env['REGIONCTL_PARAMETER_DIGEST_KEY'] = 'a-rotated-key';
+    const plan = await planOn(cloud, clock, desired);
+    expect(plan.steps.map((s) => s.action)).toEqual(['stack.update', 'stack.update']);
+    expect(rendered(plan, desired)).not.toContain(SECRET);
+    await converge(cloud, clock, desired);
+    expect(storedParameters(cloud, 'eu-west-1')['DbPassword']).toBe(SECRET);
+    expect((await planOn(cloud, clock, desired)).steps).toEqual([]);
+  });
+});
+
 describe('failures, logs and /status never show the value', () => {
   it('a stack failure whose AWS message echoes the secret is reported with **** instead', async () => {
     const desired = await load();
