@@ -9,6 +9,7 @@ import type { HealthStatus, LiveState, Providers } from './providers/types.js';
 import type { Plan, PlanOptions } from './plan/types.js';
 import { plan as computePlan } from './plan/plan.js';
 import { inventoryRegions, ownedHealthCheckFor } from './plan/identity.js';
+import { DIGEST_KEY_ENV, scrubSecrets } from './plan/secrets.js';
 
 export class LiveStateError extends Error {
   override readonly name = 'LiveStateError';
@@ -63,7 +64,8 @@ export async function planReconcile(
   options: PlanReconcileOptions,
 ): Promise<{ plan: Plan; live: LiveState }> {
   const live = await readLiveState(desired, providers);
-  const planOptions: PlanOptions = { now: options.now };
+  const digestKey = process.env[DIGEST_KEY_ENV];
+  const planOptions: PlanOptions = { now: options.now, ...(digestKey ? { parameterDigestKey: digestKey } : {}) };
   let plan = computePlan(desired, live, planOptions);
   if (plan.steps.length === 0) return { plan, live };
 
@@ -91,7 +93,17 @@ async function previewStackChanges(plan: Plan, providers: Providers): Promise<Pl
     stackSteps.map(async (step) => {
       if (step.payload.kind !== 'stack') return;
       const input = { ...step.payload.input, clientToken: 'preview' };
-      previews[input.region] = await providers.stacks.previewChanges(input);
+      const secrets = (step.payload.secretParameters ?? []).map((name) => input.parameters[name] ?? '');
+      try {
+        previews[input.region] = await providers.stacks.previewChanges(input);
+      } catch (error) {
+        // The error reaches the user's terminal: a NoEcho value echoed by AWS is masked first.
+        if (error instanceof Error && secrets.length > 0) {
+          error.message = scrubSecrets(error.message, secrets);
+          if (error.stack) error.stack = scrubSecrets(error.stack, secrets);
+        }
+        throw error;
+      }
     }),
   );
   return previews;

@@ -11,6 +11,7 @@ import { DnsBatcher } from './dns.js';
 import { runHealthCheckStep, runHealthWait } from './health.js';
 import { runReplicaStep, TableQueues } from './replicas.js';
 import { runStackStep } from './stacks.js';
+import { scrubSecrets } from '../plan/secrets.js';
 import {
   DEFAULT_POLL_INTERVALS,
   DEFAULT_RETRY,
@@ -205,7 +206,7 @@ class Execution {
         this.pump();
       },
       (error: unknown) => {
-        this.fail(step, failureMessage(error));
+        this.fail(step, withoutSecrets(step, failureMessage(error)));
         this.running--;
         this.pump();
       },
@@ -291,6 +292,13 @@ class Execution {
 
 function regionOf(step: Step): { region?: string } {
   return step.region ? { region: step.region } : {};
+}
+
+/** A stack step's NoEcho values never reach a failure message (AWS or a resource may echo them). */
+function withoutSecrets(step: Step, message: string): string {
+  const payload = step.payload;
+  if (payload.kind !== 'stack' || !payload.secretParameters?.length) return message;
+  return scrubSecrets(message, payload.secretParameters.map((name) => payload.input.parameters[name] ?? ''));
 }
 
 function failureMessage(error: unknown): string {

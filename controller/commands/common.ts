@@ -7,9 +7,12 @@ import { GuardrailRefusal, TransientError, WaitingError, AwsRequestError } from 
 
 /** Loads and validates one manifest; prints every issue and returns undefined when invalid. */
 export async function loadDesired(file: string): Promise<DesiredState | undefined> {
-  const { loadManifestFile, formatIssue } = await import('../manifest/load.js');
+  const { loadManifestFile, formatIssue, formatWarning } = await import('../manifest/load.js');
   const result = await loadManifestFile(file);
-  if (result.ok) return result.value;
+  if (result.ok) {
+    for (const warning of result.warnings ?? []) process.stderr.write(`${formatWarning(warning)}\n`);
+    return result.value;
+  }
   for (const issue of result.errors) process.stderr.write(`${formatIssue(issue)}\n`);
   process.stderr.write(`${file}: ${result.errors.length} error(s); nothing was planned or changed.\n`);
   return undefined;

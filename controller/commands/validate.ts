@@ -2,20 +2,23 @@
 // its own. Loads only the manifest layer (no AWS SDK, no logger) so it starts fast in CI
 // and pre-commit hooks.
 import { parseArgs } from 'node:util';
-import { formatIssue, loadManifestFile } from '../manifest/load.js';
+import { formatIssue, formatWarning, loadManifestFile } from '../manifest/load.js';
 import type { ManifestIssue } from '../manifest/types.js';
 
 const USAGE = `Usage: regionctl validate FILE... [--output text|json]
 
 Checks RegionSet manifests: YAML, schema and the rules between regions, records and the
 rollout. FILE may be a path or a quoted glob pattern such as 'manifests/*.yaml'.
-Exit code 0 when every file is valid, 1 otherwise.
+Warnings (such as a NoEcho parameter's value written in the manifest) are printed but
+do not fail. Exit code 0 when every file is valid, 1 otherwise.
 `;
 
 export interface FileReport {
   file: string;
   valid: boolean;
   errors: Array<Pick<ManifestIssue, 'line' | 'column' | 'rule' | 'message' | 'pointer'>>;
+  /** Present when there are any; they do not make the file invalid. */
+  warnings?: Array<Pick<ManifestIssue, 'line' | 'column' | 'rule' | 'message' | 'pointer'>>;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   } else {
     for (const report of reports) {
       if (report.valid) process.stdout.write(`${report.file}: ok\n`);
+      for (const warning of report.warnings ?? []) process.stdout.write(`${formatWarning({ file: report.file, ...warning })}\n`);
       for (const issue of report.errors) process.stdout.write(`${formatIssue({ file: report.file, ...issue })}\n`);
     }
     const invalid = reports.filter((r) => !r.valid);
@@ -67,7 +71,10 @@ export async function main(argv: string[]): Promise<number> {
 
 export async function validateFile(file: string): Promise<FileReport> {
   const result = await loadManifestFile(file);
-  if (result.ok) return { file, valid: true, errors: [] };
+  if (result.ok) {
+    const warnings = (result.warnings ?? []).map(({ line, column, rule, message, pointer }) => ({ line, column, rule, message, pointer }));
+    return { file, valid: true, errors: [], ...(warnings.length ? { warnings } : {}) };
+  }
   return {
     file,
     valid: false,

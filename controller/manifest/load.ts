@@ -9,6 +9,7 @@ import { MAX_MANIFEST_BYTES, parseManifestYaml, sizeIssue } from './parse.js';
 import type { PositionIndex } from './positions.js';
 import { regionCodeIssues, semanticIssues } from './rules.js';
 import { schemaIssues, type PointedIssue } from './schema-errors.js';
+import { secretLiteralWarnings } from './secrets.js';
 import { validate } from './schema-validator.generated.js';
 import type { LoadResult, ManifestIssue, RegionSetManifest } from './types.js';
 
@@ -51,7 +52,9 @@ export async function loadManifestText(text: string, file: string, opts: LoadOpt
 
   const desired = normalise(manifest, file, template.body);
   const semantic = sortIssues(place(semanticIssues(manifest, desired)));
-  return semantic.length ? { ok: false, errors: semantic } : { ok: true, value: desired };
+  if (semantic.length) return { ok: false, errors: semantic };
+  const warnings = sortIssues(place(secretLiteralWarnings(manifest, desired)));
+  return warnings.length ? { ok: true, value: desired, warnings } : { ok: true, value: desired };
 }
 
 async function readTemplate(template: string, file: string, opts: LoadOptions): Promise<{ ok: true; body: string } | { ok: false; issue: PointedIssue }> {
@@ -111,5 +114,5 @@ function ioMessage(error: unknown, file: string): string {
 }
 
 // The commands import the formatter together with the loader.
-export { formatIssue, formatIssues } from './format.js';
+export { formatIssue, formatIssues, formatWarning } from './format.js';
 export { MAX_MANIFEST_BYTES };

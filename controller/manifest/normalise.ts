@@ -1,6 +1,7 @@
 // Written shape → DesiredState: every default applied in one place, names canonical,
 // regions sorted, parameters merged and stringified, durations in milliseconds.
 import { createHash } from 'node:crypto';
+import { noEchoParameters } from '../template/cfn-yaml.js';
 import { parseDuration } from './duration.js';
 import type {
   DesiredHealthCheck,
@@ -42,6 +43,9 @@ export function normalise(manifest: RegionSetManifest, file: string, templateBod
   const { spec } = manifest;
   const rollout = { ...DEFAULTS.rollout, ...spec.rollout };
   const stackParameters = spec.stack.parameters ?? {};
+  const regions = Object.entries(spec.regions)
+    .map(([code, region]) => normaliseRegion(code, region ?? {}, stackParameters))
+    .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   return {
     name: manifest.metadata.name,
     file,
@@ -50,6 +54,8 @@ export function normalise(manifest: RegionSetManifest, file: string, templateBod
       templatePath: spec.stack.template,
       templateBody,
       templateHash: templateHash(templateBody),
+      // A template regionctl cannot read (AWS will refuse it) hides every value: mask rather than guess.
+      noEchoParameters: noEchoParameters(templateBody) ?? [...new Set(regions.flatMap((r) => Object.keys(r.parameters)))].sort(),
       capabilities: [...(spec.stack.capabilities ?? DEFAULTS.stack.capabilities)],
       tags: { ...spec.stack.tags },
       terminationProtection: spec.stack.terminationProtection ?? DEFAULTS.stack.terminationProtection,
@@ -63,9 +69,7 @@ export function normalise(manifest: RegionSetManifest, file: string, templateBod
       stepWaitMs: parseDuration(rollout.stepWait) ?? 0,
       drainWaitMs: parseDuration(rollout.drainWait) ?? 0,
     },
-    regions: Object.entries(spec.regions)
-      .map(([code, region]) => normaliseRegion(code, region ?? {}, stackParameters))
-      .sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
+    regions,
   };
 }
 

@@ -147,6 +147,11 @@ export interface DesiredStack {
   templateBody: string;
   /** sha256 hex of templateBody, first 16 characters: stored in a stack tag. */
   templateHash: string;
+  /**
+   * Parameters the template declares NoEcho (secrets), sorted: masked in every output and
+   * compared by digest. Every parameter when the template cannot be read.
+   */
+  noEchoParameters: string[];
   capabilities: string[];
   tags: Record<string, string>;
   terminationProtection: boolean;
@@ -192,4 +197,5 @@ export interface ManifestIssue {
   pointer: string;
 }
 
-export type LoadResult = { ok: true; value: DesiredState } | { ok: false; errors: ManifestIssue[] };
+/** warnings: problems that do not stop the manifest from being used (e.g. a NoEcho value written in git). */
+export type LoadResult = { ok: true; value: DesiredState; warnings?: ManifestIssue[] } | { ok: false; errors: ManifestIssue[] };

@@ -39,6 +39,7 @@ import {
   takesTraffic,
   zoneName,
 } from './identity.js';
+import { isNoEchoTag, maskParameters, noEchoTagKey, SECRET_MASK, secretDigest } from './secrets.js';
 import type { HealthCheckRef, Plan, PlanOptions, PlanSummary, RecordTemplate, RegionTransition, Step, StepPayload, ValueRef } from './types.js';
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 10 * 60_000;
@@ -316,19 +317,21 @@ class Planner {
       return;
     }
 
+    const secret = this.secretParameters(wanted.parameters);
     const input = {
       region,
       name,
       templateBody: this.desired.stack.templateBody,
       parameters: { ...wanted.parameters },
       capabilities: [...this.desired.stack.capabilities],
-      tags: stackTags(this.desired),
+      // NoEcho values read back as asterisks: a digest tag per secret is what the next plan compares.
+      tags: { ...stackTags(this.desired), ...this.secretDigestTags(region, wanted.parameters, secret) },
       terminationProtection: this.desired.stack.terminationProtection,
     };
-    const payload: StepPayload = { kind: 'stack', input };
+    const payload: StepPayload = { kind: 'stack', input, ...(secret.length > 0 ? { secretParameters: secret } : {}) };
     const preview = this.options.stackPreviews?.[region];
     const withPreview = (after: Record<string, unknown>) => (preview ? { ...after, resourceChanges: preview } : after);
-    const created = withPreview({ templateHash: this.desired.stack.templateHash, parameters: input.parameters });
+    const created = withPreview({ templateHash: this.desired.stack.templateHash, parameters: maskParameters(input.parameters, secret) });
 
     if (!stack || stack.status === 'REVIEW_IN_PROGRESS') {
       const reason = stack ? 'stack is in REVIEW_IN_PROGRESS (a change set was never executed): create it' : 'no stack in this region yet';
@@ -401,6 +404,18 @@ class Planner {
     this.stackReady.set(region, update ? [update] : []);
   }
 
+  /** The NoEcho parameters among those passed to the stack. */
+  private secretParameters(parameters: Record<string, string>): string[] {
+    return this.desired.stack.noEchoParameters.filter((name) => name in parameters);
+  }
+
+  private secretDigestTags(region: string, parameters: Record<string, string>, secret: string[]): Record<string, string> {
+    const context = { regionSet: this.desired.name, region, stackName: this.desired.stack.name };
+    return Object.fromEntries(
+      secret.map((parameter) => [noEchoTagKey(parameter), secretDigest({ ...context, parameter }, parameters[parameter]!, this.options.parameterDigestKey)]),
+    );
+  }
+
   private isTransient(status: StackStatus): boolean {
     return (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') || status === 'CREATE_FAILED' || status === 'UPDATE_FAILED';
   }
@@ -413,6 +428,7 @@ class Planner {
     dependsOn: string[],
   ): string | undefined {
     const input = payload.input;
+    const secret = new Set(payload.secretParameters ?? []);
     const liveHash = stack.tags[TAG_TEMPLATE_HASH];
     const changed: string[] = [];
     if (liveHash !== this.desired.stack.templateHash) changed.push('template');
@@ -420,13 +436,22 @@ class Planner {
     const afterParams: Record<string, string> = {};
     for (const key of Object.keys(input.parameters).sort()) {
       const was = stack.parameters[key];
-      // NoEcho parameters read back as asterisks: nothing can be compared.
+      if (secret.has(key)) {
+        // Compared by digest (the stack tag written when it was deployed), never shown.
+        const tag = noEchoTagKey(key);
+        if (stack.tags[tag] === input.tags[tag]) continue;
+        beforeParams[key] = was === undefined ? '(not set)' : SECRET_MASK;
+        afterParams[key] = `${SECRET_MASK} (changed)`;
+        continue;
+      }
+      // A parameter the live template declares NoEcho reads back as asterisks: nothing can be compared.
       if (was === input.parameters[key] || (was !== undefined && /^\*+$/.test(was))) continue;
       beforeParams[key] = was ?? '(not set)';
       afterParams[key] = input.parameters[key]!;
     }
     if (Object.keys(afterParams).length > 0) changed.push('parameters');
-    if (!sameTags(stack.tags, input.tags)) changed.push('tags');
+    // Digest tags change exactly when a secret does, which is reported as a parameter change.
+    if (!sameTags(withoutDigests(stack.tags), withoutDigests(input.tags))) changed.push('tags');
     if (stack.terminationProtection !== input.terminationProtection) changed.push('termination protection');
     if (changed.length === 0) return undefined;
     const before: Record<string, unknown> = { templateHash: liveHash ?? '(none)', parameters: beforeParams };
@@ -1159,6 +1184,10 @@ function literalTemplate(record: DnsRecord): RecordTemplate {
 function sameTags(live: Record<string, string>, wanted: Record<string, string>): boolean {
   const liveKeys = Object.keys(live).filter((key) => !key.startsWith('aws:'));
   return liveKeys.length === Object.keys(wanted).length && liveKeys.every((key) => live[key] === wanted[key]);
+}
+
+function withoutDigests(tags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).filter(([key]) => !isNoEchoTag(key)));
 }
 
 function userTags(tags: Record<string, string>): Record<string, string> {

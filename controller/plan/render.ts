@@ -9,12 +9,23 @@ import path from 'node:path';
 import type { DesiredState } from '../manifest/types.js';
 import type { StackResourceChange } from '../providers/types.js';
 import { formatMs } from './plan.js';
+import { maskParameters } from './secrets.js';
 import type { Plan, RecordTemplate, Step } from './types.js';
 
 const KNOWN_AFTER_APPLY = '(known after apply)';
 
 export function renderJson(plan: Plan): string {
-  return `${JSON.stringify(sortKeys(plan), null, 2)}\n`;
+  return `${JSON.stringify(sortKeys(withSecretsMasked(plan)), null, 2)}\n`;
+}
+
+/** The plan as printed: NoEcho values in stack payloads masked (the display fields already are). */
+function withSecretsMasked(plan: Plan): Plan {
+  const steps = plan.steps.map((step) => {
+    const payload = step.payload;
+    if (payload.kind !== 'stack' || !payload.secretParameters?.length) return step;
+    return { ...step, payload: { ...payload, input: { ...payload.input, parameters: maskParameters(payload.input.parameters, payload.secretParameters) } } };
+  });
+  return { ...plan, steps };
 }
 
 function sortKeys(value: unknown): unknown {

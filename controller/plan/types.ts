@@ -39,7 +39,8 @@ export type StepAction =
   | 'ramp.wait';
 
 export type StepPayload =
-  | { kind: 'stack'; input: Omit<StackInput, 'clientToken'> }
+  /** secretParameters: the NoEcho ones, whose values every output masks. */
+  | { kind: 'stack'; input: Omit<StackInput, 'clientToken'>; secretParameters?: string[] }
   | { kind: 'stack-ref'; region: string; stackName: string }
   | { kind: 'replica'; table: string; region: string }
   | { kind: 'healthcheck-create'; callerReference: string; config: Omit<HealthCheckConfig, 'fqdn'> & { fqdn: ValueRef }; tags: Record<string, string> }
@@ -111,6 +112,8 @@ export interface PlanOptions {
   now: number;
   /** Stack parameter changes and template changes previewed by the provider, keyed by region. */
   stackPreviews?: Record<string, import('../providers/types.js').StackResourceChange[]>;
+  /** Key mixed into the digests of NoEcho values (see plan/secrets.ts); optional. */
+  parameterDigestKey?: string;
   /** Timeout of a single health wait. Default 10 minutes. */
   healthTimeoutMs?: number;
 }

@@ -52,6 +52,7 @@ describe('normalisation into DesiredState', () => {
         templatePath: 'stacks/api.yaml',
         templateBody: TEMPLATE,
         templateHash: TEMPLATE_HASH,
+        noEchoParameters: [],
         capabilities: [],
         tags: {},
         terminationProtection: false,

@@ -89,6 +89,7 @@ export function desiredState(overrides: DesiredOverrides = {}): DesiredState {
     templatePath: 'stacks/regional-api.yaml',
     templateBody,
     templateHash: hash16(templateBody),
+    noEchoParameters: [],
     capabilities: ['CAPABILITY_IAM'],
     tags: { team: 'platform' },
     terminationProtection: false,

@@ -11,6 +11,8 @@ import { clone, deepEqual, stableStringify } from './util.js';
 const UPDATABLE: ReadonlySet<StackStatus> = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 const MAX_TEMPLATE_BODY = 51_200;
 const MAX_TAGS = 50;
+/** What AWS returns for a NoEcho parameter's value. */
+const NOECHO_MASK = '****';
 
 export function isInProgress(status: StackStatus): boolean {
   return status.endsWith('_IN_PROGRESS');
@@ -267,7 +269,7 @@ export class SandboxStacks implements StackProvider {
       status,
       ...(reason ? { statusReason: reason } : {}),
       tags: clone(shown.tags),
-      parameters: clone(shown.parameters),
+      parameters: echoedParameters(shown),
       outputs: clone(stack.current.outputs),
       terminationProtection: stack.terminationProtection,
     };
@@ -292,6 +294,22 @@ export class SandboxStacks implements StackProvider {
   private rememberToken(region: string, token: string, operation: string, request: string): void {
     if (token) this.ctx.state.clientTokens.push({ region, token, request: `${operation}:${request}` });
   }
+}
+
+/** Like DescribeStacks: a parameter the template declares NoEcho reads back as asterisks. */
+function echoedParameters(config: Omit<StackConfig, 'outputs'>): Record<string, string> {
+  const parameters = clone(config.parameters);
+  let declared: ParsedTemplate['parameters'];
+  try {
+    declared = parseTemplate(config.templateBody).parameters;
+  } catch {
+    return parameters; // never stored: create and update refuse a template that does not parse
+  }
+  for (const name of Object.keys(parameters)) {
+    const noEcho = declared[name]?.NoEcho;
+    if (noEcho === true || (typeof noEcho === 'string' && noEcho.toLowerCase() === 'true')) parameters[name] = NOECHO_MASK;
+  }
+  return parameters;
 }
 
 function requestOf(input: StackInput): string {

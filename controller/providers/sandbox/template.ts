@@ -2,38 +2,17 @@
 // short-form intrinsic tags) or JSON, check the parts AWS checks first, find Outputs, diff
 // Resources, and synthesize deterministic output values.
 
-import { parse, type CollectionTag, type ScalarTag } from 'yaml';
 import { AwsRequestError } from '../../errors.js';
+import { isJsonTemplate, parseTemplateDocument } from '../../template/cfn-yaml.js';
 import type { StackResourceChange } from '../types.js';
 import { deepEqual, sha256Hex } from './util.js';
 
 export interface ParsedTemplate {
   resources: Record<string, { Type?: string; Properties?: unknown; [key: string]: unknown }>;
-  parameters: Record<string, { Default?: unknown; [key: string]: unknown }>;
+  parameters: Record<string, { Default?: unknown; NoEcho?: unknown; [key: string]: unknown }>;
   outputs: Record<string, { Value?: unknown; [key: string]: unknown }>;
   transform: boolean;
 }
-
-const INTRINSICS = [
-  'Base64', 'Cidr', 'FindInMap', 'GetAtt', 'GetAZs', 'ImportValue', 'Join', 'Select', 'Split', 'Sub',
-  'Transform', 'And', 'Equals', 'If', 'Not', 'Or', 'Length', 'ToJsonString',
-];
-
-function intrinsicKey(name: string): string {
-  return name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
-}
-
-/** !Ref x → { Ref: x }, !GetAtt A.B → { 'Fn::GetAtt': ['A', 'B'] }, !Sub [..] → { 'Fn::Sub': [..] } … */
-const CFN_TAGS: Array<ScalarTag | CollectionTag> = ['Ref', 'Condition', ...INTRINSICS].flatMap((name) => {
-  const key = intrinsicKey(name);
-  const scalar: ScalarTag = {
-    tag: `!${name}`,
-    resolve: (value: string) => ({ [key]: name === 'GetAtt' ? value.split('.') : value }),
-  };
-  const seq: CollectionTag = { tag: `!${name}`, collection: 'seq', resolve: (node) => ({ [key]: node.toJSON() }) };
-  const map: CollectionTag = { tag: `!${name}`, collection: 'map', resolve: (node) => ({ [key]: node.toJSON() }) };
-  return [scalar, seq, map];
-});
 
 function formatError(detail: string): AwsRequestError {
   return new AwsRequestError(`Template format error: ${detail}`, 'ValidationError');
@@ -55,11 +34,10 @@ export function parseTemplate(body: string): ParsedTemplate {
 
 function parseTemplateUncached(body: string): ParsedTemplate {
   let doc: unknown;
-  const trimmed = body.trim();
   try {
-    doc = trimmed.startsWith('{') ? JSON.parse(trimmed) : parse(body, { customTags: CFN_TAGS, uniqueKeys: true });
+    doc = parseTemplateDocument(body);
   } catch (error) {
-    const detail = trimmed.startsWith('{') ? 'JSON not well-formed.' : 'YAML not well-formed.';
+    const detail = isJsonTemplate(body) ? 'JSON not well-formed.' : 'YAML not well-formed.';
     throw formatError(`${detail} (${(error as Error).message.split('\n')[0]})`);
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw formatError('YAML not well-formed.');
