@@ -14,6 +14,7 @@
 import type { DesiredRecord, DesiredRegion, DesiredState } from '../manifest/types.js';
 import type { DnsRecord, HealthCheckConfig, LiveHealthCheck, LiveStack, LiveState, RecordChange, StackStatus } from '../providers/types.js';
 import { batchRecordChanges } from './batch.js';
+import { foreignRecords } from './foreign.js';
 import { checkGuardrails } from './guardrails.js';
 import {
   callerReference,
@@ -67,6 +68,11 @@ export function plan(desired: DesiredState, live: LiveState, options: PlanOption
   };
   draft.summary = summarise(draft, steps.transitions, steps.depths);
   draft.refusals = checkGuardrails(draft, desired, live);
+  const foreign = foreignRecords(desired, live);
+  if (foreign.records.length > 0) {
+    draft.foreign = foreign.records;
+    draft.trafficShares = foreign.shares;
+  }
   return draft;
 }
 
