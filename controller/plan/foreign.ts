@@ -29,12 +29,16 @@ export function clashReason(other: DnsRecord, record: DesiredRecord, desired: De
     return `it uses ${policy} routing, and Route 53 cannot hold two routing policies at one name and type (this RegionSet's records are ${record.routing})`;
   }
   switch (policy) {
-    case 'weighted':
-      // Route 53: weighted records of one name and type share one TTL (alias records have none).
-      if (!record.alias && other.ttl !== undefined && other.ttl !== record.ttl) {
-        return `weighted records of one name and type must share one TTL, and it has TTL ${other.ttl} where spec.dns.records asks for ${record.ttl}`;
+    case 'weighted': {
+      // Route 53: weighted records of one name and type share one TTL. Alias records have none;
+      // a mix of alias and TTL records is refused too (as the sandbox does): refusing is safe,
+      // a change Route 53 rejects halfway through a drain is not.
+      const ttl = record.alias ? undefined : record.ttl;
+      if (other.ttl !== ttl) {
+        return `weighted records of one name and type must share one TTL, and it has ${ttlText(other.ttl)} where spec.dns.records asks for ${ttlText(ttl)}`;
       }
       return undefined;
+    }
     case 'latency': {
       const ours = desired.regions.filter((region) => region.state === 'active').map((region) => region.code);
       return other.region !== undefined && ours.includes(other.region)
@@ -105,6 +109,10 @@ export function foreignRecords(desired: DesiredState, live: LiveState): { record
     }
   }
   return { records, shares };
+}
+
+function ttlText(ttl: number | undefined): string {
+  return ttl === undefined ? 'no TTL (alias)' : `TTL ${ttl}`;
 }
 
 function roundPercent(value: number): number {

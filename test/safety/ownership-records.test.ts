@@ -177,6 +177,6 @@ describe('a true clash with a foreign record still refuses, names the record and
   it('a foreign weighted record with another TTL (Route 53 makes weighted records of a name share one TTL)', async () => {
     const refusal = await refusedFresh(weighted, foreignWeighted('other:blue', 50, { ttl: 300 }));
     expect(refusal.resource).toBe('record:api.example.com.:CNAME:other:blue');
-    expect(refusal.message).toContain('weighted records of one name and type must share one TTL, and it has TTL 300 where spec.dns.records asks for 60.');
+    expect(refusal.message).toContain('weighted records of one name and type must share one TTL, and it has TTL 300 where spec.dns.records asks for TTL 60.');
   });
 });
