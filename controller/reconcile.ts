@@ -5,10 +5,22 @@
 // when the first plan has steps.
 
 import type { DesiredState } from './manifest/types.js';
-import type { HealthStatus, LiveState, Providers } from './providers/types.js';
+import type { HealthStatus, InventoryScan, LiveState, Providers } from './providers/types.js';
 import type { Plan, PlanOptions } from './plan/types.js';
 import { plan as computePlan } from './plan/plan.js';
-import { inventoryRegions, ownedHealthCheckFor } from './plan/identity.js';
+import {
+  findInventoryRecord,
+  inventoryName,
+  inventoryRegions,
+  isOwnedHealthCheck,
+  isOwnedRecord,
+  isOwnedStack,
+  ownedHealthCheckFor,
+  TAG_REGIONSET,
+  zoneName,
+} from './plan/identity.js';
+import { AWS_REGIONS } from './manifest/regions.js';
+import { AwsRequestError } from './errors.js';
 import { DIGEST_KEY_ENV, scrubSecrets } from './plan/secrets.js';
 
 export class LiveStateError extends Error {
@@ -35,7 +47,61 @@ export async function readLiveState(desired: DesiredState, providers: Providers)
   known.forEach((region, i) => (stacks[region] = stackList[i]));
   const tables: LiveState['tables'] = {};
   desired.tables.forEach((table, i) => (tables[table.name] = tableList[i]));
-  return { zone, records, healthChecks, stacks, tables, health: {} };
+  const live: LiveState = { zone, records, healthChecks, stacks, tables, health: {} };
+  if (inventoryLost(desired, live)) live.inventoryScan = await scanForOwnedStacks(desired, providers, live);
+  return live;
+}
+
+/** No inventory record, yet resources of this RegionSet exist: someone deleted the record. */
+export function inventoryLost(desired: DesiredState, live: Pick<LiveState, 'zone' | 'records' | 'healthChecks' | 'stacks'>): boolean {
+  const zone = zoneName(desired, live);
+  if (findInventoryRecord(live.records, desired, zone)) return false;
+  const inventory = inventoryName(desired.name, zone);
+  return (
+    live.records.some((record) => isOwnedRecord(record, desired.name) && record.name.toLowerCase() !== inventory) ||
+    live.healthChecks.some((check) => isOwnedHealthCheck(check, desired.name)) ||
+    Object.values(live.stacks).some((stack) => stack !== undefined && isOwnedStack(stack, desired.name))
+  );
+}
+
+/** Error codes of a region not enabled for the account (opt-in regions): nothing of ours can be there. */
+const REGION_NOT_ENABLED = new Set(['InvalidClientTokenId', 'UnrecognizedClientException', 'OptInRequired', 'AuthFailure']);
+const SCAN_PARALLEL = 6;
+
+/**
+ * The one-time scan that rebuilds a lost inventory: every region of the partition is asked
+ * for stacks tagged with the RegionSet. Stacks of the manifest's name join the live state, so
+ * a region the manifest no longer lists is planned for removal instead of being forgotten.
+ */
+async function scanForOwnedStacks(desired: DesiredState, providers: Providers, live: LiveState): Promise<InventoryScan> {
+  const scan: InventoryScan = { regions: [], skipped: [], found: [] };
+  const regions = [...new Set([...AWS_REGIONS, ...Object.keys(live.stacks)])].sort();
+  for (let i = 0; i < regions.length; i += SCAN_PARALLEL) {
+    const chunk = regions.slice(i, i + SCAN_PARALLEL);
+    const answers = await Promise.all(
+      chunk.map(async (region) => {
+        try {
+          return await providers.stacks.listByTag(region, TAG_REGIONSET, desired.name);
+        } catch (error) {
+          if (error instanceof AwsRequestError && REGION_NOT_ENABLED.has(error.code)) return undefined;
+          throw error;
+        }
+      }),
+    );
+    chunk.forEach((region, j) => {
+      const stacks = answers[j];
+      if (!stacks) {
+        scan.skipped.push(region);
+        return;
+      }
+      scan.regions.push(region);
+      for (const stack of stacks) {
+        scan.found.push({ region, name: stack.name });
+        if (stack.name === desired.stack.name && live.stacks[region] === undefined) live.stacks[region] = stack;
+      }
+    });
+  }
+  return scan;
 }
 
 function knownRegions(desired: DesiredState, inventory: string[]): string[] {

@@ -3,7 +3,7 @@
 // keeps its steps for display; the executor will not run it.
 
 import type { DesiredRecord, DesiredRegion, DesiredState } from '../manifest/types.js';
-import type { DnsRecord, LiveState } from '../providers/types.js';
+import type { LiveState } from '../providers/types.js';
 import {
   compareStrings,
   healthCheckKeyOf,
@@ -15,6 +15,7 @@ import {
   TAG_REGIONSET,
   takesTraffic,
 } from './identity.js';
+import { atManagedName, clashReason } from './foreign.js';
 import type { Plan, Refusal, Step } from './types.js';
 
 export function checkGuardrails(plan: Plan, desired: DesiredState, live: LiveState): Refusal[] {
@@ -213,15 +214,12 @@ function unownedResources(desired: DesiredState, live: LiveState): Refusal[] {
   }
   for (const record of desired.dns.records) {
     for (const other of live.records) {
-      if (!conflicts(other, record) || isOwnedRecord(other, desired.name)) continue;
+      if (!atManagedName(other, record) || isOwnedRecord(other, desired.name)) continue;
+      // Records Route 53 lets stand beside ours are left alone (shown as foreign in the diff).
+      const why = clashReason(other, record, desired);
+      if (why === undefined) continue;
       const id = other.setIdentifier;
       const what = id === undefined ? `${other.name} ${other.type} (simple routing, no set identifier)` : `${other.name} ${other.type} with set identifier "${id}"`;
-      const why =
-        other.type !== record.type
-          ? `a CNAME cannot share its name with records of another type`
-          : id === undefined
-            ? `Route 53 cannot hold a simple record beside this RegionSet's ${record.routing} records`
-            : `its set identifier does not start with "${desired.name}:"`;
       refusals.push({
         rule: 'unowned-resource',
         resource: `record:${other.name}:${other.type}:${id ?? ''}`,
@@ -232,13 +230,6 @@ function unownedResources(desired: DesiredState, live: LiveState): Refusal[] {
     }
   }
   return refusals;
-}
-
-/** A live record standing where a desired record must go: same name and type, or any type beside a CNAME. */
-function conflicts(live: DnsRecord, record: DesiredRecord): boolean {
-  if (live.name.toLowerCase() !== record.name.toLowerCase()) return false;
-  if (live.type === record.type) return true;
-  return record.type === 'CNAME' ? live.type !== 'NS' && live.type !== 'SOA' : live.type === 'CNAME';
 }
 
 // ---- stacks ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 import type { DesiredRecord, DesiredRegion, DesiredState } from '../manifest/types.js';
 import type { DnsRecord, HealthCheckConfig, LiveHealthCheck, LiveStack, LiveState, RecordChange, StackStatus } from '../providers/types.js';
 import { batchRecordChanges } from './batch.js';
+import { foreignRecords } from './foreign.js';
 import { checkGuardrails } from './guardrails.js';
 import {
   callerReference,
@@ -35,6 +36,7 @@ import {
   routingOf,
   setIdentifier,
   stackTags,
+  TAG_REGIONSET,
   TAG_TEMPLATE_HASH,
   takesTraffic,
   zoneName,
@@ -68,6 +70,11 @@ export function plan(desired: DesiredState, live: LiveState, options: PlanOption
   };
   draft.summary = summarise(draft, steps.transitions, steps.depths);
   draft.refusals = checkGuardrails(draft, desired, live);
+  const foreign = foreignRecords(desired, live);
+  if (foreign.records.length > 0) {
+    draft.foreign = foreign.records;
+    draft.trafficShares = foreign.shares;
+  }
   return draft;
 }
 
@@ -157,6 +164,7 @@ class Planner {
   }
 
   build(): BuildResult {
+    this.noteLostInventory();
     const inventoryAdd = this.planInventoryAdd();
     for (const region of this.desired.regions) this.planStack(region.code, region);
     for (const region of this.leaving) this.planStack(region, undefined);
@@ -227,6 +235,32 @@ class Planner {
 
   // ---- inventory -----------------------------------------------------------------------
 
+  /**
+   * No inventory record although resources of this RegionSet exist: it was deleted by hand.
+   * Say so; the inventory is rebuilt from what was found (the live state carries the scan of
+   * the account's regions), and regions found outside the manifest leave like a deleted line.
+   */
+  private noteLostInventory(): void {
+    if (this.inventoryRecord) return;
+    const ownedStacks = Object.entries(this.live.stacks).filter(([, stack]) => stack && isOwnedStack(stack, this.rs));
+    const ownedChecks = this.live.healthChecks.some((check) => isOwnedHealthCheck(check, this.rs));
+    if (this.owned.length === 0 && ownedStacks.length === 0 && !ownedChecks) return;
+    const scan = this.live.inventoryScan;
+    const name = inventoryName(this.rs, this.zone);
+    const found = scan
+      ? `a scan of ${scan.regions.length} regions for stacks tagged ${TAG_REGIONSET}=${this.rs} found ${scan.found.length > 0 ? scan.found.map((f) => `${f.name} in ${f.region}`).join(', ') : 'none'}`
+      : 'no scan of the account\'s regions was made, only the regions read were looked at';
+    const leaving = this.leaving.length > 0 ? `; ${this.leaving.join(', ')} not in the manifest: removed like a deleted region line` : '';
+    this.notes.add(`inventory lost: the inventory record ${name} TXT is missing although resources of this RegionSet exist; it is rebuilt (${found})${leaving}`);
+    if (scan && scan.skipped.length > 0) this.notes.add(`inventory scan: ${scan.skipped.join(', ')} not enabled for this account: not scanned`);
+    for (const other of scan?.found ?? []) {
+      if (other.name === this.desired.stack.name) continue;
+      this.notes.add(
+        `stack ${other.name} in ${other.region} is tagged ${TAG_REGIONSET}=${this.rs} but is not named ${this.desired.stack.name}: not touched; delete it yourself if nothing uses it`,
+      );
+    }
+  }
+
   /** Regions are written into the inventory before anything is created in them. */
   private planInventoryAdd(): string | undefined {
     const missing = this.desired.regions.map((r) => r.code).filter((code) => !this.inventory.includes(code));
@@ -267,7 +301,8 @@ class Planner {
 
   /** Leaving regions are taken out of the inventory after all their resources are gone. */
   private planInventoryRemove(inventoryAdd: string | undefined): void {
-    const listed = this.leaving.filter((region) => this.inventory.includes(region));
+    // The add step writes the leaving regions too (a rebuilt inventory lists them until they are gone).
+    const listed = inventoryAdd ? this.leaving : this.leaving.filter((region) => this.inventory.includes(region));
     if (listed.length === 0) return;
     const regions = [...this.regions.keys()].sort();
     const after = [...this.steps.values()].filter((step) => (step.region && this.leaving.includes(step.region)) || step.action === 'healthcheck.delete');
@@ -278,7 +313,7 @@ class Planner {
       resource: 'inventory',
       dependsOn: [...after.map((step) => step.id), ...(inventoryAdd ? [inventoryAdd] : [])],
       reason: `take ${listed.join(', ')} out of the inventory: nothing of this RegionSet is left there`,
-      before: { regions: inventoryAdd ? [...new Set([...this.inventory, ...this.regions.keys()])].sort() : this.inventory },
+      before: { regions: inventoryAdd ? [...new Set([...this.inventory, ...this.leaving, ...this.regions.keys()])].sort() : this.inventory },
       after: { regions },
       payload: { kind: 'record', zoneId: this.zoneId, change: regions.length > 0 ? 'UPSERT' : 'DELETE', record: regions.length > 0 ? record : literalTemplate(this.inventoryRecord!) },
     });

@@ -46,6 +46,8 @@ export function renderText(plan: Plan, desired: DesiredState): string {
   const out: string[] = [heading(plan, desired), ''];
   if (plan.steps.length === 0 && plan.refusals.length === 0) {
     out.push('No changes.');
+    const foreign = foreignLines(plan);
+    if (foreign.length > 0) out.push('', FOREIGN_TITLE, ...foreign.map((line) => `  ${line}`));
     return `${out.join('\n')}\n`;
   }
   if (plan.refusals.length > 0) {
@@ -58,6 +60,8 @@ export function renderText(plan: Plan, desired: DesiredState): string {
     for (const line of group.lines) out.push(`  ${line}`);
     out.push('');
   }
+  const foreign = foreignLines(plan);
+  if (foreign.length > 0) out.push(FOREIGN_TITLE, ...foreign.map((line) => `  ${line}`), '');
   if (plan.notes.length > 0) {
     out.push('Notes:');
     for (const note of plan.notes) out.push(`  - ${note}`);
@@ -65,6 +69,32 @@ export function renderText(plan: Plan, desired: DesiredState): string {
   }
   out.push(planLine(plan));
   return `${out.join('\n')}\n`;
+}
+
+const FOREIGN_TITLE = 'Records of other owners beside ours (left alone):';
+
+/**
+ * `= foreign api.example.com. CNAME weighted other:blue weight 50, 33.3% of traffic (not ours, kept)`,
+ * then the traffic share of each weighted name with foreign records.
+ */
+function foreignLines(plan: Plan): string[] {
+  const lines: string[] = [];
+  for (const record of plan.foreign ?? []) {
+    const detail =
+      record.weight !== undefined
+        ? `weight ${record.weight}${record.share !== undefined ? `, ${record.share}% of traffic` : ''}`
+        : record.region !== undefined
+          ? `Region ${record.region}`
+          : record.failover !== undefined
+            ? record.failover
+            : (record.location ?? '');
+    lines.push(`= foreign ${record.name} ${record.type} ${record.routing} ${record.setIdentifier} ${detail} (not ours, kept)`);
+  }
+  for (const share of plan.trafficShares ?? []) {
+    const parts = share.shares.map((entry) => `${entry.owner}${entry.foreign ? ' (foreign)' : ''} ${entry.percent}%`);
+    lines.push(`= traffic share of ${share.name} ${share.type} after this plan: ${parts.join(', ')}`);
+  }
+  return lines;
 }
 
 function heading(plan: Plan, desired: DesiredState): string {
@@ -303,9 +333,12 @@ export function markdownMarker(regionSet: string): string {
 
 export function renderMarkdown(plan: Plan, desired: DesiredState): string {
   const out: string[] = [markdownMarker(plan.regionSet), `### regionctl diff: \`${plan.regionSet}\` (\`${displayFile(desired.file)}\`)`, ''];
+  const foreign = foreignLines(plan);
+  const foreignBlock = foreign.length > 0 ? [`**${FOREIGN_TITLE}**`, '', '```diff', ...foreign, '```', ''] : [];
   if (plan.steps.length === 0 && plan.refusals.length === 0) {
     out.push('No changes.');
-    return `${out.join('\n')}\n`;
+    if (foreignBlock.length > 0) out.push('', ...foreignBlock);
+    return `${out.join('\n').trimEnd()}\n`;
   }
   out.push(summaryLine(plan), '');
   if (plan.refusals.length > 0) {
@@ -329,6 +362,7 @@ export function renderMarkdown(plan: Plan, desired: DesiredState): string {
       out.push(`#### ${title}`, '', ...block, '');
     }
   }
+  out.push(...foreignBlock);
   if (plan.notes.length > 0) {
     out.push('**Notes**', '');
     for (const note of plan.notes) out.push(`- ${escapeMarkdown(note)}`);

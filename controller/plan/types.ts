@@ -105,6 +105,31 @@ export interface Plan {
   summary: PlanSummary;
   /** Things the plan deliberately does not do, for people (e.g. replicas kept). */
   notes: string[];
+  /** Records of other owners beside ours at managed names, left alone (present only when there are some). */
+  foreign?: ForeignRecord[];
+  /** Traffic per record set of weighted names that have foreign records, at the end of the plan. */
+  trafficShares?: TrafficShare[];
+}
+
+/** A record of another owner that Route 53 lets stand beside this RegionSet's: never changed. */
+export interface ForeignRecord {
+  name: string;
+  type: string;
+  setIdentifier: string;
+  routing: 'weighted' | 'latency' | 'failover' | 'geolocation';
+  weight?: number;
+  region?: string;
+  failover?: 'PRIMARY' | 'SECONDARY';
+  location?: string;
+  /** Weighted: percentage of the name's traffic it gets. */
+  share?: number;
+}
+
+export interface TrafficShare {
+  name: string;
+  type: string;
+  /** owner: a region code of this RegionSet, or a foreign set identifier. */
+  shares: Array<{ owner: string; foreign: boolean; weight: number; percent: number }>;
 }
 
 export interface PlanOptions {

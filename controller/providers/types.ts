@@ -55,6 +55,11 @@ export interface StackProvider {
   continueUpdateRollback(region: string, name: string, clientToken: string): Promise<void>;
   /** What a create or update would change inside the stack; used by diff, never applies. */
   previewChanges(input: StackInput): Promise<StackResourceChange[]>;
+  /**
+   * Every stack of the region carrying tag key=value, whatever its name (DescribeStacks
+   * without a name, all pages). Costly: used only to rebuild a lost inventory.
+   */
+  listByTag(region: string, key: string, value: string): Promise<LiveStack[]>;
 }
 
 export type ReplicaStatus =
@@ -187,4 +192,18 @@ export interface LiveState {
   healthChecks: LiveHealthCheck[];
   /** Health status by health check id, filled only when the plan needs it. */
   health: Record<string, HealthStatus>;
+  /**
+   * Present only when the inventory record was missing while owned resources existed: the
+   * one-time scan of the partition's regions for stacks tagged with the RegionSet.
+   */
+  inventoryScan?: InventoryScan;
+}
+
+export interface InventoryScan {
+  /** Regions scanned (those that answered). */
+  regions: string[];
+  /** Regions that refused the call as not enabled for the account (opt-in regions). */
+  skipped: string[];
+  /** Tagged stacks found, by region and name (the manifest's stack name or another). */
+  found: Array<{ region: string; name: string }>;
 }

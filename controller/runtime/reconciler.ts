@@ -109,7 +109,16 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
   try {
     target = await options.targets.open(desired);
     const { planReconcile } = await import('../reconcile.js');
-    plan = (await planReconcile(desired, target.providers, { now: target.clock.now() })).plan;
+    const planned = await planReconcile(desired, target.providers, { now: target.clock.now() });
+    plan = planned.plan;
+    const scan = planned.live.inventoryScan;
+    if (scan) {
+      // The inventory record was deleted by hand: say so, loudly, once per reconcile until it is rebuilt.
+      log.warn(
+        { scannedRegions: scan.regions.length, skippedRegions: scan.skipped, found: scan.found.map((f) => `${f.name}@${f.region}`), leaving: Object.entries(plan.summary.regions).filter(([, t]) => t === 'leaving').map(([r]) => r) },
+        'inventory record lost while resources of this RegionSet exist: rebuilt from a scan of the account\'s regions',
+      );
+    }
     const report = planReport(plan);
     const common = { desiredRegions, plan: report, fencingToken };
     log.info({ steps: report.steps, stepsByAction: report.stepsByAction, regions: plan.summary.regions, refusals: plan.refusals.length }, 'planned');

@@ -103,15 +103,15 @@ describe('unowned-resource', () => {
     expect(result.steps.some((s) => s.payload.kind === 'record' && s.payload.record.setIdentifier === undefined && s.action !== 'inventory.update')).toBe(false);
   });
 
-  it("refuses another owner's set identifier at a managed name", () => {
-    const live = liveFor(latency).addRecord({ name: 'api.example.com.', type: 'CNAME', ttl: 60, setIdentifier: 'blue', region: 'eu-north-1', values: ['blue.example.org'] }).build();
+  it("refuses another owner's latency record in a Region this RegionSet serves", () => {
+    const live = liveFor(latency).addRecord({ name: 'api.example.com.', type: 'CNAME', ttl: 60, setIdentifier: 'blue', region: 'eu-west-1', values: ['blue.example.org'] }).build();
     const result = plan(latency, live, { now: NOW });
     expect(result.refusals).toEqual([
       {
         rule: 'unowned-resource',
         resource: 'record:api.example.com.:CNAME:blue',
         message:
-          'unowned-resource: record api.example.com. CNAME with set identifier "blue" is not owned by RegionSet global-api: its set identifier does not start with "global-api:". regionctl never changes records it does not own: delete or move that record, or use another name for api.example.com. in spec.dns.records.',
+          'unowned-resource: record api.example.com. CNAME with set identifier "blue" is not owned by RegionSet global-api: Route 53 allows one latency record per Region, and this RegionSet serves eu-west-1. regionctl never changes records it does not own: delete or move that record, or use another name for api.example.com. in spec.dns.records.',
       },
     ]);
     expect(result.steps).toEqual([]);

@@ -65,6 +65,21 @@ export class AwsStackProvider implements StackProvider {
     return stack ? toLiveStack(region, name, stack) : undefined;
   }
 
+  async listByTag(region: string, key: string, value: string): Promise<LiveStack[]> {
+    const found: LiveStack[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const out = await this.call(region, '(all stacks)', 'DescribeStacks', (cfn) => cfn.send(new DescribeStacksCommand(token ? { NextToken: token } : {})));
+      for (const stack of out.Stacks ?? []) {
+        if (stack.StackStatus === 'DELETE_COMPLETE' || !(stack.Tags ?? []).some((tag) => tag.Key === key && tag.Value === value)) continue;
+        found.push(toLiveStack(region, stack.StackName ?? '', stack));
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
   async create(input: StackInput): Promise<void> {
     const changeSetName = changeSetNameFor(input.clientToken);
     const made = await this.createChangeSet(input, 'CREATE', changeSetName, true);

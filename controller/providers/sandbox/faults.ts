@@ -17,6 +17,7 @@ import { nextRandom } from './util.js';
 /** Provider methods a throttling/5xx fault can target (logged AWS operation in comments). */
 export const FAULT_OPERATIONS = [
   'stacks.describe', // DescribeStacks
+  'stacks.listByTag', // DescribeStacks (no name, all pages)
   'stacks.create', // CreateStack
   'stacks.update', // UpdateStack
   'stacks.delete', // DeleteStack

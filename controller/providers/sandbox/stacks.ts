@@ -61,6 +61,17 @@ export class SandboxStacks implements StackProvider {
     return invoke(this.ctx, { service: 'cloudformation', operation: 'DescribeStacks', method: 'stacks.describe', region, write: false }, () => this.peek(region, name));
   }
 
+  listByTag(region: string, key: string, value: string): Promise<LiveStack[]> {
+    return invoke(this.ctx, { service: 'cloudformation', operation: 'DescribeStacks', method: 'stacks.listByTag', region, write: false }, () => {
+      settleStacks(this.ctx);
+      return this.ctx.state.stacks
+        .filter((stack) => stack.region === region)
+        .map((stack) => this.toLive(stack))
+        .filter((stack) => stack.tags[key] === value)
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    });
+  }
+
   /** What DescribeStacks shows now, without making a call (test inspection). */
   peek(region: string, name: string): LiveStack | undefined {
     settleStacks(this.ctx);
