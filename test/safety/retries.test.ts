@@ -8,8 +8,12 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { Controller, type ManifestSource } from '../../controller/runtime/controller.js';
 import { AlwaysLeader, type Leases } from '../../controller/runtime/leases.js';
-import type { TargetFactory } from '../../controller/runtime/targets.js';
-import { MANIFEST, manifestRepo } from '../runtime/helpers.js';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DesiredState } from '../../controller/manifest/types.js';
+import { DynamoLeases } from '../../controller/runtime/lease.js';
+import { SandboxTargets, type RuntimeTarget, type TargetFactory } from '../../controller/runtime/targets.js';
+import { MANIFEST, manifestRepo, sandboxWorld } from '../runtime/helpers.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -55,25 +59,40 @@ class HeldByAnotherReplica implements Leases {
   async releaseAll(): Promise<void> {}
 }
 
-/** A target that cannot be reached (throttled, region outage): every reconcile ends in 'error'. */
-function failingTargets(failures = Number.POSITIVE_INFINITY): TargetFactory & { opened: number } {
+/**
+ * A target that cannot be reached (throttled, region outage) while `down`: every reconcile
+ * ends in 'error'. Up, it is the sandbox cloud (`up`), where the example converges.
+ */
+function flakyTargets(clock: FakeClock, up?: SandboxTargets): TargetFactory & { opened: number; openedAt: number[]; down: boolean } {
   const targets = {
-    describe: 'unreachable',
+    describe: 'flaky',
     opened: 0,
-    async open(): Promise<never> {
+    openedAt: [] as number[],
+    down: true,
+    async open(desired: DesiredState): Promise<RuntimeTarget> {
       targets.opened++;
-      if (targets.opened <= failures) throw new Error('Rate exceeded (simulated throttling)');
-      // After the failures: a target whose plan is empty (converged) is not needed here; fail differently.
-      throw new Error('unexpected open');
+      targets.openedAt.push(clock.now());
+      if (targets.down || !up) throw new Error('Rate exceeded (simulated throttling)');
+      return up.open(desired);
     },
     close() {},
   };
   return targets;
 }
 
-function simulatedController(clock: FakeClock, options: { leases: Leases; targets: TargetFactory; retryMs: number }) {
+/** Moves the clock to the next wake-up and lets the reconciles it started finish. */
+async function step(clock: FakeClock, controller: Controller): Promise<void> {
+  const next = clock.nextWakeAt;
+  if (next === undefined) throw new Error('nothing is scheduled');
+  await clock.advance(next - clock.now());
+  await controller.idle();
+}
+
+/** A controller on the fake clock; with events, a resync every RESYNC_MS and a webhook every WEBHOOK_MS. */
+function simulatedController(clock: FakeClock, options: { leases: Leases; targets: TargetFactory; retryMs: number; events?: boolean }) {
   const source: ManifestSource = { sync: async () => ({ revision: 'rev-1', dir: repo.dir }) };
-  let webhookDriver = true;
+  const events = options.events ?? true;
+  let driving = events;
   const controller = new Controller({
     source,
     sourceUrl: 'https://git.example.com/infra.git',
@@ -84,28 +103,34 @@ function simulatedController(clock: FakeClock, options: { leases: Leases; target
     leases: options.leases,
     retryMs: options.retryMs,
     clock,
-    startResync: (onTick) => {
-      let running = true;
-      void (async () => {
-        while (running) {
-          await clock.sleep(RESYNC_MS);
-          if (running) onTick();
+    ...(events
+      ? {
+          startResync: (onTick: () => void) => {
+            void (async () => {
+              while (driving) {
+                await clock.sleep(RESYNC_MS);
+                if (driving) onTick();
+              }
+            })();
+            return { stop: () => (driving = false) };
+          },
         }
-      })();
-      return { stop: () => (running = false) };
-    },
+      : {}),
   });
-  // Pushes arrive as webhooks every 7 minutes, each asking for a sync and a reconcile.
-  void (async () => {
-    while (webhookDriver) {
-      await clock.sleep(WEBHOOK_MS);
-      if (webhookDriver) controller.requestSync('webhook (github)');
-    }
-  })();
+  // Pushes arrive as webhooks, each asking for a sync and a reconcile.
+  if (events) {
+    void (async () => {
+      while (driving) {
+        await clock.sleep(WEBHOOK_MS);
+        if (driving) controller.requestSync('webhook (github)');
+      }
+    })();
+  }
   return {
     controller,
+    drivers: events ? DRIVERS : 0,
     stop: async () => {
-      webhookDriver = false;
+      driving = false;
       await controller.stop();
     },
   };
@@ -116,19 +141,19 @@ function simulatedController(clock: FakeClock, options: { leases: Leases; target
  * every reconcile finish before time moves on; returns the attempts per hour and the most
  * retry timers ever pending at once. Stops early once timers pile up (runaway growth).
  */
-async function runDay(clock: FakeClock, controller: Controller, attempts: () => number, hours = 24): Promise<{ perHour: number[]; maxPendingRetries: number }> {
+async function runDay(clock: FakeClock, controller: Controller, attempts: () => number, hours = 24, drivers = DRIVERS): Promise<{ perHour: number[]; maxPendingRetries: number }> {
   controller.start();
   await controller.idle();
   const start = clock.now();
   const perHour: number[] = [];
-  let maxPendingRetries = clock.pending - DRIVERS;
+  let maxPendingRetries = clock.pending - drivers;
   let counted = attempts();
   for (let hour = 1; hour <= hours; hour++) {
     const end = start + hour * HOUR;
     for (let next = clock.nextWakeAt; next !== undefined && next <= end; next = clock.nextWakeAt) {
       await clock.advance(next - clock.now());
       await controller.idle();
-      maxPendingRetries = Math.max(maxPendingRetries, clock.pending - DRIVERS);
+      maxPendingRetries = Math.max(maxPendingRetries, clock.pending - drivers);
       if (maxPendingRetries > 20) return { perHour: [...perHour, attempts() - counted], maxPendingRetries };
     }
     await clock.advance(end - clock.now());
@@ -141,7 +166,7 @@ async function runDay(clock: FakeClock, controller: Controller, attempts: () => 
 it('a follower without the lease keeps one pending look at the lease, not a retry chain per webhook or resync, over a simulated day', async () => {
   const clock = new FakeClock(Date.UTC(2026, 0, 1), false);
   const leases = new HeldByAnotherReplica(clock);
-  const { controller, stop } = simulatedController(clock, { leases, targets: failingTargets(), retryMs: FOLLOWER_RETRY_MS });
+  const { controller, stop } = simulatedController(clock, { leases, targets: flakyTargets(clock), retryMs: FOLLOWER_RETRY_MS });
   try {
     const { perHour, maxPendingRetries } = await runDay(clock, controller, () => leases.attempts);
     expect(maxPendingRetries).toBe(1);
@@ -162,7 +187,7 @@ it('a follower without the lease keeps one pending look at the lease, not a retr
 
 it('a leader whose every reconcile fails backs off to one retry per 10 minutes at most, with one pending retry, over a simulated day', async () => {
   const clock = new FakeClock(Date.UTC(2026, 0, 1), false);
-  const targets = failingTargets();
+  const targets = flakyTargets(clock);
   const { controller, stop } = simulatedController(clock, { leases: new AlwaysLeader(), targets, retryMs: LEADER_RETRY_MS });
   try {
     const { perHour, maxPendingRetries } = await runDay(clock, controller, () => targets.opened);
@@ -180,3 +205,112 @@ it('a leader whose every reconcile fails backs off to one retry per 10 minutes a
     await stop();
   }
 }, 120_000);
+
+it('errors back off 30 s, 60 s, 120 s … up to 10 minutes, and the first reconcile that succeeds clears the retry and resets the backoff', async () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1), false);
+  const world = sandboxWorld();
+  const targets = flakyTargets(clock, new SandboxTargets({ cloud: world.cloud }));
+  const { controller, stop } = simulatedController(clock, { leases: new AlwaysLeader(), targets, retryMs: LEADER_RETRY_MS, events: false });
+  try {
+    controller.start();
+    await controller.idle();
+    while (targets.opened < 9) await step(clock, controller);
+    const gaps = targets.openedAt.slice(1).map((at, i) => (at - targets.openedAt[i]!) / SECOND);
+    expect(gaps).toEqual([30, 60, 120, 240, 480, 600, 600, 600]);
+    expect(clock.pending).toBe(1);
+    expect(world.cloud.calls.writes()).toEqual([]);
+
+    // The outage ends: the next retry applies, and nothing stays scheduled.
+    targets.down = false;
+    await step(clock, controller);
+    expect(controller.status.get('global-api')?.lastOutcome).toBe('applied');
+    expect(clock.pending).toBe(0);
+
+    // A new failure starts again at 30 s.
+    targets.down = true;
+    const before = clock.now();
+    controller.requestReconcile('global-api', 'manual trigger');
+    await controller.idle();
+    await step(clock, controller);
+    expect(targets.openedAt.at(-1)! - before).toBe(LEADER_RETRY_MS);
+    expect(clock.pending).toBe(1);
+  } finally {
+    await stop();
+  }
+});
+
+it('webhooks reaching a follower while it waits for the lease are answered not-leader and add no timer', async () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1), false);
+  const leases = new HeldByAnotherReplica(clock);
+  const targets = flakyTargets(clock);
+  const { controller, stop } = simulatedController(clock, { leases, targets, retryMs: FOLLOWER_RETRY_MS, events: false });
+  try {
+    controller.start();
+    await controller.idle();
+    for (let i = 0; i < 10; i++) {
+      expect(controller.requestReconcile('global-api', 'webhook (github)')).toBe(true);
+      await controller.idle();
+    }
+    expect(leases.attempts).toBe(11);
+    expect(controller.status.get('global-api')?.lastOutcome).toBe('not-leader');
+    // One look scheduled, right after the holder's lease would end; the follower never touched the target.
+    expect(clock.pending).toBe(1);
+    expect(clock.nextWakeAt).toBe(leases.holderExpiresAt()! + 1);
+    expect(targets.opened).toBe(0);
+  } finally {
+    await stop();
+  }
+});
+
+it('a follower takes the RegionSet over right when a dead holder\'s lease ends, having looked once per lease term meanwhile', async () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1), false);
+  const world = sandboxWorld();
+  const leases = new HeldByAnotherReplica(clock);
+  leases.holderDiesAt = clock.now() + 5 * MINUTE + 3 * SECOND;
+  const targets = flakyTargets(clock, new SandboxTargets({ cloud: world.cloud }));
+  targets.down = false;
+  const { controller, stop } = simulatedController(clock, { leases, targets, retryMs: FOLLOWER_RETRY_MS, events: false });
+  try {
+    controller.start();
+    await controller.idle();
+    while (targets.opened === 0) await step(clock, controller);
+    const lastExpiry = leases.holderExpiresAt()!;
+    // Taken over 1 ms after the lease ended (the condition is expiresAt < now), not a poll interval later.
+    expect(targets.openedAt[0]! - lastExpiry).toBe(1);
+    // Looked at most once per 2/3 of a lease while the holder lived (the old poll looked every 10 s: 31 times).
+    expect(leases.attempts).toBeLessThanOrEqual(Math.ceil((lastExpiry - Date.UTC(2026, 0, 1)) / ((LEASE_MS * 2) / 3)) + 1);
+    const status = controller.status.get('global-api');
+    expect(status?.lastOutcome).toBe('applied');
+    expect(status?.leader).toBe(true);
+    expect(clock.pending).toBe(0);
+  } finally {
+    await stop();
+  }
+});
+
+it('DynamoLeases learns when the holder\'s lease ends from the failed conditional write, and assumes a full lease when DynamoDB does not say', async () => {
+  const dynamodb = mockClient(DynamoDBClient);
+  try {
+    const clock = new FakeClock(Date.UTC(2026, 0, 1), false);
+    const leases = new DynamoLeases({ client: new DynamoDBClient({ region: 'us-east-1' }), table: 'leases', instanceId: 'replica-b', leaseMs: LEASE_MS, clock });
+    const holderExpiry = clock.now() + 17 * SECOND;
+    dynamodb
+      .on(UpdateItemCommand)
+      .rejectsOnce(
+        new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: { httpStatusCode: 400 },
+          Item: { pk: { S: 'global-api' }, holder: { S: 'replica-a' }, expiresAt: { N: String(holderExpiry) }, fencingToken: { N: '4' } },
+        }),
+      )
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } }));
+    expect(await leases.acquire('global-api')).toBeUndefined();
+    expect(leases.holderExpiresAt('global-api')).toBe(holderExpiry);
+    expect(dynamodb.commandCalls(UpdateItemCommand)[0]!.args[0].input.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+
+    expect(await leases.acquire('global-api')).toBeUndefined();
+    expect(leases.holderExpiresAt('global-api')).toBe(clock.now() + LEASE_MS);
+  } finally {
+    dynamodb.restore();
+  }
+});
