@@ -14,6 +14,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { ControllerMetrics } from './metrics.js';
 import type { IssueReport, ReconcileOutcome, RunMode } from './outcome.js';
 import { reconcileRegionSet, type ReconcileRequest } from './reconciler.js';
+import { redactPaths } from './redact-paths.js';
 import { Scheduler } from './scheduler.js';
 import { StatusStore } from './status.js';
 import type { TargetFactory } from './targets.js';
@@ -119,9 +120,12 @@ export class Controller {
     this.suspended = new Set(options.suspended ?? []);
     this.status = new StatusStore({
       mode: options.mode,
-      sourceUrl: options.sourceUrl,
+      // A local source is a path: /status shows its last segment only.
+      sourceUrl: redactPaths(options.sourceUrl),
       ...(options.branch ? { branch: options.branch } : {}),
       now: () => this.now(),
+      isLeader: (name) => this.leases.isHeld(name),
+      redact: (text) => redactPaths(text, this.root),
     });
     this.syncs = new Scheduler({ concurrency: 1, run: (_key, reasons) => this.syncAndSchedule(reasons), onError: (_key, error) => this.bug('sync', error) });
     this.reconciles = new Scheduler({

