@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeliveryLog } from '../../handlers/deliveries.js';
+import { handlePushWebhook } from '../../handlers/webhook.js';
 import type { ManifestSource } from '../../controller/runtime/controller.js';
 import type { Leases } from '../../controller/runtime/leases.js';
 import { startRuntime, type Runtime, type RuntimeConfig, type RuntimeDependencies } from '../../controller/runtime/main.js';
@@ -180,5 +182,124 @@ describe('the leader flag is true on the replica that applies', () => {
     const { json, world } = await start({}, { leases });
     expect((await json('/status')).regionSets['global-api']).toMatchObject({ lastOutcome: 'not-leader', leader: false });
     expect(world.cloud.calls.count()).toBe(0);
+  });
+});
+
+function githubPush(body: object, delivery: string, secret = WEBHOOK_SECRET): RequestInit {
+  const raw = JSON.stringify(body);
+  const signature = `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+  return { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': signature } };
+}
+
+const PUSH = { ref: 'refs/heads/main', after: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3' };
+
+async function duplicatesCounted(http: (path: string) => Promise<Response>, source: string): Promise<number> {
+  const text = await (await http('/metrics')).text();
+  const match = new RegExp(`^regionctl_webhook_duplicates_total\\{source="${source}"\\} (\\d+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+describe('a replayed webhook delivery is ignored and counted', () => {
+  it('a GitHub redelivery with the same X-GitHub-Delivery within the window gets 200 "duplicate delivery ignored" and starts no sync', async () => {
+    const { http, local, runtime, world } = await start();
+    const delivery = randomUUID();
+    const first = await http('/webhook', githubPush(PUSH, delivery));
+    expect(first.status).toBe(200);
+    await runtime.controller.idle();
+    expect(local.state.syncs).toBe(2);
+    world.cloud.calls.reset();
+
+    for (let i = 0; i < 3; i++) {
+      const replay = await http('/webhook', githubPush(PUSH, delivery));
+      expect(replay.status).toBe(200);
+      expect(await replay.json()).toEqual({ ignored: 'duplicate delivery ignored', delivery });
+    }
+    await runtime.controller.idle();
+    expect(local.state.syncs).toBe(2);
+    expect(await duplicatesCounted(http, 'github')).toBe(3);
+    expect(world.cloud.calls.count()).toBe(0);
+
+    // Another delivery (a new push) is handled as always.
+    expect((await http('/webhook', githubPush(PUSH, randomUUID()))).status).toBe(200);
+    await runtime.controller.idle();
+    expect(local.state.syncs).toBe(3);
+  });
+
+  it('an unsigned or wrongly signed replay of a handled delivery id still gets 401, not "duplicate"', async () => {
+    const { http, runtime } = await start();
+    const delivery = randomUUID();
+    expect((await http('/webhook', githubPush(PUSH, delivery))).status).toBe(200);
+    const unsigned = await http('/webhook', { method: 'POST', body: JSON.stringify(PUSH), headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': delivery } });
+    expect(unsigned.status).toBe(401);
+    expect(await unsigned.json()).toEqual({ error: 'signature missing' });
+    expect((await http('/webhook', githubPush(PUSH, delivery, 'not-the-secret'))).status).toBe(401);
+    await runtime.controller.idle();
+    expect(await duplicatesCounted(http, 'github')).toBe(0);
+  });
+
+  it('a forged request sent first with a delivery id does not poison the cache: the genuine delivery with that id is still handled', async () => {
+    const { http, local, runtime } = await start();
+    const delivery = randomUUID();
+    expect((await http('/webhook', githubPush(PUSH, delivery, 'attacker-guess-0000'))).status).toBe(401);
+    const genuine = await http('/webhook', githubPush(PUSH, delivery));
+    expect(genuine.status).toBe(200);
+    expect(await genuine.json()).toMatchObject({ accepted: true });
+    await runtime.controller.idle();
+    expect(local.state.syncs).toBe(2);
+    expect(await duplicatesCounted(http, 'github')).toBe(0);
+  });
+
+  it('a GitLab retry with the same Idempotency-Key is ignored; a new key is handled', async () => {
+    const { http, local, runtime } = await start();
+    const gitlab = (key: string): RequestInit => ({
+      method: 'POST',
+      body: JSON.stringify({ object_kind: 'push', ...PUSH }),
+      headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': GITLAB_SECRET, 'idempotency-key': key },
+    });
+    const key = randomUUID();
+    expect((await http('/webhook', gitlab(key))).status).toBe(200);
+    await runtime.controller.idle();
+    const retry = await http('/webhook', gitlab(key));
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toEqual({ ignored: 'duplicate delivery ignored', delivery: key });
+    await runtime.controller.idle();
+    expect((await http('/webhook', gitlab(randomUUID()))).status).toBe(200);
+    await runtime.controller.idle();
+    expect(await duplicatesCounted(http, 'gitlab')).toBe(1);
+    // Start-up, the first delivery and the new one: the retry synced nothing.
+    expect(local.state.syncs).toBe(3);
+  });
+
+  it('a generic sender resending with the same Idempotency-Key is ignored; without the header every request is handled', async () => {
+    const { http } = await start();
+    const generic = (headers: Record<string, string> = {}): RequestInit => {
+      const raw = JSON.stringify({ ref: 'refs/heads/main' });
+      return { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-signature-256': `sha256=${createHmac('sha256', GENERIC_SECRET).update(raw).digest('hex')}`, ...headers } };
+    };
+    const key = randomUUID();
+    expect(await (await http('/webhook', generic({ 'idempotency-key': key }))).json()).toMatchObject({ accepted: true });
+    expect(await (await http('/webhook', generic({ 'idempotency-key': key }))).json()).toEqual({ ignored: 'duplicate delivery ignored', delivery: key });
+    for (let i = 0; i < 2; i++) expect(await (await http('/webhook', generic())).json()).toMatchObject({ accepted: true });
+    expect(await duplicatesCounted(http, 'generic')).toBe(1);
+  });
+
+  it('after the window the same delivery is handled again, and at most maxEntries ids are kept', () => {
+    let now = Date.UTC(2026, 0, 1);
+    const deliveries = new DeliveryLog({ windowMs: 10 * 60_000, maxEntries: 3, now: () => now });
+    const config = { branch: 'main', secrets: { github: WEBHOOK_SECRET } };
+    const send = (delivery: string) => {
+      const init = githubPush(PUSH, delivery);
+      return handlePushWebhook({ headers: init.headers as Record<string, string>, body: Buffer.from(init.body as string) }, config, deliveries);
+    };
+    expect(send('d-1').trigger).toBeDefined();
+    now += 9 * 60_000;
+    expect(send('d-1')).toMatchObject({ status: 200, duplicate: { source: 'github', id: 'd-1' } });
+    now += 60_000 + 1;
+    expect(send('d-1').trigger).toBeDefined();
+    for (const id of ['d-2', 'd-3', 'd-4', 'd-5']) send(id);
+    expect(deliveries.size).toBe(3);
+    // The oldest went first: d-1 (re-remembered) and d-2 are forgotten, d-5 is kept.
+    expect(send('d-5').duplicate).toBeDefined();
+    expect(send('d-2').trigger).toBeDefined();
   });
 });
