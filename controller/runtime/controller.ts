@@ -2,7 +2,9 @@
 // and schedules one reconcile per RegionSet on start-up, webhook, resync and manual
 // trigger. Syncs coalesce like reconciles (one at a time, a burst → one more), and a
 // failed sync keeps the last good revision (reconciles still run on it: the resync
-// catches drift even while git is down) and is retried with the source's backoff.
+// catches drift even while git is down) and is retried with the source's backoff. A
+// RegionSet has at most one pending retry: after an error (backing off), or, on a
+// follower, at the end of the holder's lease (scheduleRetry).
 
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
