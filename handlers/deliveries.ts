@@ -11,7 +11,8 @@
 // - GitLab: Idempotency-Key, kept by automatic retries and manual resends (GitLab 17.4+;
 //   https://docs.gitlab.com/ee/user/project/integrations/webhooks.html#delivery-headers).
 //   X-Gitlab-Event-UUID and X-Gitlab-Webhook-UUID identify the event chain and the hook,
-//   not the delivery, and are not used.
+//   not the delivery: a bot that pushes in answer to a webhook makes a new push with the
+//   same X-Gitlab-Event-UUID (recursion detection), which must not be ignored. Not used.
 // - generic: Idempotency-Key (the IETF httpapi draft's header), chosen by the sender.
 // A request without an id is never a duplicate.
 

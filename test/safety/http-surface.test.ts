@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryLog } from '../../handlers/deliveries.js';
+import { redactPaths } from '../../controller/runtime/redact-paths.js';
 import { handlePushWebhook } from '../../handlers/webhook.js';
 import type { ManifestSource } from '../../controller/runtime/controller.js';
 import type { Leases } from '../../controller/runtime/leases.js';
@@ -127,6 +128,18 @@ describe('/status shows no filesystem path', () => {
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('path redaction keeps what is not a local path', () => {
+  it('an error naming /proc/self/environ or a file:// source shows the last segment; URLs, ARNs, step ids and ratios are untouched', () => {
+    expect(redactPaths("EACCES: permission denied, open '/proc/self/environ'")).toBe("EACCES: permission denied, open '…/environ'");
+    expect(redactPaths('file:///srv/git/regions.git')).toBe('…/regions.git');
+    expect(redactPaths('looked for /work/checkout/manifests/stacks/x.yaml.', '/work/checkout')).toBe('looked for manifests/stacks/x.yaml.');
+    const kept = 'sync of https://git.example.com/org/regions.git failed; stack/eu-west-1 arn:aws:cloudformation:eu-west-1:123456789012:stack/global-api/1a2b ssh git@github.com:org/regions.git 2/3 regions';
+    expect(redactPaths(kept, '/work/checkout')).toBe(kept);
+    // Redacting twice changes nothing (the status store redacts a source URL already redacted).
+    expect(redactPaths(redactPaths('/tmp/regionctl-source-x1'))).toBe('…/regionctl-source-x1');
   });
 });
 

@@ -316,3 +316,38 @@ it('DynamoLeases learns when the holder\'s lease ends from the failed conditiona
     dynamodb.restore();
   }
 });
+
+it('a RegionSet whose manifest is invalid (stalled) keeps no retry timer however many webhooks arrive: a person must fix it', async () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1), false);
+  repo.edit('    us-east-2: {}\n', '    us-east-2: { weight: 900 }\n');
+  const targets = flakyTargets(clock);
+  const { controller, stop } = simulatedController(clock, { leases: new AlwaysLeader(), targets, retryMs: LEADER_RETRY_MS, events: false });
+  try {
+    controller.start();
+    await controller.idle();
+    for (let i = 0; i < 5; i++) {
+      controller.requestSync('webhook (github)');
+      await controller.idle();
+    }
+    expect(controller.status.get('global-api')?.lastOutcome).toBe('stalled');
+    expect(clock.pending).toBe(0);
+    expect(targets.opened).toBe(0);
+  } finally {
+    await stop();
+  }
+});
+
+it('a follower whose lease table cannot tell when the holder\'s lease ends looks once per retry interval, still with one timer', async () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1), false);
+  const leases = new HeldByAnotherReplica(clock);
+  // A Leases implementation without holderExpiresAt (e.g. a custom lock service).
+  const blind: Leases = { acquire: () => leases.acquire(), isHeld: () => leases.isHeld(), renewAll: async () => {}, releaseAll: async () => {} };
+  const { controller, stop } = simulatedController(clock, { leases: blind, targets: flakyTargets(clock), retryMs: FOLLOWER_RETRY_MS });
+  try {
+    const { perHour, maxPendingRetries } = await runDay(clock, controller, () => leases.attempts, 3);
+    expect(maxPendingRetries).toBe(1);
+    expect(Math.max(...perHour)).toBeLessThanOrEqual(HOUR / FOLLOWER_RETRY_MS + HOUR / RESYNC_MS + Math.ceil(HOUR / WEBHOOK_MS) + 1);
+  } finally {
+    await stop();
+  }
+});
