@@ -99,6 +99,11 @@ export class FakeClock implements Clock {
     this.current = Math.max(this.current, target);
   }
 
+  /** When the earliest sleeper wakes (undefined: nobody sleeps); lets a test step from one wake-up to the next. */
+  get nextWakeAt(): number | undefined {
+    return this.earliest()?.at;
+  }
+
   /** Number of tasks asleep on this clock. */
   get pending(): number {
     return this.sleepers.length;

@@ -9,11 +9,13 @@
 //   over a JSON body. `{"ref": "refs/heads/main", "after": "<sha>"}` like a GitHub push;
 //   both fields optional: without `ref` the request is a plain "sync now".
 //
-// Order of checks: size (413), signature over the raw bytes (401), content type (415),
-// JSON (400), event and branch (200/202). Nobody unauthenticated learns more than 401.
+// Order of checks: size (413), signature over the raw bytes (401), replayed delivery id
+// (200, ignored: deliveries.ts), content type (415), JSON (400), event and branch
+// (200/202). Nobody unauthenticated learns more than 401.
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { deliveryIdOf, type DeliveryLog } from './deliveries.js';
 
 /** Largest body accepted (1 MiB); GitHub caps payloads at 25 MB but a push to one branch is far smaller. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -40,12 +42,15 @@ export interface WebhookDecision {
   trigger?: { revision?: string; source: WebhookSource };
   /** For the controller's log only, never sent: why the request was refused. Holds no secret. */
   reason?: string;
+  /** Set when the request is a replay of a delivery already handled (signature verified). */
+  duplicate?: { source: WebhookSource; id: string };
 }
 
 const SIGNATURE_MISSING: WebhookDecision = { status: 401, body: { error: 'signature missing' } };
 const SIGNATURE_INVALID: WebhookDecision = { status: 401, body: { error: 'signature invalid' } };
 
-export function handlePushWebhook(request: WebhookRequest, config: WebhookConfig): WebhookDecision {
+/** With `deliveries`, a replayed delivery id is ignored and the ids of handled deliveries are remembered. */
+export function handlePushWebhook(request: WebhookRequest, config: WebhookConfig, deliveries?: DeliveryLog): WebhookDecision {
   const headers = lowerCaseHeaders(request.headers);
   if (request.body.length > MAX_WEBHOOK_BODY_BYTES) {
     return { status: 413, body: { error: `body larger than ${MAX_WEBHOOK_BODY_BYTES} bytes` } };
@@ -55,12 +60,24 @@ export function handlePushWebhook(request: WebhookRequest, config: WebhookConfig
   const auth = authenticate(source, headers, request.body, config.secrets);
   if (auth) return auth;
 
+  // Only now, with the signature verified: a forged request neither learns nor records anything.
+  const id = deliveries ? deliveryIdOf(source, headers) : undefined;
+  if (deliveries && id !== undefined && deliveries.isDuplicate(source, id)) {
+    return { status: 200, body: { ignored: 'duplicate delivery ignored', delivery: id }, duplicate: { source, id } };
+  }
+  const decision = decideAuthenticated(source, headers, request.body, config);
+  // A handled delivery (2xx) is remembered; a malformed one may be fixed and sent again.
+  if (deliveries && id !== undefined && decision.status < 300) deliveries.remember(source, id);
+  return decision;
+}
+
+function decideAuthenticated(source: WebhookSource, headers: Record<string, string | undefined>, body: Buffer, config: WebhookConfig): WebhookDecision {
   if (!isJsonContentType(headers['content-type'])) {
     return { status: 415, body: { error: 'content type must be application/json (for GitHub, set the webhook content type to application/json)' } };
   }
   let payload: unknown;
   try {
-    payload = JSON.parse(request.body.toString('utf8'));
+    payload = JSON.parse(body.toString('utf8'));
   } catch {
     return { status: 400, body: { error: 'body is not valid JSON' } };
   }

@@ -2,17 +2,21 @@
 // and schedules one reconcile per RegionSet on start-up, webhook, resync and manual
 // trigger. Syncs coalesce like reconciles (one at a time, a burst → one more), and a
 // failed sync keeps the last good revision (reconciles still run on it: the resync
-// catches drift even while git is down) and is retried with the source's backoff.
+// catches drift even while git is down) and is retried with the source's backoff. A
+// RegionSet has at most one pending retry: after an error (backing off), or, on a
+// follower, at the end of the holder's lease (scheduleRetry).
 
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument, isScalar } from 'yaml';
+import type { Clock } from '../clock.js';
 import { MAX_MANIFEST_BYTES } from '../manifest/parse.js';
 import { AlwaysLeader, type Leases } from './leases.js';
 import { silentLogger, type Logger } from './logger.js';
 import { ControllerMetrics } from './metrics.js';
 import type { IssueReport, ReconcileOutcome, RunMode } from './outcome.js';
 import { reconcileRegionSet, type ReconcileRequest } from './reconciler.js';
+import { redactPaths } from './redact-paths.js';
 import { Scheduler } from './scheduler.js';
 import { StatusStore } from './status.js';
 import type { TargetFactory } from './targets.js';
@@ -55,10 +59,18 @@ export interface ControllerOptions {
   shutdownTimeoutMs?: number;
   /** Executor poll interval override (emulators). */
   pollMs?: number;
-  /** Retry of a RegionSet whose reconcile failed or whose lease another replica holds (default 30 s). */
+  /**
+   * First retry of a RegionSet whose reconcile failed (default 30 s); it doubles with each
+   * failure in a row up to maxRetryMs and is reset by a reconcile that does not fail. Also
+   * the next look at a lease another replica holds when the lease table cannot say when it ends.
+   */
   retryMs?: number;
+  /** Longest wait between retries of a failing RegionSet (default 10 min). */
+  maxRetryMs?: number;
   /** Wall clock (injectable for tests). */
   now?: () => number;
+  /** Drives the controller's timers (retries) and, without `now`, its wall clock; default: real timers. */
+  clock?: Clock;
 }
 
 interface IndexedRegionSet {
@@ -73,6 +85,15 @@ export interface StopResult {
 }
 
 const SOURCE_KEY = 'source';
+export const DEFAULT_RETRY_MS = 30_000;
+export const DEFAULT_MAX_RETRY_MS = 10 * 60_000;
+/** A follower never looks at the lease more often than this (clock skew between replicas). */
+const MIN_LEASE_LOOK_MS = 1_000;
+
+interface PendingRetry {
+  cancel(): void;
+  reason: string;
+}
 
 export class Controller {
   readonly status: StatusStore;
@@ -83,7 +104,11 @@ export class Controller {
   private readonly reconciles: Scheduler;
   private readonly suspended: Set<string>;
   private readonly shutdown = new AbortController();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<() => void>();
+  /** At most one pending retry per RegionSet: each outcome replaces it, a success clears it. */
+  private readonly retries = new Map<string, PendingRetry>();
+  /** Failed reconciles in a row per RegionSet, for the backoff. */
+  private readonly failures = new Map<string, number>();
   private index = new Map<string, IndexedRegionSet>();
   private root: string | undefined;
   private revision: string | undefined;
@@ -97,9 +122,12 @@ export class Controller {
     this.suspended = new Set(options.suspended ?? []);
     this.status = new StatusStore({
       mode: options.mode,
-      sourceUrl: options.sourceUrl,
+      // A local source is a path: /status shows its last segment only.
+      sourceUrl: redactPaths(options.sourceUrl),
       ...(options.branch ? { branch: options.branch } : {}),
-      ...(options.now ? { now: options.now } : {}),
+      now: () => this.now(),
+      isLeader: (name) => this.leases.isHeld(name),
+      redact: (text) => redactPaths(text, this.root),
     });
     this.syncs = new Scheduler({ concurrency: 1, run: (_key, reasons) => this.syncAndSchedule(reasons), onError: (_key, error) => this.bug('sync', error) });
     this.reconciles = new Scheduler({
@@ -174,7 +202,7 @@ export class Controller {
     this.stopping ??= (async () => {
       this.logger.info('shutting down: no new events; running steps may finish');
       this.resync?.stop();
-      for (const timer of this.timers) clearTimeout(timer);
+      for (const cancel of [...this.timers]) cancel();
       this.timers.clear();
       this.shutdown.abort(new Error('shutting down'));
       const bound = this.options.shutdownTimeoutMs ?? 30_000;
@@ -283,20 +311,77 @@ export class Controller {
   private record(outcome: ReconcileOutcome): void {
     this.status.record(outcome);
     this.metrics.recordReconcile(outcome);
-    // Errors pass (throttling, outages) and leases change hands: try again without waiting for the resync.
-    if (outcome.kind === 'error' || outcome.kind === 'not-leader') {
-      this.later(this.options.retryMs ?? 30_000, () => this.requestReconcile(outcome.regionSet, outcome.kind === 'error' ? 'retry after an error' : 'lease check'));
-    }
+    this.scheduleRetry(outcome);
   }
 
-  private later(ms: number, fn: () => void): void {
-    if (this.stopping) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    timer.unref();
-    this.timers.add(timer);
+  /**
+   * Errors pass (throttling, outages) and leases change hands: try again without waiting
+   * for the resync, but with one pending retry per RegionSet whatever triggered the
+   * reconcile (every webhook and resync used to start a chain of its own). Errors back off
+   * exponentially; a follower looks again when the holder's lease would end, not on a timer.
+   */
+  private scheduleRetry(outcome: ReconcileOutcome): void {
+    const name = outcome.regionSet;
+    this.retries.get(name)?.cancel();
+    this.retries.delete(name);
+    if (outcome.kind === 'interrupted') return;
+    if (outcome.kind !== 'error') this.failures.delete(name);
+    let delay: number;
+    let reason: string;
+    if (outcome.kind === 'error') {
+      const failures = (this.failures.get(name) ?? 0) + 1;
+      this.failures.set(name, failures);
+      const first = this.options.retryMs ?? DEFAULT_RETRY_MS;
+      delay = Math.min(first * 2 ** Math.min(failures - 1, 30), Math.max(first, this.options.maxRetryMs ?? DEFAULT_MAX_RETRY_MS));
+      reason = 'retry after an error';
+    } else if (outcome.kind === 'not-leader') {
+      const expiresAt = this.leases.holderExpiresAt?.(name);
+      delay = expiresAt === undefined ? (this.options.retryMs ?? DEFAULT_RETRY_MS) : Math.max(MIN_LEASE_LOOK_MS, expiresAt - this.now() + 1);
+      reason = 'lease check';
+    } else {
+      return;
+    }
+    const retry: PendingRetry = {
+      reason,
+      cancel: this.later(delay, () => {
+        if (this.retries.get(name) === retry) this.retries.delete(name);
+        this.requestReconcile(name, reason);
+      }),
+    };
+    this.retries.set(name, retry);
+  }
+
+  /** Runs fn after ms (on the injected clock when there is one); returns the cancel function. */
+  private later(ms: number, fn: () => void): () => void {
+    if (this.stopping) return () => {};
+    const clock = this.options.clock;
+    let cancel: () => void;
+    if (clock) {
+      const aborted = new AbortController();
+      cancel = () => {
+        this.timers.delete(cancel);
+        aborted.abort();
+      };
+      clock.sleep(ms, aborted.signal).then(
+        () => {
+          this.timers.delete(cancel);
+          fn();
+        },
+        () => {},
+      );
+    } else {
+      const timer = setTimeout(() => {
+        this.timers.delete(cancel);
+        fn();
+      }, ms);
+      timer.unref();
+      cancel = () => {
+        this.timers.delete(cancel);
+        clearTimeout(timer);
+      };
+    }
+    this.timers.add(cancel);
+    return cancel;
   }
 
   private scrub(text: string): string {
@@ -304,7 +389,8 @@ export class Controller {
   }
 
   private now(): number {
-    return (this.options.now ?? Date.now)();
+    if (this.options.now) return this.options.now();
+    return this.options.clock ? this.options.clock.now() : Date.now();
   }
 
   private bug(what: string, error: unknown): void {

@@ -40,6 +40,12 @@ export interface Leases {
   acquire(regionSet: string): Promise<{ fencingToken: number } | undefined>;
   /** True while this replica may apply to the RegionSet. */
   isHeld(regionSet: string): boolean;
+  /**
+   * When another replica's lease on the RegionSet ends unless renewed (ms since epoch), as
+   * last seen by acquire; undefined when unknown. A follower looks again then instead of
+   * polling.
+   */
+  holderExpiresAt?(regionSet: string): number | undefined;
   renewAll(): Promise<void>;
   releaseAll(): Promise<void>;
 }
@@ -87,6 +93,8 @@ export class DynamoLeases implements Leases {
   private readonly table: string;
   private readonly clock: Clock;
   private readonly held = new Map<string, HeldLease>();
+  /** Expiry of other replicas' leases, from the item a failed acquire returned. */
+  private readonly others = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DynamoLeasesOptions) {
@@ -129,16 +137,30 @@ export class DynamoLeases implements Leases {
             ':one': { N: '1' },
           },
           ReturnValues: 'ALL_NEW',
+          // On a failed condition DynamoDB returns the holder's item: its expiry says when to look again.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
     } catch (error) {
-      if (errorCode(error) === LOST) return undefined;
+      if (errorCode(error) === LOST) {
+        const seen = Number((error as { Item?: Record<string, { N?: string }> }).Item?.['expiresAt']?.N);
+        if (Number.isFinite(seen)) this.others.set(regionSet, seen);
+        else this.others.delete(regionSet);
+        return undefined;
+      }
       throw mapAwsError(error, `acquire lease ${regionSet} in table ${this.table}`, this.table);
     }
     const fencingToken = Number(output.Attributes?.['fencingToken']?.N);
     if (!Number.isFinite(fencingToken)) throw new Error(`lease table ${this.table} returned no fencingToken for ${regionSet}`);
     this.held.set(regionSet, { fencingToken, expiresAt });
+    this.others.delete(regionSet);
     return { fencingToken };
+  }
+
+  /** The holder's expiry seen by our last failed acquire; without it, at most one lease from now. */
+  holderExpiresAt(regionSet: string): number | undefined {
+    if (this.isHeld(regionSet)) return undefined;
+    return this.others.get(regionSet) ?? this.clock.now() + this.leaseMs;
   }
 
   /** True while we hold the lease by our own clock, less the safety margin; false once it may pass to another. */

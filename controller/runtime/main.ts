@@ -149,7 +149,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.pollMs !== undefined ? { pollMs: config.pollMs } : {}),
     ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
-    // Followers retry within a third of the lease, so a dead leader is replaced within the lease time.
+    // First retry after an error within a third of the lease; followers look again when the holder's lease ends.
     ...(config.leases ? { retryMs: Math.max(1_000, Math.floor(config.leases.leaseMs / 3)) } : {}),
     ...(startResync ? { startResync } : {}),
   });

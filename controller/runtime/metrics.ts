@@ -27,6 +27,7 @@ export class ControllerMetrics {
   private readonly awsCalls: Counter<'service' | 'operation' | 'outcome'>;
   private readonly sourceFetchFailures: Counter;
   private readonly sourceLastSync: Gauge;
+  private readonly webhookDuplicates: Counter<'source'>;
   /** Actions set in each RegionSet's last plan, so that actions gone from the next plan drop to 0. */
   private readonly lastActions = new Map<string, Set<string>>();
 
@@ -86,6 +87,12 @@ export class ControllerMetrics {
       help: 'Unix time of the last successful sync of the manifest source',
       registers,
     });
+    this.webhookDuplicates = new Counter({
+      name: 'regionctl_webhook_duplicates_total',
+      help: 'Webhook deliveries ignored as replays of a delivery id already handled within the window, by sender',
+      labelNames: ['source'],
+      registers,
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'regionctl_' });
   }
 
@@ -125,6 +132,10 @@ export class ControllerMetrics {
 
   recordSourceFailure(): void {
     this.sourceFetchFailures.inc();
+  }
+
+  recordWebhookDuplicate(source: string): void {
+    this.webhookDuplicates.inc({ source });
   }
 
   recordSourceSync(at: number): void {

@@ -19,13 +19,13 @@ export type OutcomeKind =
   | 'apply-failed'
   /** The manifest is invalid: a person must fix it. No AWS call was made. */
   | 'stalled'
-  /** Anything else went wrong (AWS unreachable, throttled, zone missing...). */
+  /** Anything else went wrong (AWS unreachable, throttled, zone missing...); retried after 30 s (a third of the lease with a lease table), doubling up to 10 min. */
   | 'error'
   /** Shutdown began mid-apply: the running steps finished, no new one started. */
   | 'interrupted'
   /** Suspended: skipped without reading anything. */
   | 'suspended'
-  /** Another replica holds the RegionSet's lease: skipped. */
+  /** Another replica holds the RegionSet's lease: skipped; looked at again when that lease would end. */
   | 'not-leader';
 
 export interface PlanReport {

@@ -3,7 +3,8 @@
 //   GET  /readyz                  200 after the first successful sync and manifest listing, else 503
 //   GET  /metrics                 Prometheus text
 //   GET  /status                  JSON (see status.ts)
-//   POST /webhook                 push webhooks (handlers/webhook.ts decides; only a trigger syncs)
+//   POST /webhook                 push webhooks (handlers/webhook.ts decides; only a trigger syncs;
+//                                 a replayed delivery id is ignored: handlers/deliveries.ts)
 //   POST /trigger[?regionSet=X]   manual: sync + reconcile all, or reconcile X now (bearer token)
 //   POST /suspend?regionSet=X     stop reconciling X until resumed (same bearer token)
 //   POST /resume?regionSet=X      resume X and reconcile it now (same bearer token)
@@ -13,6 +14,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleManualTrigger } from '../../handlers/trigger.js';
+import { DeliveryLog } from '../../handlers/deliveries.js';
 import { handlePushWebhook, MAX_WEBHOOK_BODY_BYTES, readLimitedBody, type WebhookConfig } from '../../handlers/webhook.js';
 import type { Controller } from './controller.js';
 import type { Logger } from './logger.js';
@@ -25,6 +27,8 @@ export interface ServerOptions {
   /** Bearer token of /trigger, /suspend and /resume; without it they answer 404. */
   triggerToken?: string;
   logger: Logger;
+  /** Remembers handled webhook deliveries to ignore replays (default: 10 min window, 10 000 ids). */
+  deliveries?: DeliveryLog;
 }
 
 export interface RuntimeServer {
@@ -40,6 +44,7 @@ export interface RuntimeServer {
 export async function startServer(controller: Controller, options: ServerOptions): Promise<RuntimeServer> {
   let accepting = true;
   const log = options.logger.child({ component: 'http' });
+  const deliveries = options.deliveries ?? new DeliveryLog();
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log.error({ err: error, method: req.method, path: pathOf(req) }, 'request failed');
@@ -97,8 +102,12 @@ export async function startServer(controller: Controller, options: ServerOptions
       log.warn({ path: '/webhook' }, 'webhook refused: body too large');
       return send(res, 413, { error: `body larger than ${MAX_WEBHOOK_BODY_BYTES} bytes` }, { connection: 'close' });
     }
-    const decision = handlePushWebhook({ headers: req.headers, body }, options.webhook);
+    const decision = handlePushWebhook({ headers: req.headers, body }, options.webhook, deliveries);
     if (decision.status === 401) log.warn({ reason: decision.reason }, 'webhook refused: bad or missing signature');
+    if (decision.duplicate) {
+      controller.metrics.recordWebhookDuplicate(decision.duplicate.source);
+      log.info({ sender: decision.duplicate.source, delivery: decision.duplicate.id }, 'webhook ignored: duplicate delivery (already handled)');
+    }
     if (decision.trigger) {
       const revision = decision.trigger.revision ? ` ${decision.trigger.revision.slice(0, 12)}` : '';
       controller.requestSync(`webhook (${decision.trigger.source}${revision})`);

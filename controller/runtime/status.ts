@@ -14,6 +14,7 @@
 import type { RegionState } from '../manifest/types.js';
 import type { Refusal, RegionTransition, StepAction } from '../plan/types.js';
 import type { ApplyReport, IssueReport, OutcomeKind, ReconcileOutcome, RunMode } from './outcome.js';
+import { mapStrings } from './redact-paths.js';
 
 export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'DriftDetected' | 'ApplyFailed';
 export const CONDITION_TYPES: readonly ConditionType[] = ['Ready', 'Reconciling', 'Stalled', 'DriftDetected', 'ApplyFailed'];
@@ -75,7 +76,7 @@ export interface RegionSetStatus {
   lastReconcileTime?: string;
   /** Last reconcile that ended Ready (converged, applied, or plan-only without drift). */
   lastSuccessfulReconcileTime?: string;
-  /** Holds the RegionSet's lease (always true without a lease table). */
+  /** This replica holds the RegionSet's lease now, i.e. it is the one that applies (always true without a lease table). */
   leader?: boolean;
   conditions: Condition[];
   lastPlan?: LastPlanStatus;
@@ -108,11 +109,17 @@ export interface StatusStoreOptions {
   branch?: string;
   /** Wall clock for the timestamps (injectable for tests). */
   now?: () => number;
+  /** Whether this replica holds the RegionSet's lease right now; read at every snapshot. */
+  isLeader?: (name: string) => boolean;
+  /** Applied to every string of a snapshot (removes filesystem paths). */
+  redact?: (text: string) => string;
 }
 
 export class StatusStore {
   private readonly mode: RunMode;
   private readonly now: () => number;
+  private readonly isLeader: ((name: string) => boolean) | undefined;
+  private readonly redact: ((text: string) => string) | undefined;
   private readonly source: SourceStatus;
   private readonly sets = new Map<string, RegionSetStatus>();
   private ready = false;
@@ -120,6 +127,8 @@ export class StatusStore {
   constructor(options: StatusStoreOptions) {
     this.mode = options.mode;
     this.now = options.now ?? Date.now;
+    this.isLeader = options.isLeader;
+    this.redact = options.redact;
     this.source = { url: options.sourceUrl, ...(options.branch ? { branch: options.branch } : {}), consecutiveFailures: 0 };
   }
 
@@ -278,8 +287,12 @@ export class StatusStore {
   /** A JSON-ready deep copy. */
   snapshot(): ControllerStatus {
     const regionSets: Record<string, RegionSetStatus> = {};
-    for (const name of [...this.sets.keys()].sort()) regionSets[name] = this.sets.get(name)!;
-    return structuredClone({ mode: this.mode, ready: this.ready, source: this.source, regionSets });
+    for (const name of [...this.sets.keys()].sort()) {
+      // The lease as it is now: a lease lost between reconciles must not leave two replicas saying they lead.
+      regionSets[name] = this.isLeader ? { ...this.sets.get(name)!, leader: this.isLeader(name) } : this.sets.get(name)!;
+    }
+    const snapshot = structuredClone({ mode: this.mode, ready: this.ready, source: this.source, regionSets });
+    return this.redact ? mapStrings(snapshot, this.redact) : snapshot;
   }
 
   private recordPlan(set: RegionSetStatus, outcome: ReconcileOutcome, at: string): void {
