@@ -126,6 +126,9 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
 
   const sourceUrl = pick('source', 'REGIONCTL_GIT_URL');
   if (!sourceUrl) throw new UsageError('no source: set REGIONCTL_GIT_URL (or --source) to a git URL or a local directory of manifests');
+  const { gitUrlProblem, redactUrl } = await import('../source/git.js');
+  const urlProblem = sourceUrl.startsWith('-') ? 'starts with "-", which git would read as an option' : gitUrlProblem(sourceUrl);
+  if (urlProblem) throw new UsageError(`REGIONCTL_GIT_URL (or --source) "${redactUrl(sourceUrl)}" ${urlProblem}`);
 
   const mode = pick('mode', 'REGIONCTL_MODE') ?? 'apply';
   if (mode !== 'apply' && mode !== 'plan-only') throw new UsageError(`REGIONCTL_MODE must be apply or plan-only (got "${mode}")`);
