@@ -11,6 +11,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadManifestFile } from '../../controller/manifest/load.js';
 import type { LoadResult, ManifestIssue } from '../../controller/manifest/types.js';
 import { inventoryName } from '../../controller/plan/identity.js';
+import { AlwaysLeader } from '../../controller/runtime/leases.js';
+import { silentLogger } from '../../controller/runtime/logger.js';
+import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
+import { SandboxTargets } from '../../controller/runtime/targets.js';
+import { sandboxWorld } from '../runtime/helpers.js';
 
 const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const EXAMPLE = readFileSync('manifests/global-api.yaml', 'utf8');
@@ -182,5 +187,48 @@ describe('deep nesting', () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/^manifests\/global-api\.yaml:\d+:\d+: error\[nesting-too-deep\]: lists and mappings are nested deeper than 64 levels here; a manifest needs far fewer, so flatten the value\n$/);
     expect(run.stderr).not.toMatch(/Maximum call stack|\n\s+at /);
+  });
+});
+
+describe('through the controller: stalled at the position, no AWS call, cloud unchanged', () => {
+  async function stalledAfterConverging(content: string | Buffer) {
+    const world = sandboxWorld();
+    const options = { mode: 'apply' as const, targets: new SandboxTargets({ cloud: world.cloud }), leases: new AlwaysLeader(), logger: silentLogger(), isSuspended: () => false };
+    const request = (revision: string) => ({ regionSet: 'global-api', root: repo, file: 'manifests/global-api.yaml', revision, reasons: ['test'] });
+    write(EXAMPLE);
+    expect((await reconcileRegionSet(request('rev-1'), options)).kind).toBe('applied');
+    const before = JSON.stringify(world.cloud.toJSON());
+    world.cloud.calls.reset();
+    write(content);
+    const outcome = await reconcileRegionSet(request('rev-2'), options);
+    expect(outcome.kind).toBe('stalled');
+    expect(world.cloud.calls.count()).toBe(0);
+    expect(JSON.stringify(world.cloud.toJSON())).toBe(before);
+    return outcome.issues ?? [];
+  }
+
+  it('a 100,000-deep document pushed to the controller stalls with nesting-too-deep, not a stack overflow', async () => {
+    const text = EXAMPLE.replace('parameters: { Stage: prod, TableName: orders }', `parameters: { Stage: ${'['.repeat(100_000)}${']'.repeat(100_000)} }`);
+    const issues = await stalledAfterConverging(text);
+    expect(issues).toEqual([
+      {
+        file: 'manifests/global-api.yaml',
+        line: text.split('\n').findIndex((l) => l.startsWith('    parameters: ')) + 1,
+        column: '    parameters: { Stage: '.length + 64,
+        rule: 'nesting-too-deep',
+        message: 'lists and mappings are nested deeper than 64 levels here; a manifest needs far fewer, so flatten the value',
+      },
+    ]);
+  });
+
+  it('a manifest with a Latin-1 byte pushed to the controller stalls with invalid-utf8 at its line', async () => {
+    const at = EXAMPLE.indexOf('name: global-api\nspec:');
+    const issues = await stalledAfterConverging(Buffer.concat([Buffer.from(EXAMPLE.slice(0, at)), Buffer.from('name: global-api'), Buffer.from([0xe9]), Buffer.from(EXAMPLE.slice(at + 'name: global-api'.length))]));
+    expect(issues).toMatchObject([{ file: 'manifests/global-api.yaml', line: EXAMPLE.slice(0, at).split('\n').length, column: '  name: global-api'.length + 1, rule: 'invalid-utf8' }]);
+  });
+
+  it('a record named as the inventory pushed to the controller stalls with reserved-record-name', async () => {
+    const { text, line, column } = withRecord('_regionctl.global-api.example.com.');
+    expect(await stalledAfterConverging(text)).toMatchObject([{ line, column, rule: 'reserved-record-name' }]);
   });
 });
