@@ -9,7 +9,9 @@
 //   REGIONCTL_GIT_URL            --source URL|PATH   required. https://…, ssh://…, git@host:org/repo.git,
 //                                                    git://…, file://…, a bare repository path, or a local
 //                                                    directory read in place (its revision: HEAD if it is a
-//                                                    git work tree, else a hash of its files)
+//                                                    git work tree, else a hash of its files); git's
+//                                                    <transport>::<address> forms (ext::, fd::) and other
+//                                                    schemes are refused at start-up
 //   REGIONCTL_GIT_BRANCH         --branch NAME       branch to follow (default main)
 //   REGIONCTL_GIT_TOKEN                              HTTPS token (sent as a Basic-auth header, never in the URL)
 //   REGIONCTL_GIT_SSH_KEY_FILE   --ssh-key-file PATH private key of an SSH deploy key
