@@ -5,7 +5,10 @@
 import { chmod, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { addRegion, drainRegion, removeRegion, type EditResult, type TextChange } from '../manifest/edit.js';
-import { formatIssue, loadManifestText, readFileIfExists } from '../manifest/load.js';
+import { formatIssue, loadManifestText } from '../manifest/load.js';
+import { closestRegion, isAwsRegion } from '../manifest/regions.js';
+import { containedTemplateReader, repositoryRoot } from '../manifest/template-file.js';
+import { decodeUtf8 } from '../manifest/utf8.js';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
 
 export type RegionEditCommand = 'add-region' | 'drain-region' | 'remove-region';
@@ -61,14 +64,27 @@ export async function main(command: RegionEditCommand, argv: string[]): Promise<
 
 function parseWeight(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  // The range (0–255) is the schema's to check, with its own message.
-  if (!/^\d+$/.test(raw)) throw new UsageError(`--weight must be a whole number such as 100 (got "${raw}")`);
+  // Checked here too, not only by the schema: the value is written into the YAML text.
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) > 255) throw new UsageError(`--weight must be a whole number from 0 to 255 such as 100 (got ${JSON.stringify(raw)})`);
   return Number(raw);
 }
 
+/**
+ * The region is written into the YAML text as a key, so anything but a known region code
+ * (a newline, colon, #, quote or space) would inject YAML: refused before the file is read.
+ */
+function checkRegion(region: string): void {
+  if (isAwsRegion(region)) return;
+  const lower = region.toLowerCase();
+  const hint = isAwsRegion(lower) ? `region codes are lower case: write ${lower}` : closestRegion(region) ? `did you mean ${closestRegion(region)}?` : 'pass a region code such as eu-west-1';
+  throw new Refusal(`${JSON.stringify(region)} is not an AWS region code; ${hint}`);
+}
+
 async function editManifest(command: RegionEditCommand, file: string, region: string, weight: number | undefined): Promise<TextChange> {
+  checkRegion(region);
   const text = await readManifest(file);
-  const before = await loadManifestText(text, file, { readFile: readFileIfExists });
+  const readTemplate = containedTemplateReader(await repositoryRoot(file));
+  const before = await loadManifestText(text, file, { readFile: readTemplate });
   if (!before.ok) {
     // Otherwise the edit would be blamed for problems that were already there.
     throw new Refusal(`${file} does not validate as it is; fix these first:\n${before.errors.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
@@ -82,7 +98,7 @@ async function editManifest(command: RegionEditCommand, file: string, region: st
         : removeRegion(text, region);
   if (!result.ok) throw new Refusal(result.message);
 
-  const after = await loadManifestText(result.text, file, { readFile: readFileIfExists });
+  const after = await loadManifestText(result.text, file, { readFile: readTemplate });
   if (!after.ok) {
     const issues = after.errors.map((i) => `  ${formatIssue(i)}`).join('\n');
     throw new Refusal(`the edited manifest would not validate (line numbers as they would be after the edit):\n${issues}`);
@@ -93,8 +109,11 @@ async function editManifest(command: RegionEditCommand, file: string, region: st
 
 async function readManifest(file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    const decoded = decodeUtf8(await readFile(file));
+    if (!decoded.ok) throw new Refusal(formatIssue({ file, ...decoded.issue }));
+    return decoded.text;
   } catch (error) {
+    if (error instanceof Refusal) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new Refusal(`${file} does not exist; check the path`);
     if (code === 'EISDIR') throw new Refusal(`${file} is a directory; pass a manifest file such as manifests/global-api.yaml`);

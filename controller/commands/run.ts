@@ -9,7 +9,9 @@
 //   REGIONCTL_GIT_URL            --source URL|PATH   required. https://…, ssh://…, git@host:org/repo.git,
 //                                                    git://…, file://…, a bare repository path, or a local
 //                                                    directory read in place (its revision: HEAD if it is a
-//                                                    git work tree, else a hash of its files)
+//                                                    git work tree, else a hash of its files); git's
+//                                                    <transport>::<address> forms (ext::, fd::) and other
+//                                                    schemes are refused at start-up
 //   REGIONCTL_GIT_BRANCH         --branch NAME       branch to follow (default main)
 //   REGIONCTL_GIT_TOKEN                              HTTPS token (sent as a Basic-auth header, never in the URL)
 //   REGIONCTL_GIT_SSH_KEY_FILE   --ssh-key-file PATH private key of an SSH deploy key
@@ -126,6 +128,9 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
 
   const sourceUrl = pick('source', 'REGIONCTL_GIT_URL');
   if (!sourceUrl) throw new UsageError('no source: set REGIONCTL_GIT_URL (or --source) to a git URL or a local directory of manifests');
+  const { gitUrlProblem, redactUrl } = await import('../source/git.js');
+  const urlProblem = sourceUrl.startsWith('-') ? 'starts with "-", which git would read as an option' : gitUrlProblem(sourceUrl);
+  if (urlProblem) throw new UsageError(`REGIONCTL_GIT_URL (or --source) "${redactUrl(sourceUrl)}" ${urlProblem}`);
 
   const mode = pick('mode', 'REGIONCTL_MODE') ?? 'apply';
   if (mode !== 'apply' && mode !== 'plan-only') throw new UsageError(`REGIONCTL_MODE must be apply or plan-only (got "${mode}")`);

@@ -8,6 +8,8 @@ import { normalise } from './normalise.js';
 import { MAX_MANIFEST_BYTES, parseManifestYaml, sizeIssue } from './parse.js';
 import type { PositionIndex } from './positions.js';
 import { regionCodeIssues, semanticIssues } from './rules.js';
+import { containedTemplateReader, repositoryRoot, TemplateRefusal } from './template-file.js';
+import { decodeUtf8 } from './utf8.js';
 import { schemaIssues, type PointedIssue } from './schema-errors.js';
 import { secretLiteralWarnings } from './secrets.js';
 import { validate } from './schema-validator.generated.js';
@@ -20,15 +22,26 @@ export interface LoadOptions {
 
 type SchemaValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
-export async function loadManifestFile(file: string): Promise<LoadResult> {
+export interface LoadFileOptions {
+  /**
+   * The directory the template must lie in (the controller's checkout); by default the git
+   * work tree holding the manifest, or the manifest's directory outside one.
+   */
+  root?: string;
+}
+
+export async function loadManifestFile(file: string, options: LoadFileOptions = {}): Promise<LoadResult> {
   try {
     const info = await stat(file);
     if (!info.isFile()) return failure(file, 'read-error', `${file} is not a file; pass a manifest file such as manifests/global-api.yaml`);
     // Checked before reading, so a huge file is never loaded into memory.
     const tooLarge = sizeIssue(info.size);
     if (tooLarge) return { ok: false, errors: [{ file, ...tooLarge }] };
-    const text = await readFile(file, 'utf8');
-    return await loadManifestText(text, file, { readFile: readFileIfExists });
+    // Decoded strictly: invalid UTF-8 is refused at its position, not replaced by U+FFFD.
+    const decoded = decodeUtf8(await readFile(file));
+    if (!decoded.ok) return { ok: false, errors: [{ file, ...decoded.issue }] };
+    const root = options.root ?? (await repositoryRoot(file));
+    return await loadManifestText(decoded.text, file, { readFile: containedTemplateReader(root) });
   } catch (error) {
     return failure(file, 'read-error', ioMessage(error, file));
   }
@@ -70,6 +83,7 @@ async function readTemplate(template: string, file: string, opts: LoadOptions): 
     }
     return { ok: true, body };
   } catch (error) {
+    if (error instanceof TemplateRefusal) return { ok: false, issue: { rule: error.rule, pointer, message: `template ${template} ${error.message}` } };
     return { ok: false, issue: { rule: 'template-unreadable', pointer, message: `template ${template} could not be read: ${ioMessage(error, resolved)}` } };
   }
 }

@@ -1,12 +1,18 @@
 // YAML → plain data with source positions, under limits that keep a hostile or broken file
-// from hurting the controller: size, alias expansion, one document, unique keys.
-import { LineCounter, isScalar, parseAllDocuments, visit, type Document, type Pair } from 'yaml';
+// from hurting the controller: size, nesting depth, alias expansion, one document, unique keys.
+import { CST, Composer, Lexer, LineCounter, Parser, isScalar, visit, type Document, type Pair } from 'yaml';
 import { PositionIndex, type SourcePosition } from './positions.js';
 
 /** Manifests larger than this are refused before parsing. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** Alias nodes resolved per document; stops "billion laughs" style expansion. */
 export const MAX_ALIAS_COUNT = 100;
+/**
+ * Collections nested deeper than this are refused before the document is built: the YAML
+ * composer and everything after it recurse, and a few thousand levels ("[[[[...") overflow
+ * the stack. A manifest needs about 7 levels.
+ */
+export const MAX_NESTING_DEPTH = 64;
 
 export interface ParsedManifest {
   data: unknown;
@@ -38,13 +44,36 @@ export function parseManifestYaml(text: string): ParseResult {
   if (tooLarge) return { ok: false, errors: [tooLarge] };
 
   const lineCounter = new LineCounter();
-  // uniqueKeys off: duplicates are found below, with both keys' positions in the message.
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
-  const list = Array.isArray(docs) ? docs : [];
   const position = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(offset);
     return { line: Math.max(1, line), column: Math.max(1, col) };
   };
+  // The parser builds the syntax tree without recursion; its depth is checked before the
+  // (recursive) composer sees it. Deep flow nesting ("[[[[…") is found first by the lexer,
+  // which stops there: the parser takes seconds on 100,000 open brackets.
+  const flowTooDeep = deepFlowOffset(text);
+  if (flowTooDeep !== undefined) {
+    // Not parsed: the line starts up to the offset, for its position (as the parser would).
+    lineCounter.addNewLine(0);
+    for (let i = text.indexOf('\n'); i !== -1 && i < flowTooDeep; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+  }
+  const tokens = flowTooDeep === undefined ? [...new Parser(lineCounter.addNewLine).parse(text)] : [];
+  const tooDeep = flowTooDeep ?? deepestCollection(tokens);
+  if (tooDeep !== undefined) {
+    return {
+      ok: false,
+      errors: [
+        {
+          ...position(tooDeep),
+          pointer: '',
+          rule: 'nesting-too-deep',
+          message: `lists and mappings are nested deeper than ${MAX_NESTING_DEPTH} levels here; a manifest needs far fewer, so flatten the value`,
+        },
+      ],
+    };
+  }
+  // uniqueKeys off: duplicates are found below, with both keys' positions in the message.
+  const list = [...new Composer({ uniqueKeys: false, prettyErrors: false }).compose(tokens, true, text.length)];
 
   if (list.length > 1) {
     const second = list[1]!;
@@ -90,9 +119,49 @@ export function parseManifestYaml(text: string): ParseResult {
         errors: [{ ...at, pointer: '', rule: 'alias-limit', message: `YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes; write the values out instead of nesting aliases` }],
       };
     }
+    if (error instanceof RangeError) {
+      // Aliases nesting anchors in anchors can still go deep after the check on the text.
+      return { ok: false, errors: [{ ...at, pointer: '', rule: 'nesting-too-deep', message: 'YAML aliases nest lists and mappings too deeply; write the values out instead of nesting aliases' }] };
+    }
     return { ok: false, errors: [{ ...at, pointer: '', rule: 'yaml-syntax', message: `invalid YAML: ${message}` }] };
   }
   return { ok: true, value: { data, positions: new PositionIndex(doc, lineCounter) } };
+}
+
+/**
+ * Offset of the first flow collection more than MAX_NESTING_DEPTH brackets deep, from the
+ * lexer alone (block nesting is left to deepestCollection). The lexer's control tokens
+ * (document start, scalar, flow error end) take no room in the text.
+ */
+function deepFlowOffset(text: string): number | undefined {
+  let offset = 0;
+  let depth = 0;
+  for (const token of new Lexer().lex(text)) {
+    const type = CST.tokenType(token);
+    if (type === 'flow-map-start' || type === 'flow-seq-start') {
+      if (++depth > MAX_NESTING_DEPTH) return offset;
+    } else if (type === 'flow-map-end' || type === 'flow-seq-end') depth = Math.max(0, depth - 1);
+    if (token !== CST.DOCUMENT && token !== CST.FLOW_END && token !== CST.SCALAR) offset += token.length;
+  }
+  return undefined;
+}
+
+/** Offset of the first collection deeper than MAX_NESTING_DEPTH, walking the tree with an explicit stack. */
+function deepestCollection(tokens: CST.Token[]): number | undefined {
+  const stack: Array<[CST.Token | undefined, number]> = tokens.map((token) => [token, 0]);
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!;
+    if (!token) continue;
+    if (token.type === 'document') stack.push([token.value, depth]);
+    else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth + 1 > MAX_NESTING_DEPTH) return token.offset;
+      for (const item of token.items) {
+        if ('key' in item) stack.push([item.key ?? undefined, depth + 1]);
+        stack.push([item.value, depth + 1]);
+      }
+    }
+  }
+  return undefined;
 }
 
 function duplicateKeyIssues(doc: Document, position: (offset: number) => SourcePosition): PositionedIssue[] {

@@ -7,6 +7,8 @@ import type { PointedIssue } from './schema-errors.js';
 import type { DesiredRecord, DesiredRegion, DesiredState, GeoLocation, RegionSetManifest } from './types.js';
 
 const REGIONS = '/spec/regions';
+/** The first label of regionctl's inventory TXT records (plan/identity.ts inventoryName). */
+const RESERVED_LABEL = '_regionctl';
 const region = (code: string, ...rest: Array<string | number>) => encodePointer(['spec', 'regions', code, ...rest]);
 const record = (index: number, ...rest: Array<string | number>) => encodePointer(['spec', 'dns', 'records', index, ...rest]);
 
@@ -124,6 +126,13 @@ function recordIssues(manifest: RegionSetManifest, desired: DesiredState): Point
         rule: 'cname-at-zone-apex',
         pointer: record(index, written.type ? 'type' : 'name'),
         message: `record ${r.name} is the zone apex, where DNS does not allow a CNAME; use type: A with alias`,
+      });
+    }
+    if (r.name.split('.').includes(RESERVED_LABEL)) {
+      issues.push({
+        rule: 'reserved-record-name',
+        pointer: record(index, 'name'),
+        message: `record ${r.name} uses the label ${RESERVED_LABEL}, which regionctl reserves for its inventory records (${RESERVED_LABEL}.<RegionSet>.<zone>); rename the record`,
       });
     }
     if (r.alias && r.type === 'CNAME') {

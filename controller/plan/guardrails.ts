@@ -16,6 +16,7 @@ import {
   takesTraffic,
 } from './identity.js';
 import { atManagedName, clashReason } from './foreign.js';
+import { route53Quotas } from './quotas.js';
 import type { Plan, Refusal, Step } from './types.js';
 
 export function checkGuardrails(plan: Plan, desired: DesiredState, live: LiveState): Refusal[] {
@@ -26,6 +27,7 @@ export function checkGuardrails(plan: Plan, desired: DesiredState, live: LiveSta
     ...terminationProtection(plan, live),
     ...tablesNotReady(plan, desired, live),
     ...failedStacks(desired, live),
+    ...route53Quotas(plan, live),
   ];
   const seen = new Set<string>();
   return refusals

@@ -76,7 +76,8 @@ export type RefusalRule =
   | 'unowned-resource'
   | 'termination-protection'
   | 'table-not-ready'
-  | 'stack-failed';
+  | 'stack-failed'
+  | 'route53-quota';
 
 export interface Refusal {
   rule: RefusalRule;

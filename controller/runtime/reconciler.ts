@@ -82,7 +82,7 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
   let desired: DesiredState;
   try {
     const { loadManifestFile } = await import('../manifest/load.js');
-    const loaded = await loadManifestFile(path.join(request.root, request.file));
+    const loaded = await loadManifestFile(path.join(request.root, request.file), { root: request.root });
     if (!loaded.ok) return finish('stalled', { issues: loaded.errors.map((issue) => issueReport(issue, request.root)) });
     desired = loaded.value;
   } catch (error) {

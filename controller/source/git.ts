@@ -120,6 +120,8 @@ export class GitSource {
     if (!options.url) throw new SourceError('the git source needs a URL or a local directory');
     // git would read a leading '-' as an option.
     if (options.url.startsWith('-')) throw new SourceError(`"${redactUrl(options.url)}" is not a repository URL or directory`);
+    const problem = gitUrlProblem(options.url);
+    if (problem) throw new SourceError(`"${redactUrl(options.url)}" ${problem}`);
     if (!options.branch || !isSafeBranchName(options.branch)) throw new SourceError(`"${options.branch}" is not a branch name git accepts`);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.depth = Math.max(1, Math.floor(options.depth ?? 1));
@@ -303,6 +305,8 @@ export function gitEnvironment(options: Pick<GitSourceOptions, 'token' | 'tokenU
   // Variables that would point git at another repository (set when tests run from a hook).
   for (const name of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_CONFIG_PARAMETERS']) delete env[name];
   env.GIT_TERMINAL_PROMPT = '0';
+  // Also for redirects and submodules: no ext::, fd:: or other remote helpers.
+  env.GIT_ALLOW_PROTOCOL = ALLOWED_SCHEMES.filter((scheme) => !scheme.includes('+')).join(':');
   env.GIT_ASKPASS = '';
   env.SSH_ASKPASS = '';
   const config: Array<[string, string]> = [
@@ -340,6 +344,26 @@ export function scrubSecrets(text: string, options: Pick<GitSourceOptions, 'toke
     for (const secret of [options.token, basic, encodeURIComponent(options.token)]) out = out.split(secret).join('***');
   }
   return out;
+}
+
+/** The URL schemes git may use (also given to git as GIT_ALLOW_PROTOCOL). */
+const ALLOWED_SCHEMES = ['https', 'http', 'ssh', 'git', 'file', 'git+ssh', 'ssh+git'];
+
+/**
+ * Why a source URL is refused, or undefined. git reads `<transport>::<address>` as a remote
+ * helper: `ext::sh -c …` runs a command, `fd::3` talks over file descriptors, so only plain
+ * URLs of the schemes above, scp-like user@host:path and local paths are accepted.
+ */
+export function gitUrlProblem(url: string): string | undefined {
+  const helper = /^([A-Za-z0-9][A-Za-z0-9+._-]*)::/.exec(url);
+  if (helper) {
+    return `uses git's ${helper[1]}:: remote-helper syntax, which can run commands (ext::) or use file descriptors (fd::); use an https://, ssh://, git:// or file:// URL, user@host:path or a local path`;
+  }
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1];
+  if (scheme && !ALLOWED_SCHEMES.includes(scheme.toLowerCase())) {
+    return `uses the ${scheme}:// transport, which regionctl does not allow; use an https://, ssh://, git:// or file:// URL, user@host:path or a local path`;
+  }
+  return undefined;
 }
 
 export function redactUrl(url: string): string {

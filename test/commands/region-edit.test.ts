@@ -154,28 +154,22 @@ describe('remove-region', () => {
 describe('refusals change nothing and say why', () => {
   const refusals: Array<{ name: string; file: string; args: string[]; stderr: string }> = [
     {
-      name: 'an unknown region code, with the loader\'s "did you mean"',
+      name: 'an unknown region code, with "did you mean" (checked before the file is read: the code is written into YAML)',
       file: 'global-api.yaml',
       args: ['add-region', 'global-api.yaml', 'sa-eest-1'],
-      stderr:
-        'regionctl add-region: the edited manifest would not validate (line numbers as they would be after the edit):\n' +
-        '  global-api.yaml:32:5: error[unknown-region]: "sa-eest-1" is not an AWS region code; did you mean sa-east-1?\n' +
-        'global-api.yaml was not changed.\n',
+      stderr: 'regionctl add-region: "sa-eest-1" is not an AWS region code; did you mean sa-east-1?\nglobal-api.yaml was not changed.\n',
     },
     {
-      name: 'a region that is already listed (also in another case)',
+      name: 'a region that is already listed',
       file: 'global-api.yaml',
-      args: ['add-region', 'global-api.yaml', 'EU-WEST-1'],
-      stderr: 'regionctl add-region: EU-WEST-1 is already listed in spec.regions (line 29); edit that line, or use drain-region or remove-region\nglobal-api.yaml was not changed.\n',
+      args: ['add-region', 'global-api.yaml', 'eu-west-1'],
+      stderr: 'regionctl add-region: eu-west-1 is already listed in spec.regions (line 29); edit that line, or use drain-region or remove-region\nglobal-api.yaml was not changed.\n',
     },
     {
       name: 'a weight out of range',
       file: 'weighted.yaml',
       args: ['add-region', 'weighted.yaml', 'sa-east-1', '--weight', '300'],
-      stderr:
-        'regionctl add-region: the edited manifest would not validate (line numbers as they would be after the edit):\n' +
-        '  weighted.yaml:36:26: error[out-of-range]: spec.regions.sa-east-1.weight is 300 but must be from 0 to 255\n' +
-        'weighted.yaml was not changed.\n',
+      stderr: 'regionctl add-region: --weight must be a whole number from 0 to 255 such as 100 (got "300")\n',
     },
     {
       name: 'draining below minHealthyRegions',

@@ -1,0 +1,69 @@
+// Route 53 quotas as a guardrail: a plan that would leave more records in the hosted zone,
+// or more health checks in the account, than AWS allows by default is refused as a whole
+// before its first write, instead of failing halfway with some regions switched over.
+// Default quotas from the AWS documentation, "Quotas on Route 53"
+// (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html):
+//   records (resource record sets) per hosted zone: 10,000
+//   health checks per AWS account: 200
+import type { LiveState } from '../providers/types.js';
+import type { Plan, Refusal } from './types.js';
+
+export const ROUTE53_RECORDS_PER_ZONE = 10_000;
+export const ROUTE53_HEALTH_CHECKS_PER_ACCOUNT = 200;
+
+export interface Route53Quotas {
+  recordsPerZone: number;
+  healthChecksPerAccount: number;
+}
+
+export const DEFAULT_ROUTE53_QUOTAS: Route53Quotas = {
+  recordsPerZone: ROUTE53_RECORDS_PER_ZONE,
+  healthChecksPerAccount: ROUTE53_HEALTH_CHECKS_PER_ACCOUNT,
+};
+
+/**
+ * What the plan would leave live (the zone's records and the account's health checks, plus
+ * creates, minus deletes) against the quotas. Only a plan that grows a count past its quota
+ * is refused: one that shrinks or keeps it (a drain, a removal) always goes ahead.
+ */
+export function route53Quotas(plan: Plan, live: LiveState, quotas: Route53Quotas = DEFAULT_ROUTE53_QUOTAS): Refusal[] {
+  const records = new Set(live.records.map((r) => recordKey(r.name, r.type, r.setIdentifier)));
+  const checks = new Set(live.healthChecks.map((check) => `id:${check.id}`));
+  const recordsBefore = records.size;
+  const checksBefore = checks.size;
+  for (const step of plan.steps) {
+    const payload = step.payload;
+    if (payload.kind === 'record') {
+      const key = recordKey(payload.record.name, payload.record.type, payload.record.setIdentifier);
+      if (payload.change === 'DELETE') records.delete(key);
+      else records.add(key);
+    } else if (payload.kind === 'healthcheck-create') checks.add(`new:${payload.callerReference}`);
+    else if (payload.kind === 'healthcheck-delete') checks.delete(`id:${payload.id}`);
+  }
+
+  const refusals: Refusal[] = [];
+  const zone = live.zone?.name ?? 'the hosted zone';
+  if (records.size > quotas.recordsPerZone && records.size > recordsBefore) {
+    refusals.push({
+      rule: 'route53-quota',
+      resource: `zone:${zone}`,
+      message:
+        `route53-quota: this plan would leave ${records.size} records in ${zone} (now ${recordsBefore}), over Route 53's quota of ${quotas.recordsPerZone} records per hosted zone. ` +
+        'Remove records or regions from the manifest, or ask AWS for a quota increase (Service Quotas, Amazon Route 53).',
+    });
+  }
+  if (checks.size > quotas.healthChecksPerAccount && checks.size > checksBefore) {
+    refusals.push({
+      rule: 'route53-quota',
+      resource: 'healthchecks',
+      message:
+        `route53-quota: this plan would leave ${checks.size} health checks in the account (now ${checksBefore}), over Route 53's quota of ${quotas.healthChecksPerAccount} health checks per account. ` +
+        'Delete unused health checks, remove health checks or regions from the manifest, or ask AWS for a quota increase (Service Quotas, Amazon Route 53).',
+    });
+  }
+  return refusals;
+}
+
+function recordKey(name: string, type: string, setIdentifier: string | undefined): string {
+  return `${name.toLowerCase()}|${type}|${setIdentifier ?? ''}`;
+}
