@@ -1,7 +1,8 @@
 // The sandbox state file on disk: read and checked before anything is planned, written
 // atomically after every change, and guarded by a lock file so that one writer at a time
-// owns it. Node has no flock(); a lock file created with O_EXCL that holds the owner's pid
-// is the portable equivalent, and a dead owner (kill -9) is detected by its pid.
+// owns it. Node has no flock(); a lock file created atomically (link(), which fails if it
+// exists) holding the owner's pid is the portable equivalent, and a dead owner (kill -9)
+// is detected by its pid.
 
 import { randomBytes } from 'node:crypto';
 import {
@@ -219,7 +220,7 @@ export function lockWaitFromEnvironment(): number {
 }
 
 /**
- * Takes the exclusive lock `PATH.lock` (O_EXCL create). A lock whose holder is a dead
+ * Takes the exclusive lock `PATH.lock` (created by link: exclusive and never half-written). A lock whose holder is a dead
  * process on this host is taken over; a live holder is waited for up to `waitMs`, then
  * refused with a SandboxStateError naming the file and the holder's pid.
  */
@@ -231,23 +232,7 @@ export async function lockStateFile(path: string, options: LockOptions): Promise
   let tookOverFrom: LockHolder | undefined;
   let told = false;
   for (;;) {
-    let fd: number | undefined;
-    try {
-      fd = openSync(lockPath, 'wx', 0o644);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') {
-        throw new SandboxStateError(`sandbox state ${path}: cannot create its lock file ${lockPath} (${code}): make the directory writable, or choose another --sandbox path`);
-      }
-    }
-    if (fd !== undefined) {
-      try {
-        writeSync(fd, content);
-      } finally {
-        closeSync(fd);
-      }
-      return ownedLock(path, lockPath, content, tookOverFrom);
-    }
+    if (createLockFile(path, lockPath, content)) return ownedLock(path, lockPath, content, tookOverFrom);
     const seen = readLock(lockPath);
     if (seen === undefined) continue; // released between our create and our read
     const holder = seen.holder;
@@ -268,6 +253,35 @@ export async function lockStateFile(path: string, options: LockOptions): Promise
       options.onWait?.(holder);
     }
     await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+  }
+}
+
+/**
+ * Creates the lock with its content in one step: the holder line is written to a private
+ * temporary file that is then hard-linked to PATH.lock, which fails when the lock exists.
+ * Nobody ever sees an empty lock file. Returns false when another holder has it.
+ */
+function createLockFile(path: string, lockPath: string, content: string): boolean {
+  const temp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
+  try {
+    const fd = openSync(temp, 'wx', 0o644);
+    try {
+      writeSync(fd, content);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(temp, lockPath);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    throw new SandboxStateError(`sandbox state ${path}: cannot create its lock file ${lockPath} (${code ?? (error as Error).message}): make the directory writable, or choose another --sandbox path`);
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created
+    }
   }
 }
 
