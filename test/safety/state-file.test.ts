@@ -8,7 +8,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { lockStateFile } from '../../controller/providers/sandbox/index.js';
+import { lockStateFile, readStateFile, SandboxStateError, writeStateFile } from '../../controller/providers/sandbox/index.js';
 
 const CLI = join(process.cwd(), 'dist/controller/cli.js');
 let root: string;
@@ -141,6 +141,22 @@ describe('a bad sandbox state file is one line naming it, before the first chang
     expect(apply.code).toBe(1);
     expectOneLineError(apply.stderr, /is a directory/);
     expect(apply.stdout).toBe('');
+  });
+});
+
+describe('atomic saves', () => {
+  it('a save that cannot complete is one error naming the file, leaves the last complete file and no temporary file', () => {
+    writeFileSync(state, converged);
+    const next = { ...readStateFile(state)!, sequence: 999_999 };
+    // The rename over the target is what fails: the new state never replaces the old half-way.
+    const blocked = join(dir, 'blocked.json');
+    mkdirSync(join(blocked, 'inside'), { recursive: true });
+    expect(() => writeStateFile(blocked, next)).toThrow(SandboxStateError);
+    expect(() => writeStateFile(blocked, next)).toThrow(/blocked\.json could not be saved \(EISDIR\); it still holds the last complete state/);
+    writeStateFile(state, next);
+    expect(readStateFile(state)?.sequence).toBe(999_999);
+    const leftovers = spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
+    expect(leftovers).toEqual(['blocked.json', 'sandbox.json']);
   });
 });
 

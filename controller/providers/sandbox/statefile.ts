@@ -17,6 +17,7 @@ import {
   renameSync,
   statSync,
   unlinkSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
@@ -155,12 +156,12 @@ function isWritable(path: string, mode: number): boolean {
  */
 export function writeStateFile(path: string, state: SandboxState): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'wx', 0o644);
   try {
+    mkdirSync(dir, { recursive: true });
+    const fd = openSync(temp, 'wx', 0o644);
     try {
-      writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
+      writeFileSync(fd, `${JSON.stringify(state, null, 2)}\n`); // loops until all is written
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -172,7 +173,8 @@ export function writeStateFile(path: string, state: SandboxState): void {
     } catch {
       // already renamed or never created
     }
-    throw error;
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new SandboxStateError(`sandbox state ${path} could not be saved (${reason}); it still holds the last complete state: fix the cause (disk space, permissions) and run again`);
   }
   try {
     const dirFd = openSync(dir, 'r');
