@@ -16,7 +16,7 @@ export async function main(argv: string[]): Promise<number> {
     const desired = await loadDesired(positionals[0]!);
     if (!desired) return 1;
 
-    return withPlan('apply', targetOptions(values), desired, async (target, plan) => {
+    return withPlan('apply', { ...targetOptions(values), write: true, command: 'apply' }, desired, async (target, plan) => {
       const { renderText } = await import('../plan/render.js');
       process.stdout.write(`${renderText(plan, desired).trimEnd()}\n`);
       if (plan.refusals.length > 0) {

@@ -25,7 +25,7 @@ export function reportFailure(command: string, error: unknown): number {
     error instanceof TransientError ||
     error instanceof WaitingError ||
     error instanceof AwsRequestError ||
-    (error instanceof Error && error.name === 'LiveStateError');
+    (error instanceof Error && (error.name === 'LiveStateError' || error.name === 'SandboxStateError'));
   if (!known) throw error;
   const message = (error as Error).message;
   const hint = error instanceof TransientError ? ' (temporary: run again in a moment)' : '';

@@ -2,39 +2,70 @@
 // real time, so a demo apply with real-looking AWS waits finishes in seconds; the state
 // file keeps the cloud (and its virtual time) between runs.
 
-import { readFile } from 'node:fs/promises';
 import { ScaledClock } from '../clock.js';
 import type { DesiredState } from '../manifest/types.js';
-import { SandboxCloud, saveSandbox } from '../providers/sandbox/index.js';
+import {
+  checkStateWritable,
+  lockStateFile,
+  lockWaitFromEnvironment,
+  readStateFile,
+  SandboxCloud,
+  writeStateFile,
+  type StateLock,
+} from '../providers/sandbox/index.js';
 import type { Target } from './target.js';
 
-export async function openSandbox(path: string | undefined, speed: number, desired: DesiredState[]): Promise<Target> {
-  const saved = path === undefined ? undefined : await readState(path);
-  const clock = new ScaledClock(speed, savedNow(saved) ?? Date.now());
-  const cloud = saved === undefined ? new SandboxCloud({ clock }) : SandboxCloud.fromJSON(saved, { clock });
-  await seedAssumedResources(cloud, desired);
-  return {
-    providers: cloud.providers(),
-    clock,
-    save: async () => {
-      if (path !== undefined) await saveSandbox(cloud, path);
-    },
-    describe: `sandbox${path ? ` ${path}` : ' (in memory)'}, ${speed}x time`,
-  };
+export interface SandboxOpenOptions {
+  /**
+   * apply: check the file can be written and take its lock (held until close) before
+   * reading it, then save after every write call. diff reads the last complete file only.
+   */
+  write: boolean;
+  /** The command, for messages and the lock's holder line. */
+  command: string;
 }
 
-async function readState(path: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`sandbox state ${path} is unreadable (${(error as Error).message}); delete it to start a fresh sandbox`);
+export async function openSandbox(path: string | undefined, speed: number, desired: DesiredState[], options: SandboxOpenOptions = { write: false, command: 'diff' }): Promise<Target> {
+  let lock: StateLock | undefined;
+  if (path !== undefined && options.write) {
+    // Everything that could stop a save is found here, before the plan and the first change.
+    checkStateWritable(path);
+    lock = await lockStateFile(path, {
+      command: `regionctl ${options.command}`,
+      waitMs: lockWaitFromEnvironment(),
+      onWait: (holder) =>
+        process.stderr.write(`regionctl ${options.command}: waiting for the lock on ${path}${holder ? ` held by pid ${holder.pid} (${holder.command})` : ''}\n`),
+    });
+    if (lock.tookOverFrom) {
+      process.stderr.write(
+        `regionctl ${options.command}: took over the lock on ${path} from pid ${lock.tookOverFrom.pid}, which is no longer running (its last saved change is in the file)\n`,
+      );
+    }
   }
-}
-
-function savedNow(state: unknown): number | undefined {
-  const value = (state as { savedNow?: unknown } | undefined)?.savedNow;
-  return typeof value === 'number' ? value : undefined;
+  try {
+    // Read under the lock: the latest complete file, with every change of the previous holder.
+    const saved = path === undefined ? undefined : readStateFile(path);
+    const clock = new ScaledClock(speed, typeof saved?.savedNow === 'number' ? saved.savedNow : Date.now());
+    const cloud = saved === undefined ? new SandboxCloud({ clock }) : SandboxCloud.fromJSON(saved, { clock });
+    await seedAssumedResources(cloud, desired);
+    const save = () => {
+      if (path !== undefined && lock) writeStateFile(path, cloud.toJSON());
+    };
+    // Saved before the caller gets the answer of each write: a kill -9 loses at most the call in flight.
+    cloud.afterCall = (call) => {
+      if (call.write) save();
+    };
+    return {
+      providers: cloud.providers(),
+      clock,
+      save: async () => save(),
+      close: () => lock?.release(),
+      describe: `sandbox${path ? ` ${path}` : ' (in memory)'}, ${speed}x time`,
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }
 
 /**

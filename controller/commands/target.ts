@@ -23,6 +23,10 @@ export interface TargetOptions {
   endpointUrl?: string;
   maxAttempts?: string;
   retryMode?: string;
+  /** apply: the sandbox file is locked for the whole run and saved after every write. */
+  write?: boolean;
+  /** The command, for the sandbox lock's messages. */
+  command?: string;
 }
 
 /** The options diff and apply accept for choosing and tuning the target. */
@@ -61,7 +65,7 @@ export async function openTarget(options: TargetOptions, desired: DesiredState[]
     }
     if ((['endpointUrl', 'maxAttempts', 'retryMode'] as const).some((key) => options[key] !== undefined)) throw new UsageError('--endpoint-url, --max-attempts and --retry-mode apply to AWS, not to --sandbox');
     const { openSandbox } = await import('./sandbox-target.js');
-    return openSandbox(options.sandbox === true ? undefined : options.sandbox, speed, desired);
+    return openSandbox(options.sandbox === true ? undefined : options.sandbox, speed, desired, { write: options.write === true, command: options.command ?? 'diff' });
   }
   return openAws(options, desired);
 }

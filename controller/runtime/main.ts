@@ -90,6 +90,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
         ...(config.sandboxSpeed !== undefined ? { speed: config.sandboxSpeed } : {}),
         ...(deps.sandboxClock ? { clock: deps.sandboxClock } : {}),
         onCall,
+        onLockNotice: (message) => logger.warn(message),
       })
     : new AwsTargets({
         clock: realClock,

@@ -3,11 +3,9 @@
 // a long-running process opens a target per reconcile, and must report every AWS call
 // to the metrics.
 
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { DesiredState } from '../manifest/types.js';
-import type { CallRecord, SandboxCloud } from '../providers/sandbox/index.js';
+import type { CallRecord, SandboxCloud, StateLock } from '../providers/sandbox/index.js';
 import type { Providers } from '../providers/types.js';
 import type { AwsCallReport } from './metrics.js';
 
@@ -37,6 +35,8 @@ export interface SandboxTargetOptions {
   /** Clock of a loaded sandbox (default a ScaledClock resuming at the saved time). */
   clock?: Clock;
   onCall?: (call: AwsCallReport) => void;
+  /** Told when the state file's lock is busy, or a dead holder's lock was taken over. */
+  onLockNotice?: (message: string) => void;
 }
 
 /**
@@ -44,12 +44,17 @@ export interface SandboxTargetOptions {
  * copies saved in turn would each lose the other's writes); the file is read again at the
  * start of the next reconcile that finds none open, so CLI runs in between are seen. Every
  * write call is saved before its caller gets the answer, so a process killed mid-apply
- * leaves the file as AWS would be.
+ * leaves the file as AWS would be. While any reconcile has the cloud open, this process
+ * holds the file's lock (PATH.lock): other replicas and CLI applies sharing the file wait,
+ * and each loads the file afresh under the lock, so none overwrites another's writes.
  */
 export class SandboxTargets implements TargetFactory {
   readonly describe: string;
   private shared: { cloud: SandboxCloud; users: number } | undefined;
   private opening: Promise<SandboxCloud> | undefined;
+  private lock: StateLock | undefined;
+  /** The sandbox's atomic writer, loaded with the first state file. */
+  private writeStateFile: ((path: string, state: ReturnType<SandboxCloud['toJSON']>) => void) | undefined;
 
   constructor(private readonly options: SandboxTargetOptions) {
     if (!options.path && !options.cloud) throw new Error('the sandbox target needs a state file path or a cloud');
@@ -94,38 +99,54 @@ export class SandboxTargets implements TargetFactory {
     if (this.shared.users <= 0) {
       if (!this.options.cloud) this.shared.cloud.afterCall = undefined;
       this.shared = undefined;
+      this.lock?.release();
+      this.lock = undefined;
     }
   }
 
   private async load(): Promise<SandboxCloud> {
-    const cloud =
-      this.options.cloud ??
-      (await (async () => {
-        const { loadSandbox } = await import('../providers/sandbox/index.js');
-        return loadSandbox(this.options.path!, {
+    const path = this.options.path;
+    let cloud = this.options.cloud;
+    if (!cloud && path) {
+      const sandbox = await import('../providers/sandbox/index.js');
+      this.writeStateFile = sandbox.writeStateFile;
+      // Found before the first change: a file this reconcile could not save.
+      sandbox.checkStateWritable(path);
+      const lock = await sandbox.lockStateFile(path, {
+        command: 'regionctl run',
+        waitMs: sandbox.lockWaitFromEnvironment(),
+        onWait: (holder) => this.options.onLockNotice?.(`waiting for the sandbox lock on ${path}${holder ? ` held by pid ${holder.pid} (${holder.command})` : ''}`),
+      });
+      if (lock.tookOverFrom) this.options.onLockNotice?.(`took over the sandbox lock on ${path} from pid ${lock.tookOverFrom.pid}, which is no longer running`);
+      try {
+        cloud = await sandbox.loadSandbox(path, {
           speed: this.options.speed ?? 100,
           ...(this.options.clock ? { clock: this.options.clock } : {}),
         });
-      })());
-    cloud.afterCall = (call: CallRecord) => {
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
+      this.lock = lock;
+    }
+    if (!cloud) throw new Error('the sandbox target needs a state file path or a cloud');
+    const loaded = cloud;
+    loaded.afterCall = (call: CallRecord) => {
       this.options.onCall?.({ service: call.service, operation: call.operation, outcome: call.outcome });
-      if (call.write && this.options.path) this.save(cloud);
+      if (call.write && this.options.path) this.save(loaded);
     };
     return cloud;
   }
 
   /**
    * Synchronous on purpose: the file must hold a write before the caller sees its answer
-   * (a kill right after then finds it there, as AWS would have it). Temp file + rename, so
-   * a kill mid-save never leaves half a file.
+   * (a kill right after then finds it there, as AWS would have it). Atomic (temp file,
+   * fsync, rename), so a kill mid-save never leaves half a file.
    */
   private save(cloud: SandboxCloud): void {
     const path = this.options.path;
-    if (!path) return;
-    mkdirSync(dirname(path), { recursive: true });
-    const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(cloud.toJSON(), null, 2)}\n`, 'utf8');
-    renameSync(temp, path);
+    if (!path || !this.writeStateFile) return;
+    this.writeStateFile(path, cloud.toJSON());
   }
 }
 

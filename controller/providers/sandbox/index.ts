@@ -9,3 +9,14 @@ export { ResourceInUseError, type SeedTableOptions } from './tables.js';
 export { HEALTH_CHECKER_REGIONS } from './healthchecks.js';
 export { normaliseName, compareRecords } from './route53.js';
 export { parseTemplate, synthesizeOutputs, diffResources } from './template.js';
+export {
+  SandboxStateError,
+  readStateFile,
+  writeStateFile,
+  checkStateWritable,
+  lockStateFile,
+  lockWaitFromEnvironment,
+  type StateLock,
+  type LockHolder,
+  type LockOptions,
+} from './statefile.js';
