@@ -27,6 +27,7 @@ export class ControllerMetrics {
   private readonly awsCalls: Counter<'service' | 'operation' | 'outcome'>;
   private readonly sourceFetchFailures: Counter;
   private readonly sourceLastSync: Gauge;
+  private readonly orphaned: Gauge;
   /** Actions set in each RegionSet's last plan, so that actions gone from the next plan drop to 0. */
   private readonly lastActions = new Map<string, Set<string>>();
 
@@ -86,6 +87,11 @@ export class ControllerMetrics {
       help: 'Unix time of the last successful sync of the manifest source',
       registers,
     });
+    this.orphaned = new Gauge({
+      name: 'regionctl_orphaned_regionsets',
+      help: 'RegionSets whose inventory is live in a zone the manifests use but that no manifest declares (kept, not reconciled)',
+      registers,
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'regionctl_' });
   }
 
@@ -125,6 +131,10 @@ export class ControllerMetrics {
 
   recordSourceFailure(): void {
     this.sourceFetchFailures.inc();
+  }
+
+  recordOrphans(count: number): void {
+    this.orphaned.set(count);
   }
 
   recordSourceSync(at: number): void {

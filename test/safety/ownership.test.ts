@@ -1,0 +1,208 @@
+// Issue #11, item 1: RegionSet ownership across files. A copy of a manifest with the same
+// metadata.name never takes the RegionSet over: the file recorded in the inventory keeps
+// it, the newcomer is stalled naming both files, with no recorded owner all are stalled;
+// a RegionSet whose file is gone is reported as orphaned and never deleted.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startRuntime, type Runtime } from '../../controller/runtime/main.js';
+import { condition } from '../../controller/runtime/status.js';
+import { parseInventoryOwner } from '../../controller/plan/identity.js';
+import type { SandboxCloud } from '../../controller/providers/sandbox/index.js';
+import { captureLines, MANIFEST, manifestRepo, sandboxWorld } from '../runtime/helpers.js';
+
+const COPY = 'manifests/a-copy.yaml';
+let repo: ReturnType<typeof manifestRepo>;
+let runtime: Runtime | undefined;
+let world: ReturnType<typeof sandboxWorld>;
+let revision = 1;
+let logs: ReturnType<typeof captureLines>;
+
+beforeEach(() => {
+  repo = manifestRepo();
+  world = sandboxWorld();
+  revision = 1;
+  logs = captureLines();
+});
+afterEach(async () => {
+  await runtime?.stop();
+  runtime = undefined;
+  repo.remove();
+});
+
+async function start(): Promise<Runtime> {
+  runtime = await startRuntime(
+    { sourceUrl: repo.dir, branch: 'main', manifestGlob: 'manifests/*.yaml', mode: 'apply', resync: false, webhookSecrets: {}, host: '127.0.0.1', port: 0, logLevel: 'info', suspended: [], shutdownTimeoutMs: 10_000 },
+    { sandboxCloud: world.cloud, source: { sync: async () => ({ revision: `rev-${revision}`, dir: repo.dir }) }, logDestination: logs.stream },
+  );
+  await runtime.controller.idle();
+  return runtime;
+}
+
+/** A new revision (a push and its webhook): sync and reconcile everything. */
+async function push(): Promise<void> {
+  revision++;
+  runtime!.controller.requestSync('webhook');
+  await runtime!.controller.idle();
+}
+
+/** The example with its record renamed: what the careless copy declares. */
+function copyOfOriginal(): string {
+  return readFileSync(join(repo.dir, MANIFEST), 'utf8').replace('name: api.example.com.', 'name: www.example.com.');
+}
+
+/** Everything the RegionSet owns in the sandbox, to compare before and after. */
+function ownedState(cloud: SandboxCloud): string {
+  const zone = cloud.zones().find((z) => z.name === 'example.com.')!;
+  return JSON.stringify({
+    records: cloud.recordsOf(zone.id).filter((r) => r.type !== 'SOA' && r.type !== 'NS'),
+    checks: cloud.listHealthChecks(),
+    stacks: cloud.listStacks().map((s) => ({ region: s.region, name: s.name, status: s.status })),
+  });
+}
+
+function inventoryOwner(cloud: SandboxCloud): string | undefined {
+  const zone = cloud.zones().find((z) => z.name === 'example.com.')!;
+  const record = cloud.recordsOf(zone.id).find((r) => r.name === '_regionctl.global-api.example.com.');
+  return record ? parseInventoryOwner(record)?.file : undefined;
+}
+
+describe('RegionSet ownership across files', () => {
+  it('records the manifest file that owns the RegionSet in its inventory', async () => {
+    await start();
+    expect(inventoryOwner(world.cloud)).toBe(MANIFEST);
+  });
+
+  it('a copy with the same name that sorts first is stalled naming both files, and the original keeps every record, check and stack (zero writes)', async () => {
+    const rt = await start();
+    const before = ownedState(world.cloud);
+    world.cloud.calls.reset();
+    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    await push();
+
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(ownedState(world.cloud)).toBe(before);
+    const status = rt.controller.status.snapshot();
+    const copy = status.regionSets[COPY];
+    expect(condition(copy, 'Stalled')).toMatchObject({ status: 'True' });
+    expect(copy?.lastError?.issues?.[0]).toMatchObject({ rule: 'duplicate-regionset', file: COPY, line: 7, column: 9 });
+    expect(copy?.lastError?.message).toContain(`${COPY}:7:9: RegionSet global-api is declared in ${COPY} and in ${MANIFEST}: ${MANIFEST} owns it`);
+    const original = status.regionSets['global-api'];
+    expect(original?.file).toBe(MANIFEST);
+    expect(original?.lastOutcome).toBe('converged');
+    expect(condition(original, 'Ready')?.status).toBe('True');
+  });
+
+  it('the clash is logged as a warning naming both files and the owner', async () => {
+    await start();
+    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    await push();
+    const warning = logs.records().find((r) => r['level'] === 'warn' && String(r['msg']).includes('declared in several files'));
+    expect(warning).toMatchObject({ regionSet: 'global-api', files: [COPY, MANIFEST], owner: MANIFEST });
+  });
+
+  it('two files with the same name and no inventory yet: both are stalled and nothing at all is written', async () => {
+    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    const rt = await start();
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(world.cloud.listStacks()).toEqual([]);
+    const status = rt.controller.status.snapshot();
+    const stalled = Object.values(status.regionSets).filter((set) => condition(set, 'Stalled')?.status === 'True');
+    expect(stalled.map((set) => set.file).sort()).toEqual([COPY, MANIFEST]);
+    expect(stalled[0]?.lastError?.message).toContain('no file is recorded as its owner, so none of them is reconciled and nothing is applied');
+  });
+
+  it('an inventory written before files were recorded (no owner) does not pick a winner: both stalled, zero writes', async () => {
+    await start();
+    const zone = world.cloud.zones().find((z) => z.name === 'example.com.')!;
+    const inventory = world.cloud.recordsOf(zone.id).find((r) => r.name === '_regionctl.global-api.example.com.')!;
+    // As regionctl wrote it before it recorded files.
+    await world.cloud.providers().dns.change(zone.id, [{ action: 'UPSERT', record: { ...inventory, values: inventory.values.filter((v) => !v.includes('file=')) } }], 'test');
+    const before = ownedState(world.cloud);
+    world.cloud.calls.reset();
+    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    await push();
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(ownedState(world.cloud)).toBe(before);
+    const status = runtime!.controller.status.snapshot();
+    expect(condition(status.regionSets['global-api'], 'Stalled')?.status).toBe('True');
+    expect(condition(status.regionSets[MANIFEST], 'Stalled')?.status).toBe('True');
+  });
+
+  it('a clash never changes the owner: after the copy is removed again the original converges with no change', async () => {
+    await start();
+    const before = ownedState(world.cloud);
+    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    await push();
+    rmSync(join(repo.dir, COPY));
+    world.cloud.calls.reset();
+    await push();
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(ownedState(world.cloud)).toBe(before);
+    const status = runtime!.controller.status.snapshot();
+    expect(Object.keys(status.regionSets)).toEqual(['global-api']);
+    expect(inventoryOwner(world.cloud)).toBe(MANIFEST);
+  });
+
+  it('a rename in one commit (git mv) moves the RegionSet to the new file: the inventory records it, nothing else changes', async () => {
+    await start();
+    const before = JSON.parse(ownedState(world.cloud)) as { checks: unknown; stacks: unknown };
+    writeFileSync(join(repo.dir, 'manifests/api.yaml'), readFileSync(join(repo.dir, MANIFEST)));
+    rmSync(join(repo.dir, MANIFEST));
+    world.cloud.calls.reset();
+    await push();
+    expect(world.cloud.calls.writes().map((c) => c.operation)).toEqual(['ChangeResourceRecordSets']);
+    expect(inventoryOwner(world.cloud)).toBe('manifests/api.yaml');
+    const after = JSON.parse(ownedState(world.cloud)) as { checks: unknown; stacks: unknown };
+    expect(after.stacks).toEqual(before.stacks);
+    expect(after.checks).toEqual(before.checks);
+    expect(runtime!.controller.status.snapshot().regionSets['global-api']?.lastOutcome).toBe('applied');
+  });
+
+  it('deleting the owner later does not hand the RegionSet to a copy that was stalled before: the copy stays stalled, zero writes', async () => {
+    await start();
+    const before = ownedState(world.cloud);
+    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    await push();
+    rmSync(join(repo.dir, MANIFEST));
+    world.cloud.calls.reset();
+    await push();
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(ownedState(world.cloud)).toBe(before);
+    const set = runtime!.controller.status.snapshot().regionSets['global-api'];
+    expect(set?.file).toBe(COPY);
+    expect(condition(set, 'Stalled')?.status).toBe('True');
+    expect(set?.lastError?.issues?.[0]).toMatchObject({ rule: 'regionset-owner-gone', file: COPY, line: 7, column: 9 });
+    expect(set?.lastError?.message).toContain(`run \`regionctl apply ${COPY}\` once`);
+  });
+
+  it('a deleted manifest leaves its RegionSet orphaned: condition, metric and warning, and nothing is deleted', async () => {
+    repo.write('manifests/other.yaml', readFileSync(join(repo.dir, MANIFEST), 'utf8').replace('name: global-api', 'name: other-api').replace('name: api.example.com.', 'name: other.example.com.').replace(/name: global-api\n/, 'name: other-api\n'));
+    const rt = await start();
+    const before = ownedState(world.cloud);
+    rmSync(join(repo.dir, MANIFEST));
+    world.cloud.calls.reset();
+    await push();
+
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(ownedState(world.cloud)).toBe(before);
+    const set = rt.controller.status.snapshot().regionSets['global-api'];
+    expect(condition(set, 'Orphaned')).toMatchObject({ status: 'True', reason: 'ManifestDeleted' });
+    expect(condition(set, 'Orphaned')?.message).toContain(`its last file was ${MANIFEST}`);
+    expect(condition(set, 'Orphaned')?.message).toContain('regionctl prune-regionset global-api');
+    expect(await rt.controller.metrics.text()).toMatch(/^regionctl_orphaned_regionsets 1$/m);
+    expect(logs.records().some((r) => r['level'] === 'warn' && r['regionSet'] === 'global-api' && String(r['msg']).startsWith('RegionSet orphaned'))).toBe(true);
+  });
+
+  it('an orphan is still known after a restart, from its inventory record in the zone (no extra AWS call)', async () => {
+    repo.write('manifests/other.yaml', readFileSync(join(repo.dir, MANIFEST), 'utf8').replace('name: global-api', 'name: other-api').replace('name: api.example.com.', 'name: other.example.com.'));
+    await start();
+    await runtime!.stop();
+    rmSync(join(repo.dir, MANIFEST));
+    world.cloud.calls.reset();
+    const rt = await start();
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(world.cloud.calls.count('ListResourceRecordSets')).toBe(1);
+    expect(condition(rt.controller.status.snapshot().regionSets['global-api'], 'Orphaned')?.status).toBe('True');
+  });
+});
