@@ -101,6 +101,7 @@ export class Controller {
   private renamedFrom = new Map<string, Set<string>>();
   /** Inventories seen in the zones by the last reconciles, by RegionSet name. */
   private readonly inventories = new Map<string, { zone: string; file?: string }>();
+  private readonly zoneListedAt = new Map<string, number>();
   private readonly orphans = new Map<string, Orphan>();
   private root: string | undefined;
   private revision: string | undefined;
@@ -364,10 +365,13 @@ export class Controller {
   private record(outcome: ReconcileOutcome): void {
     this.status.record(outcome);
     if (outcome.inventories) {
-      // The zone listing is the whole truth for its zone: inventories gone from it (pruned) are forgotten.
+      // The newest zone listing is the whole truth for its zone: inventories gone from it (pruned) are forgotten.
       const { zone, found } = outcome.inventories;
-      for (const [name, seen] of [...this.inventories]) if (seen.zone === zone) this.inventories.delete(name);
-      for (const inventory of found) this.inventories.set(inventory.regionSet, { zone, ...(inventory.file ? { file: inventory.file } : {}) });
+      if (outcome.startedAt >= (this.zoneListedAt.get(zone) ?? 0)) {
+        this.zoneListedAt.set(zone, outcome.startedAt);
+        for (const [name, seen] of [...this.inventories]) if (seen.zone === zone) this.inventories.delete(name);
+        for (const inventory of found) this.inventories.set(inventory.regionSet, { zone, ...(inventory.file ? { file: inventory.file } : {}) });
+      }
       if (this.revision !== undefined) this.updateOrphans(this.revision);
     }
     this.metrics.recordReconcile(outcome);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRuntime, type Runtime } from '../../controller/runtime/main.js';
 import { condition } from '../../controller/runtime/status.js';
-import { parseInventoryOwner } from '../../controller/plan/identity.js';
+import { inventoryValues, ownerIs, parseInventory, parseInventoryOwner } from '../../controller/plan/identity.js';
 import type { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { captureLines, MANIFEST, manifestRepo, sandboxWorld } from '../runtime/helpers.js';
 
@@ -30,9 +30,9 @@ afterEach(async () => {
   repo.remove();
 });
 
-async function start(): Promise<Runtime> {
+async function start(mode: 'apply' | 'plan-only' = 'apply'): Promise<Runtime> {
   runtime = await startRuntime(
-    { sourceUrl: repo.dir, branch: 'main', manifestGlob: 'manifests/*.yaml', mode: 'apply', resync: false, webhookSecrets: {}, host: '127.0.0.1', port: 0, logLevel: 'info', suspended: [], shutdownTimeoutMs: 10_000 },
+    { sourceUrl: repo.dir, branch: 'main', manifestGlob: 'manifests/*.yaml', mode, resync: false, webhookSecrets: {}, host: '127.0.0.1', port: 0, logLevel: 'info', suspended: [], shutdownTimeoutMs: 10_000 },
     { sandboxCloud: world.cloud, source: { sync: async () => ({ revision: `rev-${revision}`, dir: repo.dir }) }, logDestination: logs.stream },
   );
   await runtime.controller.idle();
@@ -49,6 +49,11 @@ async function push(): Promise<void> {
 /** The example with its record renamed: what the careless copy declares. */
 function copyOfOriginal(): string {
   return readFileSync(join(repo.dir, MANIFEST), 'utf8').replace('name: api.example.com.', 'name: www.example.com.');
+}
+
+/** A second RegionSet beside the example, in the same zone: its own name, stack and record. */
+function otherApi(): string {
+  return readFileSync(join(repo.dir, MANIFEST), 'utf8').replaceAll('name: global-api', 'name: other-api').replace('name: api.example.com.', 'name: other.example.com.');
 }
 
 /** Everything the RegionSet owns in the sandbox, to compare before and after. */
@@ -177,7 +182,7 @@ describe('RegionSet ownership across files', () => {
   });
 
   it('a deleted manifest leaves its RegionSet orphaned: condition, metric and warning, and nothing is deleted', async () => {
-    repo.write('manifests/other.yaml', readFileSync(join(repo.dir, MANIFEST), 'utf8').replace('name: global-api', 'name: other-api').replace('name: api.example.com.', 'name: other.example.com.').replace(/name: global-api\n/, 'name: other-api\n'));
+    repo.write('manifests/other.yaml', otherApi());
     const rt = await start();
     const before = ownedState(world.cloud);
     rmSync(join(repo.dir, MANIFEST));
@@ -195,7 +200,7 @@ describe('RegionSet ownership across files', () => {
   });
 
   it('an orphan is still known after a restart, from its inventory record in the zone (no extra AWS call)', async () => {
-    repo.write('manifests/other.yaml', readFileSync(join(repo.dir, MANIFEST), 'utf8').replace('name: global-api', 'name: other-api').replace('name: api.example.com.', 'name: other.example.com.'));
+    repo.write('manifests/other.yaml', otherApi());
     await start();
     await runtime!.stop();
     rmSync(join(repo.dir, MANIFEST));
@@ -204,5 +209,102 @@ describe('RegionSet ownership across files', () => {
     expect(world.cloud.calls.writes()).toEqual([]);
     expect(world.cloud.calls.count('ListResourceRecordSets')).toBe(1);
     expect(condition(rt.controller.status.snapshot().regionSets['global-api'], 'Orphaned')?.status).toBe('True');
+  });
+});
+
+describe('RegionSet ownership: more careless and hostile variants', () => {
+  it('a copy that sorts after the original is stalled the same way: the outcome does not depend on file order', async () => {
+    await start();
+    const before = ownedState(world.cloud);
+    world.cloud.calls.reset();
+    writeFileSync(join(repo.dir, 'manifests/z-copy.yaml'), copyOfOriginal());
+    await push();
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(ownedState(world.cloud)).toBe(before);
+    const status = runtime!.controller.status.snapshot();
+    expect(status.regionSets['global-api']?.file).toBe(MANIFEST);
+    expect(condition(status.regionSets['manifests/z-copy.yaml'], 'Stalled')?.status).toBe('True');
+  });
+
+  it('three files with one name: the recorded owner keeps it, each newcomer is stalled naming the other two', async () => {
+    await start();
+    const before = ownedState(world.cloud);
+    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    writeFileSync(join(repo.dir, 'manifests/b-copy.yaml'), copyOfOriginal().replace('www.example.com.', 'web.example.com.'));
+    world.cloud.calls.reset();
+    await push();
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(ownedState(world.cloud)).toBe(before);
+    const status = runtime!.controller.status.snapshot();
+    expect(status.regionSets[COPY]?.lastError?.message).toContain(`declared in ${COPY} and in manifests/b-copy.yaml, ${MANIFEST}: ${MANIFEST} owns it`);
+    expect(status.regionSets['manifests/b-copy.yaml']?.lastError?.message).toContain(`declared in manifests/b-copy.yaml and in ${COPY}, ${MANIFEST}: ${MANIFEST} owns it`);
+  });
+
+  it('a copy pointing the same name at another hosted zone does not take over either', async () => {
+    await start();
+    world.cloud.seedZone('example.org.');
+    const before = ownedState(world.cloud);
+    writeFileSync(join(repo.dir, COPY), copyOfOriginal().replace('zone: example.com.', 'zone: example.org.').replace('www.example.com.', 'api.example.org.'));
+    world.cloud.calls.reset();
+    await push();
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(ownedState(world.cloud)).toBe(before);
+    expect(condition(runtime!.controller.status.snapshot().regionSets[COPY], 'Stalled')?.status).toBe('True');
+  });
+
+  it('in plan-only mode a clash is reported the same way and nothing is written', async () => {
+    await start();
+    await runtime!.stop();
+    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    world.cloud.calls.reset();
+    const rt = await start('plan-only');
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(rt.controller.status.snapshot().regionSets[COPY]?.lastError?.issues?.[0]?.rule).toBe('duplicate-regionset');
+    expect(rt.controller.status.snapshot().regionSets['global-api']?.lastOutcome).toBe('converged');
+  });
+
+  it('a lone file whose inventory names a file deleted while the controller was down is stalled with the way out, zero writes', async () => {
+    await start();
+    await runtime!.stop();
+    writeFileSync(join(repo.dir, 'manifests/api.yaml'), readFileSync(join(repo.dir, MANIFEST)));
+    rmSync(join(repo.dir, MANIFEST));
+    world.cloud.calls.reset();
+    const rt = await start();
+    expect(world.cloud.calls.writes()).toEqual([]);
+    const set = rt.controller.status.snapshot().regionSets['global-api'];
+    expect(set?.lastError?.location).toBe('manifests/api.yaml:7:9');
+    expect(set?.lastError?.message).toContain(`owned by ${MANIFEST} (recorded in its inventory), which was deleted`);
+    expect(set?.lastError?.message).toContain('run `regionctl apply manifests/api.yaml` once');
+  });
+
+  it('restoring a deleted manifest clears the orphan: Orphaned False, the metric back to 0, and it converges with no change', async () => {
+    repo.write('manifests/other.yaml', otherApi());
+    const rt = await start();
+    const text = readFileSync(join(repo.dir, MANIFEST), 'utf8');
+    rmSync(join(repo.dir, MANIFEST));
+    await push();
+    expect(condition(rt.controller.status.snapshot().regionSets['global-api'], 'Orphaned')?.status).toBe('True');
+    writeFileSync(join(repo.dir, MANIFEST), text);
+    world.cloud.calls.reset();
+    await push();
+    expect(world.cloud.calls.writes()).toEqual([]);
+    const set = rt.controller.status.snapshot().regionSets['global-api'];
+    expect(condition(set, 'Orphaned')?.status).toBe('False');
+    expect(set?.lastOutcome).toBe('converged');
+    expect(await rt.controller.metrics.text()).toMatch(/^regionctl_orphaned_regionsets 0$/m);
+  });
+
+  it('inventories written before files were recorded still read as region lists; a path TXT cannot hold is recorded by hash and still recognised', () => {
+    const old = { name: '_regionctl.global-api.example.com.', type: 'TXT' as const, values: ['"regionctl-inventory=v1"', '"regions=eu-west-1,us-east-2"'] };
+    expect(parseInventory(old)).toEqual(['eu-west-1', 'us-east-2']);
+    expect(parseInventoryOwner(old)).toBeUndefined();
+    const odd = `manifests/${'ü'.repeat(150)}"quoted".yaml`;
+    const values = inventoryValues(['eu-west-1'], odd);
+    for (const value of values) expect(value.length - 2).toBeLessThanOrEqual(255);
+    const owner = parseInventoryOwner({ ...old, values })!;
+    expect(owner.file).toBeUndefined();
+    expect(ownerIs(owner, odd)).toBe(true);
+    expect(ownerIs(owner, 'manifests/global-api.yaml')).toBe(false);
+    expect(parseInventory({ ...old, values })).toEqual(['eu-west-1']);
   });
 });
