@@ -281,7 +281,8 @@ export class Controller {
           index.set(name, { file: entry.file, name, line: entry.line, column: entry.column });
           continue;
         }
-        const blockedBy = clashIssue(name, entry, named, decision);
+        const issue = clashIssue(name, entry, named, decision);
+        const blockedBy = { ...issue, message: this.scrub(issue.message) };
         // Without an owner the RegionSet's own entry shows the clash, the other files under their path.
         const key = owner === undefined && entry === named[0] ? name : entry.file;
         index.set(key, { file: entry.file, name, blockedBy });

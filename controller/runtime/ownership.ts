@@ -37,8 +37,9 @@ export async function decideClash(root: string, files: NamedFile[], targets: Tar
   }
   const zones = [...new Set(loaded.map((desired) => desired.dns.zone.toLowerCase().replace(/\.?$/, '.')))];
   if (loaded.length === 0) return { kind: 'unknown', reason: 'none of the files is a valid manifest, so the zone holding the inventory is unknown' };
-  const target = await targets.open(loaded[0]!);
+  let target: Awaited<ReturnType<TargetFactory['open']>> | undefined;
   try {
+    target = await targets.open(loaded[0]!);
     const owners: InventoryOwner[] = [];
     for (const zone of zones) {
       const desired = loaded.find((d) => d.dns.zone.toLowerCase().replace(/\.?$/, '.') === zone)!;
@@ -56,7 +57,7 @@ export async function decideClash(root: string, files: NamedFile[], targets: Tar
   } catch (error) {
     return { kind: 'unknown', reason: `reading the inventory failed: ${error instanceof Error ? error.message : String(error)}` };
   } finally {
-    await target.release();
+    await target?.release();
   }
 }
 

@@ -294,6 +294,22 @@ describe('RegionSet ownership: more careless and hostile variants', () => {
     expect(await rt.controller.metrics.text()).toMatch(/^regionctl_orphaned_regionsets 0$/m);
   });
 
+  it('when the inventory cannot be read during a clash (Route 53 unavailable) no file is reconciled, the sync itself succeeds, zero writes', async () => {
+    await start();
+    const before = ownedState(world.cloud);
+    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    world.cloud.faults.unavailable('dns.listRecords', { times: 1 });
+    world.cloud.calls.reset();
+    await push();
+    expect(world.cloud.calls.writes()).toEqual([]);
+    expect(ownedState(world.cloud)).toBe(before);
+    const status = runtime!.controller.status.snapshot();
+    expect(status.source.observedRevision).toBe(`rev-${revision}`);
+    expect(status.source.lastError).toBeUndefined();
+    expect(status.regionSets['global-api']?.lastError?.message).toContain('the owner could not be decided (reading the inventory failed:');
+    expect(condition(status.regionSets[MANIFEST], 'Stalled')?.status).toBe('True');
+  });
+
   it('inventories written before files were recorded still read as region lists; a path TXT cannot hold is recorded by hash and still recognised', () => {
     const old = { name: '_regionctl.global-api.example.com.', type: 'TXT' as const, values: ['"regionctl-inventory=v1"', '"regions=eu-west-1,us-east-2"'] };
     expect(parseInventory(old)).toEqual(['eu-west-1', 'us-east-2']);
