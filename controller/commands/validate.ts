@@ -116,6 +116,10 @@ async function readName(file: string): Promise<{ name: string; line: number; col
     if ((await stat(file)).size > MAX_MANIFEST_BYTES) return undefined;
     const lineCounter = new LineCounter();
     const doc = parseDocument(await readFile(file, 'utf8'), { lineCounter, uniqueKeys: false });
+    // Another tool's manifest (the controller skips it) claims no RegionSet name.
+    const kind = doc.get('kind');
+    const apiVersion = doc.get('apiVersion');
+    if (typeof kind === 'string' && kind !== 'RegionSet' && typeof apiVersion === 'string' && !apiVersion.startsWith('regionctl/')) return undefined;
     const node = doc.getIn(['metadata', 'name'], true);
     if (!isScalar(node) || typeof node.value !== 'string' || !node.value.trim() || !node.range) return undefined;
     const { line, col } = lineCounter.linePos(node.range[0]);

@@ -69,7 +69,7 @@ export function clashIssue(name: string, self: NamedFile, files: NamedFile[], de
   if (decision.kind === 'incumbent') {
     why = `${decision.owner} owns it (recorded in its inventory); this file is not reconciled. Give this file another metadata.name, or delete it`;
   } else if (decision.kind === 'none') {
-    why = `${decision.recorded ? `its inventory records ${decision.recorded}, neither of these files` : 'no file is recorded as its owner'}, so none of them is reconciled and nothing is applied. Keep the name in one file only`;
+    why = `${decision.recorded ? `its inventory records ${decision.recorded}, none of these files` : 'no file is recorded as its owner'}, so none of them is reconciled and nothing is applied. Keep the name in one file only`;
   } else {
     why = `the owner could not be decided (${decision.reason}), so none of them is reconciled. Keep the name in one file only`;
   }

@@ -54,6 +54,13 @@ describe('ownership through the CLI', () => {
     expect(run.stdout.match(/duplicate-regionset/g)).toHaveLength(2);
   });
 
+  it("validate does not count another tool's manifest with the same metadata.name as a duplicate", () => {
+    writeFileSync(join(dir, 'manifests/kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata:\n  name: global-api\nresources: []\n');
+    const run = regionctl('validate', 'manifests/global-api.yaml', 'manifests/kustomization.yaml');
+    expect(run.stdout).not.toContain('duplicate-regionset');
+    expect(run.stdout).toContain('manifests/global-api.yaml: ok');
+  });
+
   it('validate of one file named twice (a.yaml and ./a.yaml) is not a duplicate', () => {
     const run = regionctl('validate', 'manifests/global-api.yaml', './manifests/global-api.yaml');
     expect(run.code).toBe(0);
