@@ -294,6 +294,22 @@ describe('RegionSet ownership: more careless and hostile variants', () => {
     expect(await rt.controller.metrics.text()).toMatch(/^regionctl_orphaned_regionsets 0$/m);
   });
 
+  it('the name moves to a new file only when the recorded file no longer declares it (renamed in the same commit): inventory updated, nothing else', async () => {
+    await start();
+    const before = JSON.parse(ownedState(world.cloud)) as { stacks: unknown };
+    // The original now declares another RegionSet (its own stack and record); a new file takes the old name.
+    writeFileSync(join(repo.dir, 'manifests/new.yaml'), readFileSync(join(repo.dir, MANIFEST)));
+    writeFileSync(join(repo.dir, MANIFEST), otherApi());
+    world.cloud.calls.reset();
+    await push();
+    const set = runtime!.controller.status.snapshot().regionSets['global-api'];
+    expect(set?.file).toBe('manifests/new.yaml');
+    expect(set?.lastOutcome).toBe('applied');
+    expect(inventoryOwner(world.cloud)).toBe('manifests/new.yaml');
+    const stacks = (JSON.parse(ownedState(world.cloud)) as { stacks: Array<{ name: string }> }).stacks.filter((s) => s.name === 'global-api');
+    expect(stacks).toEqual(before.stacks);
+  });
+
   it('when the inventory cannot be read during a clash (Route 53 unavailable) no file is reconciled, the sync itself succeeds, zero writes', async () => {
     await start();
     const before = ownedState(world.cloud);
