@@ -12,6 +12,9 @@ Usage:
                                         add one region line to spec.regions
   regionctl drain-region FILE REGION    set the region's state to drained (one line)
   regionctl remove-region FILE REGION   delete the region's line
+  regionctl prune-regionset NAME --zone ZONE --manifests GLOB [--stack-name S] [--yes]
+                                        delete what an orphaned RegionSet (no manifest declares
+                                        it any more) still owns: records, health checks, stacks
   regionctl run [options]               the controller: follow a git branch, reconcile every
                                         RegionSet on push webhooks and resyncs, serve /healthz,
                                         /readyz, /metrics, /status (REGIONCTL_* variables; see
@@ -42,6 +45,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   'drain-region': () => regionEdit('drain-region'),
   'remove-region': () => regionEdit('remove-region'),
   run: () => import('./commands/run.js'),
+  'prune-regionset': () => import('./commands/prune.js'),
 };
 
 /** The three region edits share one module; each gets its own main. */

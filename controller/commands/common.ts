@@ -1,5 +1,7 @@
 // Pieces shared by the commands that read a manifest and talk to a cloud.
 
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { DesiredState } from '../manifest/types.js';
 import type { Plan } from '../plan/types.js';
 import { openTarget, type Target, type TargetOptions } from './target.js';
@@ -11,11 +13,24 @@ export async function loadDesired(file: string): Promise<DesiredState | undefine
   const result = await loadManifestFile(file);
   if (result.ok) {
     for (const warning of result.warnings ?? []) process.stderr.write(`${formatWarning(warning)}\n`);
-    return result.value;
+    // Recorded in the inventory as the RegionSet's file, as the controller names it (runtime/ownership.ts).
+    const ownerFile = repoRelativePath(file);
+    return ownerFile === undefined ? result.value : { ...result.value, ownerFile };
   }
   for (const issue of result.errors) process.stderr.write(`${formatIssue(issue)}\n`);
   process.stderr.write(`${file}: ${result.errors.length} error(s); nothing was planned or changed.\n`);
   return undefined;
+}
+
+/** The file's path from the root of the git work tree holding it (`/` separators); undefined outside one. */
+export function repoRelativePath(file: string): string | undefined {
+  // Not resolving symlinks: the controller names a file by its path in the checkout.
+  const real = path.resolve(file);
+  if (!existsSync(real)) return undefined;
+  for (let dir = path.dirname(real); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return path.relative(dir, real).split(path.sep).join('/');
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }
 
 /** Errors a user can act on become one line; only bugs keep their stack trace. */

@@ -2,7 +2,10 @@
 // its own. Loads only the manifest layer (no AWS SDK, no logger) so it starts fast in CI
 // and pre-commit hooks.
 import { parseArgs } from 'node:util';
-import { formatIssue, formatWarning, loadManifestFile } from '../manifest/load.js';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isScalar, LineCounter, parseDocument } from 'yaml';
+import { formatIssue, formatWarning, loadManifestFile, MAX_MANIFEST_BYTES } from '../manifest/load.js';
 import type { ManifestIssue } from '../manifest/types.js';
 
 const USAGE = `Usage: regionctl validate FILE... [--output text|json]
@@ -52,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const reports = await Promise.all(files.map(validateFile));
+  await addDuplicateNames(reports);
   if (output === 'json') {
     process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
   } else {
@@ -80,6 +84,56 @@ export async function validateFile(file: string): Promise<FileReport> {
     valid: false,
     errors: result.errors.map(({ line, column, rule, message, pointer }) => ({ line, column, rule, message, pointer })),
   };
+}
+
+/**
+ * Several files declaring one metadata.name would fight over one RegionSet (the controller
+ * stalls all but the recorded owner): each is reported at its metadata.name, naming the others.
+ */
+async function addDuplicateNames(reports: FileReport[]): Promise<void> {
+  const byName = new Map<string, Array<{ report: FileReport; line: number; column: number }>>();
+  for (const report of reports) {
+    const named = await readName(report.file);
+    if (!named) continue;
+    const list = byName.get(named.name) ?? [];
+    // One file named twice (a.yaml and ./a.yaml) is not a clash.
+    if (list.some((other) => path.resolve(other.report.file) === path.resolve(report.file))) continue;
+    list.push({ report, line: named.line, column: named.column });
+    byName.set(named.name, list);
+  }
+  for (const [name, list] of byName) {
+    if (list.length < 2) continue;
+    for (const { report, line, column } of list) {
+      const others = list.filter((other) => other.report !== report).map((other) => other.report.file).join(', ');
+      report.valid = false;
+      report.errors.push({
+        line,
+        column,
+        rule: 'duplicate-regionset',
+        message: `metadata.name ${name} is also declared in ${others}; two files would fight over one RegionSet (the controller reconciles neither newcomer). Give each RegionSet its own name, or delete the copy`,
+        pointer: '/metadata/name',
+      });
+    }
+  }
+}
+
+/** metadata.name and its position, read leniently (the file's own errors are reported by validateFile). */
+async function readName(file: string): Promise<{ name: string; line: number; column: number } | undefined> {
+  try {
+    if ((await stat(file)).size > MAX_MANIFEST_BYTES) return undefined;
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(await readFile(file, 'utf8'), { lineCounter, uniqueKeys: false });
+    // Another tool's manifest (the controller skips it) claims no RegionSet name.
+    const kind = doc.get('kind');
+    const apiVersion = doc.get('apiVersion');
+    if (typeof kind === 'string' && kind !== 'RegionSet' && typeof apiVersion === 'string' && !apiVersion.startsWith('regionctl/')) return undefined;
+    const node = doc.getIn(['metadata', 'name'], true);
+    if (!isScalar(node) || typeof node.value !== 'string' || !node.value.trim() || !node.range) return undefined;
+    const { line, col } = lineCounter.linePos(node.range[0]);
+    return { name: node.value, line, column: col };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Paths stay as given; glob patterns become the sorted files they match. */

@@ -176,6 +176,12 @@ export interface DesiredState {
   name: string;
   /** Path of the manifest file the state came from. */
   file: string;
+  /**
+   * The manifest's path relative to the repository root, recorded in the inventory as the
+   * file that owns the RegionSet (a name clash between files never changes the owner).
+   * Absent: the inventory records no file (and an existing record is left as it is).
+   */
+  ownerFile?: string;
   stack: DesiredStack;
   tables: DesiredTable[];
   dns: { zone: string; records: DesiredRecord[] };

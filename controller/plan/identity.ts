@@ -88,6 +88,9 @@ export function takesTraffic(record: DnsRecord): boolean {
 
 const INVENTORY_MARKER = 'regionctl-inventory=v1';
 const REGIONS_PREFIX = 'regions=';
+const FILE_PREFIX = 'file=';
+/** A path that cannot be written as plain TXT text (long, quotes, non-ASCII) is recorded by hash. */
+const FILE_HASH_PREFIX = 'file-sha256=';
 /** A TXT character-string holds at most 255 characters. */
 const MAX_TXT_STRING = 255;
 export const INVENTORY_TTL = 300;
@@ -113,7 +116,7 @@ export function inventoryName(regionSet: string, zone: string): string {
  * self-contained `regions=...` list cut at region boundaries, so the values can be read
  * back in any order.
  */
-export function inventoryValues(regions: string[]): string[] {
+export function inventoryValues(regions: string[], ownerFile?: string): string[] {
   const sorted = [...new Set(regions)].sort();
   const chunks: string[] = [];
   let current: string[] = [];
@@ -126,7 +129,42 @@ export function inventoryValues(regions: string[]): string[] {
     current.push(region);
   }
   if (current.length > 0 || chunks.length === 0) chunks.push(textOf(current));
-  return [`"${INVENTORY_MARKER}"`, ...chunks.map((chunk) => `"${chunk}"`)];
+  const file = ownerFile === undefined ? [] : [`"${inventoryFileValue(ownerFile)}"`];
+  return [`"${INVENTORY_MARKER}"`, ...chunks.map((chunk) => `"${chunk}"`), ...file];
+}
+
+function inventoryFileValue(file: string): string {
+  return /^[\x20-\x7e]{1,200}$/.test(file) && !/["\\]/.test(file) ? `${FILE_PREFIX}${file}` : `${FILE_HASH_PREFIX}${fileHash(file)}`;
+}
+
+function fileHash(file: string): string {
+  return createHash('sha256').update(file).digest('hex').slice(0, 32);
+}
+
+/** What an inventory says about its owner file: absent (an older inventory, or none recorded). */
+export interface InventoryOwner {
+  /** The recorded path, when it was written in plain text. */
+  file?: string;
+  /** The recorded value, to compare a path against (path or hash). */
+  value: string;
+}
+
+export function parseInventoryOwner(record: DnsRecord): InventoryOwner | undefined {
+  const strings = record.values.map(unquote);
+  if (!strings.includes(INVENTORY_MARKER)) return undefined;
+  const value = strings.find((s) => s.startsWith(FILE_PREFIX) || s.startsWith(FILE_HASH_PREFIX));
+  if (value === undefined) return undefined;
+  return value.startsWith(FILE_PREFIX) ? { file: value.slice(FILE_PREFIX.length), value } : { value };
+}
+
+/** Whether the inventory's recorded owner is this path. */
+export function ownerIs(owner: InventoryOwner, file: string): boolean {
+  return owner.value === inventoryFileValue(file);
+}
+
+/** The recorded owner for messages: the path, or `a file recorded by hash`. */
+export function describeOwner(owner: InventoryOwner): string {
+  return owner.file ?? 'a file recorded by hash';
 }
 
 /** Regions listed by an inventory record (undefined when the record is not an inventory). */

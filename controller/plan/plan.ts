@@ -19,6 +19,7 @@ import { checkGuardrails } from './guardrails.js';
 import {
   callerReference,
   compareStrings,
+  describeOwner,
   findInventoryRecord,
   geoLocationCode,
   healthCheckKey,
@@ -32,6 +33,8 @@ import {
   isOwnedStack,
   indexOwnedHealthChecks,
   parseInventory,
+  ownerIs,
+  parseInventoryOwner,
   regionOfSetIdentifier,
   routingOf,
   setIdentifier,
@@ -40,6 +43,7 @@ import {
   TAG_TEMPLATE_HASH,
   takesTraffic,
   zoneName,
+  type InventoryOwner,
 } from './identity.js';
 import { isNoEchoTag, maskParameters, noEchoTagKey, SECRET_MASK, secretDigest } from './secrets.js';
 import type { HealthCheckRef, Plan, PlanOptions, PlanSummary, RecordTemplate, RegionTransition, Step, StepPayload, ValueRef } from './types.js';
@@ -112,6 +116,8 @@ class Planner {
   private readonly regions = new Map<string, DesiredRegion>();
   private readonly inventoryRecord: DnsRecord | undefined;
   private readonly inventory: string[];
+  /** The manifest file the inventory records as the owner (absent: none recorded). */
+  private readonly recordedOwner: InventoryOwner | undefined;
   private readonly owned: DnsRecord[];
   private readonly leaving: string[];
 
@@ -151,6 +157,7 @@ class Planner {
     for (const region of desired.regions) this.regions.set(region.code, region);
     this.inventoryRecord = findInventoryRecord(live.records, desired, this.zone);
     this.inventory = this.inventoryRecord ? (parseInventory(this.inventoryRecord) ?? []) : [];
+    this.recordedOwner = this.inventoryRecord ? parseInventoryOwner(this.inventoryRecord) : undefined;
     const inventoryLower = inventoryName(this.rs, this.zone);
     this.owned = live.records.filter((record) => isOwnedRecord(record, this.rs) && record.name.toLowerCase() !== inventoryLower);
 
@@ -177,6 +184,7 @@ class Planner {
     this.orderReductionsAfterJoins();
     if (inventoryAdd) this.gateNewRegions(inventoryAdd);
     this.planInventoryRemove(inventoryAdd);
+    this.planInventoryOwner();
 
     const all = [...this.steps.values()];
     const depths = dependencyDepths(all);
@@ -283,12 +291,31 @@ class Planner {
   }
 
   private inventoryTemplate(regions: string[]): RecordTemplate {
+    const values = inventoryValues(regions, this.desired.ownerFile);
+    // Without a file of its own (a test, an old caller), the recorded owner stays.
+    if (this.desired.ownerFile === undefined && this.recordedOwner) values.push(`"${this.recordedOwner.value}"`);
     return {
       name: inventoryName(this.rs, this.zone),
       type: 'TXT',
       ttl: INVENTORY_TTL,
-      values: inventoryValues(regions).map((literal) => ({ literal })),
+      values: values.map((literal) => ({ literal })),
     };
+  }
+
+  /** The manifest moved (a rename, or an older inventory without a file): record the new owner file. */
+  private planInventoryOwner(): void {
+    const file = this.desired.ownerFile;
+    if (file === undefined || !this.inventoryRecord || (this.recordedOwner && ownerIs(this.recordedOwner, file))) return;
+    if ([...this.steps.values()].some((step) => step.resource === 'inventory')) return;
+    this.add({
+      id: 'inventory.update:owner',
+      action: 'inventory.update',
+      resource: 'inventory',
+      reason: this.recordedOwner ? `the RegionSet's manifest is now ${file} (was ${describeOwner(this.recordedOwner)})` : `record ${file} as the RegionSet's manifest`,
+      before: { file: this.recordedOwner ? describeOwner(this.recordedOwner) : null },
+      after: { file },
+      payload: { kind: 'record', zoneId: this.zoneId, change: 'UPSERT', record: this.inventoryTemplate(this.inventory) },
+    });
   }
 
   /** Steps of regions not yet in the inventory that wait on nothing wait on the inventory update. */

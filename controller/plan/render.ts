@@ -150,6 +150,8 @@ function stepText(step: Step, plan: Plan): string[] {
     case 'inventory.update': {
       const sign = payload.kind === 'record' && payload.change === 'CREATE' ? '+' : payload.kind === 'record' && payload.change === 'DELETE' ? '-' : '~';
       const name = payload.kind === 'record' ? payload.record.name : 'inventory';
+      // The owner file moved (a rename): that is the change, the regions stay.
+      if (step.after?.['file'] !== undefined) return [`${sign} inventory ${name} TXT  file ${String(step.before?.['file'] ?? '(none)')} → ${String(step.after['file'])}`];
       return [`${sign} inventory ${name} TXT  regions ${regionList(step.before?.['regions'])} → ${regionList(step.after?.['regions'])}`];
     }
     case 'stack.create':

@@ -20,6 +20,7 @@ import { redactPaths } from './redact-paths.js';
 import { Scheduler } from './scheduler.js';
 import { StatusStore } from './status.js';
 import type { TargetFactory } from './targets.js';
+import { clashIssue, decideClash, type NamedFile } from './ownership.js';
 
 export interface ManifestSource {
   /** Brings the files to the newest revision; throws (keeping the last good files) on failure. */
@@ -76,6 +77,16 @@ export interface ControllerOptions {
 interface IndexedRegionSet {
   file: string;
   blockedBy?: IssueReport;
+  /** The RegionSet's name (the index key is the file path for a clash loser). */
+  name?: string;
+  line?: number;
+  column?: number;
+}
+
+/** A RegionSet whose inventory is in a zone the manifests use, but that no file declares any more. */
+interface Orphan {
+  file?: string;
+  since: string;
 }
 
 export interface StopResult {
@@ -110,6 +121,13 @@ export class Controller {
   /** Failed reconciles in a row per RegionSet, for the backoff. */
   private readonly failures = new Map<string, number>();
   private index = new Map<string, IndexedRegionSet>();
+  /** Files of the last revision seen, and for each file the files it replaced in one change (renames). */
+  private files: Set<string> | undefined;
+  private renamedFrom = new Map<string, Set<string>>();
+  /** Inventories seen in the zones by the last reconciles, by RegionSet name. */
+  private readonly inventories = new Map<string, { zone: string; file?: string }>();
+  private readonly zoneListedAt = new Map<string, number>();
+  private readonly orphans = new Map<string, Orphan>();
   private root: string | undefined;
   private revision: string | undefined;
   private resync: ResyncHandle | undefined;
@@ -227,11 +245,13 @@ export class Controller {
       const { revision, dir } = await this.options.source.sync();
       const index = await this.discover(dir);
       const changed = revision !== this.revision;
+      this.trackRenames(index);
       this.root = dir;
       this.revision = revision;
       this.index = index;
       this.status.recordSync(revision);
-      this.status.retain(index.keys());
+      this.updateOrphans(revision);
+      this.status.retain([...index.keys(), ...this.orphans.keys()]);
       for (const [name, entry] of index) this.status.regionSet(name, entry.file).suspended = this.suspended.has(name);
       this.metrics.recordSourceSync(this.now());
       this.logger.info({ revision, regionSets: [...index.keys()], reason }, changed ? 'source synced: new revision' : 'source synced');
@@ -250,12 +270,14 @@ export class Controller {
   /**
    * The RegionSets under the glob, by metadata.name. Another tool's file (its apiVersion
    * not regionctl/…, its kind not RegionSet) is skipped; one that is not even YAML (or has
-   * no name) is keyed by its path so that its errors still show in /status; a name used
-   * twice stalls the later file.
+   * no name) is keyed by its path so that its errors still show in /status. A name declared
+   * in several files never changes owner: the file the live inventory records keeps it and
+   * the others are stalled (keyed by their path); with no recorded owner among them, all are.
    */
   private async discover(dir: string): Promise<Map<string, IndexedRegionSet>> {
     const files = await this.options.listManifests(dir, this.options.manifestGlob);
-    const index = new Map<string, IndexedRegionSet>();
+    const byName = new Map<string, NamedFile[]>();
+    const unnamed: string[] = [];
     for (const file of files) {
       const identity = await readIdentity(path.join(dir, file));
       // Only another tool's manifest is skipped; regionctl's own with a wrong kind (a typo,
@@ -264,22 +286,80 @@ export class Controller {
         this.logger.debug({ file, kind: identity.kind, apiVersion: identity.apiVersion }, 'not a regionctl manifest: skipped');
         continue;
       }
-      const name = identity.name ?? file;
-      const existing = index.get(name);
-      if (existing) {
-        const blockedBy: IssueReport = {
-          file,
-          line: identity.nameLine ?? 1,
-          column: identity.nameColumn ?? 1,
-          rule: 'duplicate-regionset',
-          message: `metadata.name ${name} is also the name of ${existing.file}; each RegionSet needs its own name (this file is not reconciled)`,
-        };
-        index.set(file, { file, blockedBy });
+      if (identity.name === undefined) {
+        unnamed.push(file);
         continue;
       }
-      index.set(name, { file });
+      const list = byName.get(identity.name) ?? [];
+      list.push({ file, line: identity.nameLine ?? 1, column: identity.nameColumn ?? 1 });
+      byName.set(identity.name, list);
+    }
+    const index = new Map<string, IndexedRegionSet>();
+    for (const file of unnamed) index.set(file, { file });
+    for (const [name, named] of byName) {
+      if (named.length === 1) {
+        const [only] = named;
+        index.set(name, { file: only!.file, name, line: only!.line, column: only!.column });
+        continue;
+      }
+      const decision = await decideClash(dir, named, this.options.targets);
+      const owner = decision.kind === 'incumbent' ? decision.owner : undefined;
+      for (const entry of named) {
+        if (entry.file === owner) {
+          index.set(name, { file: entry.file, name, line: entry.line, column: entry.column });
+          continue;
+        }
+        const issue = clashIssue(name, entry, named, decision);
+        const blockedBy = { ...issue, message: this.scrub(issue.message) };
+        // Without an owner the RegionSet's own entry shows the clash, the other files under their path.
+        const key = owner === undefined && entry === named[0] ? name : entry.file;
+        index.set(key, { file: entry.file, name, blockedBy });
+      }
+      this.logger.warn({ regionSet: name, files: named.map((f) => f.file), owner: owner ?? null }, owner ? `RegionSet ${name} is declared in several files: ${owner} keeps it, the others are stalled` : `RegionSet ${name} is declared in several files and none is its recorded owner: all are stalled, nothing is applied`);
     }
     return index;
+  }
+
+  /** Remembers, across revisions, which files replaced deleted ones in the same change (a `git mv`). */
+  private trackRenames(index: Map<string, IndexedRegionSet>): void {
+    const current = new Set([...index.values()].map((entry) => entry.file));
+    const previous = this.files;
+    this.files = current;
+    for (const file of [...this.renamedFrom.keys()]) if (!current.has(file)) this.renamedFrom.delete(file);
+    if (!previous) return;
+    const deleted = [...previous].filter((file) => !current.has(file));
+    if (deleted.length === 0) return;
+    for (const file of current) {
+      if (previous.has(file)) continue;
+      const set = this.renamedFrom.get(file) ?? new Set<string>();
+      for (const gone of deleted) set.add(gone);
+      this.renamedFrom.set(file, set);
+    }
+  }
+
+  /**
+   * RegionSets whose inventory the reconciles saw in a zone but that no file declares: they
+   * are orphaned (reported, never deleted; `regionctl prune-regionset` removes them).
+   */
+  private updateOrphans(revision: string): void {
+    const declared = new Set([...this.index.values()].map((entry) => (entry.name ?? '').toLowerCase()));
+    for (const [name, inventory] of this.inventories) {
+      if (declared.has(name.toLowerCase())) {
+        if (this.orphans.delete(name)) {
+          this.status.clearOrphan(name);
+          this.logger.info({ regionSet: name }, 'RegionSet is declared again: no longer orphaned');
+        }
+        continue;
+      }
+      if (this.orphans.has(name)) continue;
+      const orphan: Orphan = { since: revision, ...(inventory.file ? { file: inventory.file } : {}) };
+      this.orphans.set(name, orphan);
+      const message = `no manifest declares RegionSet ${name} at revision ${revision}${inventory.file ? ` (its last file was ${inventory.file})` : ''}; its resources are kept and no longer reconciled. Restore the file, or remove them with \`regionctl prune-regionset ${name}\``;
+      this.logger.warn({ regionSet: name, lastFile: inventory.file ?? null, revision }, `RegionSet orphaned: ${message}`);
+      this.status.recordOrphan(name, inventory.file ?? '', message);
+    }
+    for (const name of [...this.orphans.keys()]) if (!this.inventories.has(name)) this.orphans.delete(name);
+    this.metrics.recordOrphans(this.orphans.size);
   }
 
   private async reconcile(name: string, reasons: string[]): Promise<void> {
@@ -292,6 +372,9 @@ export class Controller {
       revision: this.revision,
       reasons,
       ...(entry.blockedBy ? { blockedBy: entry.blockedBy } : {}),
+      ...(entry.name !== undefined && !entry.blockedBy && this.files
+        ? { ownership: { revisionFiles: this.files, renamedFrom: this.renamedFrom.get(entry.file) ?? new Set<string>(), line: entry.line ?? 1, column: entry.column ?? 1 } }
+        : {}),
     };
     if (!this.suspended.has(name)) this.status.markReconciling(name, entry.file, this.revision, reasons);
     const outcome = await reconcileRegionSet(request, {
@@ -310,6 +393,16 @@ export class Controller {
 
   private record(outcome: ReconcileOutcome): void {
     this.status.record(outcome);
+    if (outcome.inventories) {
+      // The newest zone listing is the whole truth for its zone: inventories gone from it (pruned) are forgotten.
+      const { zone, found } = outcome.inventories;
+      if (outcome.startedAt >= (this.zoneListedAt.get(zone) ?? 0)) {
+        this.zoneListedAt.set(zone, outcome.startedAt);
+        for (const [name, seen] of [...this.inventories]) if (seen.zone === zone) this.inventories.delete(name);
+        for (const inventory of found) this.inventories.set(inventory.regionSet, { zone, ...(inventory.file ? { file: inventory.file } : {}) });
+      }
+      if (this.revision !== undefined) this.updateOrphans(this.revision);
+    }
     this.metrics.recordReconcile(outcome);
     this.scheduleRetry(outcome);
   }

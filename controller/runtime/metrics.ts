@@ -28,6 +28,7 @@ export class ControllerMetrics {
   private readonly sourceFetchFailures: Counter;
   private readonly sourceLastSync: Gauge;
   private readonly webhookDuplicates: Counter<'source'>;
+  private readonly orphaned: Gauge;
   /** Actions set in each RegionSet's last plan, so that actions gone from the next plan drop to 0. */
   private readonly lastActions = new Map<string, Set<string>>();
 
@@ -93,6 +94,11 @@ export class ControllerMetrics {
       labelNames: ['source'],
       registers,
     });
+    this.orphaned = new Gauge({
+      name: 'regionctl_orphaned_regionsets',
+      help: 'RegionSets whose inventory is live in a zone the manifests use but that no manifest declares (kept, not reconciled)',
+      registers,
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'regionctl_' });
   }
 
@@ -136,6 +142,10 @@ export class ControllerMetrics {
 
   recordWebhookDuplicate(source: string): void {
     this.webhookDuplicates.inc({ source });
+  }
+
+  recordOrphans(count: number): void {
+    this.orphaned.set(count);
   }
 
   recordSourceSync(at: number): void {

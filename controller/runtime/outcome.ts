@@ -79,6 +79,8 @@ export interface ReconcileOutcome {
   error?: { name: string; message: string };
   /** Fencing token of the lease this reconcile held (0 without a lease table). */
   fencingToken?: number;
+  /** RegionSets with an inventory record in the zone listing this reconcile read (orphan detection, no extra call). */
+  inventories?: { zone: string; found: Array<{ regionSet: string; file?: string }> };
 }
 
 export type { RegionTransition };

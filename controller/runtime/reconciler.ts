@@ -13,6 +13,8 @@ import type { Leases } from './leases.js';
 import type { Logger } from './logger.js';
 import type { IssueReport, OutcomeKind, PlanReport, ReconcileOutcome, RunMode } from './outcome.js';
 import type { RuntimeTarget, TargetFactory } from './targets.js';
+import { findInventoryRecord, parseInventoryOwner } from '../plan/identity.js';
+import { inventoriesInZone, ownerCheck } from './ownership.js';
 
 /** How often a running apply checks that this replica still holds the RegionSet's lease. */
 const LEASE_CHECK_MS = 500;
@@ -27,6 +29,12 @@ export interface ReconcileRequest {
   reasons: string[];
   /** Set when the manifest cannot be reconciled for a reason found before loading it (e.g. a duplicate name). */
   blockedBy?: IssueReport;
+  /**
+   * The manifest files of the revision and the files this one replaced in the same change
+   * (a rename): the inventory's recorded owner must be this file, or one of those. Absent:
+   * no owner check (the file is recorded all the same).
+   */
+  ownership?: { revisionFiles: ReadonlySet<string>; renamedFrom: ReadonlySet<string>; line: number; column: number };
 }
 
 export interface ReconcilerOptions {
@@ -109,6 +117,8 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
   try {
     target = await options.targets.open(desired);
     const { planReconcile } = await import('../reconcile.js');
+    // The inventory records which file owns the RegionSet (runtime/ownership.ts).
+    desired.ownerFile = request.file;
     const planned = await planReconcile(desired, target.providers, { now: target.clock.now() });
     plan = planned.plan;
     const scan = planned.live.inventoryScan;
@@ -119,8 +129,17 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
         'inventory record lost while resources of this RegionSet exist: rebuilt from a scan of the account\'s regions',
       );
     }
+    const zone = planned.live.zone?.name ?? desired.dns.zone;
+    const inventories = { zone: zone.toLowerCase().replace(/\.?$/, '.'), found: inventoriesInZone(planned.live.records, zone) };
+    if (request.ownership) {
+      const record = findInventoryRecord(planned.live.records, desired, planned.live.zone?.name);
+      const owner = record ? parseInventoryOwner(record) : undefined;
+      const { revisionFiles, renamedFrom, line, column } = request.ownership;
+      const issue = ownerCheck(request.regionSet, request.file, owner, revisionFiles, renamedFrom, { line, column });
+      if (issue) return finish('stalled', { desiredRegions, issues: [issue], inventories, fencingToken });
+    }
     const report = planReport(plan);
-    const common = { desiredRegions, plan: report, fencingToken };
+    const common = { desiredRegions, plan: report, fencingToken, inventories };
     log.info({ steps: report.steps, stepsByAction: report.stepsByAction, regions: plan.summary.regions, refusals: plan.refusals.length }, 'planned');
 
     if (options.mode === 'plan-only') return finish(plan.steps.length > 0 ? 'drift' : 'converged', common);

@@ -10,13 +10,15 @@
 //                  missing hosted zone); cleared by the next good reconcile.
 //   DriftDetected  True when the last plan found differences it did not (or could not) fix.
 //   ApplyFailed    True when steps of the last apply failed.
+//   Orphaned       Only on a RegionSet whose inventory is live but that no file declares:
+//                  its resources are kept, not reconciled (`regionctl prune-regionset`).
 
 import type { RegionState } from '../manifest/types.js';
 import type { Refusal, RegionTransition, StepAction } from '../plan/types.js';
 import type { ApplyReport, IssueReport, OutcomeKind, ReconcileOutcome, RunMode } from './outcome.js';
 import { mapStrings } from './redact-paths.js';
 
-export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'DriftDetected' | 'ApplyFailed';
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'DriftDetected' | 'ApplyFailed' | 'Orphaned';
 export const CONDITION_TYPES: readonly ConditionType[] = ['Ready', 'Reconciling', 'Stalled', 'DriftDetected', 'ApplyFailed'];
 
 export interface Condition {
@@ -182,6 +184,18 @@ export class StatusStore {
   retain(names: Iterable<string>): void {
     const keep = new Set(names);
     for (const name of [...this.sets.keys()]) if (!keep.has(name)) this.sets.delete(name);
+  }
+
+  /** A RegionSet no file declares any more: reported, never reconciled. */
+  recordOrphan(name: string, lastFile: string, message: string): void {
+    const set = this.regionSet(name, lastFile);
+    this.setCondition(set, 'Orphaned', 'True', 'ManifestDeleted', message);
+    this.setCondition(set, 'Ready', 'False', 'Orphaned', message);
+  }
+
+  clearOrphan(name: string): void {
+    const set = this.sets.get(name);
+    if (set?.conditions.some((c) => c.type === 'Orphaned')) this.setCondition(set, 'Orphaned', 'False', 'Declared', '');
   }
 
   get(name: string): RegionSetStatus | undefined {

@@ -1,0 +1,144 @@
+// regionctl prune-regionset NAME --zone ZONE --manifests GLOB: removes what an orphaned
+// RegionSet (no manifest declares it any more) still owns — its records, health checks,
+// stacks and inventory record — through the ordinary planner and executor. The controller
+// never deletes an orphan on its own; this command is the explicit way. Global-table
+// replicas are kept (their data outlives the RegionSet; remove them by hand if meant).
+
+import { createInterface } from 'node:readline/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { isScalar, LineCounter, parseDocument } from 'yaml';
+import { MAX_MANIFEST_BYTES } from '../manifest/parse.js';
+import type { DesiredState } from '../manifest/types.js';
+import { parseCommandArgs, runCommand, UsageError } from './args.js';
+import { withPlan } from './common.js';
+import { createProgressView, formatElapsed } from './progress.js';
+import { normaliseSandboxArg, pollIntervalFromEnvironment, TARGET_ARGS, targetOptions } from './target.js';
+
+const USAGE = 'regionctl prune-regionset NAME --zone ZONE --manifests GLOB [--stack-name NAME] [--sandbox PATH] [--yes]';
+/** metadata.name as the schema allows it: a DNS label (it is part of the inventory record name). */
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export async function main(argv: string[]): Promise<number> {
+  return runCommand('prune-regionset', async () => {
+    const { values, positionals } = parseCommandArgs('prune-regionset', normaliseSandboxArg(argv), {
+      ...TARGET_ARGS,
+      zone: { type: 'string' },
+      manifests: { type: 'string', multiple: true },
+      'stack-name': { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+    });
+    if (positionals.length !== 1) throw new UsageError(`expected exactly one RegionSet NAME. Usage: ${USAGE}`);
+    const name = positionals[0]!;
+    if (!NAME.test(name)) throw new UsageError(`${JSON.stringify(name)} is not a RegionSet name (lower-case letters, digits and hyphens). Usage: ${USAGE}`);
+    const zone = values.zone;
+    if (!zone || !/^[a-z0-9.-]+\.?$/i.test(zone)) throw new UsageError(`--zone must name the hosted zone holding the RegionSet's records, e.g. example.com. Usage: ${USAGE}`);
+    const stackName = values['stack-name'] ?? name;
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) throw new UsageError(`--stack-name "${stackName}" is not a CloudFormation stack name`);
+    const patterns = values.manifests ?? [];
+    if (patterns.length === 0) {
+      throw new UsageError(`--manifests is required: the manifests of the repository (e.g. 'manifests/*.yaml'), so that a RegionSet still declared is never pruned. Usage: ${USAGE}`);
+    }
+
+    // A RegionSet still declared is not an orphan: pruning it would fight the controller.
+    const declared = await declaringFiles(patterns, name);
+    if (declared.length > 0) {
+      for (const place of declared) process.stderr.write(`${place}: error[regionset-declared]: RegionSet ${name} is declared here, so it is not orphaned; delete or rename this manifest first. Nothing was changed.\n`);
+      return 1;
+    }
+
+    const desired = emptyRegionSet(name, zone, stackName);
+    return withPlan('prune-regionset', targetOptions(values), desired, async (target, plan) => {
+      const { renderText } = await import('../plan/render.js');
+      process.stdout.write(`${renderText(plan, desired).trimEnd()}\n`);
+      if (plan.steps.length > 0) process.stdout.write(`\nPruning the orphaned RegionSet ${name}: the min-healthy-regions guard is waived for this command only (no region is meant to stay); global-table replicas are kept.\n`);
+      if (plan.refusals.length > 0) {
+        process.stderr.write('regionctl prune-regionset: the plan was refused by the guardrails above; nothing was changed.\n');
+        return 3;
+      }
+      if (plan.steps.length === 0) {
+        process.stdout.write(`Nothing of RegionSet ${name} is left in ${zone}.\n`);
+        return 0;
+      }
+      if (!values.yes && !(await confirm(name, plan.steps.length))) {
+        process.stderr.write('regionctl prune-regionset: not confirmed; nothing was changed.\n');
+        return 1;
+      }
+      const { execute } = await import('../apply/execute.js');
+      const pollMs = pollIntervalFromEnvironment();
+      const progress = createProgressView(process.stdout, process.env, { plan, desired, clock: target.clock });
+      const result = await execute(plan, target.providers, {
+        clock: target.clock,
+        regionSet: name,
+        stackName,
+        maxParallelRegions: desired.rollout.maxParallelRegions,
+        ...(pollMs !== undefined ? { pollIntervals: { stackMs: pollMs, tableMs: pollMs, dnsChangeMs: pollMs, healthMs: pollMs } } : {}),
+        onEvent: (event) => progress.onEvent(event),
+      }).finally(() => {
+        progress.finish();
+        return target.save();
+      });
+      const failed = result.failed.length;
+      process.stdout.write(`\nPrune ${failed === 0 ? 'complete' : 'failed'}: ${result.completed.length} done, ${failed} failed, ${result.skipped.length} skipped in ${formatElapsed(result.elapsedMs)}.\n`);
+      for (const failure of result.failed) process.stderr.write(`  failed ${failure.stepId}: ${failure.message}\n`);
+      if (failed > 0) process.stderr.write('Run prune-regionset again after fixing the cause: it continues from the live state.\n');
+      return failed === 0 ? 0 : 1;
+    });
+  });
+}
+
+/** A RegionSet with no region, record or table: planning it removes everything it owns. */
+function emptyRegionSet(name: string, zone: string, stackName: string): DesiredState {
+  return {
+    name,
+    file: `prune-regionset ${name}`,
+    stack: { name: stackName, templatePath: '', templateBody: '', templateHash: '', capabilities: [], tags: {}, terminationProtection: false, noEchoParameters: [] },
+    tables: [],
+    dns: { zone: zone.endsWith('.') ? zone : `${zone}.`, records: [] },
+    // minHealthyRegions 0: the guard is waived on purpose (said in the output); a drain of one TTL before deleting.
+    rollout: { maxParallelRegions: 2, minHealthyRegions: 0, ramp: [100], stepWaitMs: 0, drainWaitMs: 60_000 },
+    regions: [],
+  };
+}
+
+/** `file:line:col` of every manifest matching the patterns that declares `name`. */
+async function declaringFiles(patterns: string[], name: string): Promise<string[]> {
+  const { glob } = await import('tinyglobby');
+  const files = new Set<string>();
+  for (const pattern of patterns) {
+    if (!/[*?[\]{}]/.test(pattern)) {
+      const info = await stat(pattern).catch(() => undefined);
+      if (!info) throw new UsageError(`--manifests ${pattern}: no such file`);
+      if (info.isDirectory()) for (const match of await glob('**/*.{yaml,yml}', { cwd: pattern, onlyFiles: true })) files.add(`${pattern.replace(/\/$/, '')}/${match}`);
+      else files.add(pattern);
+      continue;
+    }
+    for (const match of await glob(pattern, { onlyFiles: true, expandDirectories: false })) files.add(match);
+  }
+  const found: string[] = [];
+  for (const file of [...files].sort()) {
+    try {
+      if ((await stat(file)).size > MAX_MANIFEST_BYTES) continue;
+      const lineCounter = new LineCounter();
+      const doc = parseDocument(await readFile(file, 'utf8'), { lineCounter, uniqueKeys: false });
+      const node = doc.getIn(['metadata', 'name'], true);
+      if (isScalar(node) && node.value === name) {
+        const { line, col } = node.range ? lineCounter.linePos(node.range[0]) : { line: 1, col: 1 };
+        found.push(`${file}:${line}:${col}`);
+      }
+    } catch {
+      // Unreadable or not YAML: it declares nothing.
+    }
+  }
+  return found;
+}
+
+async function confirm(name: string, steps: number): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new UsageError('refusing to prune without confirmation on a non-interactive terminal: pass --yes');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(`\nDelete what RegionSet ${name} owns (${steps} step(s))? Only "yes" is accepted: `);
+    return answer.trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
