@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     }
 
     const desired = emptyRegionSet(name, zone, stackName);
-    return withPlan('prune-regionset', targetOptions(values), desired, async (target, plan) => {
+    return withPlan('prune-regionset', { ...targetOptions(values), write: true, command: 'prune-regionset' }, desired, async (target, plan) => {
       const { renderText } = await import('../plan/render.js');
       process.stdout.write(`${renderText(plan, desired).trimEnd()}\n`);
       if (plan.steps.length > 0) process.stdout.write(`\nPruning the orphaned RegionSet ${name}: the min-healthy-regions guard is waived for this command only (no region is meant to stay); global-table replicas are kept.\n`);
