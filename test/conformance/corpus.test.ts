@@ -17,7 +17,7 @@ describe('conformance corpus', () => {
       expect(each.sources.some((source) => source.kind !== 'project'), each.id).toBe(true);
       for (const source of each.sources) {
         if (source.kind === 'snapshot') expect(source.file, each.id).toMatch(/^tests\/aws\/services\/.+\.snapshot\.json$/);
-        if (source.kind === 'reference') expect(source.url, each.id).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
+        if (source.kind === 'reference') expect(source.url, each.id).toMatch(/^https:\/\/docs\.(aws\.amazon\.com|amazonaws\.cn)\//);
         if (source.kind === 'issue') expect(source.url, each.id).toMatch(/^https:\/\/github\.com\//);
       }
     }

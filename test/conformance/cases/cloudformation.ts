@@ -197,7 +197,7 @@ export const cloudFormationCases: ConformanceCase[] = [
     sources: [
       reference(
         `${CFN_API}/API_DescribeChangeSet.html`,
-        'Status: The current status of the change set, such as CREATE_PENDING, CREATE_IN_PROGRESS, CREATE_COMPLETE, or FAILED. ExecutionStatus: If the change set execution status is AVAILABLE, you can execute the change set.',
+        "Status: The current status of the change set, such as CREATE_PENDING, CREATE_COMPLETE, or FAILED. ExecutionStatus: If the change set execution status is AVAILABLE, you can execute the change set. If you can't execute the change set, the status indicates why. For example, a change set might be in an UNAVAILABLE state because CloudFormation is still creating it or in an OBSOLETE state because the stack was already updated.",
       ),
       snapshot(CHANGESETS, 'test_empty_changeset', 'describe_first_cs'),
     ],
@@ -275,6 +275,7 @@ export const cloudFormationCases: ConformanceCase[] = [
     region: 'eu-west-1',
     sources: [
       snapshot(CHANGESETS, 'test_name_conflicts', 'initial_changeset_id_desc'),
+      reference(`${CFN_API}/API_ListChangeSets.html`, 'Returns the ID and status of each active change set for a stack.'),
       reference(
         `${CFN_API}/API_ExecuteChangeSet.html`,
         "When you execute a change set, CloudFormation deletes all other change sets associated with the stack because they aren't valid for the updated stack.",
@@ -320,7 +321,7 @@ export const cloudFormationCases: ConformanceCase[] = [
     service: 'cloudformation',
     region: 'eu-west-1',
     sources: [
-      reference(`${CFN_API}/API_CreateChangeSet.html`, 'AlreadyExistsException: The resource with the name requested already exists. HTTP Status Code: 400'),
+      reference(`${CFN_API}/API_CreateChangeSet.html`, 'AlreadyExistsException: The resource with the name requested already exists.'),
     ],
     moto: { false: 'moto 5.2.5 accepts a second change set of the same name' },
     steps: [
@@ -379,6 +380,7 @@ export const cloudFormationCases: ConformanceCase[] = [
     sources: [
       snapshot(CHANGESETS, 'test_create_while_in_review', 'create_stack_while_in_review'),
       snapshot(CHANGESETS, 'test_create_while_in_review', 'describe_change_set'),
+      reference(`${CFN_API}/API_DescribeChangeSet.html`, 'a change set might be in … an OBSOLETE state because the stack was already updated.'),
     ],
     moto: { false: 'moto 5.2.5 refuses CreateStack on a REVIEW_IN_PROGRESS stack with AlreadyExistsException' },
     steps: [
@@ -508,8 +510,8 @@ export const cloudFormationCases: ConformanceCase[] = [
     region: 'eu-west-1',
     sources: [
       reference(
-        'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-protect-stacks.html',
-        'If a user attempts to delete a stack with termination protection activated, the deletion fails and the stack, including its status, remains unchanged.',
+        `${CFN_API}/API_UpdateTerminationProtection.html`,
+        'Updates termination protection for the specified stack. If a user attempts to delete a stack with termination protection enabled, the operation fails and the stack remains unchanged.',
       ),
       snapshot(STACKS, 'test_update_termination_protection', 'describe-stack-1'),
       snapshot(STACKS, 'test_update_termination_protection', 'describe-stack-2'),
@@ -536,7 +538,7 @@ export const cloudFormationCases: ConformanceCase[] = [
         `${CFN_API}/API_CreateStack.html`,
         "ClientRequestToken: A unique identifier for this CreateStack request. Specify this token if you plan to retry requests so that CloudFormation knows that you're not attempting to create a stack with the same name.",
       ),
-      reference(`${CFN_API}/API_UpdateStack.html`, 'TokenAlreadyExistsException: A client request token already exists. HTTP Status Code: 400'),
+      reference(`${CFN_API}/API_UpdateStack.html`, 'TokenAlreadyExistsException: A client request token already exists.'),
     ],
     moto: { false: 'moto 5.2.5 ignores ClientRequestToken: the retry is AlreadyExistsException' },
     steps: [
@@ -555,8 +557,7 @@ export const cloudFormationCases: ConformanceCase[] = [
     region: 'eu-west-1',
     sources: [
       snapshot('cloudformation/test_template_engine', 'TestMacros::test_to_validate_template_limit_for_macro', 'error_response'),
-      reference(`${CFN_API}/API_CreateStack.html`, 'TemplateBody … Length Constraints: Minimum length of 1.'),
-      reference('https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html', 'Template body size in a request: 51,200 bytes. Template body size in an Amazon S3 object: 1 MB.'),
+      reference(`${CFN_API}/API_CreateStack.html`, 'TemplateBody: Structure that contains the template body with a minimum length of 1 byte and a maximum length of 51,200 bytes.'),
     ],
     moto: { false: 'moto 5.2.5 accepts a TemplateBody of any size' },
     steps: [
@@ -608,7 +609,7 @@ export const cloudFormationCases: ConformanceCase[] = [
     sources: [
       reference(
         `${CFN_API}/API_ContinueUpdateRollback.html`,
-        'For a specified stack that\'s in the UPDATE_ROLLBACK_FAILED state, continues rolling it back to the UPDATE_ROLLBACK_COMPLETE state.',
+        'Continues rolling back a stack from UPDATE_ROLLBACK_FAILED to UPDATE_ROLLBACK_COMPLETE state. … A stack enters the UPDATE_ROLLBACK_FAILED state when CloudFormation can\'t roll back all changes after a failed stack update.',
       ),
       snapshot(CHANGESETS, 'test_changeset_for_deleted_stack', 'ErrorForInProgress'),
     ],

@@ -55,11 +55,11 @@ function replicaUpdate(action: 'Create' | 'Delete', replicaRegion: string, expec
 const TABLE_TESTS = 'dynamodb/test_dynamodb';
 const UPDATE_TABLE = reference(
   `${DDB_API}/API_UpdateTable.html`,
-  'ReplicaUpdates: A list of replica update actions (create, delete, or update) for the table. … UpdateTable is an asynchronous operation; while it\'s executing, the table status changes from ACTIVE to UPDATING. While it\'s UPDATING, you can\'t issue another UpdateTable request.',
+  'ReplicaUpdates: A list of replica update actions (create, delete, update, or disassociate) for the table. … UpdateTable is an asynchronous operation; while it\'s executing, the table status changes from ACTIVE to UPDATING. While it\'s UPDATING, you can\'t issue another UpdateTable request.',
 );
 const REPLICA_DESCRIPTION = reference(
   `${DDB_API}/API_ReplicaDescription.html`,
-  'ReplicaStatus: The current state of the replica: CREATING, CREATION_FAILED, UPDATING, DELETING, ACTIVE, REGION_DISABLED, INACCESSIBLE_ENCRYPTION_CREDENTIALS …',
+  'ReplicaStatus: The current state of the replica: CREATING - The replica is being created. UPDATING - The replica is being updated. DELETING - The replica is being deleted. ACTIVE - The replica is ready for use.',
 );
 
 export const dynamoDbCases: ConformanceCase[] = [
@@ -149,7 +149,7 @@ export const dynamoDbCases: ConformanceCase[] = [
     title: 'A second UpdateTable while the table is UPDATING is ResourceInUseException (wait and retry)',
     service: 'dynamodb',
     region: HOME,
-    sources: [UPDATE_TABLE, reference(`${DDB_API}/API_UpdateTable.html`, 'ResourceInUseException: The operation conflicts with the resource\'s availability. For example, you attempted to recreate an existing table, or tried to delete a table currently in the CREATING state. HTTP Status Code: 400')],
+    sources: [UPDATE_TABLE, reference(`${DDB_API}/API_UpdateTable.html`, 'ResourceInUseException: The operation conflicts with the resource\'s availability. For example: You attempted to recreate an existing table. You tried to delete a table currently in the CREATING state. You tried to update a resource that was already being updated.')],
     moto: { false: MOTO_NO_REPLICAS },
     steps: [
       createTable(),
@@ -165,7 +165,7 @@ export const dynamoDbCases: ConformanceCase[] = [
     service: 'dynamodb',
     region: HOME,
     sources: [
-      reference(`${DDB_API}/API_UpdateTable.html`, 'ReplicaUpdates: A list of replica update actions (create, delete, or update) for the table.'),
+      reference(`${DDB_API}/API_UpdateTable.html`, 'ReplicaUpdates: A list of replica update actions (create, delete, update, or disassociate) for the table.'),
       issue('https://github.com/aws/aws-cli/issues/4906', `An error occurred (ValidationException) when calling the UpdateTable operation: ${LOCAL_REGION}`),
     ],
     moto: { false: MOTO_NO_REPLICAS },
@@ -178,8 +178,8 @@ export const dynamoDbCases: ConformanceCase[] = [
     region: HOME,
     sources: [
       reference(
-        `${DDB_GUIDE}/V2globaltables_reqs_bestpractices.html`,
-        'If you are using provisioned capacity, you must enable auto scaling for write capacity … or use on-demand.',
+        `${DDB_GUIDE}/globaltables_reqs_bestpractices.html`,
+        'It is important that the replica tables and secondary indexes in your global table have identical write capacity settings to ensure proper replication of data.',
       ),
       projectNote('Requirements for adding a replica: capacity on-demand, or provisioned with auto scaling ("Table write capacity should either be Pay-Per-Request or AutoScaled.")'),
     ],
@@ -198,7 +198,7 @@ export const dynamoDbCases: ConformanceCase[] = [
     sources: [
       reference(
         `${DDB_API}/API_CreateReplicationGroupMemberAction.html`,
-        'KMSMasterKeyId: The AWS KMS key that should be used for AWS KMS encryption in the new replica. … Note that you should only provide this parameter if the key is different from the default DynamoDB KMS key alias/aws/dynamodb.',
+        'KMSMasterKeyId: The KMS key that should be used for KMS encryption in the new replica. To specify a key, use its key ID, Amazon Resource Name (ARN), alias name, or alias ARN. Note that you should only provide this parameter if the key is different from the default DynamoDB KMS key alias/aws/dynamodb.',
       ),
       reference(
         'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-dynamodb-globaltable-replicassespecification.html',
@@ -223,9 +223,10 @@ export const dynamoDbCases: ConformanceCase[] = [
     service: 'dynamodb',
     region: HOME,
     sources: [
+      // The English page words it the same way; the Chinese edition is quoted because its text was read verbatim.
       reference(
-        `${DDB_GUIDE}/globaltables_HowItWorks.html`,
-        'You cannot delete a source table until at least 24 hours after initiating the creation of a new Region from it. If you try to delete it too early, you receive an error.',
+        'https://docs.amazonaws.cn/amazondynamodb/latest/developerguide/globaltables_HowItWorks.html',
+        '在使用源表启动新区域后的至少 24 小时之内,您无法删除该源表。如果您尝试过早将其删除,则会收到错误。 (You cannot delete the source table until at least 24 hours after using it to start a new Region; if you try too early, you receive an error.)',
       ),
     ],
     moto: { false: 'needs 24 hours to pass (a control step) and replicas, which moto ignores' },
@@ -245,7 +246,7 @@ export const dynamoDbCases: ConformanceCase[] = [
     title: 'A replica that was not a source can be removed at once',
     service: 'dynamodb',
     region: HOME,
-    sources: [UPDATE_TABLE, reference(`${DDB_GUIDE}/globaltables_HowItWorks.html`, 'You cannot delete a source table until at least 24 hours after initiating the creation of a new Region from it.')],
+    sources: [UPDATE_TABLE, REPLICA_DESCRIPTION],
     moto: { false: MOTO_NO_REPLICAS },
     steps: [
       createTable(),
@@ -261,7 +262,7 @@ export const dynamoDbCases: ConformanceCase[] = [
     title: 'Every replica of a global table has its own stream (NEW_AND_OLD_IMAGES)',
     service: 'dynamodb',
     region: HOME,
-    sources: [snapshot(TABLE_TESTS, 'TestDynamoDB::test_streams_on_global_tables', 'secondary-region-streams'), reference(`${DDB_GUIDE}/V2globaltables_reqs_bestpractices.html`, 'DynamoDB Streams must be enabled with the stream containing both the new and the old images of the item.')],
+    sources: [snapshot(TABLE_TESTS, 'TestDynamoDB::test_streams_on_global_tables', 'secondary-region-streams'), reference('https://docs.aws.amazon.com/sdkfornet/v3/apidocs/items/DynamoDBv2/MIDynamoDBCreateGlobalTableCreateGlobalTableRequest.html', 'The table must have DynamoDB Streams enabled, with the stream containing both the new and the old images of the item.')],
     moto: { false: MOTO_NO_REPLICAS },
     steps: [
       createTable(),

@@ -194,9 +194,10 @@ export const route53Cases: ConformanceCase[] = [
     service: 'route53',
     region: 'us-east-1',
     sources: [
+      // Quoted from the Japanese edition, whose text was read verbatim; the English page says the same.
       reference(
-        `${R53_GUIDE}/resource-record-sets-values-weighted.html`,
-        'You must specify the same value for TTL for all of the records in this group of weighted records. If you create two or more weighted records that have the same name and type, and you specify different values for TTL, Route 53 changes the value of TTL for all of the records to the value that you specified for the last record.',
+        'https://docs.aws.amazon.com/ja_jp/Route53/latest/DeveloperGuide/resource-record-sets-values-weighted.html',
+        'この加重レコードのグループに含まれるすべてのレコードについて、[TTL] に同じ値を指定する必要があります。… 同じ名前とタイプの複数の加重レコードを作成し、[TTL] に異なる値を指定すると、Route 53 は、すべてのレコードの [TTL] の値を指定した最後の値に変更します。 (All weighted records of the group must have the same TTL; given different TTLs, Route 53 changes the TTL of all of them to the last value specified.)',
       ),
     ],
     moto: { false: 'moto 5.2.5 keeps each record\'s own TTL' },
@@ -237,8 +238,9 @@ export const route53Cases: ConformanceCase[] = [
     sources: [
       reference(
         CHANGE_RRSETS,
-        'A request cannot contain more than 1,000 ResourceRecord elements. When the value of the Action element is UPSERT, each ResourceRecord element is counted twice.',
+        'ChangeResourceRecordSets: Creates, changes, or deletes a resource record set … Change batches are considered transactional changes.',
       ),
+      projectNote('Limits per request: 1,000 ResourceRecord elements and 32,000 characters of values; UPSERT counts twice.'),
       reference(
         'https://docs.aws.amazon.com/sdkfornet1/latest/apidocs/html/T_Amazon_Route53_Model_ChangeResourceRecordSetsRequest.htm',
         'A request cannot contain more than 1000 ResourceRecord elements. The sum of the number of characters (including spaces) in all Value elements in a request cannot exceed 32,000 characters.',
@@ -260,8 +262,9 @@ export const route53Cases: ConformanceCase[] = [
     sources: [
       reference(
         CHANGE_RRSETS,
-        'The sum of the number of characters (including spaces) in all Value elements in a request can\'t exceed 32,000 characters. When the value of the Action element is UPSERT, each character in a Value element is counted twice.',
+        'The sum of the number of characters (including spaces) in all Value elements in a request cannot exceed 32,000 characters.',
       ),
+      projectNote('Limits per request: 1,000 ResourceRecord elements and 32,000 characters of values; UPSERT counts twice.'),
     ],
     moto: { false: 'moto 5.2.5 does not count the characters of values' },
     steps: [
@@ -275,7 +278,7 @@ export const route53Cases: ConformanceCase[] = [
     title: 'A change is PENDING when accepted and INSYNC later, read by GetChange',
     service: 'route53',
     region: 'us-east-1',
-    sources: [reference(`${R53_API}/API_GetChange.html`, 'PENDING indicates that the changes in this request have not propagated to all Amazon Route 53 DNS servers. … INSYNC indicates that the changes have propagated to all Route 53 DNS servers.')],
+    sources: [reference(`${R53_API}/API_GetChange.html`, 'PENDING indicates that the changes in this request have not propagated to all Amazon Route 53 DNS servers managing the hosted zone. This is the initial status of all change batch requests. INSYNC indicates that the changes have propagated to all Route 53 DNS servers managing the hosted zone.')],
     moto: { false: 'moto 5.2.5 answers INSYNC at once' },
     steps: [
       createZone,
@@ -288,7 +291,7 @@ export const route53Cases: ConformanceCase[] = [
     title: 'GetChange with an unknown id is NoSuchChange (404)',
     service: 'route53',
     region: 'us-east-1',
-    sources: [reference(`${R53_API}/API_GetChange.html`, 'NoSuchChange: A change with the specified change ID does not exist. HTTP Status Code: 404')],
+    sources: [reference(`${R53_API}/API_GetChange.html`, 'NoSuchChange: A change with the specified change ID does not exist.')],
     moto: { false: 'moto 5.2.5 answers every GetChange with INSYNC, known id or not' },
     steps: [call('GetChange', { Id: 'C0000000NOSUCHCHANGE' }, fails('NoSuchChange', undefined, 404))],
   },
@@ -309,7 +312,7 @@ export const route53Cases: ConformanceCase[] = [
     sources: [
       reference(
         `${R53_API}/API_ListResourceRecordSets.html`,
-        'ListResourceRecordSets sorts results first by DNS name with the labels reversed, for example: com.example.www. … When multiple records have the same DNS name, ListResourceRecordSets sorts results by the record type.',
+        'ListResourceRecordSets sorts results first by DNS name with the labels reversed, for example: com.example.www. Note the trailing dot, which can change the sort order when the record name contains characters that appear before . (decimal 46) in the ASCII table. … When multiple records have the same DNS name, ListResourceRecordSets sorts results by the record type.',
       ),
     ],
     moto: true,
@@ -340,7 +343,7 @@ export const route53Cases: ConformanceCase[] = [
     title: 'A failover alias record keeps EvaluateTargetHealth and has no TTL',
     service: 'route53',
     region: 'us-east-1',
-    sources: [reference(`${R53_API}/API_AliasTarget.html`, 'EvaluateTargetHealth: When EvaluateTargetHealth is true, an alias record inherits the health of the referenced AWS resource.')],
+    sources: [reference(`${R53_API}/API_AliasTarget.html`, 'EvaluateTargetHealth: … When EvaluateTargetHealth is true, an alias resource record set inherits the health of the referenced Amazon Web Services resource, such as an ELB load balancer or another resource record set in the hosted zone.')],
     moto: true,
     steps: [
       createZone,
@@ -364,7 +367,7 @@ export const route53Cases: ConformanceCase[] = [
     service: 'route53',
     region: 'us-east-1',
     sources: [
-      reference(`${R53_API}/API_CreateHealthCheck.html`, 'If you send a CreateHealthCheck request with the same CallerReference and settings as a previous request, and if the health check doesn\'t exist, Amazon Route 53 creates the health check. If the health check does exist, Route 53 returns the settings for the existing health check.'),
+      reference(`${R53_API}/API_CreateHealthCheck.html`, 'If you send a CreateHealthCheck request with the same CallerReference and settings as a previous request, and if the health check doesn\'t exist, Amazon Route 53 creates the health check. If the health check does exist, Route 53 returns the health check configuration in the response.'),
       issue('https://github.com/hashicorp/terraform/issues/8679', `HealthCheckAlreadyExists: ${HEALTH_CHECK_EXISTS} status code: 409`),
     ],
     moto: { false: 'moto 5.2.5 ignores CallerReference and creates a second check' },
@@ -408,7 +411,7 @@ export const route53Cases: ConformanceCase[] = [
     service: 'route53',
     region: 'us-east-1',
     sources: [
-      reference(`${R53_API}/API_UpdateHealthCheck.html`, 'ResetElements: A complex type that contains one ResetElement element for each element that you want to reset to the default value. … Regions: Route 53 resets Regions to the default value.'),
+      reference(`${R53_API}/API_UpdateHealthCheck.html`, 'ResetElements: A complex type that contains one ResettableElementName element for each element that you want to reset to the default value. … Regions: Route 53 resets the Regions list to the default set of regions.'),
     ],
     moto: true,
     steps: [
