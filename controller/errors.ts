@@ -8,6 +8,11 @@ export class ManifestError extends Error {
   }
 }
 
+/** The command line or the environment is wrong: fix the invocation (exit 1). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 /** An AWS operation is in progress: come back later. */
 export class WaitingError extends Error {
   override readonly name = 'WaitingError';

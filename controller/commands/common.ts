@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DesiredState } from '../manifest/types.js';
 import type { Plan } from '../plan/types.js';
-import { openTarget, type Target, type TargetOptions } from './target.js';
+import { openCommandTarget, type Target, type TargetOptions } from './target.js';
 import { GuardrailRefusal, TransientError, WaitingError, AwsRequestError } from '../errors.js';
 
 /** Loads and validates one manifest; prints every issue and returns undefined when invalid. */
@@ -60,7 +60,7 @@ export async function withPlan(
 ): Promise<number> {
   let opened: Target | undefined;
   try {
-    const target = await openTarget(options, [desired]);
+    const target = await openCommandTarget(options, [desired]);
     opened = target;
     const { planReconcile } = await import('../reconcile.js');
     const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks: true });

@@ -19,7 +19,7 @@ import { reconcileRegionSet, type ReconcileRequest } from './reconciler.js';
 import { redactPaths } from './redact-paths.js';
 import { Scheduler } from './scheduler.js';
 import { StatusStore } from './status.js';
-import type { TargetFactory } from './targets.js';
+import type { TargetFactory } from '../targets/types.js';
 import { clashIssue, decideClash, type NamedFile } from './ownership.js';
 
 export interface ManifestSource {

@@ -12,7 +12,7 @@ import type { Plan, StepAction } from '../plan/types.js';
 import type { Leases } from './leases.js';
 import type { Logger } from './logger.js';
 import type { IssueReport, OutcomeKind, PlanReport, ReconcileOutcome, RunMode } from './outcome.js';
-import type { RuntimeTarget, TargetFactory } from './targets.js';
+import type { RuntimeTarget, TargetFactory } from '../targets/types.js';
 import { findInventoryRecord, parseInventoryOwner } from '../plan/identity.js';
 import { inventoriesInZone, ownerCheck } from './ownership.js';
 

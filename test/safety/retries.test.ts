@@ -12,7 +12,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DesiredState } from '../../controller/manifest/types.js';
 import { DynamoLeases } from '../../controller/runtime/lease.js';
-import { SandboxTargets, type RuntimeTarget, type TargetFactory } from '../../controller/runtime/targets.js';
+import { SandboxTargets } from '../../controller/targets/sandbox.js';
+import type { RuntimeTarget, TargetFactory } from '../../controller/targets/index.js';
 import { MANIFEST, manifestRepo, sandboxWorld } from '../runtime/helpers.js';
 
 const SECOND = 1000;
