@@ -20,10 +20,10 @@ import {
   zoneName,
 } from './plan/identity.js';
 import { AWS_REGIONS } from './manifest/regions.js';
-import { AwsRequestError } from './errors.js';
+import { AwsRequestError, StalledError } from './errors.js';
 import { DIGEST_KEY_ENV, scrubSecrets } from './plan/secrets.js';
 
-export class LiveStateError extends Error {
+export class LiveStateError extends StalledError {
   override readonly name = 'LiveStateError';
 }
 

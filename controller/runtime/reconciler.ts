@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { ExecEvent } from '../apply/types.js';
-import { ManifestError } from '../errors.js';
+import { classifyError, ManifestError } from '../errors.js';
 import type { DesiredState, ManifestIssue } from '../manifest/types.js';
 import type { Plan, StepAction } from '../plan/types.js';
 import type { Leases } from './leases.js';
@@ -192,6 +192,8 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
     if (result.aborted || apply.notStarted > 0) return finish('interrupted', { ...common, apply });
     return finish('applied', { ...common, apply });
   } catch (error) {
+    // A manifest value AWS cannot use (found by a provider): stalled until a new revision, like an invalid manifest.
+    if (classifyError(error).kind === 'user') return finish('stalled', { desiredRegions, ...(plan ? { plan: planReport(plan) } : {}), error: errorReport(error, scrub), fencingToken });
     return finish('error', { desiredRegions, ...(plan ? { plan: planReport(plan) } : {}), error: errorReport(error, scrub), fencingToken });
   } finally {
     await target?.release();
@@ -229,7 +231,8 @@ function issueReport(issue: ManifestIssue, root: string): IssueReport {
   return { file: relative.split(path.sep).join('/'), line: issue.line, column: issue.column, rule: issue.rule, message: issue.message };
 }
 
-function errorReport(error: unknown, scrub: (text: string) => string): { name: string; message: string } {
-  if (error instanceof Error) return { name: error.name, message: scrub(error.message) };
-  return { name: 'Error', message: scrub(String(error)) };
+function errorReport(error: unknown, scrub: (text: string) => string): NonNullable<ReconcileOutcome['error']> {
+  const { condition } = classifyError(error);
+  if (error instanceof Error) return { name: error.name, message: scrub(error.message), stalled: condition.stalled };
+  return { name: 'Error', message: scrub(String(error)), stalled: condition.stalled };
 }
