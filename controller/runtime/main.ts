@@ -111,8 +111,9 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
   if (!deps.leases && config.leases) {
     // Loaded only with a lease table: it brings the AWS SDK.
     const { openDynamoLeases } = await import('./lease.js');
-    leases = openDynamoLeases(config.leases, {
+    leases = await openDynamoLeases(config.leases, {
       ...(config.endpointUrl !== undefined ? { endpointUrl: config.endpointUrl } : {}),
+      onCall: (call) => metrics.recordLeaseCall(call),
       onLost: (regionSet) => logger.warn({ regionSet }, 'lease lost to another replica: no longer applying'),
       onError: (regionSet, error) => logger.warn({ regionSet, err: error }, 'lease renewal failed; keeping it until it expires'),
     });
