@@ -53,7 +53,7 @@ export async function readLiveState(desired: DesiredState, providers: Providers)
 }
 
 /** No inventory record, yet resources of this RegionSet exist: someone deleted the record. */
-export function inventoryLost(desired: DesiredState, live: Pick<LiveState, 'zone' | 'records' | 'healthChecks' | 'stacks'>): boolean {
+function inventoryLost(desired: DesiredState, live: Pick<LiveState, 'zone' | 'records' | 'healthChecks' | 'stacks'>): boolean {
   const zone = zoneName(desired, live);
   if (findInventoryRecord(live.records, desired, zone)) return false;
   const inventory = inventoryName(desired.name, zone);

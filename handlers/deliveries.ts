@@ -19,8 +19,8 @@
 /** Who sent a webhook (defined here, below webhook.ts, which imports this module). */
 export type WebhookSource = 'github' | 'gitlab' | 'generic';
 
-export const DEFAULT_DELIVERY_WINDOW_MS = 10 * 60_000;
-export const DEFAULT_MAX_DELIVERIES = 10_000;
+const DEFAULT_DELIVERY_WINDOW_MS = 10 * 60_000;
+const DEFAULT_MAX_DELIVERIES = 10_000;
 /** Longer ids are not remembered (every real sender's id is a UUID). */
 const MAX_ID_LENGTH = 200;
 

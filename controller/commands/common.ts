@@ -23,7 +23,7 @@ export async function loadDesired(file: string): Promise<DesiredState | undefine
 }
 
 /** The file's path from the root of the git work tree holding it (`/` separators); undefined outside one. */
-export function repoRelativePath(file: string): string | undefined {
+function repoRelativePath(file: string): string | undefined {
   // Not resolving symlinks: the controller names a file by its path in the checkout.
   const real = path.resolve(file);
   if (!existsSync(real)) return undefined;
@@ -34,7 +34,7 @@ export function repoRelativePath(file: string): string | undefined {
 }
 
 /** Errors a user can act on become one line (classifyError decides); only bugs keep their stack trace. */
-export function reportFailure(command: string, error: unknown): number {
+function reportFailure(command: string, error: unknown): number {
   const failure = classifyError(error);
   if (failure.kind === 'internal') throw error;
   const hint = failure.kind === 'transient' ? ' (temporary: run again in a moment)' : '';

@@ -96,8 +96,8 @@ export interface StopResult {
 }
 
 const SOURCE_KEY = 'source';
-export const DEFAULT_RETRY_MS = 30_000;
-export const DEFAULT_MAX_RETRY_MS = 10 * 60_000;
+const DEFAULT_RETRY_MS = 30_000;
+const DEFAULT_MAX_RETRY_MS = 10 * 60_000;
 /** A follower never looks at the lease more often than this (clock skew between replicas). */
 const MIN_LEASE_LOOK_MS = 1_000;
 

@@ -33,7 +33,7 @@ export interface Leases {
   releaseAll(): Promise<void>;
 }
 
-export const DEFAULT_LEASE_SECONDS = 30;
+const DEFAULT_LEASE_SECONDS = 30;
 
 export interface StoreLeasesOptions {
   store: LeaseStore;
@@ -61,7 +61,7 @@ interface HeldLease {
   expiresAt: number;
 }
 
-export function defaultInstanceId(): string {
+function defaultInstanceId(): string {
   return `${hostname()}-${process.pid}`;
 }
 
@@ -216,7 +216,7 @@ export function leaseSettingsFromEnvironment(env: NodeJS.ProcessEnv = process.en
  * Leases on a store as `regionctl run` uses them: renewal started; close() stops renewing
  * and closes the store's connections (call it after releaseAll()).
  */
-export function openStoreLeases(
+function openStoreLeases(
   settings: LeaseSettings,
   opened: { store: LeaseStore; close(): void },
   options: Pick<StoreLeasesOptions, 'clock' | 'onLost' | 'onError'> = {},

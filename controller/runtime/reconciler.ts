@@ -213,7 +213,7 @@ function logStepEvent(log: Logger, event: ExecEvent, scrub: (text: string) => st
   else stepLog.info(fields, message);
 }
 
-export function planReport(plan: Plan): PlanReport {
+function planReport(plan: Plan): PlanReport {
   const stepsByAction: Partial<Record<StepAction, number>> = {};
   const stepsByRegion: PlanReport['stepsByRegion'] = {};
   for (const step of plan.steps) {

@@ -19,7 +19,7 @@ import type { ApplyReport, IssueReport, OutcomeKind, ReconcileOutcome, RunMode }
 import { mapStrings } from './redact-paths.js';
 
 export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'DriftDetected' | 'ApplyFailed' | 'Orphaned';
-export const CONDITION_TYPES: readonly ConditionType[] = ['Ready', 'Reconciling', 'Stalled', 'DriftDetected', 'ApplyFailed'];
+const CONDITION_TYPES: readonly ConditionType[] = ['Ready', 'Reconciling', 'Stalled', 'DriftDetected', 'ApplyFailed'];
 
 export interface Condition {
   type: ConditionType;
