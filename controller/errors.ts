@@ -8,6 +8,11 @@ export class ManifestError extends Error {
   }
 }
 
+/** The command line or the environment is wrong: fix the invocation (exit 1). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 /** An AWS operation is in progress: come back later. */
 export class WaitingError extends Error {
   override readonly name = 'WaitingError';
@@ -40,11 +45,50 @@ export class GuardrailRefusal extends Error {
   }
 }
 
+/**
+ * No progress without a person, but not a manifest mistake: a missing hosted zone, an
+ * unusable sandbox file, a failed step. Subclasses set their own name.
+ */
+export class StalledError extends Error {}
+
 /** A bug in regionctl. */
 export class InternalError extends Error {
   override readonly name = 'InternalError';
 }
 
-export function isRetryable(error: unknown): boolean {
-  return error instanceof TransientError || error instanceof WaitingError;
+/**
+ * What the caller should do about an error, decided in one place for the executor, the
+ * controller's conditions and the CLI:
+ * - user: fix the manifest or the command line (CLI: one line; controller: Stalled, no retry);
+ * - waiting: AWS is busy with it, look again later; transient: throttling, 5xx, network;
+ * - stalled: a person must act outside the manifest (controller: Stalled True, still retried);
+ * - internal: a bug (CLI: stack trace; controller: Stalled True).
+ */
+export type ErrorKind = 'user' | 'waiting' | 'transient' | 'stalled' | 'internal';
+
+export interface ErrorClass {
+  kind: ErrorKind;
+  /** The text for a person: the error's own message; for a bug, prefixed with its class. */
+  message: string;
+  /** CLI exit code (1 for every error; 2 is reserved for "changes" with --detailed-exitcode). */
+  exitCode: 1;
+  /** How the controller reports it: Stalled True/False and the condition's reason. */
+  condition: { stalled: boolean; reason: string };
+  /** Whether the controller retries on its own (with backoff). */
+  retry: boolean;
+}
+
+export function classifyError(error: unknown): ErrorClass {
+  const message = error instanceof Error ? error.message : String(error);
+  const name = error instanceof Error ? error.name : 'Error';
+  if (error instanceof ManifestError || error instanceof UsageError || error instanceof GuardrailRefusal) {
+    return { kind: 'user', message, exitCode: 1, condition: { stalled: true, reason: 'ManifestInvalid' }, retry: false };
+  }
+  if (error instanceof WaitingError) return { kind: 'waiting', message, exitCode: 1, condition: { stalled: false, reason: 'Retrying' }, retry: true };
+  if (error instanceof TransientError) return { kind: 'transient', message, exitCode: 1, condition: { stalled: false, reason: 'Retrying' }, retry: true };
+  // AWS refused the request as invalid: retrying alone will not help, but a person may fix it outside the manifest.
+  if (error instanceof StalledError || error instanceof AwsRequestError) {
+    return { kind: 'stalled', message, exitCode: 1, condition: { stalled: true, reason: name }, retry: true };
+  }
+  return { kind: 'internal', message: `internal error: ${name}: ${message}`, exitCode: 1, condition: { stalled: true, reason: 'InternalError' }, retry: true };
 }

@@ -20,10 +20,10 @@ import {
   zoneName,
 } from './plan/identity.js';
 import { AWS_REGIONS } from './manifest/regions.js';
-import { AwsRequestError } from './errors.js';
+import { AwsRequestError, StalledError } from './errors.js';
 import { DIGEST_KEY_ENV, scrubSecrets } from './plan/secrets.js';
 
-export class LiveStateError extends Error {
+export class LiveStateError extends StalledError {
   override readonly name = 'LiveStateError';
 }
 
@@ -53,7 +53,7 @@ export async function readLiveState(desired: DesiredState, providers: Providers)
 }
 
 /** No inventory record, yet resources of this RegionSet exist: someone deleted the record. */
-export function inventoryLost(desired: DesiredState, live: Pick<LiveState, 'zone' | 'records' | 'healthChecks' | 'stacks'>): boolean {
+function inventoryLost(desired: DesiredState, live: Pick<LiveState, 'zone' | 'records' | 'healthChecks' | 'stacks'>): boolean {
   const zone = zoneName(desired, live);
   if (findInventoryRecord(live.records, desired, zone)) return false;
   const inventory = inventoryName(desired.name, zone);

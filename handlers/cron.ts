@@ -11,7 +11,7 @@ import { parseDuration } from '../controller/manifest/duration.js';
 
 export const DEFAULT_RESYNC_SCHEDULE = '*/5 * * * *';
 /** Shortest interval accepted: a resync lists AWS state, and AWS throttles. */
-export const MIN_RESYNC_INTERVAL_MS = 1_000;
+const MIN_RESYNC_INTERVAL_MS = 1_000;
 
 export interface Resync {
   stop(): void;
@@ -50,7 +50,7 @@ export function parseResyncSchedule(schedule: string): ResyncSchedule {
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
-export const realScheduler: ResyncScheduler = {
+const realScheduler: ResyncScheduler = {
   cron(expression, tick) {
     // node-cron's own logger writes to the console; the runtime logs JSON, and a missed
     // tick (process paused) needs no warning: the next one resyncs anyway.

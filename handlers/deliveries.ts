@@ -16,10 +16,11 @@
 // - generic: Idempotency-Key (the IETF httpapi draft's header), chosen by the sender.
 // A request without an id is never a duplicate.
 
-import type { WebhookSource } from './webhook.js';
+/** Who sent a webhook (defined here, below webhook.ts, which imports this module). */
+export type WebhookSource = 'github' | 'gitlab' | 'generic';
 
-export const DEFAULT_DELIVERY_WINDOW_MS = 10 * 60_000;
-export const DEFAULT_MAX_DELIVERIES = 10_000;
+const DEFAULT_DELIVERY_WINDOW_MS = 10 * 60_000;
+const DEFAULT_MAX_DELIVERIES = 10_000;
 /** Longer ids are not remembered (every real sender's id is a UUID). */
 const MAX_ID_LENGTH = 200;
 

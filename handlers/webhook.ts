@@ -15,12 +15,12 @@
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { deliveryIdOf, type DeliveryLog } from './deliveries.js';
+import { deliveryIdOf, type DeliveryLog, type WebhookSource } from './deliveries.js';
 
 /** Largest body accepted (1 MiB); GitHub caps payloads at 25 MB but a push to one branch is far smaller. */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
-export type WebhookSource = 'github' | 'gitlab' | 'generic';
+export type { WebhookSource } from './deliveries.js';
 
 export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;

@@ -3,14 +3,14 @@
 
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { AwsRequestError, TransientError, WaitingError } from '../errors.js';
+import { AwsRequestError, StalledError, TransientError, WaitingError } from '../errors.js';
 import { formatDuration } from '../manifest/duration.js';
 import type { Plan, Step } from '../plan/types.js';
 import type { LiveStack, Providers } from '../providers/types.js';
 import type { ExecEvent, PollIntervals, RetryPolicy, Timeouts } from './types.js';
 
 /** A step failed for a reason the user can read as is. */
-export class StepFailure extends Error {
+export class StepFailure extends StalledError {
   override readonly name = 'StepFailure';
 }
 

@@ -3,7 +3,7 @@
 // skips the failed step's dependants and lets independent steps go on. It keeps nothing
 // the live state cannot give back: a later reconcile re-plans from what AWS says.
 
-import { AwsRequestError, GuardrailRefusal, InternalError, TransientError, WaitingError } from '../errors.js';
+import { AwsRequestError, classifyError, GuardrailRefusal, InternalError } from '../errors.js';
 import type { Plan, Step } from '../plan/types.js';
 import type { Providers } from '../providers/types.js';
 import { StepFailure, type ExecutionContext } from './context.js';
@@ -302,10 +302,6 @@ function withoutSecrets(step: Step, message: string): string {
 }
 
 function failureMessage(error: unknown): string {
-  // Typed errors carry a message meant for people (AWS's own for AwsRequestError).
-  if (error instanceof StepFailure || error instanceof AwsRequestError || error instanceof TransientError || error instanceof WaitingError) {
-    return error.message;
-  }
-  if (error instanceof Error) return `internal error: ${error.name}: ${error.message}`;
-  return `internal error: ${String(error)}`;
+  // Typed errors carry a message meant for people (AWS's own for AwsRequestError); a bug says so.
+  return classifyError(error).message;
 }

@@ -2,9 +2,8 @@
 // with errors turned into one actionable line instead of a stack trace.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   command: string,

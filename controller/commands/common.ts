@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DesiredState } from '../manifest/types.js';
 import type { Plan } from '../plan/types.js';
-import { openTarget, type Target, type TargetOptions } from './target.js';
-import { GuardrailRefusal, TransientError, WaitingError, AwsRequestError } from '../errors.js';
+import { openCommandTarget, type Target, type TargetOptions } from './target.js';
+import { classifyError } from '../errors.js';
 
 /** Loads and validates one manifest; prints every issue and returns undefined when invalid. */
 export async function loadDesired(file: string): Promise<DesiredState | undefined> {
@@ -23,7 +23,7 @@ export async function loadDesired(file: string): Promise<DesiredState | undefine
 }
 
 /** The file's path from the root of the git work tree holding it (`/` separators); undefined outside one. */
-export function repoRelativePath(file: string): string | undefined {
+function repoRelativePath(file: string): string | undefined {
   // Not resolving symlinks: the controller names a file by its path in the checkout.
   const real = path.resolve(file);
   if (!existsSync(real)) return undefined;
@@ -33,19 +33,13 @@ export function repoRelativePath(file: string): string | undefined {
   }
 }
 
-/** Errors a user can act on become one line; only bugs keep their stack trace. */
-export function reportFailure(command: string, error: unknown): number {
-  const known =
-    error instanceof GuardrailRefusal ||
-    error instanceof TransientError ||
-    error instanceof WaitingError ||
-    error instanceof AwsRequestError ||
-    (error instanceof Error && (error.name === 'LiveStateError' || error.name === 'SandboxStateError'));
-  if (!known) throw error;
-  const message = (error as Error).message;
-  const hint = error instanceof TransientError ? ' (temporary: run again in a moment)' : '';
-  process.stderr.write(`regionctl ${command}: ${message}${hint}\n`);
-  return 1;
+/** Errors a user can act on become one line (classifyError decides); only bugs keep their stack trace. */
+function reportFailure(command: string, error: unknown): number {
+  const failure = classifyError(error);
+  if (failure.kind === 'internal') throw error;
+  const hint = failure.kind === 'transient' ? ' (temporary: run again in a moment)' : '';
+  process.stderr.write(`regionctl ${command}: ${failure.message}${hint}\n`);
+  return failure.exitCode;
 }
 
 /**
@@ -60,7 +54,7 @@ export async function withPlan(
 ): Promise<number> {
   let opened: Target | undefined;
   try {
-    const target = await openTarget(options, [desired]);
+    const target = await openCommandTarget(options, [desired]);
     opened = target;
     const { planReconcile } = await import('../reconcile.js');
     const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks: true });

@@ -71,8 +71,8 @@ const FLAGS = {
   'log-level': { type: 'string' },
 } as const;
 
-export const DEFAULT_MANIFEST_GLOB = 'manifests/*.yaml';
-export const DEFAULT_LISTEN = '0.0.0.0:8080';
+const DEFAULT_MANIFEST_GLOB = 'manifests/*.yaml';
+const DEFAULT_LISTEN = '0.0.0.0:8080';
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,20 +1,11 @@
-// Where diff and apply read and write: the built-in sandbox (optionally kept in a JSON
-// file between runs) or AWS. Loaded lazily so that the sandbox path never loads the SDK.
+// The command-line side of choosing a target (--sandbox, --endpoint-url, …): parsed and
+// checked here, opened by controller/targets (the one place that opens providers).
 
-import { realClock, type Clock } from '../clock.js';
 import type { DesiredState } from '../manifest/types.js';
-import type { Providers } from '../providers/types.js';
+import { openTarget, DEFAULT_SANDBOX_SPEED, type Target, type TargetSpec } from '../targets/index.js';
 import { UsageError } from './args.js';
 
-export interface Target {
-  providers: Providers;
-  clock: Clock;
-  /** Persists what changed (the sandbox state file); a no-op for AWS. */
-  save(): Promise<void>;
-  /** Releases connections (the AWS SDK's) so the process can exit. */
-  close?(): void;
-  describe: string;
-}
+export type { Target } from '../targets/index.js';
 
 export interface TargetOptions {
   sandbox?: string | true;
@@ -55,22 +46,20 @@ export function targetOptions(values: {
   return options;
 }
 
-export const DEFAULT_SANDBOX_SPEED = 100;
+/** Checks the command line's target options and opens the target they name. */
+export async function openCommandTarget(options: TargetOptions, desired: DesiredState[]): Promise<Target> {
+  return openTarget(targetSpec(options), desired, { write: options.write === true, command: options.command ?? 'diff' });
+}
 
-export async function openTarget(options: TargetOptions, desired: DesiredState[]): Promise<Target> {
+function targetSpec(options: TargetOptions): TargetSpec {
   if (options.sandbox !== undefined) {
     const speed = options.sandboxSpeed === undefined ? DEFAULT_SANDBOX_SPEED : Number(options.sandboxSpeed);
     if (!Number.isFinite(speed) || speed <= 0) {
       throw new UsageError(`--sandbox-speed must be a positive number (got "${options.sandboxSpeed}")`);
     }
     if ((['endpointUrl', 'maxAttempts', 'retryMode'] as const).some((key) => options[key] !== undefined)) throw new UsageError('--endpoint-url, --max-attempts and --retry-mode apply to AWS, not to --sandbox');
-    const { openSandbox } = await import('./sandbox-target.js');
-    return openSandbox(options.sandbox === true ? undefined : options.sandbox, speed, desired, { write: options.write === true, command: options.command ?? 'diff' });
+    return { kind: 'sandbox', speed, ...(options.sandbox === true ? {} : { path: options.sandbox }) };
   }
-  return openAws(options, desired);
-}
-
-async function openAws(options: TargetOptions, desired: DesiredState[]): Promise<Target> {
   const maxAttempts = options.maxAttempts === undefined ? undefined : Number(options.maxAttempts);
   if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
     throw new UsageError(`--max-attempts must be a whole number of at least 1 (got "${options.maxAttempts}")`);
@@ -83,32 +72,12 @@ async function openAws(options: TargetOptions, desired: DesiredState[]): Promise
     throw new UsageError(`--endpoint-url must be an http:// or https:// URL (got "${options.endpointUrl}")`);
   }
   const changeSetPollMs = pollIntervalFromEnvironment();
-  // The SDK warns on every run on Node 20 that its 2027 releases need Node 22: nothing a CLI user can act on.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  // Loaded here only: validate and --sandbox never reach the AWS SDK.
-  const aws = await import('../providers/aws/index.js');
-  const opened = aws.createAwsProviders({
-    clock: realClock,
+  return {
+    kind: 'aws',
     ...(options.endpointUrl !== undefined ? { endpointUrl: options.endpointUrl } : {}),
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     ...(retryMode !== undefined ? { retryMode } : {}),
     ...(changeSetPollMs !== undefined ? { changeSetPollMs } : {}),
-  });
-  const firstRegion = desired[0]?.regions[0]?.code ?? 'us-east-1';
-  try {
-    await aws.checkCredentials(opened.clients, firstRegion);
-  } catch (error) {
-    opened.destroy();
-    if (error instanceof aws.MissingCredentialsError) throw new UsageError(error.message);
-    throw error;
-  }
-  const endpoint = options.endpointUrl ?? process.env['AWS_ENDPOINT_URL'];
-  return {
-    providers: opened.providers,
-    clock: realClock,
-    save: async () => {},
-    close: () => opened.destroy(),
-    describe: endpoint ? `AWS via ${endpoint}` : 'AWS',
   };
 }
 

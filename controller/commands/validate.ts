@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   return reports.every((r) => r.valid) && unmatched.length === 0 ? 0 : 1;
 }
 
-export async function validateFile(file: string): Promise<FileReport> {
+async function validateFile(file: string): Promise<FileReport> {
   const result = await loadManifestFile(file);
   if (result.ok) {
     const warnings = (result.warnings ?? []).map(({ line, column, rule, message, pointer }) => ({ line, column, rule, message, pointer }));

@@ -12,7 +12,7 @@ export const MAX_ALIAS_COUNT = 100;
  * composer and everything after it recurse, and a few thousand levels ("[[[[...") overflow
  * the stack. A manifest needs about 7 levels.
  */
-export const MAX_NESTING_DEPTH = 64;
+const MAX_NESTING_DEPTH = 64;
 
 export interface ParsedManifest {
   data: unknown;

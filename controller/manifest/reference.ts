@@ -28,8 +28,8 @@ interface Schema extends SchemaNode {
   definitions?: Record<string, SchemaNode>;
 }
 
-export const REFERENCE_START = '<!-- manifest-reference:start (generated from schemas/regions.schema.json; do not edit) -->';
-export const REFERENCE_END = '<!-- manifest-reference:end -->';
+const REFERENCE_START = '<!-- manifest-reference:start (generated from schemas/regions.schema.json; do not edit) -->';
+const REFERENCE_END = '<!-- manifest-reference:end -->';
 
 /** One Markdown table row per field: path, type, required or default, description. */
 export function renderManifestReference(schema: Schema): string {

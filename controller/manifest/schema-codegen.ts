@@ -7,11 +7,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const SCHEMA_FILE = fileURLToPath(new URL('../../schemas/regions.schema.json', import.meta.url));
+const SCHEMA_FILE = fileURLToPath(new URL('../../schemas/regions.schema.json', import.meta.url));
 export const GENERATED_FILE = fileURLToPath(new URL('./schema-validator.generated.ts', import.meta.url));
 
 /** Non-standard keywords editors understand (vscode-json-languageservice); ajv only carries them. */
-export const ANNOTATION_KEYWORDS = ['patternErrorMessage', 'errorMessage'];
+const ANNOTATION_KEYWORDS = ['patternErrorMessage', 'errorMessage'];
 
 export async function generateValidatorSource(schemaText = readFileSync(SCHEMA_FILE, 'utf8')): Promise<string> {
   // Loaded lazily: only this build step needs ajv, never the CLI.

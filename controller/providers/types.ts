@@ -207,3 +207,21 @@ export interface InventoryScan {
   /** Tagged stacks found, by region and name (the manifest's stack name or another). */
   found: Array<{ region: string; name: string }>;
 }
+
+/**
+ * Leader election's storage: one item per RegionSet, changed only by conditional writes
+ * (DynamoDB's, or the sandbox's model of them). The runtime's leases (runtime/lease.ts)
+ * keep the logic — renewal, safety margin, fencing — on top of it.
+ */
+export interface LeaseStore {
+  /** Where the leases live, for messages (the table's name). */
+  readonly describe: string;
+  /**
+   * Takes the lease when it is free, expired (expiresAt < now) or already `holder`'s,
+   * raising its fencing token by one in the same write. Otherwise not taken, with the
+   * holder's expiry when the store says it.
+   */
+  take(key: string, holder: string, now: number, expiresAt: number): Promise<{ taken: true; fencingToken: number } | { taken: false; holderExpiresAt?: number }>;
+  /** Moves the expiry of the lease `holder` holds with `fencingToken`; false when it is no longer theirs. */
+  extend(key: string, holder: string, fencingToken: number, expiresAt: number): Promise<boolean>;
+}

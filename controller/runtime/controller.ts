@@ -6,21 +6,17 @@
 // RegionSet has at most one pending retry: after an error (backing off), or, on a
 // follower, at the end of the holder's lease (scheduleRetry).
 
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { LineCounter, parseDocument, isScalar } from 'yaml';
 import type { Clock } from '../clock.js';
-import { MAX_MANIFEST_BYTES } from '../manifest/parse.js';
 import { AlwaysLeader, type Leases } from './leases.js';
 import { silentLogger, type Logger } from './logger.js';
 import { ControllerMetrics } from './metrics.js';
-import type { IssueReport, ReconcileOutcome, RunMode } from './outcome.js';
+import type { ReconcileOutcome, RunMode } from './outcome.js';
 import { reconcileRegionSet, type ReconcileRequest } from './reconciler.js';
 import { redactPaths } from './redact-paths.js';
 import { Scheduler } from './scheduler.js';
 import { StatusStore } from './status.js';
-import type { TargetFactory } from './targets.js';
-import { clashIssue, decideClash, type NamedFile } from './ownership.js';
+import type { TargetFactory } from '../targets/types.js';
+import { discoverRegionSets, type IndexedRegionSet } from './discovery.js';
 
 export interface ManifestSource {
   /** Brings the files to the newest revision; throws (keeping the last good files) on failure. */
@@ -74,15 +70,6 @@ export interface ControllerOptions {
   clock?: Clock;
 }
 
-interface IndexedRegionSet {
-  file: string;
-  blockedBy?: IssueReport;
-  /** The RegionSet's name (the index key is the file path for a clash loser). */
-  name?: string;
-  line?: number;
-  column?: number;
-}
-
 /** A RegionSet whose inventory is in a zone the manifests use, but that no file declares any more. */
 interface Orphan {
   file?: string;
@@ -96,8 +83,8 @@ export interface StopResult {
 }
 
 const SOURCE_KEY = 'source';
-export const DEFAULT_RETRY_MS = 30_000;
-export const DEFAULT_MAX_RETRY_MS = 10 * 60_000;
+const DEFAULT_RETRY_MS = 30_000;
+const DEFAULT_MAX_RETRY_MS = 10 * 60_000;
 /** A follower never looks at the lease more often than this (clock skew between replicas). */
 const MIN_LEASE_LOOK_MS = 1_000;
 
@@ -243,7 +230,13 @@ export class Controller {
     const reason = reasons.join(', ');
     try {
       const { revision, dir } = await this.options.source.sync();
-      const index = await this.discover(dir);
+      const index = await discoverRegionSets(dir, {
+        listManifests: this.options.listManifests,
+        manifestGlob: this.options.manifestGlob,
+        targets: this.options.targets,
+        logger: this.logger,
+        scrub: (text) => this.scrub(text),
+      });
       const changed = revision !== this.revision;
       this.trackRenames(index);
       this.root = dir;
@@ -265,59 +258,6 @@ export class Controller {
       if (this.revision === undefined) return;
     }
     for (const name of this.index.keys()) this.reconciles.request(name, reason);
-  }
-
-  /**
-   * The RegionSets under the glob, by metadata.name. Another tool's file (its apiVersion
-   * not regionctl/…, its kind not RegionSet) is skipped; one that is not even YAML (or has
-   * no name) is keyed by its path so that its errors still show in /status. A name declared
-   * in several files never changes owner: the file the live inventory records keeps it and
-   * the others are stalled (keyed by their path); with no recorded owner among them, all are.
-   */
-  private async discover(dir: string): Promise<Map<string, IndexedRegionSet>> {
-    const files = await this.options.listManifests(dir, this.options.manifestGlob);
-    const byName = new Map<string, NamedFile[]>();
-    const unnamed: string[] = [];
-    for (const file of files) {
-      const identity = await readIdentity(path.join(dir, file));
-      // Only another tool's manifest is skipped; regionctl's own with a wrong kind (a typo,
-      // kind: Deployment) is reconciled so that /status shows the error instead of the RegionSet vanishing.
-      if (identity.kind !== undefined && identity.kind !== 'RegionSet' && identity.apiVersion !== undefined && !identity.apiVersion.startsWith('regionctl/')) {
-        this.logger.debug({ file, kind: identity.kind, apiVersion: identity.apiVersion }, 'not a regionctl manifest: skipped');
-        continue;
-      }
-      if (identity.name === undefined) {
-        unnamed.push(file);
-        continue;
-      }
-      const list = byName.get(identity.name) ?? [];
-      list.push({ file, line: identity.nameLine ?? 1, column: identity.nameColumn ?? 1 });
-      byName.set(identity.name, list);
-    }
-    const index = new Map<string, IndexedRegionSet>();
-    for (const file of unnamed) index.set(file, { file });
-    for (const [name, named] of byName) {
-      if (named.length === 1) {
-        const [only] = named;
-        index.set(name, { file: only!.file, name, line: only!.line, column: only!.column });
-        continue;
-      }
-      const decision = await decideClash(dir, named, this.options.targets);
-      const owner = decision.kind === 'incumbent' ? decision.owner : undefined;
-      for (const entry of named) {
-        if (entry.file === owner) {
-          index.set(name, { file: entry.file, name, line: entry.line, column: entry.column });
-          continue;
-        }
-        const issue = clashIssue(name, entry, named, decision);
-        const blockedBy = { ...issue, message: this.scrub(issue.message) };
-        // Without an owner the RegionSet's own entry shows the clash, the other files under their path.
-        const key = owner === undefined && entry === named[0] ? name : entry.file;
-        index.set(key, { file: entry.file, name, blockedBy });
-      }
-      this.logger.warn({ regionSet: name, files: named.map((f) => f.file), owner: owner ?? null }, owner ? `RegionSet ${name} is declared in several files: ${owner} keeps it, the others are stalled` : `RegionSet ${name} is declared in several files and none is its recorded owner: all are stalled, nothing is applied`);
-    }
-    return index;
   }
 
   /** Remembers, across revisions, which files replaced deleted ones in the same change (a `git mv`). */
@@ -488,40 +428,5 @@ export class Controller {
 
   private bug(what: string, error: unknown): void {
     this.logger.error({ err: error }, `${what} failed unexpectedly`);
-  }
-}
-
-interface Identity {
-  apiVersion?: string;
-  kind?: string;
-  name?: string;
-  nameLine?: number;
-  nameColumn?: number;
-}
-
-/** kind and metadata.name of a manifest, read leniently (the reconcile reports the errors). */
-async function readIdentity(file: string): Promise<Identity> {
-  try {
-    if ((await stat(file)).size > MAX_MANIFEST_BYTES) return {};
-    const text = await readFile(file, 'utf8');
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
-    const kind = doc.get('kind');
-    const apiVersion = doc.get('apiVersion');
-    const nameNode = doc.getIn(['metadata', 'name'], true);
-    const identity: Identity = {};
-    if (typeof kind === 'string') identity.kind = kind;
-    if (typeof apiVersion === 'string') identity.apiVersion = apiVersion;
-    if (isScalar(nameNode) && typeof nameNode.value === 'string' && nameNode.value.trim()) {
-      identity.name = nameNode.value;
-      if (nameNode.range) {
-        const position = lineCounter.linePos(nameNode.range[0]);
-        identity.nameLine = position.line;
-        identity.nameColumn = position.col;
-      }
-    }
-    return identity;
-  } catch {
-    return {};
   }
 }

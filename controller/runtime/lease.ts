@@ -1,14 +1,7 @@
-// Leader election per RegionSet on a DynamoDB table with conditional writes, so that
-// several replicas can share many RegionSets and only the holder of a RegionSet's lease
-// applies to it (the others serve status).
-//
-// The table (create it before starting the controller, or call ensureLeaseTable):
-//   partition key `pk` (S), nothing else; on-demand billing is plenty (each replica
-//   writes once per RegionSet every leaseSeconds/3: the holder renews, the others try to
-//   take over and fail the condition, which still costs a write unit).
-// IAM: dynamodb:UpdateItem on the table (ensureLeaseTable also needs CreateTable and DescribeTable).
-// One item per RegionSet:
-//   { pk: <RegionSet name>, holder: <instance id>, expiresAt: <ms since epoch>, fencingToken: <number> }
+// Leader election per RegionSet on a lease store with conditional writes (DynamoDB in
+// production: providers/aws/leases.ts; the sandbox's model: providers/sandbox/leases.ts),
+// so that several replicas can share many RegionSets and only the holder of a RegionSet's
+// lease applies to it (the others serve status).
 //
 // The fencing token only ever grows: a takeover adds one (atomically, in the same
 // conditional write), a renewal by the holder keeps it, and a release expires the item
@@ -16,24 +9,14 @@
 //
 // Expiry compares wall clocks of different replicas: keep them NTP-synchronised, and the
 // lease duration well above the worst skew.
-//
-// Import this module only when a lease table is configured: it loads the AWS SDK.
 
 import { hostname } from 'node:os';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  UpdateItemCommand,
-  type UpdateItemCommandOutput,
-} from '@aws-sdk/client-dynamodb';
 import { realClock, type Clock } from '../clock.js';
-import { errorCode } from '../providers/aws/clients.js';
-import { mapAwsError } from '../providers/aws/errors.js';
+import type { LeaseStore } from '../providers/types.js';
 
 /**
  * What the runtime asks of leader election. The always-leader implementation (no lease
- * table) lives with the runtime; this module brings the DynamoDB one.
+ * table) lives with the runtime (leases.ts); this module brings the one on a lease store.
  */
 export interface Leases {
   /** Takes or renews the RegionSet's lease; undefined when another replica holds it. */
@@ -50,12 +33,11 @@ export interface Leases {
   releaseAll(): Promise<void>;
 }
 
-export const DEFAULT_LEASE_SECONDS = 30;
+const DEFAULT_LEASE_SECONDS = 30;
 
-export interface DynamoLeasesOptions {
-  client: DynamoDBClient;
-  table: string;
-  /** Who we are in the table; unique per replica (default hostname-pid). */
+export interface StoreLeasesOptions {
+  store: LeaseStore;
+  /** Who we are in the store; unique per replica (default hostname-pid). */
   instanceId?: string;
   /** How long a lease lasts without renewal. */
   leaseMs?: number;
@@ -79,27 +61,23 @@ interface HeldLease {
   expiresAt: number;
 }
 
-const LOST = 'ConditionalCheckFailedException';
-
-export function defaultInstanceId(): string {
+function defaultInstanceId(): string {
   return `${hostname()}-${process.pid}`;
 }
 
-export class DynamoLeases implements Leases {
+export class StoreLeases implements Leases {
   readonly instanceId: string;
   readonly leaseMs: number;
   readonly safetyMarginMs: number;
-  private readonly client: DynamoDBClient;
-  private readonly table: string;
+  private readonly store: LeaseStore;
   private readonly clock: Clock;
   private readonly held = new Map<string, HeldLease>();
   /** Expiry of other replicas' leases, from the item a failed acquire returned. */
   private readonly others = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: DynamoLeasesOptions) {
-    this.client = options.client;
-    this.table = options.table;
+  constructor(private readonly options: StoreLeasesOptions) {
+    this.store = options.store;
     this.instanceId = options.instanceId ?? defaultInstanceId();
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_SECONDS * 1000;
     this.clock = options.clock ?? realClock;
@@ -118,43 +96,15 @@ export class DynamoLeases implements Leases {
     }
     const now = this.clock.now();
     const expiresAt = now + this.leaseMs;
-    let output: UpdateItemCommandOutput;
-    try {
-      // UpdateItem rather than PutItem: ADD raises the token in the same conditional
-      // write, so two replicas taking over at once can never end up with the same token.
-      // `holder = :me` lets a restarted replica with the same id take its lease back at
-      // once; it still gets a new token, since this process never held it.
-      output = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: { S: regionSet } },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :me',
-          UpdateExpression: 'SET holder = :me, expiresAt = :expiresAt ADD fencingToken :one',
-          ExpressionAttributeValues: {
-            ':now': { N: String(now) },
-            ':me': { S: this.instanceId },
-            ':expiresAt': { N: String(expiresAt) },
-            ':one': { N: '1' },
-          },
-          ReturnValues: 'ALL_NEW',
-          // On a failed condition DynamoDB returns the holder's item: its expiry says when to look again.
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-    } catch (error) {
-      if (errorCode(error) === LOST) {
-        const seen = Number((error as { Item?: Record<string, { N?: string }> }).Item?.['expiresAt']?.N);
-        if (Number.isFinite(seen)) this.others.set(regionSet, seen);
-        else this.others.delete(regionSet);
-        return undefined;
-      }
-      throw mapAwsError(error, `acquire lease ${regionSet} in table ${this.table}`, this.table);
+    const result = await this.store.take(regionSet, this.instanceId, now, expiresAt);
+    if (!result.taken) {
+      if (result.holderExpiresAt !== undefined) this.others.set(regionSet, result.holderExpiresAt);
+      else this.others.delete(regionSet);
+      return undefined;
     }
-    const fencingToken = Number(output.Attributes?.['fencingToken']?.N);
-    if (!Number.isFinite(fencingToken)) throw new Error(`lease table ${this.table} returned no fencingToken for ${regionSet}`);
-    this.held.set(regionSet, { fencingToken, expiresAt });
+    this.held.set(regionSet, { fencingToken: result.fencingToken, expiresAt });
     this.others.delete(regionSet);
-    return { fencingToken };
+    return { fencingToken: result.fencingToken };
   }
 
   /** The holder's expiry seen by our last failed acquire; without it, at most one lease from now. */
@@ -191,11 +141,11 @@ export class DynamoLeases implements Leases {
     if (!lease) return;
     this.held.delete(regionSet);
     try {
-      // Expired, not deleted: the fencing token must only ever grow.
-      await this.setExpiry(regionSet, lease.fencingToken, 0);
+      // Expired, not deleted: the fencing token must only ever grow. Already someone else's: nothing to give up.
+      await this.store.extend(regionSet, this.instanceId, lease.fencingToken, 0);
     } catch (error) {
-      // Already someone else's: nothing to give up. Anything else: it expires on its own.
-      if (errorCode(error) !== LOST) this.options.onError?.(regionSet, mapAwsError(error, `release lease ${regionSet}`, this.table));
+      // It expires on its own.
+      this.options.onError?.(regionSet, error as Error);
     }
   }
 
@@ -211,65 +161,24 @@ export class DynamoLeases implements Leases {
     this.timer = undefined;
   }
 
-  /** Moves the expiry of a lease this replica holds with this token; fails with ConditionalCheckFailed otherwise. */
-  private async setExpiry(regionSet: string, fencingToken: number, expiresAt: number): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: { pk: { S: regionSet } },
-        ConditionExpression: 'holder = :me AND fencingToken = :token',
-        UpdateExpression: 'SET expiresAt = :expiresAt',
-        ExpressionAttributeValues: {
-          ':me': { S: this.instanceId },
-          ':token': { N: String(fencingToken) },
-          ':expiresAt': { N: String(expiresAt) },
-        },
-      }),
-    );
-  }
-
   private async renew(regionSet: string): Promise<boolean> {
     const lease = this.held.get(regionSet);
     if (!lease) return false;
     const expiresAt = this.clock.now() + this.leaseMs;
     try {
       // The token in the condition: a lease lost and retaken by the same id in between is not ours to extend.
-      await this.setExpiry(regionSet, lease.fencingToken, expiresAt);
-      lease.expiresAt = expiresAt;
-      return true;
-    } catch (error) {
-      if (errorCode(error) === LOST) {
+      if (!(await this.store.extend(regionSet, this.instanceId, lease.fencingToken, expiresAt))) {
         this.held.delete(regionSet);
         this.options.onLost?.(regionSet);
         return false;
       }
+      lease.expiresAt = expiresAt;
+      return true;
+    } catch (error) {
       // Keep the lease until our own expiry: a blip must not make us step down early.
-      this.options.onError?.(regionSet, mapAwsError(error, `renew lease ${regionSet}`, this.table));
+      this.options.onError?.(regionSet, error as Error);
       return this.isHeld(regionSet);
     }
-  }
-}
-
-/** Creates the lease table (pk: S, on demand) unless it exists, and waits until it is ACTIVE. */
-export async function ensureLeaseTable(client: DynamoDBClient, table: string, timeoutMs = 60_000): Promise<void> {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: table,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  } catch (error) {
-    if (errorCode(error) !== 'ResourceInUseException') throw mapAwsError(error, `create lease table ${table}`, table);
-  }
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const described = await client.send(new DescribeTableCommand({ TableName: table }));
-    if (described.Table?.TableStatus === 'ACTIVE') return;
-    if (Date.now() > deadline) throw new Error(`lease table ${table} is not ACTIVE after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
@@ -304,18 +213,16 @@ export function leaseSettingsFromEnvironment(env: NodeJS.ProcessEnv = process.en
 }
 
 /**
- * DynamoDB leases as `regionctl run` uses them: a client of its own for the lease table's
- * region (AWS_ENDPOINT_URL and credentials from the SDK's usual chain), renewal started.
- * close() stops renewing and closes the client; call it after releaseAll().
+ * Leases on a store as `regionctl run` uses them: renewal started; close() stops renewing
+ * and closes the store's connections (call it after releaseAll()).
  */
-export function openDynamoLeases(
+function openStoreLeases(
   settings: LeaseSettings,
-  options: Pick<DynamoLeasesOptions, 'clock' | 'onLost' | 'onError'> & { endpointUrl?: string } = {},
-): DynamoLeases & { close(): void } {
-  const client = new DynamoDBClient({ region: settings.region, ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}) });
-  const leases = new DynamoLeases({
-    client,
-    table: settings.table,
+  opened: { store: LeaseStore; close(): void },
+  options: Pick<StoreLeasesOptions, 'clock' | 'onLost' | 'onError'> = {},
+): StoreLeases & { close(): void } {
+  const leases = new StoreLeases({
+    store: opened.store,
     instanceId: settings.instanceId,
     leaseMs: settings.leaseMs,
     ...(options.clock ? { clock: options.clock } : {}),
@@ -326,7 +233,25 @@ export function openDynamoLeases(
   return Object.assign(leases, {
     close: () => {
       leases.stop();
-      client.destroy();
+      opened.close();
     },
   });
+}
+
+/**
+ * DynamoDB leases for `regionctl run`: the lease table's store on the shared AWS client
+ * settings (endpoint, retries, timeouts, call metrics). Loads the AWS SDK.
+ */
+export async function openDynamoLeases(
+  settings: LeaseSettings,
+  options: Pick<StoreLeasesOptions, 'clock' | 'onLost' | 'onError'> & { endpointUrl?: string; onCall?: (call: { service: string; operation: string; outcome: string }) => void } = {},
+): Promise<StoreLeases & { close(): void }> {
+  const { openAwsLeaseStore } = await import('../providers/aws/leases.js');
+  const opened = openAwsLeaseStore({
+    table: settings.table,
+    region: settings.region,
+    ...(options.endpointUrl !== undefined ? { endpointUrl: options.endpointUrl } : {}),
+    ...(options.onCall ? { onCall: options.onCall } : {}),
+  });
+  return openStoreLeases(settings, opened, options);
 }

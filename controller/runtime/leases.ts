@@ -1,6 +1,5 @@
 // Leader election seam. Without a lease table every RegionSet is ours (run one replica);
-// with REGIONCTL_LEASE_TABLE the DynamoDB implementation in lease.ts is loaded (it brings
-// the AWS SDK, hence the type-only import here).
+// with REGIONCTL_LEASE_TABLE lease.ts elects on a lease store (DynamoDB's is loaded only then).
 
 import type { Leases } from './lease.js';
 

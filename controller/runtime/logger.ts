@@ -35,7 +35,7 @@ const SECRET_FIELDS = [
 ];
 const SECRET_HEADERS = ['authorization', 'cookie', 'x-hub-signature', 'x-hub-signature-256', 'x-gitlab-token', 'x-signature', 'x-signature-256', 'x-regionctl-signature'];
 
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
   ...SECRET_HEADERS.flatMap((header) => [`headers["${header}"]`, `*.headers["${header}"]`, `req.headers["${header}"]`]),
 ];

@@ -14,7 +14,7 @@ import { createLogger, makeScrubber, MIN_SCRUBBED_SECRET_LENGTH, type Logger } f
 import { ControllerMetrics } from './metrics.js';
 import type { RunMode } from './outcome.js';
 import { startServer, type RuntimeServer } from './server.js';
-import { AwsTargets, SandboxTargets, type TargetFactory } from './targets.js';
+import { openTargets, type TargetFactory } from '../targets/index.js';
 
 export interface RuntimeConfig {
   /** Git URL (https, ssh, git, file), a bare repository path, or a local directory read in place. */
@@ -83,24 +83,18 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     // The SDK's Node 20 deprecation notice goes to stderr as plain text, between JSON log lines; nothing an operator can act on here.
     process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   }
-  const targets: TargetFactory = config.sandbox !== undefined || deps.sandboxCloud
-    ? new SandboxTargets({
-        ...(config.sandbox !== undefined ? { path: config.sandbox } : {}),
-        ...(deps.sandboxCloud ? { cloud: deps.sandboxCloud } : {}),
-        ...(config.sandboxSpeed !== undefined ? { speed: config.sandboxSpeed } : {}),
-        ...(deps.sandboxClock ? { clock: deps.sandboxClock } : {}),
-        onCall,
-        onLockNotice: (message) => logger.warn(message),
-      })
-    : new AwsTargets({
-        clock: realClock,
-        ...(config.endpointUrl !== undefined ? { endpointUrl: config.endpointUrl } : {}),
-        ...(config.pollMs !== undefined ? { changeSetPollMs: config.pollMs } : {}),
-        onCall,
-      });
-  if (targets instanceof AwsTargets) {
-    await targets.checkCredentials(process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1');
-  }
+  const targets: TargetFactory = await openTargets(
+    config.sandbox !== undefined || deps.sandboxCloud
+      ? { kind: 'sandbox', ...(config.sandbox !== undefined ? { path: config.sandbox } : {}), ...(config.sandboxSpeed !== undefined ? { speed: config.sandboxSpeed } : {}) }
+      : { kind: 'aws', ...(config.endpointUrl !== undefined ? { endpointUrl: config.endpointUrl } : {}), ...(config.pollMs !== undefined ? { changeSetPollMs: config.pollMs } : {}) },
+    {
+      ...(deps.sandboxCloud ? { cloud: deps.sandboxCloud } : {}),
+      ...(deps.sandboxClock ? { clock: deps.sandboxClock } : {}),
+      onCall,
+      onLockNotice: (message) => logger.warn(message),
+    },
+  );
+  await targets.checkCredentials?.(process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1');
 
   const { GitSource, listManifests } = await import('../source/git.js');
   const ownGitDir = config.gitDir === undefined && !deps.source ? await mkdtemp(path.join(tmpdir(), 'regionctl-source-')) : undefined;
@@ -117,8 +111,9 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
   if (!deps.leases && config.leases) {
     // Loaded only with a lease table: it brings the AWS SDK.
     const { openDynamoLeases } = await import('./lease.js');
-    leases = openDynamoLeases(config.leases, {
+    leases = await openDynamoLeases(config.leases, {
       ...(config.endpointUrl !== undefined ? { endpointUrl: config.endpointUrl } : {}),
+      onCall: (call) => metrics.recordLeaseCall(call),
       onLost: (regionSet) => logger.warn({ regionSet }, 'lease lost to another replica: no longer applying'),
       onError: (regionSet, error) => logger.warn({ regionSet, err: error }, 'lease renewal failed; keeping it until it expires'),
     });

@@ -25,6 +25,7 @@ export class ControllerMetrics {
   private readonly refusals: Counter<'regionset' | 'rule'>;
   private readonly lastSuccess: Gauge<'regionset'>;
   private readonly awsCalls: Counter<'service' | 'operation' | 'outcome'>;
+  private readonly leaseCalls: Counter<'operation' | 'outcome'>;
   private readonly sourceFetchFailures: Counter;
   private readonly sourceLastSync: Gauge;
   private readonly webhookDuplicates: Counter<'source'>;
@@ -76,6 +77,13 @@ export class ControllerMetrics {
       name: 'regionctl_aws_calls_total',
       help: 'AWS API calls by service, operation and outcome (ok or the AWS error code)',
       labelNames: ['service', 'operation', 'outcome'],
+      registers,
+    });
+    // Apart from the managed cloud's calls: a follower makes lease calls only.
+    this.leaseCalls = new Counter({
+      name: 'regionctl_lease_calls_total',
+      help: 'Calls to the lease table (leader election) by operation and outcome (ok or the AWS error code)',
+      labelNames: ['operation', 'outcome'],
       registers,
     });
     this.sourceFetchFailures = new Counter({
@@ -134,6 +142,10 @@ export class ControllerMetrics {
 
   recordAwsCall(call: AwsCallReport): void {
     this.awsCalls.inc({ service: call.service, operation: call.operation, outcome: call.outcome });
+  }
+
+  recordLeaseCall(call: AwsCallReport): void {
+    this.leaseCalls.inc({ operation: call.operation, outcome: call.outcome });
   }
 
   recordSourceFailure(): void {

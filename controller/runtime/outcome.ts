@@ -76,7 +76,8 @@ export interface ReconcileOutcome {
   apply?: ApplyReport;
   issues?: IssueReport[];
   /** One line, secrets already scrubbed by the reconciler. */
-  error?: { name: string; message: string };
+  /** `stalled`: a person must act (errors.ts classifyError); otherwise it passes on its own. */
+  error?: { name: string; message: string; stalled?: boolean };
   /** Fencing token of the lease this reconcile held (0 without a lease table). */
   fencingToken?: number;
   /** RegionSets with an inventory record in the zone listing this reconcile read (orphan detection, no extra call). */

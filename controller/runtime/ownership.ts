@@ -8,10 +8,10 @@ import type { DesiredState } from '../manifest/types.js';
 import { findInventoryRecord, describeOwner, ownerIs, parseInventoryOwner, type InventoryOwner } from '../plan/identity.js';
 import type { DnsRecord } from '../providers/types.js';
 import type { IssueReport } from './outcome.js';
-import type { TargetFactory } from './targets.js';
+import type { TargetFactory } from '../targets/types.js';
 
-export const DUPLICATE_RULE = 'duplicate-regionset';
-export const OWNER_GONE_RULE = 'regionset-owner-gone';
+const DUPLICATE_RULE = 'duplicate-regionset';
+const OWNER_GONE_RULE = 'regionset-owner-gone';
 
 export interface NamedFile {
   file: string;

@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { ExecEvent } from '../apply/types.js';
-import { ManifestError } from '../errors.js';
+import { classifyError, ManifestError } from '../errors.js';
 import type { DesiredState, ManifestIssue } from '../manifest/types.js';
 import type { Plan, StepAction } from '../plan/types.js';
 import type { Leases } from './leases.js';
 import type { Logger } from './logger.js';
 import type { IssueReport, OutcomeKind, PlanReport, ReconcileOutcome, RunMode } from './outcome.js';
-import type { RuntimeTarget, TargetFactory } from './targets.js';
+import type { RuntimeTarget, TargetFactory } from '../targets/types.js';
 import { findInventoryRecord, parseInventoryOwner } from '../plan/identity.js';
 import { inventoriesInZone, ownerCheck } from './ownership.js';
 
@@ -192,6 +192,8 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
     if (result.aborted || apply.notStarted > 0) return finish('interrupted', { ...common, apply });
     return finish('applied', { ...common, apply });
   } catch (error) {
+    // A manifest value AWS cannot use (found by a provider): stalled until a new revision, like an invalid manifest.
+    if (classifyError(error).kind === 'user') return finish('stalled', { desiredRegions, ...(plan ? { plan: planReport(plan) } : {}), error: errorReport(error, scrub), fencingToken });
     return finish('error', { desiredRegions, ...(plan ? { plan: planReport(plan) } : {}), error: errorReport(error, scrub), fencingToken });
   } finally {
     await target?.release();
@@ -211,7 +213,7 @@ function logStepEvent(log: Logger, event: ExecEvent, scrub: (text: string) => st
   else stepLog.info(fields, message);
 }
 
-export function planReport(plan: Plan): PlanReport {
+function planReport(plan: Plan): PlanReport {
   const stepsByAction: Partial<Record<StepAction, number>> = {};
   const stepsByRegion: PlanReport['stepsByRegion'] = {};
   for (const step of plan.steps) {
@@ -229,7 +231,8 @@ function issueReport(issue: ManifestIssue, root: string): IssueReport {
   return { file: relative.split(path.sep).join('/'), line: issue.line, column: issue.column, rule: issue.rule, message: issue.message };
 }
 
-function errorReport(error: unknown, scrub: (text: string) => string): { name: string; message: string } {
-  if (error instanceof Error) return { name: error.name, message: scrub(error.message) };
-  return { name: 'Error', message: scrub(String(error)) };
+function errorReport(error: unknown, scrub: (text: string) => string): NonNullable<ReconcileOutcome['error']> {
+  const { condition } = classifyError(error);
+  if (error instanceof Error) return { name: error.name, message: scrub(error.message), stalled: condition.stalled };
+  return { name: 'Error', message: scrub(String(error)), stalled: condition.stalled };
 }

@@ -19,7 +19,7 @@ import type { ApplyReport, IssueReport, OutcomeKind, ReconcileOutcome, RunMode }
 import { mapStrings } from './redact-paths.js';
 
 export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'DriftDetected' | 'ApplyFailed' | 'Orphaned';
-export const CONDITION_TYPES: readonly ConditionType[] = ['Ready', 'Reconciling', 'Stalled', 'DriftDetected', 'ApplyFailed'];
+const CONDITION_TYPES: readonly ConditionType[] = ['Ready', 'Reconciling', 'Stalled', 'DriftDetected', 'ApplyFailed'];
 
 export interface Condition {
   type: ConditionType;
@@ -246,8 +246,8 @@ export class StatusStore {
       const reason = outcome.kind === 'interrupted' ? 'Interrupted' : (outcome.error?.name ?? 'Error');
       const message = outcome.error?.message ?? 'shutdown began during the apply; the next reconcile continues from the live state';
       set.lastError = { at, reason, message };
-      // A missing zone or a bug needs a person; throttling and outages pass on their own.
-      const stalled = reason === 'LiveStateError' || reason === 'InternalError';
+      // A missing zone or a bug needs a person; throttling and outages pass on their own (errors.ts classifyError).
+      const stalled = outcome.kind === 'error' && outcome.error?.stalled === true;
       this.setCondition(set, 'Stalled', stalled ? 'True' : 'False', stalled ? reason : 'Retrying', stalled ? message : '');
       this.setCondition(set, 'Ready', 'False', reason, message);
       if (outcome.plan) this.recordPlan(set, outcome, at);

@@ -14,7 +14,7 @@ function intrinsicKey(name: string): string {
 }
 
 /** !Ref x → { Ref: x }, !GetAtt A.B → { 'Fn::GetAtt': ['A', 'B'] }, !Sub [..] → { 'Fn::Sub': [..] } … */
-export const CFN_TAGS: Array<ScalarTag | CollectionTag> = ['Ref', 'Condition', ...INTRINSICS].flatMap((name) => {
+const CFN_TAGS: Array<ScalarTag | CollectionTag> = ['Ref', 'Condition', ...INTRINSICS].flatMap((name) => {
   const key = intrinsicKey(name);
   const scalar: ScalarTag = {
     tag: `!${name}`,

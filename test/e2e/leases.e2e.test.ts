@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureLeaseTable } from '../../controller/runtime/lease.js';
+import { ensureLeaseTable } from '../../controller/providers/aws/leases.js';
 import { startGitDaemon, type GitServer } from '../support/git-server.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import {

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { silentLogger } from '../../controller/runtime/logger.js';
 import type { Leases } from '../../controller/runtime/leases.js';
 import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
-import { SandboxTargets } from '../../controller/runtime/targets.js';
+import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import { MANIFEST, manifestRepo, sandboxWorld } from './helpers.js';
 
 let repo: ReturnType<typeof manifestRepo>;

@@ -4,7 +4,8 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
-import { DynamoLeases, ensureLeaseTable, leaseSettingsFromEnvironment, openDynamoLeases } from '../../controller/runtime/lease.js';
+import { leaseSettingsFromEnvironment, openDynamoLeases, StoreLeases } from '../../controller/runtime/lease.js';
+import { DynamoLeaseStore, ensureLeaseTable } from '../../controller/providers/aws/leases.js';
 import { startMoto, type Moto } from '../support/moto.js';
 
 const TABLE = 'regionctl-leases';
@@ -33,10 +34,10 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-function replicas(clock: FakeClock, ...ids: string[]): Array<DynamoLeases & { lost: string[] }> {
+function replicas(clock: FakeClock, ...ids: string[]): Array<StoreLeases & { lost: string[] }> {
   return ids.map((instanceId) => {
     const lost: string[] = [];
-    const leases = new DynamoLeases({ client, table: TABLE, instanceId, leaseMs: LEASE_MS, clock, onLost: (regionSet) => lost.push(regionSet) });
+    const leases = new StoreLeases({ store: new DynamoLeaseStore(client, TABLE), instanceId, leaseMs: LEASE_MS, clock, onLost: (regionSet) => lost.push(regionSet) });
     return Object.assign(leases, { lost });
   });
 }
@@ -47,7 +48,7 @@ async function storedItem(regionSet: string): Promise<{ holder: string; expiresA
   return { holder: Item['holder']!.S!, expiresAt: Number(Item['expiresAt']!.N), fencingToken: Number(Item['fencingToken']!.N) };
 }
 
-describe('DynamoLeases on moto', () => {
+describe('StoreLeases on the DynamoDB lease store (moto)', () => {
   it('gives a RegionSet to one replica only; the other is told no, without an error', async () => {
     const clock = new FakeClock(Date.UTC(2026, 9, 1), false);
     const [a, b] = replicas(clock, 'replica-a', 'replica-b');
@@ -171,8 +172,8 @@ describe('DynamoLeases on moto', () => {
 describe('openDynamoLeases (as regionctl run opens them)', () => {
   it('keeps renewing on its own timer, so a lease outlives its duration while the process lives, and hands over on release', async () => {
     const settings = (id: string) => leaseSettingsFromEnvironment({ REGIONCTL_LEASE_TABLE: TABLE, REGIONCTL_LEASE_SECONDS: '3', REGIONCTL_INSTANCE_ID: id, AWS_REGION: 'us-east-1' })!;
-    const a = openDynamoLeases(settings('timer-a'), { endpointUrl: moto.endpoint });
-    const b = openDynamoLeases(settings('timer-b'), { endpointUrl: moto.endpoint });
+    const a = await openDynamoLeases(settings('timer-a'), { endpointUrl: moto.endpoint });
+    const b = await openDynamoLeases(settings('timer-b'), { endpointUrl: moto.endpoint });
     try {
       expect(await a.acquire('timer-renewed')).toBeDefined();
       // Longer than the 3 s lease: only the renewal timer (every second) keeps it a's.

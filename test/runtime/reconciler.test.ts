@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlwaysLeader } from '../../controller/runtime/leases.js';
 import { createLogger, silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet, type ReconcileRequest, type ReconcilerOptions } from '../../controller/runtime/reconciler.js';
-import { SandboxTargets } from '../../controller/runtime/targets.js';
+import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import type { Leases } from '../../controller/runtime/leases.js';
 import { captureLines, MANIFEST, manifestRepo, sandboxWorld } from './helpers.js';
 

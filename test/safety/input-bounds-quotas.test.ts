@@ -13,7 +13,7 @@ import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { AlwaysLeader } from '../../controller/runtime/leases.js';
 import { silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
-import { SandboxTargets } from '../../controller/runtime/targets.js';
+import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import { NOW } from '../plan/helpers.js';
 import { desiredState, liveFor, withoutRegion, withRegion, ZONE } from '../support/builders.js';
 import { MANIFEST, manifestRepo, sandboxWorld } from '../runtime/helpers.js';

@@ -14,7 +14,7 @@ import { inventoryName } from '../../controller/plan/identity.js';
 import { AlwaysLeader } from '../../controller/runtime/leases.js';
 import { silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
-import { SandboxTargets } from '../../controller/runtime/targets.js';
+import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import { sandboxWorld } from '../runtime/helpers.js';
 
 const CLI = join(process.cwd(), 'dist/controller/cli.js');

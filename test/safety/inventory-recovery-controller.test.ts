@@ -7,7 +7,7 @@ import { parseInventory } from '../../controller/plan/identity.js';
 import { AlwaysLeader } from '../../controller/runtime/leases.js';
 import { createLogger, silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet, type ReconcileRequest, type ReconcilerOptions } from '../../controller/runtime/reconciler.js';
-import { SandboxTargets } from '../../controller/runtime/targets.js';
+import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import { captureLines, MANIFEST, manifestRepo, sandboxWorld } from '../runtime/helpers.js';
 
 const INVENTORY = '_regionctl.global-api.example.com.';

@@ -22,7 +22,7 @@ import { AlwaysLeader } from '../../controller/runtime/leases.js';
 import { createLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
 import { StatusStore } from '../../controller/runtime/status.js';
-import { SandboxTargets } from '../../controller/runtime/targets.js';
+import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import { captureLines } from '../runtime/helpers.js';
 import { manifestText, REGIONS, ROTATED, SECRET, STACK, TEMPLATE } from './noecho-fixtures.js';
 

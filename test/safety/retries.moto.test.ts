@@ -4,7 +4,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
-import { DynamoLeases, ensureLeaseTable } from '../../controller/runtime/lease.js';
+import { StoreLeases } from '../../controller/runtime/lease.js';
+import { DynamoLeaseStore, ensureLeaseTable } from '../../controller/providers/aws/leases.js';
 import { startMoto, type Moto } from '../support/moto.js';
 
 const TABLE = 'regionctl-leases';
@@ -27,8 +28,8 @@ afterAll(async () => {
 
 it('a follower told "held" learns the holder\'s expiry from the failed write, and takes over once it has passed', async () => {
   const clock = new FakeClock(Date.UTC(2026, 9, 1), false);
-  const holder = new DynamoLeases({ client, table: TABLE, instanceId: 'replica-a', leaseMs: LEASE_MS, clock });
-  const follower = new DynamoLeases({ client, table: TABLE, instanceId: 'replica-b', leaseMs: LEASE_MS, clock });
+  const holder = new StoreLeases({ store: new DynamoLeaseStore(client, TABLE), instanceId: 'replica-a', leaseMs: LEASE_MS, clock });
+  const follower = new StoreLeases({ store: new DynamoLeaseStore(client, TABLE), instanceId: 'replica-b', leaseMs: LEASE_MS, clock });
   expect(await holder.acquire('global-api')).toEqual({ fencingToken: 1 });
   const holderExpiry = clock.now() + LEASE_MS;
 

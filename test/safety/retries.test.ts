@@ -11,8 +11,10 @@ import { AlwaysLeader, type Leases } from '../../controller/runtime/leases.js';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DesiredState } from '../../controller/manifest/types.js';
-import { DynamoLeases } from '../../controller/runtime/lease.js';
-import { SandboxTargets, type RuntimeTarget, type TargetFactory } from '../../controller/runtime/targets.js';
+import { StoreLeases } from '../../controller/runtime/lease.js';
+import { DynamoLeaseStore } from '../../controller/providers/aws/leases.js';
+import { SandboxTargets } from '../../controller/targets/sandbox.js';
+import type { RuntimeTarget, TargetFactory } from '../../controller/targets/index.js';
 import { MANIFEST, manifestRepo, sandboxWorld } from '../runtime/helpers.js';
 
 const SECOND = 1000;
@@ -35,7 +37,7 @@ beforeEach(() => {
 });
 afterEach(() => repo.remove());
 
-/** Another replica holds the lease all day and renews it every third of the lease, as DynamoLeases does. */
+/** Another replica holds the lease all day and renews it every third of the lease, as StoreLeases does. */
 class HeldByAnotherReplica implements Leases {
   attempts = 0;
   /** When the holder stops renewing (it died); Infinity: never. */
@@ -290,11 +292,11 @@ it('a follower takes the RegionSet over right when a dead holder\'s lease ends, 
   }
 });
 
-it('DynamoLeases learns when the holder\'s lease ends from the failed conditional write, and assumes a full lease when DynamoDB does not say', async () => {
+it('StoreLeases on DynamoDB learns when the holder\'s lease ends from the failed conditional write, and assumes a full lease when DynamoDB does not say', async () => {
   const dynamodb = mockClient(DynamoDBClient);
   try {
     const clock = new FakeClock(Date.UTC(2026, 0, 1), false);
-    const leases = new DynamoLeases({ client: new DynamoDBClient({ region: 'us-east-1' }), table: 'leases', instanceId: 'replica-b', leaseMs: LEASE_MS, clock });
+    const leases = new StoreLeases({ store: new DynamoLeaseStore(new DynamoDBClient({ region: 'us-east-1' }), 'leases'), instanceId: 'replica-b', leaseMs: LEASE_MS, clock });
     const holderExpiry = clock.now() + 17 * SECOND;
     dynamodb
       .on(UpdateItemCommand)

@@ -11,7 +11,7 @@ import { readStateFile, SandboxCloud, lockStateFile } from '../../controller/pro
 import { AlwaysLeader } from '../../controller/runtime/leases.js';
 import { silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
-import { SandboxTargets } from '../../controller/runtime/targets.js';
+import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import { MANIFEST, manifestRepo } from '../runtime/helpers.js';
 
 const REGIONS = ['ap-southeast-1', 'eu-west-1', 'us-east-2'];

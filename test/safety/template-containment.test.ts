@@ -16,7 +16,7 @@ const MAX_TEMPLATE_BYTES = 1024 * 1024;
 import { AlwaysLeader } from '../../controller/runtime/leases.js';
 import { silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
-import { SandboxTargets } from '../../controller/runtime/targets.js';
+import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import { MANIFEST, sandboxWorld } from '../runtime/helpers.js';
 
 const CLI = join(process.cwd(), 'dist/controller/cli.js');

@@ -23,13 +23,14 @@ import {
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { StalledError } from '../../errors.js';
 import type { SandboxState } from './state.js';
 
 /** The format version this regionctl reads and writes (SandboxState.version). */
 const STATE_VERSION = 1;
 
 /** A state file regionctl cannot use: one line naming the file and what to do. */
-export class SandboxStateError extends Error {
+export class SandboxStateError extends StalledError {
   override readonly name = 'SandboxStateError';
 }
 

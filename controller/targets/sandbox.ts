@@ -1,28 +1,76 @@
-// Where the controller's reconciles read and write: the sandbox (a JSON state file shared
-// with other processes and CLI runs) or AWS. The runtime variant of commands/target.ts:
-// a long-running process opens a target per reconcile, and must report every AWS call
-// to the metrics.
+// The built-in sandbox as a target, for a CLI run (diff, apply) and for the controller's
+// reconciles. Time runs `speed` times faster than real time, so a demo apply with
+// real-looking AWS waits finishes in seconds; the state file keeps the cloud (and its
+// virtual time) between runs and is shared, under its lock, by every process using it.
 
-import type { Clock } from '../clock.js';
+import { ScaledClock, type Clock } from '../clock.js';
 import type { DesiredState } from '../manifest/types.js';
-import type { CallRecord, SandboxCloud, StateLock } from '../providers/sandbox/index.js';
-import type { Providers } from '../providers/types.js';
-import type { AwsCallReport } from './metrics.js';
+import {
+  checkStateWritable,
+  loadSandbox,
+  lockStateFile,
+  lockWaitFromEnvironment,
+  readStateFile,
+  SandboxCloud,
+  writeStateFile,
+  type CallRecord,
+  type StateLock,
+} from '../providers/sandbox/index.js';
+import type { AwsCallReport } from '../runtime/metrics.js';
+import type { RuntimeTarget, Target, TargetFactory } from './types.js';
 
-export interface RuntimeTarget {
-  providers: Providers;
-  /** The clock the executor waits on (the sandbox's virtual time, or real time). */
-  clock: Clock;
-  /** The reconcile is done with the target. */
-  release(): Promise<void>;
+export interface SandboxOpenOptions {
+  /**
+   * apply: check the file can be written and take its lock (held until close) before
+   * reading it, then save after every write call. diff reads the last complete file only.
+   */
+  write: boolean;
+  /** The command, for messages and the lock's holder line. */
+  command: string;
 }
 
-export interface TargetFactory {
-  /** Where the controller works, for logs and /status. */
-  readonly describe: string;
-  open(desired: DesiredState): Promise<RuntimeTarget>;
-  /** Shutdown: releases connections. */
-  close(): void;
+/** One CLI run on the sandbox (diff reads the file; apply locks it for the whole run). */
+export async function openSandboxTarget(path: string | undefined, speed: number, desired: DesiredState[], options: SandboxOpenOptions = { write: false, command: 'diff' }): Promise<Target> {
+  let lock: StateLock | undefined;
+  if (path !== undefined && options.write) {
+    // Everything that could stop a save is found here, before the plan and the first change.
+    checkStateWritable(path);
+    lock = await lockStateFile(path, {
+      command: `regionctl ${options.command}`,
+      waitMs: lockWaitFromEnvironment(),
+      onWait: (holder) =>
+        process.stderr.write(`regionctl ${options.command}: waiting for the lock on ${path}${holder ? ` held by pid ${holder.pid} (${holder.command})` : ''}\n`),
+    });
+    if (lock.tookOverFrom) {
+      process.stderr.write(
+        `regionctl ${options.command}: took over the lock on ${path} from pid ${lock.tookOverFrom.pid}, which is no longer running (its last saved change is in the file)\n`,
+      );
+    }
+  }
+  try {
+    // Read under the lock: the latest complete file, with every change of the previous holder.
+    const saved = path === undefined ? undefined : readStateFile(path);
+    const clock = new ScaledClock(speed, typeof saved?.savedNow === 'number' ? saved.savedNow : Date.now());
+    const cloud = saved === undefined ? new SandboxCloud({ clock }) : SandboxCloud.fromJSON(saved, { clock });
+    for (const set of desired) seedAssumedResources(cloud, set);
+    const save = () => {
+      if (path !== undefined && lock) writeStateFile(path, cloud.toJSON());
+    };
+    // Saved before the caller gets the answer of each write: a kill -9 loses at most the call in flight.
+    cloud.afterCall = (call) => {
+      if (call.write) save();
+    };
+    return {
+      providers: cloud.providers(),
+      clock,
+      save: async () => save(),
+      close: () => lock?.release(),
+      describe: `sandbox${path ? ` ${path}` : ' (in memory)'}, ${speed}x time`,
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }
 
 export interface SandboxTargetOptions {
@@ -53,8 +101,6 @@ export class SandboxTargets implements TargetFactory {
   private shared: { cloud: SandboxCloud; users: number } | undefined;
   private opening: Promise<SandboxCloud> | undefined;
   private lock: StateLock | undefined;
-  /** The sandbox's atomic writer, loaded with the first state file. */
-  private writeStateFile: ((path: string, state: ReturnType<SandboxCloud['toJSON']>) => void) | undefined;
 
   constructor(private readonly options: SandboxTargetOptions) {
     if (!options.path && !options.cloud) throw new Error('the sandbox target needs a state file path or a cloud');
@@ -108,18 +154,16 @@ export class SandboxTargets implements TargetFactory {
     const path = this.options.path;
     let cloud = this.options.cloud;
     if (!cloud && path) {
-      const sandbox = await import('../providers/sandbox/index.js');
-      this.writeStateFile = sandbox.writeStateFile;
       // Found before the first change: a file this reconcile could not save.
-      sandbox.checkStateWritable(path);
-      const lock = await sandbox.lockStateFile(path, {
+      checkStateWritable(path);
+      const lock = await lockStateFile(path, {
         command: 'regionctl run',
-        waitMs: sandbox.lockWaitFromEnvironment(),
+        waitMs: lockWaitFromEnvironment(),
         onWait: (holder) => this.options.onLockNotice?.(`waiting for the sandbox lock on ${path}${holder ? ` held by pid ${holder.pid} (${holder.command})` : ''}`),
       });
       if (lock.tookOverFrom) this.options.onLockNotice?.(`took over the sandbox lock on ${path} from pid ${lock.tookOverFrom.pid}, which is no longer running`);
       try {
-        cloud = await sandbox.loadSandbox(path, {
+        cloud = await loadSandbox(path, {
           speed: this.options.speed ?? 100,
           ...(this.options.clock ? { clock: this.options.clock } : {}),
         });
@@ -145,8 +189,8 @@ export class SandboxTargets implements TargetFactory {
    */
   private save(cloud: SandboxCloud): void {
     const path = this.options.path;
-    if (!path || !this.writeStateFile) return;
-    this.writeStateFile(path, cloud.toJSON());
+    if (!path) return;
+    writeStateFile(path, cloud.toJSON());
   }
 }
 
@@ -172,60 +216,4 @@ function seedAssumedResources(cloud: SandboxCloud, desired: DesiredState): boole
     }
   }
   return seeded;
-}
-
-export interface AwsTargetOptions {
-  clock: Clock;
-  endpointUrl?: string;
-  maxAttempts?: number;
-  retryMode?: 'standard' | 'adaptive';
-  changeSetPollMs?: number;
-  onCall?: (call: AwsCallReport) => void;
-}
-
-/** AWS through one set of SDK clients for the life of the process (loaded on first use). */
-export class AwsTargets implements TargetFactory {
-  readonly describe: string;
-  private opened: Promise<import('../providers/aws/index.js').AwsProviders> | undefined;
-  private destroy: (() => void) | undefined;
-
-  constructor(private readonly options: AwsTargetOptions) {
-    const endpoint = options.endpointUrl ?? process.env['AWS_ENDPOINT_URL'];
-    this.describe = endpoint ? `AWS via ${endpoint}` : 'AWS';
-  }
-
-  /** Fails with MissingCredentialsError (a configuration problem) before the first reconcile. */
-  async checkCredentials(region: string): Promise<void> {
-    const aws = await import('../providers/aws/index.js');
-    const opened = await this.providers();
-    await aws.checkCredentials(opened.clients, region);
-  }
-
-  async open(): Promise<RuntimeTarget> {
-    const opened = await this.providers();
-    return { providers: opened.providers, clock: this.options.clock, release: async () => {} };
-  }
-
-  close(): void {
-    this.destroy?.();
-  }
-
-  private providers(): Promise<import('../providers/aws/index.js').AwsProviders> {
-    this.opened ??= (async () => {
-      // Loaded here only: the sandbox path never reaches the AWS SDK.
-      const aws = await import('../providers/aws/index.js');
-      const { onCall, endpointUrl, maxAttempts, retryMode, changeSetPollMs } = this.options;
-      const opened = aws.createAwsProviders({
-        clock: this.options.clock,
-        ...(endpointUrl !== undefined ? { endpointUrl } : {}),
-        ...(maxAttempts !== undefined ? { maxAttempts } : {}),
-        ...(retryMode !== undefined ? { retryMode } : {}),
-        ...(changeSetPollMs !== undefined ? { changeSetPollMs } : {}),
-        ...(onCall ? { onCall: (call) => onCall({ service: call.service, operation: call.operation, outcome: call.outcome }) } : {}),
-      });
-      this.destroy = () => opened.destroy();
-      return opened;
-    })();
-    return this.opened;
-  }
 }

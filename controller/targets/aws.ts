@@ -1,0 +1,79 @@
+// AWS as a target: one set of SDK clients (shared timeouts, retries, endpoint, call
+// metrics). This module loads the AWS SDK; targets/index.ts imports it only for AWS.
+
+import { realClock, type Clock } from '../clock.js';
+import { UsageError } from '../errors.js';
+import { checkCredentials, createAwsProviders, MissingCredentialsError, type AwsProviders } from '../providers/aws/index.js';
+import type { AwsTargetSpec, RuntimeTarget, Target, TargetFactory, TargetHooks } from './types.js';
+
+function openProviders(spec: AwsTargetSpec, clock: Clock, hooks: TargetHooks): AwsProviders {
+  // The SDK warns on every run on Node 20 that its 2027 releases need Node 22: nothing a user can act on.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  const { endpointUrl, maxAttempts, retryMode, changeSetPollMs } = spec;
+  const onCall = hooks.onCall;
+  return createAwsProviders({
+    clock,
+    ...(endpointUrl !== undefined ? { endpointUrl } : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+    ...(retryMode !== undefined ? { retryMode } : {}),
+    ...(changeSetPollMs !== undefined ? { changeSetPollMs } : {}),
+    ...(onCall ? { onCall: (call) => onCall({ service: call.service, operation: call.operation, outcome: call.outcome }) } : {}),
+  });
+}
+
+function describeAws(spec: AwsTargetSpec): string {
+  const endpoint = spec.endpointUrl ?? process.env['AWS_ENDPOINT_URL'];
+  return endpoint ? `AWS via ${endpoint}` : 'AWS';
+}
+
+/** Missing credentials are a configuration problem the user fixes: a UsageError. */
+async function requireCredentials(opened: AwsProviders, region: string): Promise<void> {
+  try {
+    await checkCredentials(opened.clients, region);
+  } catch (error) {
+    if (error instanceof MissingCredentialsError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** One CLI run against AWS; credentials are checked in the manifest's first region. */
+export async function openAwsTarget(spec: AwsTargetSpec, region: string): Promise<Target> {
+  const opened = openProviders(spec, realClock, {});
+  try {
+    await requireCredentials(opened, region);
+  } catch (error) {
+    opened.destroy();
+    throw error;
+  }
+  return { providers: opened.providers, clock: realClock, save: async () => {}, close: () => opened.destroy(), describe: describeAws(spec) };
+}
+
+/** The controller's AWS target: one set of SDK clients for the life of the process. */
+export class AwsTargets implements TargetFactory {
+  readonly describe: string;
+  private opened: AwsProviders | undefined;
+
+  constructor(
+    private readonly spec: AwsTargetSpec,
+    private readonly hooks: TargetHooks & { clock?: Clock } = {},
+  ) {
+    this.describe = describeAws(spec);
+  }
+
+  async checkCredentials(region: string): Promise<void> {
+    await requireCredentials(this.providers(), region);
+  }
+
+  async open(): Promise<RuntimeTarget> {
+    return { providers: this.providers().providers, clock: this.hooks.clock ?? realClock, release: async () => {} };
+  }
+
+  close(): void {
+    this.opened?.destroy();
+  }
+
+  private providers(): AwsProviders {
+    this.opened ??= openProviders(this.spec, this.hooks.clock ?? realClock, this.hooks);
+    return this.opened;
+  }
+}
