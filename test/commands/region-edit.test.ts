@@ -2,20 +2,19 @@
 // repository holding copies of the examples: what a reviewer sees is `git diff`, so the
 // tests assert with git that exactly one line changed, that everything else (comments,
 // alignment, order) is untouched, and that refused edits leave the file byte for byte.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCliSync } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const EXAMPLES = ['global-api.yaml', 'weighted.yaml', 'failover.yaml', 'geolocation.yaml'];
 let repo: string;
 let examplesCommit: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: repo, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync(args, { cwd: repo });
 }
 
 function git(...args: string[]): string {

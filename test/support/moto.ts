@@ -4,8 +4,8 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 export const MOTO_VERSION = '5.2.5';
 const VENV = join(process.cwd(), '.venv');
@@ -33,17 +33,6 @@ export function ensureMoto(): string {
     rmSync(LOCK, { recursive: true, force: true });
   }
   return MOTO_SERVER;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface Moto {
