@@ -67,7 +67,12 @@ describe('regionctl apply/diff on a sandbox state file', () => {
     expect(diff.stderr).toBe('');
     expect(diff.code).toBe(2);
     const lines = diff.stdout.split('\n');
-    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+    // A missing line must fail the order checks below, not pass them as index -1.
+    const at = (pattern: RegExp) => {
+      const index = lines.findIndex((line) => pattern.test(line));
+      expect(index, `no line matches ${pattern} in the diff:\n${diff.stdout}`).toBeGreaterThanOrEqual(0);
+      return index;
+    };
     expect(at(/sa-east-1/)).toBeGreaterThanOrEqual(0);
     // Stack and replica before the health check, the health check before the record.
     expect(at(/\+ stack/)).toBeLessThan(at(/\+ health check/));
