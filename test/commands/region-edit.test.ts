@@ -2,12 +2,12 @@
 // repository holding copies of the examples: what a reviewer sees is `git diff`, so the
 // tests assert with git that exactly one line changed, that everything else (comments,
 // alignment, order) is untouched, and that refused edits leave the file byte for byte.
-import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCliSync } from '../support/cli.js';
+import { gitSync } from '../support/git-server.js';
 
 const EXAMPLES = ['global-api.yaml', 'weighted.yaml', 'failover.yaml', 'geolocation.yaml'];
 let repo: string;
@@ -18,11 +18,7 @@ function regionctl(...args: string[]) {
 }
 
 function git(...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
-  });
+  return gitSync(args, repo);
 }
 
 /** `git diff --numstat` of one file as "added removed". */

@@ -12,26 +12,37 @@ const VENV = join(process.cwd(), '.venv');
 const MOTO_SERVER = join(VENV, 'bin', 'moto_server');
 const LOCK = join(process.cwd(), '.venv.lock');
 
-/** Creates .venv with moto[server] pinned, unless it is there already. Safe across processes. */
-export function ensureMoto(): string {
-  if (existsSync(MOTO_SERVER)) return MOTO_SERVER;
+/**
+ * Runs `install` holding .venv's lock (one pip at a time across test processes), unless
+ * `installed()` already holds, checked before and again once the lock is held.
+ */
+export function installInVenvOnce(installed: () => boolean, install: () => void): void {
+  if (installed()) return;
   for (;;) {
     try {
       mkdirSync(LOCK);
       break;
     } catch {
       execFileSync('sleep', ['1']);
-      if (existsSync(MOTO_SERVER)) return MOTO_SERVER;
+      if (installed()) return;
     }
   }
   try {
-    if (!existsSync(MOTO_SERVER)) {
-      execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-      execFileSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', `moto[server]==${MOTO_VERSION}`], { stdio: 'inherit' });
-    }
+    if (!installed()) install();
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
   }
+}
+
+/** Creates .venv with moto[server] pinned, unless it is there already. Safe across processes. */
+export function ensureMoto(): string {
+  installInVenvOnce(
+    () => existsSync(MOTO_SERVER),
+    () => {
+      execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+      execFileSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', `moto[server]==${MOTO_VERSION}`], { stdio: 'inherit' });
+    },
+  );
   return MOTO_SERVER;
 }
 
