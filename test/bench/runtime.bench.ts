@@ -9,9 +9,9 @@
 //   no other suite's garbage counts against the controller. Growth is the least-squares slope
 //   over the samples from 500 on. The heap also holds V8's own compilation data (bytecode,
 //   deoptimisation data, feedback), which grows while the JIT tiers up and levels off after a
-//   few thousand reconciles; so the figure that says whether the controller keeps anything
-//   is the count of JavaScript objects (objects, arrays, closures, strings) in heap
-//   snapshots at 500 and 1,000 reconciles.
+//   few thousand reconciles; so a second child runs with `node --jitless` (no compiled code)
+//   and counts the JavaScript objects (objects, arrays, closures, strings) in heap snapshots
+//   at 500 and 1,000 reconciles: those two figures say whether the controller keeps anything.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,23 +37,24 @@ const SNAPSHOTS_AT = [GROWTH_FROM, RECONCILES];
 export async function benchRuntime(): Promise<Figure[]> {
   const latencies = await webhookToFirstWriteMs();
   const memory = memoryInChild(false);
-  // A second run for the snapshots: writing and reading them would swell the first run's RSS.
-  memory.objects = memoryInChild(true).objects;
+  // A second run without the JIT, taking the snapshots (writing and reading them would swell
+  // the first run's RSS): its heap holds no compiled-code data, only what the program keeps.
+  const interpreted = memoryInChild(true);
   const mib = (bytes: number) => bytes / 1024 / 1024;
   const at = (n: number) => memory.samples.find((sample) => sample.reconciles === n)!;
-  const settled = memory.samples.filter((sample) => sample.reconciles >= GROWTH_FROM);
-  const growthKiB = (bytes: (sample: MemorySample) => number) =>
-    slopePer(SAMPLE_EVERY, settled.map((sample) => [sample.reconciles, bytes(sample)])) / 1024;
+  const growthKiB = (samples: MemorySample[], bytes: (sample: MemorySample) => number) =>
+    slopePer(SAMPLE_EVERY, samples.filter((sample) => sample.reconciles >= GROWTH_FROM).map((sample) => [sample.reconciles, bytes(sample)])) / 1024;
   const gc = memory.gc ? 'after gc' : 'no gc available';
-  const [first, last] = [memory.objects.at(0)!, memory.objects.at(-1)!];
+  const [first, last] = [interpreted.objects.at(0)!, interpreted.objects.at(-1)!];
   const hundreds = (last.reconciles - first.reconciles) / 100;
   return [
     { name: `webhook → first AWS write, running controller (sandbox 1000x, add 1 region; median of ${latencies.length}, min ${Math.min(...latencies)} max ${Math.max(...latencies)})`, value: median(latencies), unit: 'ms' },
     { name: `controller RSS after ${RECONCILES} quiet reconciles (${gc})`, value: mib(at(RECONCILES).rss), unit: 'MiB' },
     { name: `controller heap used after 100 quiet reconciles (${gc})`, value: mib(at(100).heapUsed), unit: 'MiB' },
     { name: `controller heap used after ${RECONCILES} quiet reconciles (${gc})`, value: mib(at(RECONCILES).heapUsed), unit: 'MiB' },
-    { name: `controller heap growth per 100 quiet reconciles, slope ${GROWTH_FROM} → ${RECONCILES} (${gc})`, value: growthKiB((sample) => sample.heapUsed), unit: 'KiB' },
-    { name: `controller heap growth per 100 quiet reconciles without V8 code space, slope ${GROWTH_FROM} → ${RECONCILES} (${gc})`, value: growthKiB((sample) => sample.heapUsed - sample.codeSpace), unit: 'KiB' },
+    { name: `controller heap growth per 100 quiet reconciles, slope ${GROWTH_FROM} → ${RECONCILES} (${gc})`, value: growthKiB(memory.samples, (sample) => sample.heapUsed), unit: 'KiB' },
+    { name: `controller heap growth per 100 quiet reconciles without V8 code space, slope ${GROWTH_FROM} → ${RECONCILES} (${gc})`, value: growthKiB(memory.samples, (sample) => sample.heapUsed - sample.codeSpace), unit: 'KiB' },
+    { name: `controller heap growth per 100 quiet reconciles with node --jitless, slope ${GROWTH_FROM} → ${RECONCILES} (${gc})`, value: growthKiB(interpreted.samples, (sample) => sample.heapUsed), unit: 'KiB' },
     { name: `JavaScript objects kept per 100 quiet reconciles, heap snapshots ${GROWTH_FROM} → ${RECONCILES}`, value: (last.count - first.count) / hundreds, unit: 'objects' },
     { name: `bytes of JavaScript objects kept per 100 quiet reconciles, heap snapshots ${GROWTH_FROM} → ${RECONCILES}`, value: (last.bytes - first.bytes) / hundreds, unit: 'B' },
   ];
@@ -121,9 +122,11 @@ interface MemoryReport {
   objects: Array<{ reconciles: number; count: number; bytes: number }>;
 }
 
-function memoryInChild(snapshots: boolean): MemoryReport {
-  const flags = ['--memory-child', ...(snapshots ? ['--snapshots'] : [])];
-  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), ...flags], { encoding: 'utf8', timeout: 120_000 });
+/** `interpreted`: node --jitless, with heap snapshots at SNAPSHOTS_AT. */
+function memoryInChild(interpreted: boolean): MemoryReport {
+  const node = ['--expose-gc', ...(interpreted ? ['--jitless'] : []), '--import', 'tsx'];
+  const flags = ['--memory-child', ...(interpreted ? ['--snapshots'] : [])];
+  const child = spawnSync(process.execPath, [...node, fileURLToPath(import.meta.url), ...flags], { encoding: 'utf8', timeout: 180_000 });
   if (child.status !== 0) throw new Error(`memory bench exited ${child.status ?? child.signal}: ${child.stderr.slice(-4000)}`);
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as MemoryReport;
 }
