@@ -6,46 +6,23 @@
 // that need an output; a second apply, once moto has them, converges.
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../support/cli.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { fillMotoStackOutputs, MOTO_STAND_IN_TEMPLATE, threeRegionManifest } from './budget.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 let moto: Moto;
 let dir: string;
 let manifest: string;
 let zoneId: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function regionctl(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      // Polls every 50 ms: moto finishes every operation at once.
-      env: withoutAwsSettings({ ...process.env, ...moto.env, REGIONCTL_POLL_INTERVAL_MS: '50', ...env }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Drops variables set to undefined, so a test can remove credentials from the child's environment. */
-function withoutAwsSettings(env: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+/** Polls every 50 ms: moto finishes every operation at once. A variable set to undefined is removed from the child's environment. */
+function regionctl(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return runCli(args, { env: { ...moto.env, REGIONCTL_POLL_INTERVAL_MS: '50', ...env } });
 }
 
 beforeAll(async () => {

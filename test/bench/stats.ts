@@ -33,3 +33,13 @@ export function coldStartMs(args: string[], runs: number, expectedExit: number[]
   }
   return median(times);
 }
+
+/** Least-squares slope of [x, y] points, as the change of y per `per` of x (0 with fewer than two points). */
+export function slopePer(per: number, points: Array<[number, number]>): number {
+  if (points.length < 2) return 0;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / points.length;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / points.length;
+  const covariance = points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0);
+  const variance = points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
+  return (covariance / variance) * per;
+}

@@ -1,5 +1,6 @@
 // Manifest validation speed: a large (30-region) manifest in a warm process, and the cold
 // start of `regionctl validate` (what CI and pre-commit hooks pay on every run).
+import { CLI } from '../support/cli.js';
 import { readFile } from 'node:fs/promises';
 import { loadManifestText } from '../../controller/manifest/load.js';
 import { AWS_REGIONS } from '../../controller/manifest/regions.js';
@@ -41,7 +42,7 @@ export async function benchValidate(): Promise<Figure[]> {
     if (!result.ok) throw new Error(`benchmark manifest is invalid: ${result.errors.map((e) => e.message).join('; ')}`);
   };
   const large = await medianMs(50, validateLarge, 5);
-  const cold = coldStartMs(['dist/controller/cli.js', 'validate', 'manifests/global-api.yaml'], 10);
+  const cold = coldStartMs([CLI, 'validate', 'manifests/global-api.yaml'], 10);
   return [
     { name: 'validate a 30-region manifest (warm, in process)', value: large, unit: 'ms' },
     { name: 'cold start: `regionctl validate manifests/global-api.yaml`', value: cold, unit: 'ms' },

@@ -1,23 +1,21 @@
 // The one-line workflow a user runs, through the real CLI process and a sandbox state
 // file: apply the example, add a region, drain it. Every command is a separate process,
 // as in CI, so the state file is what carries the cloud between them.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
+import { runCliSync, sandboxFlags } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 let dir: string;
 let manifest: string;
 let state: string;
 
 function regionctl(...args: string[]) {
   // Sandbox time runs 100,000 times faster: minutes of AWS waits take milliseconds.
-  const result = spawnSync(process.execPath, [CLI, ...args, '--sandbox', state, '--sandbox-speed', '100000'], { encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync([...args, ...sandboxFlags(state)]);
 }
 
 function sandbox(): SandboxCloud {
@@ -69,7 +67,12 @@ describe('regionctl apply/diff on a sandbox state file', () => {
     expect(diff.stderr).toBe('');
     expect(diff.code).toBe(2);
     const lines = diff.stdout.split('\n');
-    const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+    // A missing line must fail the order checks below, not pass them as index -1.
+    const at = (pattern: RegExp) => {
+      const index = lines.findIndex((line) => pattern.test(line));
+      expect(index, `no line matches ${pattern} in the diff:\n${diff.stdout}`).toBeGreaterThanOrEqual(0);
+      return index;
+    };
     expect(at(/sa-east-1/)).toBeGreaterThanOrEqual(0);
     // Stack and replica before the health check, the health check before the record.
     expect(at(/\+ stack/)).toBeLessThan(at(/\+ health check/));

@@ -11,7 +11,6 @@
 //
 // The stack template is test/fixtures/markdown/stacks/regional-api.yaml, a small stand-in
 // for the reference stack, so the goldens change only when the Markdown does.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,15 +20,14 @@ import { FakeClock } from '../../controller/clock.js';
 import { loadManifestFile } from '../../controller/manifest/load.js';
 import { SandboxCloud, saveSandbox } from '../../controller/providers/sandbox/index.js';
 import { planReconcile } from '../../controller/reconcile.js';
+import { runCliSync } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const GOLDEN_DIR = join(process.cwd(), 'test/fixtures/markdown');
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 let dir: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync(args, { cwd: dir });
 }
 
 /** Converges the sandbox on the manifest in dir and saves it as dir/converged.json. */

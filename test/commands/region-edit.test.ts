@@ -2,28 +2,23 @@
 // repository holding copies of the examples: what a reviewer sees is `git diff`, so the
 // tests assert with git that exactly one line changed, that everything else (comments,
 // alignment, order) is untouched, and that refused edits leave the file byte for byte.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCliSync } from '../support/cli.js';
+import { gitSync } from '../support/git-server.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const EXAMPLES = ['global-api.yaml', 'weighted.yaml', 'failover.yaml', 'geolocation.yaml'];
 let repo: string;
 let examplesCommit: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: repo, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync(args, { cwd: repo });
 }
 
 function git(...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
-  });
+  return gitSync(args, repo);
 }
 
 /** `git diff --numstat` of one file as "added removed". */

@@ -16,9 +16,9 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, resolve } from 'node:path';
+import { freePort } from '../support/ports.js';
 import { execForm, envPairs, healthcheckCommand, parseDockerfile, substitute, type Stage } from './dockerfile.js';
 
 export interface ReproduceOptions {
@@ -283,17 +283,6 @@ function createExampleRepo(context: string, repo: string): void {
   git('init', '--quiet', '--initial-branch=main');
   git('add', '.');
   git('commit', '--quiet', '-m', 'three regions');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 async function main(argv: string[]): Promise<number> {

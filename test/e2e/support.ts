@@ -6,9 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../support/git-server.js';
+import { CLI } from '../support/cli.js';
+import { freePort } from '../support/ports.js';
 
-export const CLI = join(process.cwd(), 'dist/controller/cli.js');
+export { CLI };
 
 export interface ControllerProcess {
   name: string;

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import cron from 'node-cron';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RESYNC_SCHEDULE, ResyncScheduleError, parseResyncSchedule, startResync, type ResyncScheduler } from '../../handlers/cron.js';
 
 /** A scheduler whose ticks the test fires by hand. */
@@ -77,11 +78,21 @@ describe('startResync', () => {
     expect(calls).toBe(3);
   });
 
-  it('fires on a real every-second cron schedule through node-cron', async () => {
+  it('fires on a real every-second cron schedule through node-cron, and stop() ends that node-cron task', async () => {
+    const existing = new Set(cron.getTasks().keys());
+    let ticks = 0;
     let resync: { stop(): void } | undefined;
     await new Promise<void>((resolve) => {
-      resync = startResync('* * * * * *', resolve);
+      resync = startResync('* * * * * *', () => {
+        ticks++;
+        resolve();
+      });
     });
+    const ours = [...cron.getTasks().values()].filter((task) => !existing.has(task.id));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.getStatus()).not.toBe('destroyed');
+    expect(ticks).toBeGreaterThanOrEqual(1);
     resync!.stop();
+    await vi.waitFor(() => expect(ours[0]!.getStatus()).toBe('destroyed'));
   });
 });

@@ -3,27 +3,22 @@
 // injected YAML (a newline added a second region). The argument must be a known AWS region
 // code and --weight a whole number 0–255: anything else is one line on stderr, exit 1, and
 // the file byte for byte as it was. Through the built CLI, in a throwaway git repository.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCliSync } from '../support/cli.js';
+import { gitSync } from '../support/git-server.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const FILE = 'global-api.yaml';
 let repo: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: repo, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync(args, { cwd: repo });
 }
 
 function git(...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
-  });
+  return gitSync(args, repo);
 }
 
 const bytes = () => readFileSync(join(repo, FILE));

@@ -11,8 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../controller/commands/args.js';
 import { configFrom } from '../../controller/commands/run.js';
 import { GitSource, SourceError, gitEnvironment } from '../../controller/source/git.js';
+import { CLI } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 
 async function refusal(values: Record<string, string>, env: Record<string, string>): Promise<string> {
   const error = await configFrom(values, env as NodeJS.ProcessEnv).catch((e: unknown) => e);

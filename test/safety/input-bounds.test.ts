@@ -16,8 +16,8 @@ import { silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
 import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import { sandboxWorld } from '../runtime/helpers.js';
+import { CLI } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const EXAMPLE = readFileSync('manifests/global-api.yaml', 'utf8');
 const RECORD = '      - name: api.example.com.\n';
 

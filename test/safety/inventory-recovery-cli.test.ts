@@ -2,23 +2,21 @@
 // another team's latency record in a Region the example does not serve is shown as foreign
 // and changes nothing; the inventory record deleted by hand and a region line removed makes
 // `diff` say the inventory was lost and plan that region's stack away, and `apply` does it.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseInventory } from '../../controller/plan/identity.js';
 import { loadSandbox, saveSandbox } from '../../controller/providers/sandbox/persist.js';
+import { runCliSync, sandboxFlags } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const INVENTORY = '_regionctl.global-api.example.com.';
 let dir: string;
 let manifest: string;
 let state: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args, '--sandbox', state, '--sandbox-speed', '100000'], { encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync([...args, ...sandboxFlags(state)]);
 }
 
 beforeAll(() => {

@@ -2,22 +2,21 @@
 // a NoEcho value written in the manifest (at its file:line:column, exit 0) and not about a
 // dynamic reference; `apply`, `diff` (text, JSON, Markdown) never print the value, a rotated
 // secret is planned and applied, and the next `diff --detailed-exitcode` is clean.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestText, ROTATED, SECRET, TEMPLATE } from './noecho-fixtures.js';
+import { runCliSync } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 
 let dir: string;
 let manifest: string;
 let state: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, all: `${result.stdout}\n${result.stderr}` };
+  const result = runCliSync(args, { env: { NO_COLOR: '1' } });
+  return { ...result, all: `${result.stdout}\n${result.stderr}` };
 }
 
 /** Against the sandbox state file; sandbox time runs 100,000 times faster. */

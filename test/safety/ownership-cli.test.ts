@@ -9,13 +9,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { parseInventoryOwner } from '../../controller/plan/identity.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
+import { runCliSync } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 let dir: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync(args, { cwd: dir, env: { NO_COLOR: '1' } });
 }
 
 function sandboxOwner(): string | undefined {

@@ -9,16 +9,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
+import { runCliSync, sandboxFlags } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 let dir: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', input: '', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync(args, { cwd: dir, input: '', env: { NO_COLOR: '1' } });
 }
 
-const SANDBOX = ['--sandbox', 'sandbox.json', '--sandbox-speed', '100000'];
+const SANDBOX = sandboxFlags('sandbox.json');
 const prune = (...extra: string[]) => regionctl('prune-regionset', 'global-api', '--zone', 'example.com', '--manifests', 'manifests/*.yaml', ...SANDBOX, ...extra);
 const state = () => readFileSync(join(dir, 'sandbox.json'), 'utf8');
 

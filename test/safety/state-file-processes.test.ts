@@ -4,6 +4,7 @@
 // view and the others' stacks, records and checks were lost; a killed apply lost everything
 // it had done (the file was written once, at the end).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { CLI, runCliSync, sandboxFlags } from '../support/cli.js';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { readStateFile, SandboxCloud } from '../../controller/providers/sandbox/index.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const REGIONS = ['ap-southeast-1', 'eu-west-1', 'us-east-2'];
 let root: string;
 let state: string;
@@ -30,8 +30,7 @@ function manifestFor(name: string): string {
 }
 
 function cli(args: string[], speed: number) {
-  const result = spawnSync(process.execPath, [CLI, ...args, '--sandbox', state, '--sandbox-speed', String(speed)], { encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync([...args, ...sandboxFlags(state, speed)]);
 }
 
 interface Running {
@@ -42,7 +41,7 @@ interface Running {
 }
 
 function startApply(manifest: string, speed: number): Running {
-  const child = spawn(process.execPath, [CLI, 'apply', manifest, '--yes', '--sandbox', state, '--sandbox-speed', String(speed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'apply', manifest, '--yes', ...sandboxFlags(state, speed)], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   let err = '';

@@ -9,8 +9,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lockStateFile, readStateFile, SandboxStateError, writeStateFile } from '../../controller/providers/sandbox/index.js';
+import { runCliSync, sandboxFlags } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 let root: string;
 let manifest: string;
 /** A complete state file of the converged example, made once by a real apply. */
@@ -19,11 +19,7 @@ let dir: string;
 let state: string;
 
 function regionctl(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args, '--sandbox', state, '--sandbox-speed', '100000'], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync([...args, ...sandboxFlags(state)], { env });
 }
 
 /** The refusal a user sees: exactly one line, naming the file, no stack trace. */

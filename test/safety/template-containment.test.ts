@@ -18,8 +18,8 @@ import { silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
 import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import { MANIFEST, sandboxWorld } from '../runtime/helpers.js';
+import { CLI } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const TEMPLATE_LINE = '    template: stacks/regional-api.yaml     # relative to this file\n';
 
 let repo: string;

@@ -3,15 +3,13 @@
 // so the rules a template is held to) the one the tests were written against.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureMoto } from './moto.js';
+import { ensureMoto, installInVenvOnce } from './moto.js';
 
 export const CFN_LINT_VERSION = '1.58.0';
 const VENV = join(process.cwd(), '.venv');
 const CFN_LINT = join(VENV, 'bin', 'cfn-lint');
-// The lock ensureMoto uses: one pip at a time in .venv, across test processes.
-const LOCK = join(process.cwd(), '.venv.lock');
 
 function installedVersion(): string | undefined {
   if (!existsSync(CFN_LINT)) return undefined;
@@ -22,21 +20,9 @@ function installedVersion(): string | undefined {
 /** Installs the pinned cfn-lint into .venv (created with moto) unless it is there. Safe across processes. */
 export function ensureCfnLint(): string {
   ensureMoto();
-  if (installedVersion() === CFN_LINT_VERSION) return CFN_LINT;
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      break;
-    } catch {
-      execFileSync('sleep', ['1']);
-    }
-  }
-  try {
-    if (installedVersion() !== CFN_LINT_VERSION) {
-      execFileSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', `cfn-lint==${CFN_LINT_VERSION}`], { stdio: 'inherit' });
-    }
-  } finally {
-    rmSync(LOCK, { recursive: true, force: true });
-  }
+  installInVenvOnce(
+    () => installedVersion() === CFN_LINT_VERSION,
+    () => execFileSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', `cfn-lint==${CFN_LINT_VERSION}`], { stdio: 'inherit' }),
+  );
   return CFN_LINT;
 }

@@ -4,38 +4,37 @@
 // header, like a git host checking a token. commit() writes files from a temp work tree and
 // pushes them straight into the bare repository. Every git command is bounded in time.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.js';
 
 const GIT_TIMEOUT_MS = 20_000;
 export const REPO_NAME = 'repo.git';
 
-/** Runs git without a shell, with a fixed identity and no user or system config. */
-export function git(args: string[], cwd: string): Promise<string> {
+/** git's environment for tests: a fixed identity, no user or system config, never a prompt. */
+function gitEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'test', GIT_COMMITTER_EMAIL: 'test@example.com' };
   for (const name of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[name];
+  return env;
+}
+
+/** Runs git without a shell, with a fixed identity and no user or system config. */
+export function git(args: string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, env, timeout: GIT_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile('git', args, { cwd, env: gitEnv(), timeout: GIT_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) reject(new Error(`git ${args.join(' ')} failed: ${stderr || error.message}`));
       else resolve(stdout);
     });
   });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+/** git as above, blocking: for tests that edit a throwaway repository between synchronous CLI runs. */
+export function gitSync(args: string[], cwd: string): string {
+  return execFileSync('git', args, { cwd, env: gitEnv(), timeout: GIT_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8' });
 }
 
 export interface GitServer {

@@ -4,46 +4,46 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 export const MOTO_VERSION = '5.2.5';
 const VENV = join(process.cwd(), '.venv');
 const MOTO_SERVER = join(VENV, 'bin', 'moto_server');
 const LOCK = join(process.cwd(), '.venv.lock');
 
-/** Creates .venv with moto[server] pinned, unless it is there already. Safe across processes. */
-export function ensureMoto(): string {
-  if (existsSync(MOTO_SERVER)) return MOTO_SERVER;
+/**
+ * Runs `install` holding .venv's lock (one pip at a time across test processes), unless
+ * `installed()` already holds, checked before and again once the lock is held.
+ */
+export function installInVenvOnce(installed: () => boolean, install: () => void): void {
+  if (installed()) return;
   for (;;) {
     try {
       mkdirSync(LOCK);
       break;
     } catch {
       execFileSync('sleep', ['1']);
-      if (existsSync(MOTO_SERVER)) return MOTO_SERVER;
+      if (installed()) return;
     }
   }
   try {
-    if (!existsSync(MOTO_SERVER)) {
-      execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-      execFileSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', `moto[server]==${MOTO_VERSION}`], { stdio: 'inherit' });
-    }
+    if (!installed()) install();
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
   }
-  return MOTO_SERVER;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+/** Creates .venv with moto[server] pinned, unless it is there already. Safe across processes. */
+export function ensureMoto(): string {
+  installInVenvOnce(
+    () => existsSync(MOTO_SERVER),
+    () => {
+      execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+      execFileSync(join(VENV, 'bin', 'pip'), ['install', '--quiet', `moto[server]==${MOTO_VERSION}`], { stdio: 'inherit' });
+    },
+  );
+  return MOTO_SERVER;
 }
 
 export interface Moto {

@@ -1,0 +1,76 @@
+// Runs the regionctl CLI as users do: a separate node process, capturing stdout, stderr and
+// the exit code. By default the built entry point (dist/controller/cli.js, built by the
+// vitest global setup); `fromSource` runs controller/cli.ts through tsx (no build needed).
+
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The built CLI entry point. */
+export const CLI = `${REPO_ROOT}dist/controller/cli.js`;
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  /** Added to this process's environment; a variable set to undefined is removed. */
+  env?: Record<string, string | undefined>;
+  /** Written to stdin, then closed; without it stdin is empty (closed at once). */
+  input?: string;
+  /** Kills the process (SIGKILL) after this long; the run then has code null. */
+  timeoutMs?: number;
+  /** Runs controller/cli.ts through tsx instead of the build. */
+  fromSource?: boolean;
+}
+
+function command(args: string[], options: CliOptions): { argv: string[]; env: NodeJS.ProcessEnv } {
+  const entry = options.fromSource ? ['--import', 'tsx', `${REPO_ROOT}controller/cli.ts`] : [CLI];
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return { argv: [...entry, ...args], env };
+}
+
+/** Runs the CLI to completion, blocking this process (simple tests). */
+export function runCliSync(args: string[], options: CliOptions = {}): CliRun {
+  const { argv, env } = command(args, options);
+  const result = spawnSync(process.execPath, argv, {
+    cwd: options.cwd,
+    env,
+    input: options.input ?? '',
+    encoding: 'utf8',
+    ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
+  });
+  if (result.error && !options.timeoutMs) throw result.error;
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the CLI without blocking (tests that serve moto or git from this process meanwhile). */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
+  const { argv, env } = command(args, options);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.end(options.input ?? '');
+    const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The flags that point a command at a sandbox state file; speed 100,000 turns minutes of AWS waits into milliseconds. */
+export function sandboxFlags(stateFile: string, speed = 100_000): string[] {
+  return ['--sandbox', stateFile, '--sandbox-speed', String(speed)];
+}
