@@ -10,7 +10,7 @@ import { awsCall, errorCode, mapAwsError } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
 
 export interface Route53Dependencies {
-  clients: AwsApis;
+  clients: Pick<AwsApis, 'route53Api'>;
   /**
    * One per account and process, shared with the health-check provider. None for the
    * sandbox: its throttling is a fault the test arms, not a client-side budget.

@@ -12,7 +12,7 @@ import type { AwsApis, CloudFormationApi } from './api.js';
 import { awsCall } from './errors.js';
 
 export interface AwsStackProviderOptions {
-  clients: AwsApis;
+  clients: Pick<AwsApis, 'cloudFormationApi'>;
   clock: Clock;
   /** Time between DescribeChangeSet polls while a change set is being created. */
   changeSetPollMs?: number;
@@ -33,7 +33,7 @@ type ChangeSetType = 'CREATE' | 'UPDATE';
 type ChangeSetPage = Omit<DescribeChangeSetCommandOutput, '$metadata'>;
 
 export class AwsStackProvider implements StackProvider {
-  private readonly clients: AwsApis;
+  private readonly clients: Pick<AwsApis, 'cloudFormationApi'>;
   private readonly clock: Clock;
   private readonly pollMs: number;
   private readonly timeoutMs: number;

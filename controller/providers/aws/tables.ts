@@ -8,7 +8,7 @@ import type { AwsApis } from './api.js';
 import { awsCall, errorCode, mapAwsError } from './errors.js';
 
 export interface AwsTableProviderOptions {
-  clients: AwsApis;
+  clients: Pick<AwsApis, 'dynamodbApi'>;
 }
 
 const TABLE_STATUSES: ReadonlySet<string> = new Set<TableStatus>([
@@ -24,7 +24,7 @@ const REPLICA_STATUSES: ReadonlySet<string> = new Set<ReplicaStatus>([
 const CAPACITY_REFUSAL = /should either be Pay-Per-Request or AutoScaled/i;
 
 export class AwsTableProvider implements TableProvider {
-  private readonly clients: AwsApis;
+  private readonly clients: Pick<AwsApis, 'dynamodbApi'>;
   /** Per table, the region whose DescribeTable answered last: tried first next time. */
   private readonly answeredIn = new Map<string, string>();
 

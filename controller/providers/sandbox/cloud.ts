@@ -3,12 +3,16 @@
 // so FakeClock, ScaledClock and a saved-then-loaded cloud all agree on what has finished.
 
 import type { Clock } from '../../clock.js';
+import type { AwsApis } from '../aws/api.js';
+import { AwsHealthCheckProvider } from '../aws/healthchecks.js';
+import { AwsDnsProvider } from '../aws/route53.js';
 import type { DnsRecord, HostedZone, LiveHealthCheck, LiveStack, LiveTable, Providers } from '../types.js';
 import { CallLog, type CallRecord } from './calls.js';
 import type { CallHook, SandboxContext } from './context.js';
 import { Faults } from './faults.js';
 import { SandboxHealthChecks } from './healthchecks.js';
-import { compareRecords, SandboxDns } from './route53.js';
+import { SandboxRoute53Api } from './route53-api.js';
+import { compareRecords, SandboxRecords } from './route53.js';
 import { settleStacks, SandboxStacks } from './stacks.js';
 import { DEFAULT_LATENCIES, emptyState, INSTANT_LATENCIES, type Latencies, type ReplicaDeletion, type SandboxState } from './state.js';
 import { settleTables, viewTable, SandboxTables, type SeedTableOptions } from './tables.js';
@@ -35,8 +39,15 @@ export class SandboxCloud {
   private readonly ctx: SandboxContext;
   private readonly stacks: SandboxStacks;
   private readonly tables: SandboxTables;
-  private readonly dns: SandboxDns;
+  private readonly records: SandboxRecords;
   private readonly healthChecks: SandboxHealthChecks;
+  /**
+   * The AWS APIs this sandbox serves, as the adapters of providers/aws call them (Route 53
+   * so far; CloudFormation and DynamoDB are still served at the provider level). Tests send
+   * raw calls here: `cloud.api.route53Api().send('ListResourceRecordSets', {...})`.
+   */
+  readonly api: Pick<AwsApis, 'route53Api'>;
+  private readonly providerSet: Providers;
 
   constructor(options: SandboxOptions, state?: SandboxState) {
     this.clock = options.clock;
@@ -57,8 +68,17 @@ export class SandboxCloud {
     };
     this.stacks = new SandboxStacks(this.ctx);
     this.tables = new SandboxTables(this.ctx);
-    this.dns = new SandboxDns(this.ctx);
-    this.healthChecks = new SandboxHealthChecks(this.ctx, (id) => this.dns.recordsUsingHealthCheck(id));
+    this.records = new SandboxRecords(this.ctx);
+    this.healthChecks = new SandboxHealthChecks(this.ctx, (id) => this.records.recordsUsingHealthCheck(id));
+    const route53 = new SandboxRoute53Api(this.ctx, this.records, this.healthChecks);
+    this.api = { route53Api: () => route53 };
+    // The same adapters as on AWS, over the sandbox's API: one code path for both.
+    this.providerSet = {
+      stacks: this.stacks,
+      tables: this.tables,
+      dns: new AwsDnsProvider({ clients: this.api }),
+      healthChecks: new AwsHealthCheckProvider({ clients: this.api }),
+    };
   }
 
   /** Called before every provider call takes effect; throwing aborts it (e.g. a simulated kill). */
@@ -84,7 +104,7 @@ export class SandboxCloud {
   }
 
   providers(): Providers {
-    return { stacks: this.stacks, tables: this.tables, dns: this.dns, healthChecks: this.healthChecks };
+    return { ...this.providerSet };
   }
 
   // ---- Seeding what regionctl assumes to exist (not logged as calls) ----
@@ -96,7 +116,7 @@ export class SandboxCloud {
 
   /** An existing public hosted zone with its SOA and NS records; returns it (existing one if any). */
   seedZone(name: string): HostedZone {
-    return this.dns.seedZone(name);
+    return this.records.seedZone(name);
   }
 
   /** Forces the status of a health check (by id) or of every check of an fqdn; undefined clears it. */
