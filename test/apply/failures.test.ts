@@ -200,7 +200,7 @@ describe('execute: failures, retries and waits', () => {
 
   it('fails a replica that cannot be created with DynamoDB\'s description', async () => {
     const w = world();
-    w.cloud.faults.fail('tables.addReplica', { region: 'eu-west-1' });
+    w.cloud.faults.fail('UpdateTable', { region: 'eu-west-1' });
 
     const result = await execute(makePlan([replicaCreate('orders', 'eu-west-1')]), w.cloud.providers(), w.options());
 

@@ -1,14 +1,17 @@
 // SandboxCloud: one in-memory AWS account (CloudFormation and DynamoDB per region, Route 53
-// global) behind the provider interfaces. Everything asynchronous is derived from the clock,
-// so FakeClock, ScaledClock and a saved-then-loaded cloud all agree on what has finished.
+// global). Route 53 and DynamoDB answer at the API level, to the same adapters as AWS.
+// Everything asynchronous is derived from the clock, so FakeClock, ScaledClock and a
+// saved-then-loaded cloud all agree on what has finished.
 
 import type { Clock } from '../../clock.js';
 import type { AwsApis } from '../aws/api.js';
 import { AwsHealthCheckProvider } from '../aws/healthchecks.js';
 import { AwsDnsProvider } from '../aws/route53.js';
+import { AwsTableProvider } from '../aws/tables.js';
 import type { DnsRecord, HostedZone, LiveHealthCheck, LiveStack, LiveTable, Providers } from '../types.js';
 import { CallLog, type CallRecord } from './calls.js';
 import type { CallHook, SandboxContext } from './context.js';
+import { SandboxDynamoDbApi } from './dynamodb-api.js';
 import { Faults } from './faults.js';
 import { SandboxHealthChecks } from './healthchecks.js';
 import { SandboxRoute53Api } from './route53-api.js';
@@ -43,10 +46,10 @@ export class SandboxCloud {
   private readonly healthChecks: SandboxHealthChecks;
   /**
    * The AWS APIs this sandbox serves, as the adapters of providers/aws call them (Route 53
-   * so far; CloudFormation and DynamoDB are still served at the provider level). Tests send
+   * and DynamoDB so far; CloudFormation is still served at the provider level). Tests send
    * raw calls here: `cloud.api.route53Api().send('ListResourceRecordSets', {...})`.
    */
-  readonly api: Pick<AwsApis, 'route53Api'>;
+  readonly api: Pick<AwsApis, 'route53Api' | 'dynamodbApi'>;
   private readonly providerSet: Providers;
 
   constructor(options: SandboxOptions, state?: SandboxState) {
@@ -71,11 +74,19 @@ export class SandboxCloud {
     this.records = new SandboxRecords(this.ctx);
     this.healthChecks = new SandboxHealthChecks(this.ctx, (id) => this.records.recordsUsingHealthCheck(id));
     const route53 = new SandboxRoute53Api(this.ctx, this.records, this.healthChecks);
-    this.api = { route53Api: () => route53 };
+    const dynamodb = new Map<string, SandboxDynamoDbApi>();
+    this.api = {
+      route53Api: () => route53,
+      dynamodbApi: (region) => {
+        let api = dynamodb.get(region);
+        if (!api) dynamodb.set(region, (api = new SandboxDynamoDbApi(this.ctx, region, this.tables)));
+        return api;
+      },
+    };
     // The same adapters as on AWS, over the sandbox's API: one code path for both.
     this.providerSet = {
       stacks: this.stacks,
-      tables: this.tables,
+      tables: new AwsTableProvider({ clients: this.api }),
       dns: new AwsDnsProvider({ clients: this.api }),
       healthChecks: new AwsHealthCheckProvider({ clients: this.api }),
     };

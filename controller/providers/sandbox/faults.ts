@@ -11,7 +11,7 @@
 //   stacks.updateRollback         → the rollback of a failed update ends UPDATE_ROLLBACK_FAILED
 //   stacks.continueUpdateRollback → ends UPDATE_ROLLBACK_FAILED again
 //   stacks.delete                 → DELETE_FAILED
-//   tables.addReplica             → replica CREATION_FAILED
+//   UpdateTable                   → the replica it creates ends CREATION_FAILED
 
 import type { FaultKind, FaultRecord, SandboxState } from './state.js';
 import { nextRandom } from './util.js';
@@ -25,9 +25,10 @@ export const FAULT_OPERATIONS = [
   'stacks.delete', // DeleteStack
   'stacks.continueUpdateRollback', // ContinueUpdateRollback
   'stacks.previewChanges', // CreateChangeSet
-  'tables.describe', // DescribeTable
-  'tables.addReplica', // UpdateTable
-  'tables.removeReplica', // UpdateTable
+  // DynamoDB, at the API level.
+  'DescribeTable',
+  'UpdateTable',
+  'DescribeTableReplicaAutoScaling',
   // Route 53, at the API level: AWS operation names.
   'ListHostedZonesByName',
   'GetHostedZone',
@@ -52,7 +53,7 @@ export const ASYNC_FAILURE_OPERATIONS = [
   'stacks.updateRollback',
   'stacks.continueUpdateRollback',
   'stacks.delete',
-  'tables.addReplica',
+  'UpdateTable',
 ] as const;
 
 export interface FaultOptions {
