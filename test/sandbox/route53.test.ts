@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordToWire } from '../../controller/providers/sandbox/route53-wire.js';
+import { toRecordSet } from '../../controller/providers/aws/route53.js';
 import type { DnsRecord, RecordChange } from '../../controller/providers/types.js';
 import { expectAwsError, makeCloud } from './helpers.js';
 
@@ -7,6 +7,9 @@ import { expectAwsError, makeCloud } from './helpers.js';
 // regionctl calls them; the batch rules are sent to the sandbox's Route 53 API as raw
 // ChangeResourceRecordSets requests, so that fields the adapter would never send (a TTL on
 // an alias) reach the sandbox too, and the errors are asserted as the SDK would throw them.
+/** The record set as sent, TTL included even beside an alias (the adapter would drop it). */
+const wire = (record: DnsRecord) => ({ ...toRecordSet(record), ...(record.ttl !== undefined ? { TTL: record.ttl } : {}) });
+
 function zoneCloud(latencies?: 'instant') {
   const made = makeCloud(latencies);
   const zone = made.cloud.seedZone('example.com');
@@ -14,7 +17,7 @@ function zoneCloud(latencies?: 'instant') {
   const change = async (zoneId: string, changes: RecordChange[], comment: string) => {
     const out = await route53.send('ChangeResourceRecordSets', {
       HostedZoneId: zoneId,
-      ChangeBatch: { ...(comment ? { Comment: comment } : {}), Changes: changes.map((c) => ({ Action: c.action, ResourceRecordSet: recordToWire(c.record) })) },
+      ChangeBatch: { ...(comment ? { Comment: comment } : {}), Changes: changes.map((c) => ({ Action: c.action, ResourceRecordSet: wire(c.record) })) },
     });
     return { id: out.ChangeInfo!.Id!, status: out.ChangeInfo!.Status! };
   };

@@ -5,10 +5,11 @@
 
 import type { HostedZone as WireZone, ResourceRecordSet, RRType } from '@aws-sdk/client-route-53';
 import type { Route53Ops } from '../aws/api.js';
+// The record-set field mapping is the adapter's: both sides store the same DnsRecord.
+import { fromRecordSet, toRecordSet } from '../aws/route53.js';
 import type { DnsRecord, HostedZone, RecordChange } from '../types.js';
 import { awsError } from './aws-error.js';
 import { nextId, type SandboxContext } from './context.js';
-import { recordFromWire, recordToWire } from './route53-wire.js';
 import type { ZoneRecord } from './state.js';
 import { deepEqual, sha256Hex } from './util.js';
 
@@ -67,23 +68,11 @@ function policyOf(r: DnsRecord): RoutingPolicy {
 
 /** The record as stored: normalised names, no undefined fields, values as given. */
 function normaliseRecord(r: DnsRecord): DnsRecord {
-  const out: DnsRecord = { name: normaliseName(r.name), type: r.type.toUpperCase(), values: [...(r.values ?? [])] };
-  if (r.setIdentifier !== undefined) out.setIdentifier = r.setIdentifier;
-  if (r.ttl !== undefined) out.ttl = r.ttl;
+  // `r` comes from fromRecordSet: only the fields the request had. Names take Route 53's spelling.
+  const out: DnsRecord = { ...r, name: normaliseName(r.name), type: r.type.toUpperCase(), values: [...r.values] };
   if (r.alias) {
     out.alias = { hostedZoneId: bareZoneId(r.alias.hostedZoneId), dnsName: normaliseName(r.alias.dnsName), evaluateTargetHealth: r.alias.evaluateTargetHealth };
   }
-  if (r.weight !== undefined) out.weight = r.weight;
-  if (r.region !== undefined) out.region = r.region;
-  if (r.failover !== undefined) out.failover = r.failover;
-  if (r.geolocation !== undefined) {
-    const g: NonNullable<DnsRecord['geolocation']> = {};
-    if (r.geolocation.continentCode !== undefined) g.continentCode = r.geolocation.continentCode;
-    if (r.geolocation.countryCode !== undefined) g.countryCode = r.geolocation.countryCode;
-    if (r.geolocation.subdivisionCode !== undefined) g.subdivisionCode = r.geolocation.subdivisionCode;
-    out.geolocation = g;
-  }
-  if (r.healthCheckId !== undefined) out.healthCheckId = r.healthCheckId;
   return out;
 }
 
@@ -204,7 +193,7 @@ export class SandboxRecords {
     const page = records.slice(from, from + maxItems);
     const next = records[from + maxItems];
     return {
-      ResourceRecordSets: page.map(recordToWire),
+      ResourceRecordSets: page.map(toRecordSet),
       IsTruncated: next !== undefined,
       ...(next
         ? { NextRecordName: next.name, NextRecordType: next.type as RRType, ...(next.setIdentifier !== undefined ? { NextRecordIdentifier: next.setIdentifier } : {}) }
@@ -222,7 +211,7 @@ export class SandboxRecords {
     }
     const changes: RecordChange[] = (input.ChangeBatch?.Changes ?? []).map((c) => ({
       action: c.Action as RecordChange['action'],
-      record: normaliseRecord(recordFromWire(c.ResourceRecordSet ?? {} as ResourceRecordSet)),
+      record: normaliseRecord(fromRecordSet(c.ResourceRecordSet ?? {} as ResourceRecordSet)),
     }));
     zone.records = this.validateBatch(zone, changes);
     const id = `/change/C${nextId(this.ctx, 'change', 13, 'upper')}`;
