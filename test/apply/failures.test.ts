@@ -21,8 +21,8 @@ describe('execute: failures, retries and waits', () => {
   it('retries throttled calls with backoff and succeeds', async () => {
     const w = world();
     w.cloud.faults.throttle('stacks.create', { times: 2 });
-    w.cloud.faults.throttle('dns.change', { times: 3 });
-    w.cloud.faults.throttle('healthChecks.status', { times: 2 });
+    w.cloud.faults.throttle('ChangeResourceRecordSets', { times: 3 });
+    w.cloud.faults.throttle('GetHealthCheckStatus', { times: 2 });
 
     const result = await execute(makePlan(joinRegion('eu-west-1', w.zoneId)), w.cloud.providers(), w.options());
 
@@ -200,7 +200,7 @@ describe('execute: failures, retries and waits', () => {
 
   it('fails a replica that cannot be created with DynamoDB\'s description', async () => {
     const w = world();
-    w.cloud.faults.fail('tables.addReplica', { region: 'eu-west-1' });
+    w.cloud.faults.fail('UpdateTable', { region: 'eu-west-1' });
 
     const result = await execute(makePlan([replicaCreate('orders', 'eu-west-1')]), w.cloud.providers(), w.options());
 

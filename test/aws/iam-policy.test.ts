@@ -43,12 +43,39 @@ interface Statement {
   Resource: string | string[];
 }
 
-/** service:Operation for every `new XxxCommand(` in the AWS providers, by the package Xxx is imported from. */
+// The adapters send `api.send('Operation', input)` through the narrowed APIs of
+// providers/aws/api.ts; each interface there (CloudFormationOps, DynamoDbOps, Route53Ops)
+// names the service of its operations.
+const API_FILE = join(PROVIDERS_DIR, 'api.ts');
+const SERVICE_OF_OPS: Record<string, string> = { CloudFormationOps: 'cloudformation', DynamoDbOps: 'dynamodb', Route53Ops: 'route53' };
+
+/** Operation → IAM service prefix, from the operation tables of api.ts. */
+function serviceOfOperations(): Map<string, string> {
+  const services = new Map<string, string>();
+  const source = readFileSync(API_FILE, 'utf8');
+  for (const [, ops, body] of source.matchAll(/export interface (\w+Ops) \{([^}]*)\}/g)) {
+    const service = SERVICE_OF_OPS[ops!];
+    if (!service) throw new Error(`${API_FILE}: interface ${ops} has no IAM service prefix in this test`);
+    for (const [, operation] of body!.matchAll(/^\s*(\w+):/gm)) services.set(operation!, service);
+  }
+  return services;
+}
+
+/**
+ * service:Operation for every `.send('Operation'` in the AWS providers (service from api.ts),
+ * and every `new XxxCommand(` (lease.ts builds its own commands), by the package Xxx is imported from.
+ */
 function actionsSentByProviders(): string[] {
   const actions = new Set<string>();
+  const apiServices = serviceOfOperations();
   const files = [...readdirSync(PROVIDERS_DIR).filter((name) => name.endsWith('.ts')).map((name) => join(PROVIDERS_DIR, name))];
   for (const file of files) {
     const source = readFileSync(file, 'utf8');
+    for (const [, operation] of source.matchAll(/\.send\(\s*'(\w+)'/g)) {
+      const service = apiServices.get(operation!);
+      if (!service) throw new Error(`${file}: send('${operation}' is not an operation of ${API_FILE}`);
+      actions.add(`${service}:${operation}`);
+    }
     const serviceOfCommand = new Map<string, string>();
     for (const [, names, pkg] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g)) {
       const service = SERVICE_OF_PACKAGE[pkg!];

@@ -51,7 +51,7 @@ describe('fault suite: failed AWS operations', () => {
   it('a replica that ends CREATION_FAILED is reported, the region does not serve, no data is lost, and the next plan is refused with what to do', async () => {
     const w = await convergedWorld({ regions: THREE });
     const after = await desiredState({ regions: WITH_JOINING });
-    w.cloud.faults.fail('tables.addReplica', { region: JOINING });
+    w.cloud.faults.fail('UpdateTable', { region: JOINING });
 
     const first = await reconcileUntilConverged(w, after, 1);
     expect(first.failures).toEqual([

@@ -20,10 +20,9 @@ import { acceptedCalls, convergedWorld, executeOptions, expectConverged, matrix,
 const STORM = 'Route 53 throttling 30% + CloudFormation/DynamoDB 5xx 20%';
 
 function armStorm(w: FaultWorld): void {
-  w.cloud.faults.throttle('dns.*', { probability: 0.3 });
-  w.cloud.faults.throttle('healthChecks.*', { probability: 0.3 });
+  w.cloud.faults.throttle('route53:*', { probability: 0.3 });
   w.cloud.faults.unavailable('stacks.*', { probability: 0.2 });
-  w.cloud.faults.unavailable('tables.*', { probability: 0.2 });
+  w.cloud.faults.unavailable('dynamodb:*', { probability: 0.2 });
 }
 
 interface Scenario {

@@ -314,7 +314,7 @@ describe('RegionSet ownership: more careless and hostile variants', () => {
     await start();
     const before = ownedState(world.cloud);
     writeFileSync(join(repo.dir, COPY), copyOfOriginal());
-    world.cloud.faults.unavailable('dns.listRecords', { times: 1 });
+    world.cloud.faults.unavailable('ListResourceRecordSets', { times: 1 });
     world.cloud.calls.reset();
     await push();
     expect(world.cloud.calls.writes()).toEqual([]);

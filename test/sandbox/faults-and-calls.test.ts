@@ -35,7 +35,7 @@ describe('sandbox fault injection', () => {
   it('matches wildcards and draws probabilistic faults from a seeded RNG (reproducible)', async () => {
     const outcomes = async () => {
       const cloud = new SandboxCloud({ clock: new FakeClock(0, false), latencies: 'instant', seed: 42 });
-      cloud.faults.throttle('dns.*', { probability: 0.5 });
+      cloud.faults.throttle('route53:*', { probability: 0.5 });
       const { dns } = cloud.providers();
       const results: string[] = [];
       for (let i = 0; i < 20; i++) results.push(await dns.findZone('example.com').then(() => 'ok', () => 'throttled'));
@@ -50,8 +50,10 @@ describe('sandbox fault injection', () => {
   it('refuses to arm a fault on an operation that does not exist (a typo would never fire)', () => {
     const { cloud } = makeCloud('instant');
     expect(() => cloud.faults.throttle('stacks.describeStacks')).toThrow(/no operation 'stacks.describeStacks'/);
-    expect(() => cloud.faults.fail('dns.change')).toThrow(/no asynchronous operation 'dns.change'/);
-    cloud.faults.throttle('healthChecks.*');
+    expect(() => cloud.faults.fail('ChangeResourceRecordSets')).toThrow(/no asynchronous operation 'ChangeResourceRecordSets'/);
+    expect(() => cloud.faults.throttle('ChangeResourceRecordSet')).toThrow(/no operation 'ChangeResourceRecordSet'/);
+    expect(() => cloud.faults.throttle('dns.change')).toThrow(/no operation 'dns.change'/);
+    cloud.faults.throttle('route53:*');
     cloud.faults.fail('stacks.updateRollback');
     expect(cloud.faults.list()).toHaveLength(2);
   });
@@ -59,7 +61,7 @@ describe('sandbox fault injection', () => {
   it('lets Route 53 refuse with PriorRequestNotComplete', async () => {
     const { cloud, dns } = makeCloud('instant');
     const zone = cloud.seedZone('example.com');
-    cloud.faults.inject('dns.change', 'priorRequestNotComplete');
+    cloud.faults.inject('ChangeResourceRecordSets', 'priorRequestNotComplete');
     const error = await errorOf(dns.change(zone.id, [{ action: 'CREATE', record: { name: 'x.example.com', type: 'A', ttl: 60, values: ['192.0.2.1'] } }], ''));
     expect(error).toMatchObject({ name: 'TransientError', code: 'PriorRequestNotComplete' });
     expect(cloud.recordsOf('example.com')).toHaveLength(2);
@@ -71,7 +73,7 @@ describe('sandbox call log', () => {
     const { cloud, stacks, tables, dns, healthChecks } = makeCloud('instant');
     const zone = cloud.seedZone('example.com');
     cloud.seedTable('orders', 'us-east-1');
-    cloud.faults.throttle('healthChecks.list');
+    cloud.faults.throttle('ListHealthChecks');
     await stacks.describe('us-east-1', 'orders');
     await stacks.create(stackInput());
     await tables.describe('orders', ['eu-west-1', 'us-east-1']);
@@ -86,6 +88,8 @@ describe('sandbox call log', () => {
       { service: 'cloudformation', operation: 'CreateStack', region: 'us-east-1', write: true, outcome: 'ok' },
       { service: 'dynamodb', operation: 'DescribeTable', region: 'eu-west-1', write: false, outcome: 'ResourceNotFoundException' },
       { service: 'dynamodb', operation: 'DescribeTable', region: 'us-east-1', write: false, outcome: 'ok' },
+      // The adapter reads the table in the via region first (streams, capacity), as on AWS.
+      { service: 'dynamodb', operation: 'DescribeTable', region: 'us-east-1', write: false, outcome: 'ok' },
       { service: 'dynamodb', operation: 'UpdateTable', region: 'us-east-1', write: true, outcome: 'ok' },
       { service: 'route53', operation: 'ChangeResourceRecordSets', region: undefined, write: true, outcome: 'ok' },
       { service: 'route53', operation: 'GetChange', region: undefined, write: false, outcome: 'ok' },
@@ -94,7 +98,7 @@ describe('sandbox call log', () => {
       { service: 'route53', operation: 'CreateHealthCheck', region: undefined, write: true, outcome: 'ok' },
       { service: 'route53', operation: 'ChangeTagsForResource', region: undefined, write: true, outcome: 'ok' },
     ]);
-    expect(cloud.calls.count('DescribeTable')).toBe(2);
+    expect(cloud.calls.count('DescribeTable')).toBe(3);
     expect(cloud.calls.countByOperation()).toMatchObject({ DescribeStacks: 1, CreateStack: 1, UpdateTable: 1 });
     expect(cloud.calls.writes()).toHaveLength(5);
     expect(cloud.calls.failures().map((c) => c.outcome)).toEqual(['ResourceNotFoundException', 'Throttling']);

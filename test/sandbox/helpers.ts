@@ -61,15 +61,22 @@ export function stackInput(overrides: Partial<StackInput> = {}): StackInput {
   };
 }
 
-/** Asserts an AwsRequestError with AWS's code and (part of) its message. */
-export async function expectAwsError(promise: Promise<unknown>, code: string, message?: string | RegExp): Promise<AwsRequestError> {
+/**
+ * Asserts AWS's error code and (part of) its message, either on an adapter's typed error
+ * (AwsRequestError.code) or on a raw API call's error, shaped as the SDK throws it (name = code).
+ */
+export async function expectAwsError(promise: Promise<unknown>, code: string, message?: string | RegExp): Promise<Error> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error, `expected ${code}`).toBeInstanceOf(AwsRequestError);
-  const aws = error as AwsRequestError;
-  expect(aws.code).toBe(code);
+  expect(error, `expected ${code}`).toBeInstanceOf(Error);
+  const aws = error as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
+  if (aws instanceof AwsRequestError) expect(aws.code).toBe(code);
+  else {
+    expect(aws.name).toBe(code);
+    expect(aws.$metadata?.httpStatusCode, 'an SDK-shaped error carries its HTTP status').toBeGreaterThanOrEqual(400);
+  }
   if (typeof message === 'string') expect(aws.message).toBe(message);
   else if (message) expect(aws.message).toMatch(message);
   return aws;

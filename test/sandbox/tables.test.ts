@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { WaitingError } from '../../controller/errors.js';
+import type { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { expectAwsError, makeCloud } from './helpers.js';
+
+// The refusals are sent as raw UpdateTable calls to the sandbox's DynamoDB API, so that they
+// reach the sandbox even where the adapter checks first, and are asserted as the SDK throws them.
+const addVia = (cloud: SandboxCloud, table: string, via: string, region: string) =>
+  cloud.api.dynamodbApi(via).send('UpdateTable', { TableName: table, ReplicaUpdates: [{ Create: { RegionName: region } }] });
+const removeVia = (cloud: SandboxCloud, table: string, via: string, region: string) =>
+  cloud.api.dynamodbApi(via).send('UpdateTable', { TableName: table, ReplicaUpdates: [{ Delete: { RegionName: region } }] });
 
 const LOCAL_REGION_MESSAGE =
   'Cannot add, delete, or update the local region through ReplicaUpdates. Use CreateTable, DeleteTable, or UpdateTable as required.';
@@ -42,9 +50,9 @@ describe('sandbox DynamoDB global tables', () => {
     const { clock, cloud, tables } = makeCloud();
     cloud.seedTable('orders', 'us-east-1');
     await tables.addReplica('orders', 'us-east-1', 'eu-west-1');
+    await expectAwsError(addVia(cloud, 'orders', 'us-east-1', 'ap-southeast-2'), 'ResourceInUseException', /^Attempt to change a resource which is still in use: Table is being updated/);
     const error = await tables.addReplica('orders', 'us-east-1', 'ap-southeast-2').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WaitingError);
-    expect((error as Error).message).toMatch(/^Attempt to change a resource which is still in use: Table is being updated/);
     expect(cloud.calls.entries.at(-1)?.outcome).toBe('ResourceInUseException');
     await clock.advance(5 * 60_000);
     await tables.addReplica('orders', 'us-east-1', 'ap-southeast-2');
@@ -53,15 +61,15 @@ describe('sandbox DynamoDB global tables', () => {
   it('refuses adding or removing the local region, and adding an existing replica', async () => {
     const { cloud, tables } = makeCloud('instant');
     cloud.seedTable('orders', 'us-east-1', { replicas: ['eu-west-1'] });
-    await expectAwsError(tables.addReplica('orders', 'us-east-1', 'us-east-1'), 'ValidationException', LOCAL_REGION_MESSAGE);
-    await expectAwsError(tables.removeReplica('orders', 'us-east-1', 'us-east-1'), 'ValidationException', LOCAL_REGION_MESSAGE);
-    await expectAwsError(tables.addReplica('orders', 'us-east-1', 'eu-west-1'), 'ValidationException', LOCAL_REGION_MESSAGE);
+    await expectAwsError(addVia(cloud, 'orders', 'us-east-1', 'us-east-1'), 'ValidationException', LOCAL_REGION_MESSAGE);
+    await expectAwsError(removeVia(cloud, 'orders', 'us-east-1', 'us-east-1'), 'ValidationException', LOCAL_REGION_MESSAGE);
+    await expectAwsError(addVia(cloud, 'orders', 'us-east-1', 'eu-west-1'), 'ValidationException', LOCAL_REGION_MESSAGE);
   });
 
   it('requires the via region to hold a replica', async () => {
     const { cloud, tables } = makeCloud('instant');
     cloud.seedTable('orders', 'us-east-1');
-    await expectAwsError(tables.addReplica('orders', 'eu-west-1', 'ap-southeast-2'), 'ResourceNotFoundException', /Table: orders not found/);
+    await expectAwsError(addVia(cloud, 'orders', 'eu-west-1', 'ap-southeast-2'), 'ResourceNotFoundException', /Table: orders not found/);
   });
 
   it('requires NEW_AND_OLD_IMAGES streams and on-demand or auto-scaled capacity', async () => {
@@ -70,9 +78,9 @@ describe('sandbox DynamoDB global tables', () => {
     cloud.seedTable('keys-only', 'us-east-1', { streamViewType: 'KEYS_ONLY' });
     cloud.seedTable('provisioned', 'us-east-1', { billingMode: 'PROVISIONED' });
     cloud.seedTable('autoscaled', 'us-east-1', { billingMode: 'PROVISIONED', writeAutoScaling: true });
-    await expectAwsError(tables.addReplica('no-streams', 'us-east-1', 'eu-west-1'), 'ValidationException', /NEW_AND_OLD_IMAGES/);
-    await expectAwsError(tables.addReplica('keys-only', 'us-east-1', 'eu-west-1'), 'ValidationException', /NEW_AND_OLD_IMAGES/);
-    await expectAwsError(tables.addReplica('provisioned', 'us-east-1', 'eu-west-1'), 'ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled.');
+    await expectAwsError(addVia(cloud, 'no-streams', 'us-east-1', 'eu-west-1'), 'ValidationException', /NEW_AND_OLD_IMAGES/);
+    await expectAwsError(addVia(cloud, 'keys-only', 'us-east-1', 'eu-west-1'), 'ValidationException', /NEW_AND_OLD_IMAGES/);
+    await expectAwsError(addVia(cloud, 'provisioned', 'us-east-1', 'eu-west-1'), 'ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled.');
     await tables.addReplica('autoscaled', 'us-east-1', 'eu-west-1');
     expect(cloud.replicasOf('autoscaled').map((r) => r.region)).toEqual(['us-east-1', 'eu-west-1']);
   });
@@ -81,13 +89,13 @@ describe('sandbox DynamoDB global tables', () => {
     const { cloud, tables } = makeCloud('instant');
     cloud.seedTable('orders', 'us-east-1');
     cloud.seedTable('orders', 'eu-west-1');
-    await expectAwsError(tables.addReplica('orders', 'us-east-1', 'eu-west-1'), 'ValidationException', /already existed as tables/);
+    await expectAwsError(addVia(cloud, 'orders', 'us-east-1', 'eu-west-1'), 'ValidationException', /already existed as tables/);
   });
 
   it('removes a replica through DELETING and counts the deletion as data loss', async () => {
     const { clock, cloud, tables } = makeCloud();
     cloud.seedTable('orders', 'us-east-1', { replicas: ['eu-west-1'] });
-    await expectAwsError(tables.removeReplica('orders', 'us-east-1', 'ap-southeast-2'), 'ValidationException', /replica in region ap-southeast-2 does not exist/);
+    await expectAwsError(removeVia(cloud, 'orders', 'us-east-1', 'ap-southeast-2'), 'ValidationException', /replica in region ap-southeast-2 does not exist/);
     expect(cloud.replicaDeletionCount).toBe(0);
     await tables.removeReplica('orders', 'us-east-1', 'eu-west-1');
     expect((await tables.describe('orders', ['eu-west-1']))?.replicas).toContainEqual({ region: 'eu-west-1', status: 'DELETING' });
@@ -100,7 +108,7 @@ describe('sandbox DynamoDB global tables', () => {
   it('leaves a replica CREATION_FAILED on an injected failure; it can then be removed', async () => {
     const { clock, cloud, tables } = makeCloud();
     cloud.seedTable('orders', 'us-east-1');
-    cloud.faults.fail('tables.addReplica', { region: 'eu-west-1' });
+    cloud.faults.fail('UpdateTable', { region: 'eu-west-1' });
     await tables.addReplica('orders', 'us-east-1', 'eu-west-1');
     await clock.advance(5 * 60_000);
     const table = await tables.describe('orders', ['us-east-1']);

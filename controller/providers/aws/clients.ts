@@ -5,9 +5,24 @@
 // Every request has a connection and a request timeout: without them a hung endpoint
 // would hang a reconcile forever.
 
+import * as Cfn from '@aws-sdk/client-cloudformation';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import * as Ddb from '@aws-sdk/client-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as R53 from '@aws-sdk/client-route-53';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import type {
+  AwsApis,
+  CloudFormationApi,
+  CloudFormationOperation,
+  DynamoDbApi,
+  DynamoDbOperation,
+  Route53Api,
+  Route53Operation,
+} from './api.js';
+import { errorCode } from './errors.js';
+
+export { errorCode } from './errors.js';
 
 export type AwsService = 'cloudformation' | 'dynamodb' | 'route53';
 
@@ -42,7 +57,54 @@ type AnyClient = CloudFormationClient | DynamoDBClient | Route53Client;
 // Route 53 is a global service whose API lives in us-east-1.
 export const ROUTE53_REGION = 'us-east-1';
 
-export class AwsClients {
+/** SDK command class per operation of api.ts (the only operations the adapters send). */
+type CommandClass = new (input: never) => unknown;
+
+const CLOUDFORMATION_COMMANDS: Record<CloudFormationOperation, CommandClass> = {
+  DescribeStacks: Cfn.DescribeStacksCommand,
+  CreateChangeSet: Cfn.CreateChangeSetCommand,
+  DescribeChangeSet: Cfn.DescribeChangeSetCommand,
+  ExecuteChangeSet: Cfn.ExecuteChangeSetCommand,
+  DeleteChangeSet: Cfn.DeleteChangeSetCommand,
+  ListChangeSets: Cfn.ListChangeSetsCommand,
+  DeleteStack: Cfn.DeleteStackCommand,
+  ContinueUpdateRollback: Cfn.ContinueUpdateRollbackCommand,
+  UpdateTerminationProtection: Cfn.UpdateTerminationProtectionCommand,
+};
+
+const DYNAMODB_COMMANDS: Record<DynamoDbOperation, CommandClass> = {
+  DescribeTable: Ddb.DescribeTableCommand,
+  UpdateTable: Ddb.UpdateTableCommand,
+  DescribeTableReplicaAutoScaling: Ddb.DescribeTableReplicaAutoScalingCommand,
+};
+
+const ROUTE53_COMMANDS: Record<Route53Operation, CommandClass> = {
+  GetHostedZone: R53.GetHostedZoneCommand,
+  ListHostedZonesByName: R53.ListHostedZonesByNameCommand,
+  ListResourceRecordSets: R53.ListResourceRecordSetsCommand,
+  ChangeResourceRecordSets: R53.ChangeResourceRecordSetsCommand,
+  GetChange: R53.GetChangeCommand,
+  ListHealthChecks: R53.ListHealthChecksCommand,
+  CreateHealthCheck: R53.CreateHealthCheckCommand,
+  UpdateHealthCheck: R53.UpdateHealthCheckCommand,
+  DeleteHealthCheck: R53.DeleteHealthCheckCommand,
+  GetHealthCheckStatus: R53.GetHealthCheckStatusCommand,
+  ChangeTagsForResource: R53.ChangeTagsForResourceCommand,
+};
+
+/** An api.ts interface over one SDK client: operation name → command → client.send. */
+function apiOver<Api>(client: AnyClient, commands: Record<string, CommandClass>): Api {
+  const send = (operation: string, input: unknown) => {
+    const Command = commands[operation];
+    if (!Command) throw new Error(`regionctl: no SDK command mapped for ${operation}`);
+    return (client.send as (command: unknown) => Promise<unknown>)(new Command(input as never));
+  };
+  return { send } as Api;
+}
+
+export class AwsClients implements AwsApis {
+  private readonly apis = new Map<string, unknown>();
+
   private readonly cache = new Map<string, AnyClient>();
 
   constructor(private readonly options: AwsOptions = {}) {}
@@ -57,6 +119,27 @@ export class AwsClients {
 
   route53(): Route53Client {
     return this.get('route53', ROUTE53_REGION, (config) => new Route53Client(config));
+  }
+
+  cloudFormationApi(region: string): CloudFormationApi {
+    return this.api(`cloudformation:${region}`, () => apiOver<CloudFormationApi>(this.cloudFormation(region), CLOUDFORMATION_COMMANDS));
+  }
+
+  dynamodbApi(region: string): DynamoDbApi {
+    return this.api(`dynamodb:${region}`, () => apiOver<DynamoDbApi>(this.dynamodb(region), DYNAMODB_COMMANDS));
+  }
+
+  route53Api(): Route53Api {
+    return this.api('route53', () => apiOver<Route53Api>(this.route53(), ROUTE53_COMMANDS));
+  }
+
+  private api<T>(key: string, make: () => T): T {
+    let api = this.apis.get(key) as T | undefined;
+    if (api === undefined) {
+      api = make();
+      this.apis.set(key, api);
+    }
+    return api;
   }
 
   private get<T extends AnyClient>(service: AwsService, region: string, make: (config: Record<string, unknown>) => T): T {
@@ -104,10 +187,6 @@ export class AwsClients {
   destroy(): void {
     for (const client of this.cache.values()) client.destroy();
     this.cache.clear();
+    this.apis.clear();
   }
-}
-
-export function errorCode(error: unknown): string {
-  const e = error as { name?: string; Code?: string; code?: string };
-  return e?.Code ?? e?.name ?? e?.code ?? 'Error';
 }

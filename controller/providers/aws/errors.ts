@@ -3,7 +3,6 @@
 // report AWS's own message (the request is wrong; retrying will not help).
 
 import { AwsRequestError, TransientError, WaitingError } from '../../errors.js';
-import { errorCode } from './clients.js';
 
 const THROTTLING = new Set([
   'Throttling',
@@ -43,4 +42,10 @@ export async function awsCall<T>(what: string, call: () => Promise<T>, resource?
   } catch (error) {
     throw mapAwsError(error, what, resource);
   }
+}
+
+/** The AWS error code of an SDK error (its name), or of a plain error's code. */
+export function errorCode(error: unknown): string {
+  const e = error as { name?: string; Code?: string; code?: string };
+  return e?.Code ?? e?.name ?? e?.code ?? 'Error';
 }

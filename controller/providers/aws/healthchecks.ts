@@ -3,17 +3,11 @@
 // reference AWS refuses is looked up to tell a harmless retry from a real conflict.
 // Every call waits its turn in the account's shared rate limiter.
 
-import {
-  ChangeTagsForResourceCommand,
-  CreateHealthCheckCommand,
-  DeleteHealthCheckCommand,
-  GetHealthCheckStatusCommand,
-  ListHealthChecksCommand,
-  UpdateHealthCheckCommand,
-  type HealthCheck,
-  type HealthCheckConfig as SdkHealthCheckConfig,
-  type HealthCheckRegion,
-  type ResettableElementName,
+import type {
+  HealthCheck,
+  HealthCheckConfig as SdkHealthCheckConfig,
+  HealthCheckRegion,
+  ResettableElementName,
 } from '@aws-sdk/client-route-53';
 import { AwsRequestError, InternalError } from '../../errors.js';
 import type { HealthCheckConfig, HealthCheckProvider, HealthStatus, LiveHealthCheck } from '../types.js';
@@ -31,8 +25,8 @@ export class AwsHealthCheckProvider implements HealthCheckProvider {
     const checks: LiveHealthCheck[] = [];
     let marker: string | undefined;
     for (;;) {
-      const page = await route53Call(this.deps, 'ListHealthChecks', (client) =>
-        client.send(new ListHealthChecksCommand({ MaxItems: HEALTH_CHECK_PAGE_SIZE, ...(marker ? { Marker: marker } : {}) })),
+      const page = await route53Call(this.deps, 'ListHealthChecks', (api) =>
+        api.send('ListHealthChecks', { MaxItems: HEALTH_CHECK_PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }),
       );
       for (const check of page.HealthChecks ?? []) {
         const live = fromHealthCheck(check);
@@ -57,10 +51,7 @@ export class AwsHealthCheckProvider implements HealthCheckProvider {
       await route53Call(
         this.deps,
         `ChangeTagsForResource healthcheck ${id}`,
-        (client) =>
-          client.send(
-            new ChangeTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id, AddTags: tagList.map(([Key, Value]) => ({ Key, Value })) }),
-          ),
+        (api) => api.send('ChangeTagsForResource', { ResourceType: 'healthcheck', ResourceId: id, AddTags: tagList.map(([Key, Value]) => ({ Key, Value })) }),
         id,
       );
     }
@@ -76,26 +67,24 @@ export class AwsHealthCheckProvider implements HealthCheckProvider {
     await route53Call(
       this.deps,
       `UpdateHealthCheck ${id}`,
-      (client) =>
-        client.send(
-          new UpdateHealthCheckCommand({
-            HealthCheckId: id,
-            FullyQualifiedDomainName: config.fqdn,
-            Port: config.port,
-            ...(config.path ? { ResourcePath: config.path } : {}),
-            FailureThreshold: config.failureThreshold,
-            ...(config.regions.length > 0 ? { Regions: config.regions as HealthCheckRegion[] } : {}),
-            ...(config.protocol === 'HTTPS' ? { EnableSNI: true } : {}),
-            ...(resets.length > 0 ? { ResetElements: resets } : {}),
-          }),
-        ),
+      (api) =>
+        api.send('UpdateHealthCheck', {
+          HealthCheckId: id,
+          FullyQualifiedDomainName: config.fqdn,
+          Port: config.port,
+          ...(config.path ? { ResourcePath: config.path } : {}),
+          FailureThreshold: config.failureThreshold,
+          ...(config.regions.length > 0 ? { Regions: config.regions as HealthCheckRegion[] } : {}),
+          ...(config.protocol === 'HTTPS' ? { EnableSNI: true } : {}),
+          ...(resets.length > 0 ? { ResetElements: resets } : {}),
+        }),
       id,
     );
   }
 
   async delete(id: string): Promise<void> {
     try {
-      await route53Call(this.deps, `DeleteHealthCheck ${id}`, (client) => client.send(new DeleteHealthCheckCommand({ HealthCheckId: id })), id);
+      await route53Call(this.deps, `DeleteHealthCheck ${id}`, (api) => api.send('DeleteHealthCheck', { HealthCheckId: id }), id);
     } catch (error) {
       if (error instanceof AwsRequestError && error.code === 'NoSuchHealthCheck') return; // already gone: the goal
       if (error instanceof AwsRequestError && error.code === 'HealthCheckInUse') {
@@ -113,7 +102,7 @@ export class AwsHealthCheckProvider implements HealthCheckProvider {
     const result = await route53Call(
       this.deps,
       `GetHealthCheckStatus ${id}`,
-      (client) => client.send(new GetHealthCheckStatusCommand({ HealthCheckId: id })),
+      (api) => api.send('GetHealthCheckStatus', { HealthCheckId: id }),
       id,
     );
     const observations = result.HealthCheckObservations ?? [];
@@ -131,7 +120,7 @@ export class AwsHealthCheckProvider implements HealthCheckProvider {
       const result = await route53Call(
         this.deps,
         `CreateHealthCheck ${callerReference}`,
-        (client) => client.send(new CreateHealthCheckCommand({ CallerReference: callerReference, HealthCheckConfig: toSdkConfig(config) })),
+        (api) => api.send('CreateHealthCheck', { CallerReference: callerReference, HealthCheckConfig: toSdkConfig(config) }),
         callerReference,
       );
       const id = result.HealthCheck?.Id;

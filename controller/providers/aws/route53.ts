@@ -2,28 +2,20 @@
 // order, and sent back field for field, because a DELETE must repeat every value exactly.
 // Every call waits its turn in the account's shared rate limiter.
 
-import {
-  ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
-  GetHostedZoneCommand,
-  ListHostedZonesByNameCommand,
-  ListResourceRecordSetsCommand,
-  type Change,
-  type ListResourceRecordSetsCommandInput,
-  type ResourceRecordSet,
-  type Route53Client,
-} from '@aws-sdk/client-route-53';
+import type { Change, ListResourceRecordSetsCommandInput, ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { AwsRequestError, InternalError, ManifestError } from '../../errors.js';
 import type { ChangeStatus, DnsProvider, DnsRecord, HostedZone, RecordChange } from '../types.js';
-import type { AwsClients } from './clients.js';
-import { errorCode } from './clients.js';
-import { awsCall, mapAwsError } from './errors.js';
+import type { AwsApis, Route53Api } from './api.js';
+import { awsCall, errorCode, mapAwsError } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
 
 export interface Route53Dependencies {
-  clients: AwsClients;
-  /** One per account and process, shared with the health-check provider. */
-  limiter: RateLimiter;
+  clients: Pick<AwsApis, 'route53Api'>;
+  /**
+   * One per account and process, shared with the health-check provider. None for the
+   * sandbox: its throttling is a fault the test arms, not a client-side budget.
+   */
+  limiter?: RateLimiter;
 }
 
 /** Route 53's maximum page size for ListResourceRecordSets. */
@@ -31,8 +23,13 @@ const RECORD_PAGE_SIZE = 300;
 const ZONE_PAGE_SIZE = 100;
 
 /** One Route 53 call: waits for a token, then sends, with SDK errors mapped to typed errors. */
-export function route53Call<T>(deps: Route53Dependencies, what: string, send: (client: Route53Client) => Promise<T>, resource?: string): Promise<T> {
-  return deps.limiter.run(() => awsCall(what, () => send(deps.clients.route53()), resource));
+export function route53Call<T>(deps: Route53Dependencies, what: string, send: (api: Route53Api) => Promise<T>, resource?: string): Promise<T> {
+  return inTurn(deps, () => awsCall(what, () => send(deps.clients.route53Api()), resource));
+}
+
+/** Runs `call` when the shared rate limiter gives a turn (at once without a limiter). */
+export function inTurn<T>(deps: Route53Dependencies, call: () => Promise<T>): Promise<T> {
+  return deps.limiter ? deps.limiter.run(call) : call();
 }
 
 /** InvalidChangeBatch with every reason Route 53 gave (one per refused change). */
@@ -66,7 +63,7 @@ export class AwsDnsProvider implements DnsProvider {
       const page = await route53Call(
         this.deps,
         `ListResourceRecordSets ${zoneId}`,
-        (client) => client.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: RECORD_PAGE_SIZE, ...start })),
+        (api) => api.send('ListResourceRecordSets', { HostedZoneId: zoneId, MaxItems: RECORD_PAGE_SIZE, ...start }),
         zoneId,
       );
       for (const set of page.ResourceRecordSets ?? []) records.push(fromRecordSet(set));
@@ -91,13 +88,10 @@ export class AwsDnsProvider implements DnsProvider {
   async change(zoneId: string, changes: RecordChange[], comment: string): Promise<{ id: string; status: ChangeStatus }> {
     const what = `ChangeResourceRecordSets ${zoneId} (${changes.length} change${changes.length === 1 ? '' : 's'})`;
     const batch: Change[] = changes.map((c) => ({ Action: c.action, ResourceRecordSet: toRecordSet(c.record) }));
-    const request = new ChangeResourceRecordSetsCommand({
-      HostedZoneId: zoneId,
-      ChangeBatch: { ...(comment ? { Comment: comment } : {}), Changes: batch },
-    });
-    const result = await this.deps.limiter.run(async () => {
+    const request = { HostedZoneId: zoneId, ChangeBatch: { ...(comment ? { Comment: comment } : {}), Changes: batch } };
+    const result = await inTurn(this.deps, async () => {
       try {
-        return await this.deps.clients.route53().send(request);
+        return await this.deps.clients.route53Api().send('ChangeResourceRecordSets', request);
       } catch (error) {
         throw changeError(error, what, zoneId);
       }
@@ -109,13 +103,13 @@ export class AwsDnsProvider implements DnsProvider {
 
   async changeStatus(changeId: string): Promise<ChangeStatus> {
     const what = `GetChange ${changeId}`;
-    const result = await route53Call(this.deps, what, (client) => client.send(new GetChangeCommand({ Id: changeId })), changeId);
+    const result = await route53Call(this.deps, what, (api) => api.send('GetChange', { Id: changeId }), changeId);
     return changeStatusOf(result.ChangeInfo?.Status, what);
   }
 
   private async zoneById(id: string): Promise<HostedZone | undefined> {
     try {
-      const result = await route53Call(this.deps, `GetHostedZone ${id}`, (client) => client.send(new GetHostedZoneCommand({ Id: id })), id);
+      const result = await route53Call(this.deps, `GetHostedZone ${id}`, (api) => api.send('GetHostedZone', { Id: id }), id);
       const zone = result.HostedZone;
       if (!zone?.Id || !zone.Name) throw new InternalError(`GetHostedZone ${id}: the response has no hosted zone`);
       return { id: zone.Id, name: zone.Name };
@@ -131,8 +125,8 @@ export class AwsDnsProvider implements DnsProvider {
     const matches: Array<HostedZone & { private: boolean }> = [];
     let start: { DNSName: string; HostedZoneId?: string } = { DNSName: wanted };
     for (;;) {
-      const page = await route53Call(this.deps, `ListHostedZonesByName ${wanted}`, (client) =>
-        client.send(new ListHostedZonesByNameCommand({ ...start, MaxItems: ZONE_PAGE_SIZE })),
+      const page = await route53Call(this.deps, `ListHostedZonesByName ${wanted}`, (api) =>
+        api.send('ListHostedZonesByName', { ...start, MaxItems: ZONE_PAGE_SIZE }),
       );
       const zones = page.HostedZones ?? [];
       // The listing starts at the name and continues in name order: stop at the first other name.

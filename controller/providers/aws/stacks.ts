@@ -4,30 +4,15 @@
 // client token) instead of starting a second operation.
 
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  ContinueUpdateRollbackCommand,
-  CreateChangeSetCommand,
-  DeleteChangeSetCommand,
-  DeleteStackCommand,
-  DescribeChangeSetCommand,
-  DescribeStacksCommand,
-  ExecuteChangeSetCommand,
-  ListChangeSetsCommand,
-  UpdateTerminationProtectionCommand,
-  type Capability,
-  type Change,
-  type CloudFormationClient,
-  type DescribeChangeSetCommandOutput,
-  type Stack,
-} from '@aws-sdk/client-cloudformation';
+import type { Capability, Change, DescribeChangeSetCommandOutput, Stack } from '@aws-sdk/client-cloudformation';
 import type { Clock } from '../../clock.js';
 import { AwsRequestError, WaitingError } from '../../errors.js';
 import type { LiveStack, StackInput, StackProvider, StackResourceChange, StackStatus } from '../types.js';
-import type { AwsClients } from './clients.js';
+import type { AwsApis, CloudFormationApi } from './api.js';
 import { awsCall } from './errors.js';
 
 export interface AwsStackProviderOptions {
-  clients: AwsClients;
+  clients: Pick<AwsApis, 'cloudFormationApi'>;
   clock: Clock;
   /** Time between DescribeChangeSet polls while a change set is being created. */
   changeSetPollMs?: number;
@@ -45,10 +30,10 @@ const MAX_CHANGE_SET_NAME = 128;
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/;
 
 type ChangeSetType = 'CREATE' | 'UPDATE';
-type ChangeSetPage = DescribeChangeSetCommandOutput;
+type ChangeSetPage = Omit<DescribeChangeSetCommandOutput, '$metadata'>;
 
 export class AwsStackProvider implements StackProvider {
-  private readonly clients: AwsClients;
+  private readonly clients: Pick<AwsApis, 'cloudFormationApi'>;
   private readonly clock: Clock;
   private readonly pollMs: number;
   private readonly timeoutMs: number;
@@ -70,7 +55,7 @@ export class AwsStackProvider implements StackProvider {
     let nextToken: string | undefined;
     do {
       const token = nextToken;
-      const out = await this.call(region, '(all stacks)', 'DescribeStacks', (cfn) => cfn.send(new DescribeStacksCommand(token ? { NextToken: token } : {})));
+      const out = await this.call(region, '(all stacks)', 'DescribeStacks', (cfn) => cfn.send('DescribeStacks', token ? { NextToken: token } : {}));
       for (const stack of out.Stacks ?? []) {
         if (stack.StackStatus === 'DELETE_COMPLETE' || !(stack.Tags ?? []).some((tag) => tag.Key === key && tag.Value === value)) continue;
         found.push(toLiveStack(region, stack.StackName ?? '', stack));
@@ -126,7 +111,7 @@ export class AwsStackProvider implements StackProvider {
 
   async delete(region: string, name: string, clientToken: string): Promise<void> {
     try {
-      await this.call(region, name, 'DeleteStack', (cfn) => cfn.send(new DeleteStackCommand({ StackName: name, ClientRequestToken: clientToken })));
+      await this.call(region, name, 'DeleteStack', (cfn) => cfn.send('DeleteStack', { StackName: name, ClientRequestToken: clientToken }));
     } catch (error) {
       if (error instanceof AwsRequestError && /TerminationProtection is enabled/.test(error.message)) {
         throw new AwsRequestError(
@@ -142,7 +127,7 @@ export class AwsStackProvider implements StackProvider {
 
   async continueUpdateRollback(region: string, name: string, clientToken: string): Promise<void> {
     await this.call(region, name, 'ContinueUpdateRollback', (cfn) =>
-      cfn.send(new ContinueUpdateRollbackCommand({ StackName: name, ClientRequestToken: clientToken })),
+      cfn.send('ContinueUpdateRollback', { StackName: name, ClientRequestToken: clientToken }),
     );
   }
 
@@ -180,7 +165,7 @@ export class AwsStackProvider implements StackProvider {
 
   private async describeRaw(region: string, name: string): Promise<Stack | undefined> {
     try {
-      const out = await this.call(region, name, 'DescribeStacks', (cfn) => cfn.send(new DescribeStacksCommand({ StackName: name })));
+      const out = await this.call(region, name, 'DescribeStacks', (cfn) => cfn.send('DescribeStacks', { StackName: name }));
       const stack = out.Stacks?.[0];
       return stack && stack.StackStatus !== 'DELETE_COMPLETE' ? stack : undefined;
     } catch (error) {
@@ -202,17 +187,15 @@ export class AwsStackProvider implements StackProvider {
   ): Promise<{ stackId?: string } | 'no-changes'> {
     try {
       const out = await this.call(input.region, input.name, 'CreateChangeSet', (cfn) =>
-        cfn.send(
-          new CreateChangeSetCommand({
-            StackName: input.name,
-            ChangeSetName: changeSetName,
-            ChangeSetType: type,
-            TemplateBody: input.templateBody,
-            Parameters: Object.entries(input.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-            Capabilities: input.capabilities as Capability[],
-            Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
-          }),
-        ),
+        cfn.send('CreateChangeSet', {
+          StackName: input.name,
+          ChangeSetName: changeSetName,
+          ChangeSetType: type,
+          TemplateBody: input.templateBody,
+          Parameters: Object.entries(input.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+          Capabilities: input.capabilities as Capability[],
+          Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
       );
       return out.StackId ? { stackId: out.StackId } : {};
     } catch (error) {
@@ -257,7 +240,7 @@ export class AwsStackProvider implements StackProvider {
 
   private describeChangeSetPage(region: string, stackName: string, changeSetName: string, nextToken?: string): Promise<ChangeSetPage> {
     return this.call(region, stackName, 'DescribeChangeSet', (cfn) =>
-      cfn.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, ...(nextToken ? { NextToken: nextToken } : {}) })),
+      cfn.send('DescribeChangeSet', { StackName: stackName, ChangeSetName: changeSetName, ...(nextToken ? { NextToken: nextToken } : {}) }),
     );
   }
 
@@ -273,12 +256,12 @@ export class AwsStackProvider implements StackProvider {
 
   private async executeChangeSet(input: StackInput, changeSetName: string): Promise<void> {
     await this.call(input.region, input.name, 'ExecuteChangeSet', (cfn) =>
-      cfn.send(new ExecuteChangeSetCommand({ StackName: input.name, ChangeSetName: changeSetName, ClientRequestToken: input.clientToken })),
+      cfn.send('ExecuteChangeSet', { StackName: input.name, ChangeSetName: changeSetName, ClientRequestToken: input.clientToken }),
     );
   }
 
   private async deleteChangeSet(region: string, stackName: string, changeSetName: string): Promise<void> {
-    await this.call(region, stackName, 'DeleteChangeSet', (cfn) => cfn.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName })));
+    await this.call(region, stackName, 'DeleteChangeSet', (cfn) => cfn.send('DeleteChangeSet', { StackName: stackName, ChangeSetName: changeSetName }));
   }
 
   /** A change set that FAILED for a reason other than "no changes": deleted, then reported with AWS's reason. */
@@ -289,7 +272,7 @@ export class AwsStackProvider implements StackProvider {
 
   private async setTerminationProtection(region: string, name: string, enabled: boolean): Promise<void> {
     await this.call(region, name, 'UpdateTerminationProtection', (cfn) =>
-      cfn.send(new UpdateTerminationProtectionCommand({ StackName: name, EnableTerminationProtection: enabled })),
+      cfn.send('UpdateTerminationProtection', { StackName: name, EnableTerminationProtection: enabled }),
     );
   }
 
@@ -298,22 +281,22 @@ export class AwsStackProvider implements StackProvider {
    * stack the preview made) unless a change set of someone else's create now waits in it.
    */
   private async deleteEmptyReviewStack(region: string, name: string, stackId: string): Promise<void> {
-    const out = await this.call(region, name, 'DescribeStacks', (cfn) => cfn.send(new DescribeStacksCommand({ StackName: stackId })));
+    const out = await this.call(region, name, 'DescribeStacks', (cfn) => cfn.send('DescribeStacks', { StackName: stackId }));
     if (out.Stacks?.[0]?.StackStatus !== 'REVIEW_IN_PROGRESS') return;
-    const others = await this.call(region, name, 'ListChangeSets', (cfn) => cfn.send(new ListChangeSetsCommand({ StackName: stackId })));
+    const others = await this.call(region, name, 'ListChangeSets', (cfn) => cfn.send('ListChangeSets', { StackName: stackId }));
     // Filtered by stack id too: moto lists every change set of the region.
     if ((others.Summaries ?? []).some((s) => s.StackId === stackId)) return;
-    await this.call(region, name, 'DeleteStack', (cfn) => cfn.send(new DeleteStackCommand({ StackName: stackId })));
+    await this.call(region, name, 'DeleteStack', (cfn) => cfn.send('DeleteStack', { StackName: stackId }));
   }
 
   /**
    * One SDK call with errors mapped (messages name the operation, stack and region). A
    * ValidationError saying the stack is in some *_IN_PROGRESS state means "come back later".
    */
-  private async call<T>(region: string, name: string, operation: string, send: (cfn: CloudFormationClient) => Promise<T>): Promise<T> {
+  private async call<T>(region: string, name: string, operation: string, send: (cfn: CloudFormationApi) => Promise<T>): Promise<T> {
     const what = `${operation} ${name} in ${region}`;
     try {
-      return await awsCall(what, () => send(this.clients.cloudFormation(region)), name);
+      return await awsCall(what, () => send(this.clients.cloudFormationApi(region)), name);
     } catch (error) {
       if (error instanceof AwsRequestError && error.code === 'ValidationError') {
         const busy = /is in ([A-Z_]+_IN_PROGRESS) state/.exec(error.message);

@@ -1,19 +1,14 @@
 // DynamoDB global tables (version 2019.11.21) on the AWS SDK: read a table where it lives,
 // add and remove replicas with one ReplicaUpdates change per UpdateTable.
 
-import {
-  DescribeTableCommand,
-  DescribeTableReplicaAutoScalingCommand,
-  UpdateTableCommand,
-  type TableDescription,
-} from '@aws-sdk/client-dynamodb';
+import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import { AwsRequestError } from '../../errors.js';
 import type { LiveReplica, LiveTable, ReplicaStatus, TableProvider, TableStatus } from '../types.js';
-import { errorCode, type AwsClients } from './clients.js';
-import { awsCall, mapAwsError } from './errors.js';
+import type { AwsApis } from './api.js';
+import { awsCall, errorCode, mapAwsError } from './errors.js';
 
 export interface AwsTableProviderOptions {
-  clients: AwsClients;
+  clients: Pick<AwsApis, 'dynamodbApi'>;
 }
 
 const TABLE_STATUSES: ReadonlySet<string> = new Set<TableStatus>([
@@ -29,7 +24,7 @@ const REPLICA_STATUSES: ReadonlySet<string> = new Set<ReplicaStatus>([
 const CAPACITY_REFUSAL = /should either be Pay-Per-Request or AutoScaled/i;
 
 export class AwsTableProvider implements TableProvider {
-  private readonly clients: AwsClients;
+  private readonly clients: Pick<AwsApis, 'dynamodbApi'>;
   /** Per table, the region whose DescribeTable answered last: tried first next time. */
   private readonly answeredIn = new Map<string, string>();
 
@@ -53,9 +48,7 @@ export class AwsTableProvider implements TableProvider {
     const what = `UpdateTable ${table} in ${viaRegion} (add replica ${region})`;
     await this.requireReplicable(table, viaRegion, region);
     try {
-      await this.clients.dynamodb(viaRegion).send(
-        new UpdateTableCommand({ TableName: table, ReplicaUpdates: [{ Create: { RegionName: region } }] }),
-      );
+      await this.clients.dynamodbApi(viaRegion).send('UpdateTable', { TableName: table, ReplicaUpdates: [{ Create: { RegionName: region } }] });
     } catch (error) {
       // Reached only when the auto scaling settings could not be read beforehand.
       if (CAPACITY_REFUSAL.test((error as Error)?.message ?? '')) throw capacityRequirementError(table, region);
@@ -66,9 +59,7 @@ export class AwsTableProvider implements TableProvider {
   async removeReplica(table: string, viaRegion: string, region: string): Promise<void> {
     await awsCall(
       `UpdateTable ${table} in ${viaRegion} (remove replica ${region})`,
-      () => this.clients.dynamodb(viaRegion).send(
-        new UpdateTableCommand({ TableName: table, ReplicaUpdates: [{ Delete: { RegionName: region } }] }),
-      ),
+      () => this.clients.dynamodbApi(viaRegion).send('UpdateTable', { TableName: table, ReplicaUpdates: [{ Delete: { RegionName: region } }] }),
       table,
     );
   }
@@ -82,7 +73,7 @@ export class AwsTableProvider implements TableProvider {
   /** The table as DescribeTable returns it in region; undefined when it has no copy there. */
   private async describeIn(name: string, region: string): Promise<TableDescription | undefined> {
     try {
-      const output = await this.clients.dynamodb(region).send(new DescribeTableCommand({ TableName: name }));
+      const output = await this.clients.dynamodbApi(region).send('DescribeTable', { TableName: name });
       return output.Table;
     } catch (error) {
       if (errorCode(error) === 'ResourceNotFoundException') return undefined;
@@ -116,7 +107,7 @@ export class AwsTableProvider implements TableProvider {
 
   /** true/false from DescribeTableReplicaAutoScaling; undefined when it could not be read (AWS then judges the UpdateTable). */
   private async writeAutoScaled(table: string, viaRegion: string): Promise<boolean | undefined> {
-    const replicas = await this.clients.dynamodb(viaRegion).send(new DescribeTableReplicaAutoScalingCommand({ TableName: table })).then(
+    const replicas = await this.clients.dynamodbApi(viaRegion).send('DescribeTableReplicaAutoScaling', { TableName: table }).then(
       (output) => output.TableAutoScalingDescription?.Replicas,
       (error: unknown) => {
         const mapped = mapAwsError(error, `DescribeTableReplicaAutoScaling ${table} in ${viaRegion}`, table);

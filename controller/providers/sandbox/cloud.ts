@@ -1,14 +1,21 @@
 // SandboxCloud: one in-memory AWS account (CloudFormation and DynamoDB per region, Route 53
-// global) behind the provider interfaces. Everything asynchronous is derived from the clock,
-// so FakeClock, ScaledClock and a saved-then-loaded cloud all agree on what has finished.
+// global). Route 53 and DynamoDB answer at the API level, to the same adapters as AWS.
+// Everything asynchronous is derived from the clock, so FakeClock, ScaledClock and a
+// saved-then-loaded cloud all agree on what has finished.
 
 import type { Clock } from '../../clock.js';
+import type { AwsApis } from '../aws/api.js';
+import { AwsHealthCheckProvider } from '../aws/healthchecks.js';
+import { AwsDnsProvider } from '../aws/route53.js';
+import { AwsTableProvider } from '../aws/tables.js';
 import type { DnsRecord, HostedZone, LiveHealthCheck, LiveStack, LiveTable, Providers } from '../types.js';
 import { CallLog, type CallRecord } from './calls.js';
 import type { CallHook, SandboxContext } from './context.js';
+import { SandboxDynamoDbApi } from './dynamodb-api.js';
 import { Faults } from './faults.js';
 import { SandboxHealthChecks } from './healthchecks.js';
-import { compareRecords, SandboxDns } from './route53.js';
+import { SandboxRoute53Api } from './route53-api.js';
+import { compareRecords, SandboxRecords } from './route53.js';
 import { settleStacks, SandboxStacks } from './stacks.js';
 import { DEFAULT_LATENCIES, emptyState, INSTANT_LATENCIES, type Latencies, type ReplicaDeletion, type SandboxState } from './state.js';
 import { settleTables, viewTable, SandboxTables, type SeedTableOptions } from './tables.js';
@@ -35,8 +42,15 @@ export class SandboxCloud {
   private readonly ctx: SandboxContext;
   private readonly stacks: SandboxStacks;
   private readonly tables: SandboxTables;
-  private readonly dns: SandboxDns;
+  private readonly records: SandboxRecords;
   private readonly healthChecks: SandboxHealthChecks;
+  /**
+   * The AWS APIs this sandbox serves, as the adapters of providers/aws call them (Route 53
+   * and DynamoDB so far; CloudFormation is still served at the provider level). Tests send
+   * raw calls here: `cloud.api.route53Api().send('ListResourceRecordSets', {...})`.
+   */
+  readonly api: Pick<AwsApis, 'route53Api' | 'dynamodbApi'>;
+  private readonly providerSet: Providers;
 
   constructor(options: SandboxOptions, state?: SandboxState) {
     this.clock = options.clock;
@@ -57,8 +71,25 @@ export class SandboxCloud {
     };
     this.stacks = new SandboxStacks(this.ctx);
     this.tables = new SandboxTables(this.ctx);
-    this.dns = new SandboxDns(this.ctx);
-    this.healthChecks = new SandboxHealthChecks(this.ctx, (id) => this.dns.recordsUsingHealthCheck(id));
+    this.records = new SandboxRecords(this.ctx);
+    this.healthChecks = new SandboxHealthChecks(this.ctx, (id) => this.records.recordsUsingHealthCheck(id));
+    const route53 = new SandboxRoute53Api(this.ctx, this.records, this.healthChecks);
+    const dynamodb = new Map<string, SandboxDynamoDbApi>();
+    this.api = {
+      route53Api: () => route53,
+      dynamodbApi: (region) => {
+        let api = dynamodb.get(region);
+        if (!api) dynamodb.set(region, (api = new SandboxDynamoDbApi(this.ctx, region, this.tables)));
+        return api;
+      },
+    };
+    // The same adapters as on AWS, over the sandbox's API: one code path for both.
+    this.providerSet = {
+      stacks: this.stacks,
+      tables: new AwsTableProvider({ clients: this.api }),
+      dns: new AwsDnsProvider({ clients: this.api }),
+      healthChecks: new AwsHealthCheckProvider({ clients: this.api }),
+    };
   }
 
   /** Called before every provider call takes effect; throwing aborts it (e.g. a simulated kill). */
@@ -84,7 +115,7 @@ export class SandboxCloud {
   }
 
   providers(): Providers {
-    return { stacks: this.stacks, tables: this.tables, dns: this.dns, healthChecks: this.healthChecks };
+    return { ...this.providerSet };
   }
 
   // ---- Seeding what regionctl assumes to exist (not logged as calls) ----
@@ -96,7 +127,7 @@ export class SandboxCloud {
 
   /** An existing public hosted zone with its SOA and NS records; returns it (existing one if any). */
   seedZone(name: string): HostedZone {
-    return this.dns.seedZone(name);
+    return this.records.seedZone(name);
   }
 
   /** Forces the status of a health check (by id) or of every check of an fqdn; undefined clears it. */

@@ -5,6 +5,7 @@ import type { Clock } from '../../clock.js';
 import { TransientError } from '../../errors.js';
 import type { AwsService, CallLog, CallRecord } from './calls.js';
 import type { Faults } from './faults.js';
+import { awsError } from './aws-error.js';
 import type { SandboxState } from './state.js';
 import { sha256Hex } from './util.js';
 
@@ -12,7 +13,10 @@ export interface CallInfo {
   service: AwsService;
   /** AWS API operation, e.g. UpdateStack. */
   operation: string;
-  /** Provider method, e.g. stacks.update (the name faults match). */
+  /**
+   * The name faults match: the AWS operation for services the sandbox serves at the API
+   * level (Route 53), the provider method (e.g. stacks.update) for the others.
+   */
   method: string;
   region?: string;
   write: boolean;
@@ -37,15 +41,32 @@ export interface SandboxContext {
  * nothing, which AWS reports as an error code the provider turns into undefined).
  * afterCall runs last; throwing there loses the answer of a call that took effect.
  */
-export async function invoke<T>(ctx: SandboxContext, info: CallInfo, fn: (entry: CallRecord) => T | Promise<T>): Promise<T> {
+export function invoke<T>(ctx: SandboxContext, info: CallInfo, fn: (entry: CallRecord) => T | Promise<T>): Promise<T> {
+  return run(ctx, info, fn, (code, message) => new TransientError(message, code));
+}
+
+/**
+ * Runs one AWS API call (service served at the API level): like invoke, but faults are
+ * thrown as the SDK would throw them, for the adapter to map.
+ */
+export function invokeApi<T>(ctx: SandboxContext, info: Omit<CallInfo, 'method'>, fn: (entry: CallRecord) => T | Promise<T>): Promise<T> {
+  return run(ctx, { ...info, method: info.operation }, fn, (code, message) => awsError(code, message, code === 'ServiceUnavailable' ? 503 : 400));
+}
+
+const FAULT_ERRORS = {
+  throttle: ['Throttling', 'Rate exceeded'],
+  unavailable: ['ServiceUnavailable', 'Service Unavailable'],
+  priorRequestNotComplete: ['PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.'],
+} as const;
+
+async function run<T>(ctx: SandboxContext, info: CallInfo, fn: (entry: CallRecord) => T | Promise<T>, faultError: (code: string, message: string) => Error): Promise<T> {
   const entry = ctx.calls.record({ ...info, at: ctx.clock.now(), outcome: 'pending' });
   try {
     ctx.onCall?.({ ...info, seq: entry.seq, at: entry.at });
-    const fault = ctx.faults.take(info.method, info.region, ['throttle', 'unavailable', 'priorRequestNotComplete']);
-    if (fault === 'throttle') throw new TransientError('Rate exceeded', 'Throttling');
-    if (fault === 'unavailable') throw new TransientError('Service Unavailable', 'ServiceUnavailable');
-    if (fault === 'priorRequestNotComplete') {
-      throw new TransientError('The request was rejected because Route 53 was still processing a prior request.', 'PriorRequestNotComplete');
+    const fault = ctx.faults.take(info.method, info.region, ['throttle', 'unavailable', 'priorRequestNotComplete'], info.service);
+    if (fault !== undefined && fault !== 'fail') {
+      const [code, message] = FAULT_ERRORS[fault];
+      throw faultError(code, message);
     }
     const result = await fn(entry);
     if (entry.outcome === 'pending') entry.outcome = 'ok';

@@ -1,5 +1,7 @@
-// Fault injection by provider method name ('stacks.create', 'dns.change', 'stacks.*', '*'),
-// optionally for one region, for the next N calls or with a probability from the seeded RNG.
+// Fault injection by AWS operation for the services the sandbox serves at the API level
+// ('ChangeResourceRecordSets'), by provider method for the others ('stacks.create',
+// 'stacks.*'), by service ('route53:*') or everything ('*'); optionally for one region, for
+// the next N calls or with a probability from the seeded RNG.
 //
 // Kinds: 'throttle' (TransientError Throttling "Rate exceeded"), 'unavailable' (TransientError
 // ServiceUnavailable), 'priorRequestNotComplete' (Route 53's concurrent-change refusal), and
@@ -9,7 +11,7 @@
 //   stacks.updateRollback         → the rollback of a failed update ends UPDATE_ROLLBACK_FAILED
 //   stacks.continueUpdateRollback → ends UPDATE_ROLLBACK_FAILED again
 //   stacks.delete                 → DELETE_FAILED
-//   tables.addReplica             → replica CREATION_FAILED
+//   UpdateTable                   → the replica it creates ends CREATION_FAILED
 
 import type { FaultKind, FaultRecord, SandboxState } from './state.js';
 import { nextRandom } from './util.js';
@@ -23,19 +25,26 @@ export const FAULT_OPERATIONS = [
   'stacks.delete', // DeleteStack
   'stacks.continueUpdateRollback', // ContinueUpdateRollback
   'stacks.previewChanges', // CreateChangeSet
-  'tables.describe', // DescribeTable
-  'tables.addReplica', // UpdateTable
-  'tables.removeReplica', // UpdateTable
-  'dns.findZone', // ListHostedZonesByName / GetHostedZone
-  'dns.listRecords', // ListResourceRecordSets
-  'dns.change', // ChangeResourceRecordSets
-  'dns.changeStatus', // GetChange
-  'healthChecks.list', // ListHealthChecks
-  'healthChecks.create', // CreateHealthCheck (+ ChangeTagsForResource)
-  'healthChecks.update', // UpdateHealthCheck
-  'healthChecks.delete', // DeleteHealthCheck
-  'healthChecks.status', // GetHealthCheckStatus
+  // DynamoDB, at the API level.
+  'DescribeTable',
+  'UpdateTable',
+  'DescribeTableReplicaAutoScaling',
+  // Route 53, at the API level: AWS operation names.
+  'ListHostedZonesByName',
+  'GetHostedZone',
+  'ListResourceRecordSets',
+  'ChangeResourceRecordSets',
+  'GetChange',
+  'ListHealthChecks',
+  'CreateHealthCheck',
+  'UpdateHealthCheck',
+  'DeleteHealthCheck',
+  'GetHealthCheckStatus',
+  'ChangeTagsForResource',
 ] as const;
+
+/** Service wildcards: every call to that service. */
+export const FAULT_SERVICES = ['cloudformation:*', 'dynamodb:*', 'route53:*'] as const;
 
 /** Operations whose asynchronous work a 'fail' fault can break. */
 export const ASYNC_FAILURE_OPERATIONS = [
@@ -44,7 +53,7 @@ export const ASYNC_FAILURE_OPERATIONS = [
   'stacks.updateRollback',
   'stacks.continueUpdateRollback',
   'stacks.delete',
-  'tables.addReplica',
+  'UpdateTable',
 ] as const;
 
 export interface FaultOptions {
@@ -106,10 +115,10 @@ export class Faults {
   }
 
   /** Consumes the first armed fault of these kinds matching the call; undefined if none hits. */
-  take(operation: string, region: string | undefined, kinds: readonly FaultKind[]): FaultKind | undefined {
+  take(operation: string, region: string | undefined, kinds: readonly FaultKind[], service?: string): FaultKind | undefined {
     const state = this.getState();
     for (const fault of state.faults) {
-      if (!kinds.includes(fault.kind) || !matches(fault, operation, region)) continue;
+      if (!kinds.includes(fault.kind) || !matches(fault, operation, region, service)) continue;
       if (fault.probability !== undefined) {
         const [value, next] = nextRandom(state.rngState);
         state.rngState = next;
@@ -129,12 +138,14 @@ export class Faults {
 function checkOperationName(operation: string, kind: FaultKind): void {
   const known: readonly string[] = kind === 'fail' ? ASYNC_FAILURE_OPERATIONS : FAULT_OPERATIONS;
   if (operation === '*' || known.includes(operation)) return;
+  if (kind !== 'fail' && (FAULT_SERVICES as readonly string[]).includes(operation)) return;
   if (operation.endsWith('.*') && known.some((k) => k.startsWith(operation.slice(0, -1)))) return;
   throw new Error(`sandbox: no ${kind === 'fail' ? 'asynchronous ' : ''}operation '${operation}' to fault (known: ${known.join(', ')})`);
 }
 
-function matches(fault: FaultRecord, operation: string, region: string | undefined): boolean {
+function matches(fault: FaultRecord, operation: string, region: string | undefined, service: string | undefined): boolean {
   if (fault.region !== undefined && fault.region !== region) return false;
   if (fault.operation === '*' || fault.operation === operation) return true;
+  if (service !== undefined && fault.operation === `${service}:*`) return true;
   return fault.operation.endsWith('.*') && operation.startsWith(fault.operation.slice(0, -1));
 }

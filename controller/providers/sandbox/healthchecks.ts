@@ -1,9 +1,12 @@
-// Route 53 health checks: CallerReference idempotency, immutable type and interval, checker
-// regions, tags, HealthCheckInUse, and a status that follows the stack serving the fqdn.
+// Route 53 health checks at the API level: CallerReference idempotency, checker regions,
+// ResetElements, tags (ChangeTagsForResource), HealthCheckInUse, and a status
+// (GetHealthCheckStatus observations) that follows the stack serving the fqdn.
 
-import { AwsRequestError } from '../../errors.js';
-import type { HealthCheckConfig, HealthCheckProvider, HealthStatus, LiveHealthCheck, StackStatus } from '../types.js';
-import { invoke, logExtraCall, nextId, type SandboxContext } from './context.js';
+import type { HealthCheck, SdkHealthCheckConfig, HealthCheckRegion } from '../aws/api.js';
+import type { Route53Ops } from '../aws/api.js';
+import type { HealthCheckConfig, StackStatus } from '../types.js';
+import { awsError } from './aws-error.js';
+import { nextId, type SandboxContext } from './context.js';
 import type { HealthCheckRecord } from './state.js';
 import { observedPhase, settleStacks } from './stacks.js';
 import { clone, deepEqual } from './util.js';
@@ -19,89 +22,128 @@ const SERVING: ReadonlySet<StackStatus> = new Set([
   'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
 ]);
 
-export class SandboxHealthChecks implements HealthCheckProvider {
+type Ops = Route53Ops;
+
+/** Route 53 health checks, as the API serves them. */
+export class SandboxHealthChecks {
   constructor(
     private readonly ctx: SandboxContext,
     private readonly recordsUsing: (id: string) => Array<{ name: string; type: string }>,
   ) {}
 
-  list(): Promise<LiveHealthCheck[]> {
-    return invoke(this.ctx, { service: 'route53', operation: 'ListHealthChecks', method: 'healthChecks.list', write: false }, () => {
-      const live = this.ctx.state.healthChecks.filter((h) => !h.deleted);
-      for (let page = 1; page < Math.ceil(live.length / PAGE_SIZE); page++) {
-        logExtraCall(this.ctx, { service: 'route53', operation: 'ListHealthChecks', method: 'healthChecks.list', write: false });
-      }
-      return live.map((h) => ({ id: h.id, callerReference: h.callerReference, config: clone(h.config) }));
-    });
+  /** One page of live checks (at most 100), in creation order, from Marker on. */
+  listHealthChecks(input: Ops['ListHealthChecks'][0]): Ops['ListHealthChecks'][1] {
+    const maxItems = Math.min(Number(input.MaxItems ?? PAGE_SIZE), PAGE_SIZE);
+    const live = this.ctx.state.healthChecks.filter((h) => !h.deleted);
+    let from = 0;
+    if (input.Marker !== undefined) {
+      from = live.findIndex((h) => h.id === input.Marker);
+      if (from < 0) throw awsError('InvalidInput', `Invalid marker: ${input.Marker}`);
+    }
+    const page = live.slice(from, from + maxItems);
+    const next = live[from + maxItems];
+    return {
+      HealthChecks: page.map(wireCheck),
+      Marker: input.Marker ?? '',
+      IsTruncated: next !== undefined,
+      ...(next ? { NextMarker: next.id } : {}),
+      MaxItems: maxItems,
+    };
   }
 
-  create(callerReference: string, config: HealthCheckConfig, tags: Record<string, string>): Promise<string> {
-    return invoke(this.ctx, { service: 'route53', operation: 'CreateHealthCheck', method: 'healthChecks.create', write: true }, () => {
-      validateConfig(config);
-      validateTags(tags);
-      if (!callerReference || callerReference.length > 64) {
-        throw new AwsRequestError(`1 validation error detected: Value '${callerReference}' at 'callerReference' failed to satisfy constraint: Member must have length between 1 and 64`, 'InvalidInput');
-      }
-      const existing = this.ctx.state.healthChecks.find((h) => h.callerReference === callerReference);
-      if (existing) {
-        if (existing.deleted || !deepEqual(comparable(existing.config), comparable(config))) {
-          throw new AwsRequestError(
-            `A health check with CallerReference ${callerReference} already exists${existing.deleted ? ' (it was deleted; a caller reference cannot be reused)' : ' with different settings'}.`,
-            'HealthCheckAlreadyExists',
-            existing.id,
-          );
-        }
-        this.tag(existing, tags);
-        return existing.id;
-      }
-      const hex = nextId(this.ctx, 'health-check', 32);
-      const record: HealthCheckRecord = {
-        id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`,
-        callerReference,
-        config: clone(config),
-        tags: {},
-        createdAt: this.ctx.clock.now(),
-        deleted: false,
-      };
-      this.ctx.state.healthChecks.push(record);
-      this.tag(record, tags);
-      return record.id;
-    });
-  }
-
-  update(id: string, config: HealthCheckConfig): Promise<void> {
-    return invoke(this.ctx, { service: 'route53', operation: 'UpdateHealthCheck', method: 'healthChecks.update', write: true }, () => {
-      const check = this.require(id);
-      if (config.protocol !== check.config.protocol) {
-        throw new AwsRequestError(`The health check type cannot be changed after creation (it is ${check.config.protocol}).`, 'InvalidInput', id);
-      }
-      if (config.interval !== check.config.interval) {
-        throw new AwsRequestError(`The request interval cannot be changed after creation (it is ${check.config.interval} seconds).`, 'InvalidInput', id);
-      }
-      validateConfig(config);
-      check.config = clone(config);
-    });
-  }
-
-  delete(id: string): Promise<void> {
-    return invoke(this.ctx, { service: 'route53', operation: 'DeleteHealthCheck', method: 'healthChecks.delete', write: true }, () => {
-      const check = this.require(id);
-      const users = this.recordsUsing(id);
-      if (users.length > 0) {
-        throw new AwsRequestError(
-          `Health check ${id} is still referenced from resource record set [name='${users[0]!.name}', type='${users[0]!.type}']`,
-          'HealthCheckInUse',
-          id,
+  /** Idempotent per CallerReference: the same settings return the check made the first time. */
+  createHealthCheck(input: Ops['CreateHealthCheck'][0]): Ops['CreateHealthCheck'][1] {
+    const callerReference = input.CallerReference ?? '';
+    const config = configFromWire(input.HealthCheckConfig);
+    validateConfig(config);
+    if (!callerReference || callerReference.length > 64) {
+      throw awsError('InvalidInput', `1 validation error detected: Value '${callerReference}' at 'callerReference' failed to satisfy constraint: Member must have length between 1 and 64`);
+    }
+    const existing = this.ctx.state.healthChecks.find((h) => h.callerReference === callerReference);
+    if (existing) {
+      if (existing.deleted || !deepEqual(comparable(existing.config), comparable(config))) {
+        throw awsError(
+          'HealthCheckAlreadyExists',
+          `A health check with CallerReference ${callerReference} already exists${existing.deleted ? ' (it was deleted; a caller reference cannot be reused)' : ' with different settings'}.`,
+          409,
         );
       }
-      check.deleted = true;
-    });
+      return { HealthCheck: wireCheck(existing), Location: location(existing.id) };
+    }
+    const hex = nextId(this.ctx, 'health-check', 32);
+    const record: HealthCheckRecord = {
+      id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`,
+      callerReference,
+      config,
+      tags: {},
+      createdAt: this.ctx.clock.now(),
+      deleted: false,
+    };
+    this.ctx.state.healthChecks.push(record);
+    return { HealthCheck: wireCheck(record), Location: location(record.id) };
   }
 
-  status(id: string): Promise<HealthStatus> {
-    return invoke(this.ctx, { service: 'route53', operation: 'GetHealthCheckStatus', method: 'healthChecks.status', write: false }, () => {
-      return this.healthOf(this.require(id));
-    });
+  /** Only the mutable settings exist in the request: type and interval are fixed at creation. */
+  updateHealthCheck(input: Ops['UpdateHealthCheck'][0]): Ops['UpdateHealthCheck'][1] {
+    const check = this.require(input.HealthCheckId ?? '');
+    const next: HealthCheckConfig = clone(check.config);
+    if (input.FullyQualifiedDomainName !== undefined) next.fqdn = input.FullyQualifiedDomainName;
+    if (input.Port !== undefined) next.port = input.Port;
+    if (input.ResourcePath !== undefined) next.path = input.ResourcePath;
+    if (input.FailureThreshold !== undefined) next.failureThreshold = input.FailureThreshold;
+    if (input.Regions !== undefined) next.regions = [...input.Regions];
+    for (const element of input.ResetElements ?? []) {
+      if (element === 'Regions') next.regions = [];
+      else if (element === 'ResourcePath') next.path = '';
+      else if (element === 'FullyQualifiedDomainName') next.fqdn = '';
+    }
+    validateConfig(next);
+    check.config = next;
+    check.version = (check.version ?? 1) + 1;
+    return { HealthCheck: wireCheck(check) };
+  }
+
+  deleteHealthCheck(input: Ops['DeleteHealthCheck'][0]): Ops['DeleteHealthCheck'][1] {
+    const id = input.HealthCheckId ?? '';
+    const check = this.require(id);
+    const users = this.recordsUsing(id);
+    if (users.length > 0) {
+      throw awsError('HealthCheckInUse', `Health check ${id} is still referenced from resource record set [name='${users[0]!.name}', type='${users[0]!.type}']`);
+    }
+    check.deleted = true;
+    return {};
+  }
+
+  /** One observation per checker region, all reporting the check's current health. */
+  getHealthCheckStatus(input: Ops['GetHealthCheckStatus'][0]): Ops['GetHealthCheckStatus'][1] {
+    const check = this.require(input.HealthCheckId ?? '');
+    const healthy = this.healthOf(check) === 'healthy';
+    const checkedTime = new Date(this.ctx.clock.now());
+    const regions = check.config.regions.length > 0 ? check.config.regions : HEALTH_CHECKER_REGIONS;
+    return {
+      HealthCheckObservations: regions.map((region) => ({
+        Region: region as HealthCheckRegion,
+        StatusReport: {
+          Status: healthy ? 'Success: HTTP Status Code 200, OK' : 'Failure: HTTP Status Code 503, Service Unavailable',
+          CheckedTime: checkedTime,
+        },
+      })),
+    };
+  }
+
+  /** Tags of a health check (hosted zone tags are not modelled). */
+  changeTagsForResource(input: Ops['ChangeTagsForResource'][0]): Ops['ChangeTagsForResource'][1] {
+    if (input.ResourceType !== 'healthcheck') {
+      throw awsError('InvalidInput', `The sandbox tags health checks only (got resource type ${String(input.ResourceType)}).`);
+    }
+    const check = this.require(input.ResourceId ?? '');
+    const added = Object.fromEntries((input.AddTags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    validateTags(added);
+    const merged = { ...check.tags, ...added };
+    for (const key of input.RemoveTagKeys ?? []) delete merged[key];
+    if (Object.keys(merged).length > MAX_TAGS) throw awsError('InvalidInput', `A resource can have at most ${MAX_TAGS} tags.`);
+    check.tags = merged;
+    return {};
   }
 
   /** setHealth's value wins; otherwise healthy once the fqdn is served and one interval has passed. */
@@ -121,20 +163,49 @@ export class SandboxHealthChecks implements HealthCheckProvider {
 
   private require(id: string): HealthCheckRecord {
     const check = this.ctx.state.healthChecks.find((h) => h.id === id && !h.deleted);
-    if (!check) throw new AwsRequestError(`A health check with id ${id} does not exist.`, 'NoSuchHealthCheck', id);
+    if (!check) throw awsError('NoSuchHealthCheck', `A health check with id ${id} does not exist.`, 404);
     return check;
   }
+}
 
-  /** Tags go through ChangeTagsForResource (a separate write call in AWS). */
-  private tag(check: HealthCheckRecord, tags: Record<string, string>): void {
-    if (Object.keys(tags).length === 0) return;
-    const merged = { ...check.tags, ...tags };
-    if (Object.keys(merged).length > MAX_TAGS) {
-      throw new AwsRequestError(`A resource can have at most ${MAX_TAGS} tags.`, 'InvalidInput', check.id);
-    }
-    check.tags = merged;
-    logExtraCall(this.ctx, { service: 'route53', operation: 'ChangeTagsForResource', method: 'healthChecks.create', write: true });
-  }
+function location(id: string): string {
+  return `https://route53.amazonaws.com/2013-04-01/healthcheck/${id}`;
+}
+
+/** The stored settings from a request's HealthCheckConfig (Route 53's defaults filled in). */
+function configFromWire(c: SdkHealthCheckConfig | undefined): HealthCheckConfig {
+  const protocol = (c?.Type ?? '') as HealthCheckConfig['protocol'];
+  return {
+    protocol,
+    fqdn: c?.FullyQualifiedDomainName ?? '',
+    port: c?.Port ?? (protocol === 'HTTPS' ? 443 : 80),
+    path: c?.ResourcePath ?? '',
+    interval: (c?.RequestInterval ?? 30) as HealthCheckConfig['interval'],
+    failureThreshold: c?.FailureThreshold ?? 3,
+    regions: [...(c?.Regions ?? [])],
+  };
+}
+
+function wireCheck(check: HealthCheckRecord): HealthCheck {
+  const c = check.config;
+  return {
+    Id: check.id,
+    CallerReference: check.callerReference,
+    HealthCheckConfig: {
+      Type: c.protocol,
+      FullyQualifiedDomainName: c.fqdn,
+      Port: c.port,
+      ...(c.path ? { ResourcePath: c.path } : {}),
+      RequestInterval: c.interval,
+      FailureThreshold: c.failureThreshold,
+      MeasureLatency: false,
+      Inverted: false,
+      Disabled: false,
+      ...(c.protocol === 'HTTPS' ? { EnableSNI: true } : {}),
+      ...(c.regions.length > 0 ? { Regions: c.regions as HealthCheckRegion[] } : {}),
+    },
+    HealthCheckVersion: check.version ?? 1,
+  };
 }
 
 /** Settings compared for CallerReference idempotency (checker regions as a set). */
@@ -144,39 +215,39 @@ function comparable(config: HealthCheckConfig): unknown {
 
 function validateConfig(config: HealthCheckConfig): void {
   if (config.protocol !== 'HTTP' && config.protocol !== 'HTTPS') {
-    throw new AwsRequestError(`1 validation error detected: Value '${config.protocol}' at 'healthCheckConfig.type' failed to satisfy constraint: Member must satisfy enum value set`, 'InvalidInput');
+    throw awsError('InvalidInput', `1 validation error detected: Value '${config.protocol}' at 'healthCheckConfig.type' failed to satisfy constraint: Member must satisfy enum value set`);
   }
   if (config.interval !== 10 && config.interval !== 30) {
-    throw new AwsRequestError(`Invalid request: RequestInterval must be 10 or 30 (got ${config.interval}).`, 'InvalidInput');
+    throw awsError('InvalidInput', `Invalid request: RequestInterval must be 10 or 30 (got ${config.interval}).`);
   }
   if (!Number.isInteger(config.failureThreshold) || config.failureThreshold < 1 || config.failureThreshold > 10) {
-    throw new AwsRequestError(
-      `1 validation error detected: Value '${config.failureThreshold}' at 'healthCheckConfig.failureThreshold' failed to satisfy constraint: Member must have value between 1 and 10`,
+    throw awsError(
       'InvalidInput',
+      `1 validation error detected: Value '${config.failureThreshold}' at 'healthCheckConfig.failureThreshold' failed to satisfy constraint: Member must have value between 1 and 10`,
     );
   }
   if (!Number.isInteger(config.port) || config.port < 1 || config.port > 65535) {
-    throw new AwsRequestError(`1 validation error detected: Value '${config.port}' at 'healthCheckConfig.port' failed to satisfy constraint: Member must have value between 1 and 65535`, 'InvalidInput');
+    throw awsError('InvalidInput', `1 validation error detected: Value '${config.port}' at 'healthCheckConfig.port' failed to satisfy constraint: Member must have value between 1 and 65535`);
   }
   if (!config.fqdn || config.fqdn.length > 255) {
-    throw new AwsRequestError('Invalid request: FullyQualifiedDomainName must be 1 to 255 characters.', 'InvalidInput');
+    throw awsError('InvalidInput', 'Invalid request: FullyQualifiedDomainName must be 1 to 255 characters.');
   }
   if (config.path.length > 255) {
-    throw new AwsRequestError('1 validation error detected: ResourcePath must have length less than or equal to 255', 'InvalidInput');
+    throw awsError('InvalidInput', '1 validation error detected: ResourcePath must have length less than or equal to 255');
   }
   const unknown = config.regions.filter((r) => !HEALTH_CHECKER_REGIONS.includes(r));
   if (unknown.length > 0) {
-    throw new AwsRequestError(`1 validation error detected: Value '[${unknown.join(', ')}]' at 'healthCheckConfig.regions' failed to satisfy constraint: Member must satisfy enum value set: [${HEALTH_CHECKER_REGIONS.join(', ')}]`, 'InvalidInput');
+    throw awsError('InvalidInput', `1 validation error detected: Value '[${unknown.join(', ')}]' at 'healthCheckConfig.regions' failed to satisfy constraint: Member must satisfy enum value set: [${HEALTH_CHECKER_REGIONS.join(', ')}]`);
   }
   if (config.regions.length > 0 && new Set(config.regions).size < 3) {
-    throw new AwsRequestError('Invalid request: you must specify at least 3 distinct health checker regions, or none for the default set.', 'InvalidInput');
+    throw awsError('InvalidInput', 'Invalid request: you must specify at least 3 distinct health checker regions, or none for the default set.');
   }
 }
 
 function validateTags(tags: Record<string, string>): void {
   const keys = Object.keys(tags);
-  if (keys.length > MAX_TAGS) throw new AwsRequestError(`A resource can have at most ${MAX_TAGS} tags.`, 'InvalidInput');
+  if (keys.length > MAX_TAGS) throw awsError('InvalidInput', `A resource can have at most ${MAX_TAGS} tags.`);
   for (const key of keys) {
-    if (key.toLowerCase().startsWith('aws:')) throw new AwsRequestError(`Invalid tag key [${key}]: the aws: prefix is reserved for AWS use`, 'InvalidInput');
+    if (key.toLowerCase().startsWith('aws:')) throw awsError('InvalidInput', `Invalid tag key [${key}]: the aws: prefix is reserved for AWS use`);
   }
 }

@@ -1,16 +1,24 @@
-// Route 53 hosted zones and record sets. A change batch is validated as a whole against a
-// copy of the zone and applied all-or-nothing, with Route 53's own refusals and messages.
+// Route 53 hosted zones and record sets at the API level (GetHostedZone,
+// ListHostedZonesByName, ListResourceRecordSets with its pages, ChangeResourceRecordSets,
+// GetChange). A change batch is validated as a whole against a copy of the zone and applied
+// all-or-nothing, with Route 53's own refusals and messages.
 
-import { AwsRequestError } from '../../errors.js';
-import type { ChangeStatus, DnsProvider, DnsRecord, HostedZone, RecordChange } from '../types.js';
-import { invoke, logExtraCall, nextId, type SandboxContext } from './context.js';
+import type { HostedZone as WireZone, ResourceRecordSet, RRType } from '../aws/api.js';
+import type { Route53Ops } from '../aws/api.js';
+// The record-set field mapping is the adapter's: both sides store the same DnsRecord.
+import { fromRecordSet, toRecordSet } from '../aws/route53.js';
+import type { DnsRecord, HostedZone, RecordChange } from '../types.js';
+import { awsError } from './aws-error.js';
+import { nextId, type SandboxContext } from './context.js';
 import type { ZoneRecord } from './state.js';
-import { clone, deepEqual, sha256Hex } from './util.js';
+import { deepEqual, sha256Hex } from './util.js';
 
 const RECORD_TYPES = new Set(['A', 'AAAA', 'CAA', 'CNAME', 'DS', 'HTTPS', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SPF', 'SRV', 'SSHFP', 'SVCB', 'TLSA', 'TXT']);
 const MAX_RECORDS_PER_BATCH = 1000;
 const MAX_VALUE_CHARS_PER_BATCH = 32_000;
-const PAGE_SIZE = 300;
+/** Route 53's largest pages: ListResourceRecordSets and ListHostedZonesByName. */
+const RECORD_PAGE_SIZE = 300;
+const ZONE_PAGE_SIZE = 100;
 
 /** Route 53's spelling: lower case, trailing dot, `*` as the octal escape \052. */
 export function normaliseName(name: string): string {
@@ -60,23 +68,11 @@ function policyOf(r: DnsRecord): RoutingPolicy {
 
 /** The record as stored: normalised names, no undefined fields, values as given. */
 function normaliseRecord(r: DnsRecord): DnsRecord {
-  const out: DnsRecord = { name: normaliseName(r.name), type: r.type.toUpperCase(), values: [...(r.values ?? [])] };
-  if (r.setIdentifier !== undefined) out.setIdentifier = r.setIdentifier;
-  if (r.ttl !== undefined) out.ttl = r.ttl;
+  // `r` comes from fromRecordSet: only the fields the request had. Names take Route 53's spelling.
+  const out: DnsRecord = { ...r, name: normaliseName(r.name), type: r.type.toUpperCase(), values: [...r.values] };
   if (r.alias) {
     out.alias = { hostedZoneId: bareZoneId(r.alias.hostedZoneId), dnsName: normaliseName(r.alias.dnsName), evaluateTargetHealth: r.alias.evaluateTargetHealth };
   }
-  if (r.weight !== undefined) out.weight = r.weight;
-  if (r.region !== undefined) out.region = r.region;
-  if (r.failover !== undefined) out.failover = r.failover;
-  if (r.geolocation !== undefined) {
-    const g: NonNullable<DnsRecord['geolocation']> = {};
-    if (r.geolocation.continentCode !== undefined) g.continentCode = r.geolocation.continentCode;
-    if (r.geolocation.countryCode !== undefined) g.countryCode = r.geolocation.countryCode;
-    if (r.geolocation.subdivisionCode !== undefined) g.subdivisionCode = r.geolocation.subdivisionCode;
-    out.geolocation = g;
-  }
-  if (r.healthCheckId !== undefined) out.healthCheckId = r.healthCheckId;
   return out;
 }
 
@@ -85,17 +81,52 @@ function sameValues(a: DnsRecord, b: DnsRecord): boolean {
   return deepEqual({ ...a, values: [...a.values].sort() }, { ...b, values: [...b.values].sort() });
 }
 
-function invalidInput(message: string): AwsRequestError {
-  return new AwsRequestError(message, 'InvalidInput');
+function invalidInput(message: string): Error {
+  return awsError('InvalidInput', message);
 }
 
-function invalidBatch(messages: string[]): AwsRequestError {
-  return new AwsRequestError(`[${messages.join(', ')}]`, 'InvalidChangeBatch');
+/** One message per refused change (the SDK's InvalidChangeBatch.messages), and all of them in brackets as the message. */
+function invalidBatch(messages: string[]): Error {
+  return awsError('InvalidChangeBatch', `[${messages.join(', ')}]`, 400, { messages });
+}
+
+/** ListHostedZonesByName order: names with their labels reversed, then the zone id. */
+function compareZones(a: { name: string; id: string }, b: { name: string; id: string }): number {
+  const ra = a.name.replace(/\.$/, '').split('.').reverse().join('.');
+  const rb = b.name.replace(/\.$/, '').split('.').reverse().join('.');
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  const ia = bareZoneId(a.id);
+  const ib = bareZoneId(b.id);
+  return ia < ib ? -1 : ia > ib ? 1 : 0;
+}
+
+function wireZone(zone: ZoneRecord): WireZone {
+  return {
+    Id: zone.id,
+    Name: zone.name,
+    CallerReference: `sandbox-${bareZoneId(zone.id)}`,
+    Config: { PrivateZone: false },
+    ResourceRecordSetCount: zone.records.length,
+  };
+}
+
+/** Four deterministic Route 53-style name servers for a zone. */
+function nameServersOf(zoneName: string): string[] {
+  const n = parseInt(sha256Hex(zoneName).slice(0, 6), 16);
+  return [
+    `ns-${n % 512}.awsdns-${String(n % 64).padStart(2, '0')}.com.`,
+    `ns-${512 + (n % 512)}.awsdns-${String((n >> 3) % 64).padStart(2, '0')}.net.`,
+    `ns-${1024 + (n % 512)}.awsdns-${String((n >> 5) % 64).padStart(2, '0')}.org.`,
+    `ns-${1536 + (n % 512)}.awsdns-${String((n >> 7) % 64).padStart(2, '0')}.co.uk.`,
+  ];
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-export class SandboxDns implements DnsProvider {
+type Ops = Route53Ops;
+
+/** Hosted zones, record sets and changes, as the Route 53 API serves them. */
+export class SandboxRecords {
   constructor(private readonly ctx: SandboxContext) {}
 
   seedZone(name: string): HostedZone {
@@ -103,13 +134,7 @@ export class SandboxDns implements DnsProvider {
     const existing = this.ctx.state.zones.find((z) => z.name === zoneName);
     if (existing) return { id: existing.id, name: existing.name };
     const id = `/hostedzone/Z${nextId(this.ctx, 'zone', 13, 'upper')}`;
-    const n = parseInt(sha256Hex(zoneName).slice(0, 6), 16);
-    const nameServers = [
-      `ns-${n % 512}.awsdns-${String(n % 64).padStart(2, '0')}.com.`,
-      `ns-${512 + (n % 512)}.awsdns-${String((n >> 3) % 64).padStart(2, '0')}.net.`,
-      `ns-${1024 + (n % 512)}.awsdns-${String((n >> 5) % 64).padStart(2, '0')}.org.`,
-      `ns-${1536 + (n % 512)}.awsdns-${String((n >> 7) % 64).padStart(2, '0')}.co.uk.`,
-    ];
+    const nameServers = nameServersOf(zoneName);
     this.ctx.state.zones.push({
       id,
       name: zoneName,
@@ -121,50 +146,88 @@ export class SandboxDns implements DnsProvider {
     return { id, name: zoneName };
   }
 
-  findZone(nameOrId: string): Promise<HostedZone | undefined> {
-    const byId = nameOrId.startsWith('/hostedzone/') || /^Z[A-Z0-9]+$/.test(nameOrId);
-    const operation = byId ? 'GetHostedZone' : 'ListHostedZonesByName';
-    return invoke(this.ctx, { service: 'route53', operation, method: 'dns.findZone', write: false }, (entry) => {
-      const zone = byId ? this.zoneById(nameOrId) : this.ctx.state.zones.find((z) => z.name === normaliseName(nameOrId));
-      if (!zone && byId) entry.outcome = 'NoSuchHostedZone';
-      return zone ? { id: zone.id, name: zone.name } : undefined;
-    });
+  getHostedZone(input: Ops['GetHostedZone'][0]): Ops['GetHostedZone'][1] {
+    const zone = this.requireZone(input.Id ?? '');
+    return { HostedZone: wireZone(zone), DelegationSet: { NameServers: nameServersOf(zone.name).map((n) => n.replace(/\.$/, '')) } };
   }
 
-  listRecords(zoneId: string): Promise<DnsRecord[]> {
-    return invoke(this.ctx, { service: 'route53', operation: 'ListResourceRecordSets', method: 'dns.listRecords', write: false }, () => {
-      const zone = this.requireZone(zoneId);
-      const records = [...zone.records].sort(compareRecords);
-      // Route 53 pages at 300 record sets: each further page is another call.
-      for (let page = 1; page < Math.ceil(records.length / PAGE_SIZE); page++) {
-        logExtraCall(this.ctx, { service: 'route53', operation: 'ListResourceRecordSets', method: 'dns.listRecords', write: false });
-      }
-      return clone(records);
-    });
+  /** Zones in Route 53's order (names with labels reversed, then id), from DNSName/HostedZoneId on. */
+  listHostedZonesByName(input: Ops['ListHostedZonesByName'][0]): Ops['ListHostedZonesByName'][1] {
+    if (input.HostedZoneId !== undefined && input.DNSName === undefined) {
+      throw invalidInput('The specified hosted zone id requires a DNS name.');
+    }
+    const maxItems = Math.min(Number(input.MaxItems ?? ZONE_PAGE_SIZE), ZONE_PAGE_SIZE);
+    const zones = [...this.ctx.state.zones].sort(compareZones);
+    const start = input.DNSName === undefined ? undefined : { name: normaliseName(input.DNSName), id: input.HostedZoneId ? bareZoneId(input.HostedZoneId) : '' };
+    const from = start ? zones.findIndex((z) => compareZones(z, { name: start.name, id: start.id }) >= 0) : 0;
+    const rest = from < 0 ? [] : zones.slice(from);
+    const page = rest.slice(0, maxItems);
+    const next = rest[maxItems];
+    return {
+      HostedZones: page.map(wireZone),
+      ...(input.DNSName !== undefined ? { DNSName: input.DNSName } : {}),
+      ...(input.HostedZoneId !== undefined ? { HostedZoneId: input.HostedZoneId } : {}),
+      IsTruncated: next !== undefined,
+      ...(next ? { NextDNSName: next.name, NextHostedZoneId: bareZoneId(next.id) } : {}),
+      MaxItems: maxItems,
+    };
   }
 
-  change(zoneId: string, changes: RecordChange[], comment: string): Promise<{ id: string; status: ChangeStatus }> {
-    return invoke(this.ctx, { service: 'route53', operation: 'ChangeResourceRecordSets', method: 'dns.change', write: true }, () => {
-      const zone = this.requireZone(zoneId);
-      if (comment.length > 256) {
-        throw invalidInput("1 validation error detected: Value at 'changeBatch.comment' failed to satisfy constraint: Member must have length less than or equal to 256");
-      }
-      const normalised = changes.map((c) => ({ action: c.action, record: normaliseRecord(c.record) }));
-      zone.records = this.validateBatch(zone, normalised);
-      const id = `/change/C${nextId(this.ctx, 'change', 13, 'upper')}`;
-      const ms = this.ctx.state.latencies.dnsChange;
-      this.ctx.state.changes.push({ id, zoneId: zone.id, submittedAt: this.ctx.clock.now(), ms, comment });
-      return { id, status: ms > 0 ? ('PENDING' as const) : ('INSYNC' as const) };
-    });
+  /** One page (at most 300 record sets) from the start position on, in Route 53's order. */
+  listResourceRecordSets(input: Ops['ListResourceRecordSets'][0]): Ops['ListResourceRecordSets'][1] {
+    const zone = this.requireZone(input.HostedZoneId ?? '');
+    if (input.StartRecordType !== undefined && input.StartRecordName === undefined) {
+      throw invalidInput('The input is not valid: StartRecordType requires StartRecordName.');
+    }
+    if (input.StartRecordIdentifier !== undefined && input.StartRecordType === undefined) {
+      throw invalidInput('The input is not valid: StartRecordIdentifier requires StartRecordName and StartRecordType.');
+    }
+    const maxItems = Math.min(Number(input.MaxItems ?? RECORD_PAGE_SIZE), RECORD_PAGE_SIZE);
+    const records = [...zone.records].sort(compareRecords);
+    let from = 0;
+    if (input.StartRecordName !== undefined) {
+      const start = { name: normaliseName(input.StartRecordName), type: input.StartRecordType ?? '', values: [], ...(input.StartRecordIdentifier !== undefined ? { setIdentifier: input.StartRecordIdentifier } : {}) };
+      from = records.findIndex((r) => compareRecords(r, start) >= 0);
+      if (from < 0) from = records.length;
+    }
+    const page = records.slice(from, from + maxItems);
+    const next = records[from + maxItems];
+    return {
+      ResourceRecordSets: page.map(toRecordSet),
+      IsTruncated: next !== undefined,
+      ...(next
+        ? { NextRecordName: next.name, NextRecordType: next.type as RRType, ...(next.setIdentifier !== undefined ? { NextRecordIdentifier: next.setIdentifier } : {}) }
+        : {}),
+      MaxItems: maxItems,
+    };
   }
 
-  changeStatus(changeId: string): Promise<ChangeStatus> {
-    return invoke(this.ctx, { service: 'route53', operation: 'GetChange', method: 'dns.changeStatus', write: false }, () => {
-      const id = changeId.startsWith('/change/') ? changeId : `/change/${changeId}`;
-      const change = this.ctx.state.changes.find((c) => c.id === id);
-      if (!change) throw new AwsRequestError(`A change with the specified change ID does not exist: ${changeId}`, 'NoSuchChange', changeId);
-      return this.ctx.clock.now() >= change.submittedAt + change.ms ? 'INSYNC' : 'PENDING';
-    });
+  /** One batch, validated as a whole and applied all-or-nothing. */
+  changeResourceRecordSets(input: Ops['ChangeResourceRecordSets'][0]): Ops['ChangeResourceRecordSets'][1] {
+    const zone = this.requireZone(input.HostedZoneId ?? '');
+    const comment = input.ChangeBatch?.Comment ?? '';
+    if (comment.length > 256) {
+      throw invalidInput("1 validation error detected: Value at 'changeBatch.comment' failed to satisfy constraint: Member must have length less than or equal to 256");
+    }
+    const changes: RecordChange[] = (input.ChangeBatch?.Changes ?? []).map((c) => ({
+      action: c.Action as RecordChange['action'],
+      record: normaliseRecord(fromRecordSet(c.ResourceRecordSet ?? {} as ResourceRecordSet)),
+    }));
+    zone.records = this.validateBatch(zone, changes);
+    const id = `/change/C${nextId(this.ctx, 'change', 13, 'upper')}`;
+    const ms = this.ctx.state.latencies.dnsChange;
+    const submittedAt = this.ctx.clock.now();
+    this.ctx.state.changes.push({ id, zoneId: zone.id, submittedAt, ms, comment });
+    return { ChangeInfo: { Id: id, Status: ms > 0 ? 'PENDING' : 'INSYNC', SubmittedAt: new Date(submittedAt), ...(comment ? { Comment: comment } : {}) } };
+  }
+
+  getChange(input: Ops['GetChange'][0]): Ops['GetChange'][1] {
+    const changeId = input.Id ?? '';
+    const id = changeId.startsWith('/change/') ? changeId : `/change/${changeId}`;
+    const change = this.ctx.state.changes.find((c) => c.id === id);
+    if (!change) throw awsError('NoSuchChange', `A change with the specified change ID does not exist: ${changeId}`, 404);
+    const status = this.ctx.clock.now() >= change.submittedAt + change.ms ? 'INSYNC' : 'PENDING';
+    return { ChangeInfo: { Id: change.id, Status: status, SubmittedAt: new Date(change.submittedAt), ...(change.comment ? { Comment: change.comment } : {}) } };
   }
 
   /** All record sets referring to a health check, across zones (for HealthCheckInUse). */
@@ -178,7 +241,7 @@ export class SandboxDns implements DnsProvider {
 
   private requireZone(zoneId: string): ZoneRecord {
     const zone = this.zoneById(zoneId);
-    if (!zone) throw new AwsRequestError(`No hosted zone found with ID: ${bareZoneId(zoneId)}`, 'NoSuchHostedZone', zoneId);
+    if (!zone) throw awsError('NoSuchHostedZone', `No hosted zone found with ID: ${bareZoneId(zoneId)}`, 404);
     return zone;
   }
 
@@ -280,7 +343,7 @@ export class SandboxDns implements DnsProvider {
       }
     }
     if (action !== 'DELETE' && r.healthCheckId !== undefined && !this.ctx.state.healthChecks.some((h) => h.id === r.healthCheckId && !h.deleted)) {
-      throw new AwsRequestError(`A health check with id ${r.healthCheckId} does not exist.`, 'NoSuchHealthCheck', r.healthCheckId);
+      throw awsError('NoSuchHealthCheck', `A health check with id ${r.healthCheckId} does not exist.`, 404);
     }
   }
 

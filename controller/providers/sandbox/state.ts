@@ -146,13 +146,15 @@ export interface HealthCheckRecord {
   tags: Record<string, string>;
   createdAt: number;
   deleted: boolean;
+  /** HealthCheckVersion: 1 at creation, +1 per UpdateHealthCheck (absent in older files: 1). */
+  version?: number;
 }
 
 export type FaultKind = 'throttle' | 'unavailable' | 'priorRequestNotComplete' | 'fail';
 
 export interface FaultRecord {
   id: number;
-  /** Provider method ('stacks.create'), a prefix wildcard ('stacks.*') or '*'. */
+  /** AWS operation ('ChangeResourceRecordSets'), provider method ('stacks.create'), 'stacks.*', 'route53:*' or '*'. */
   operation: string;
   kind: FaultKind;
   region?: string;

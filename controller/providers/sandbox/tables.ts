@@ -1,15 +1,15 @@
-// DynamoDB global tables (version 2019.11.21): existing tables gain and lose replicas through
-// UpdateTable ReplicaUpdates, one change at a time, only when everything is ACTIVE.
+// DynamoDB global tables (version 2019.11.21) at the API level (DescribeTable, UpdateTable
+// with ReplicaUpdates, DescribeTableReplicaAutoScaling): existing tables gain and lose
+// replicas one change at a time, only when everything is ACTIVE.
 
-import { AwsRequestError, WaitingError } from '../../errors.js';
-import type { LiveTable, ReplicaStatus, TableProvider } from '../types.js';
-import { invoke, logExtraCall, type SandboxContext } from './context.js';
+import type { StreamViewType, TableDescription } from '../aws/api.js';
+import type { DynamoDbOps } from '../aws/api.js';
+import type { LiveTable, ReplicaStatus } from '../types.js';
+import { awsError } from './aws-error.js';
+import type { SandboxContext } from './context.js';
 import type { TableRecord } from './state.js';
 
-/** ResourceInUseException: the table or a replica is busy; come back later. */
-export class ResourceInUseError extends WaitingError {
-  readonly code = 'ResourceInUseException';
-}
+type Ops = DynamoDbOps;
 
 const TRANSITIONAL: ReadonlySet<ReplicaStatus> = new Set(['CREATING', 'UPDATING', 'DELETING', 'ARCHIVING']);
 
@@ -61,7 +61,8 @@ export function viewTable(table: TableRecord, readRegion: string): LiveTable {
   };
 }
 
-export class SandboxTables implements TableProvider {
+/** DynamoDB global tables (2019.11.21) of one region, as the API serves them. */
+export class SandboxTables {
   constructor(private readonly ctx: SandboxContext) {}
 
   seed(name: string, region: string, options: SeedTableOptions = {}): void {
@@ -81,94 +82,120 @@ export class SandboxTables implements TableProvider {
     });
   }
 
-  async describe(name: string, candidateRegions: string[]): Promise<LiveTable | undefined> {
-    const [first, ...rest] = candidateRegions;
-    if (first === undefined) return undefined;
-    // One DescribeTable per region tried; a miss is ResourceNotFoundException in AWS.
-    return invoke(this.ctx, { service: 'dynamodb', operation: 'DescribeTable', method: 'tables.describe', region: first, write: false }, (entry) => {
-      settleTables(this.ctx);
-      const found = this.findIn(name, first);
-      if (found) return viewTable(found, first);
-      entry.outcome = 'ResourceNotFoundException';
-      for (const region of rest) {
-        const table = this.findIn(name, region);
-        logExtraCall(this.ctx, { service: 'dynamodb', operation: 'DescribeTable', method: 'tables.describe', region, write: false }, table ? 'ok' : 'ResourceNotFoundException');
-        if (table) return viewTable(table, region);
-      }
-      return undefined;
-    });
+  describeTable(region: string, input: Ops['DescribeTable'][0]): Ops['DescribeTable'][1] {
+    settleTables(this.ctx);
+    return { Table: this.describe(this.require(input.TableName ?? '', region), region) };
   }
 
-  addReplica(table: string, viaRegion: string, region: string): Promise<void> {
-    return invoke(this.ctx, { service: 'dynamodb', operation: 'UpdateTable', method: 'tables.addReplica', region: viaRegion, write: true }, () => {
-      settleTables(this.ctx);
-      const record = this.requireUpdatable(table, viaRegion, region);
-      if (record.replicas.some((r) => r.region === region)) throw localRegionError(table);
-      if (this.ctx.state.tables.some((t) => t !== record && t.name === table && t.replicas.some((r) => r.region === region))) {
-        throw new AwsRequestError(
-          `Failed to create a the new replica of table with name: '${table}' because one or more replicas already existed as tables.`,
-          'ValidationException',
-          table,
-        );
-      }
-      if (record.streamViewType !== 'NEW_AND_OLD_IMAGES') {
-        throw new AwsRequestError(
-          'Table must have DynamoDB Streams enabled with StreamViewType set to NEW_AND_OLD_IMAGES to add replicas.',
-          'ValidationException',
-          table,
-        );
-      }
-      if (record.billingMode === 'PROVISIONED' && !record.writeAutoScaling) {
-        throw new AwsRequestError('Table write capacity should either be Pay-Per-Request or AutoScaled.', 'ValidationException', table);
-      }
-      const fails = this.ctx.faults.take('tables.addReplica', region, ['fail']) !== undefined;
-      record.globalTableVersion = '2019.11.21';
-      record.replicas.push({ region, status: 'ACTIVE' });
-      record.operation = { kind: 'add', region, startedAt: this.ctx.clock.now(), ms: this.ctx.state.latencies.replicaCreate, fails };
-      settleTables(this.ctx);
-    });
+  /** Write auto scaling per replica: present (and enabled) only for auto-scaled provisioned tables. */
+  describeTableReplicaAutoScaling(region: string, input: Ops['DescribeTableReplicaAutoScaling'][0]): Ops['DescribeTableReplicaAutoScaling'][1] {
+    settleTables(this.ctx);
+    const table = this.require(input.TableName ?? '', region);
+    const view = viewTable(table, region);
+    const autoScaled = table.billingMode === 'PROVISIONED' && table.writeAutoScaling;
+    return {
+      TableAutoScalingDescription: {
+        TableName: table.name,
+        TableStatus: view.status,
+        Replicas: view.replicas.map((r) => ({
+          RegionName: r.region,
+          ReplicaStatus: r.status,
+          ...(autoScaled ? { ReplicaProvisionedWriteCapacityAutoScalingSettings: { MinimumUnits: 5, MaximumUnits: 100, AutoScalingDisabled: false } } : {}),
+        })),
+      },
+    };
   }
 
-  removeReplica(table: string, viaRegion: string, region: string): Promise<void> {
-    return invoke(this.ctx, { service: 'dynamodb', operation: 'UpdateTable', method: 'tables.removeReplica', region: viaRegion, write: true }, () => {
-      settleTables(this.ctx);
-      const record = this.requireUpdatable(table, viaRegion, region);
-      if (!record.replicas.some((r) => r.region === region)) {
-        throw new AwsRequestError(
-          `Update global table operation failed because replica in region ${region} does not exist for table ${table}.`,
-          'ValidationException',
-          table,
-        );
-      }
-      record.operation = { kind: 'remove', region, startedAt: this.ctx.clock.now(), ms: this.ctx.state.latencies.replicaDelete, fails: false };
-      settleTables(this.ctx);
-    });
+  /** One ReplicaUpdates change (Create or Delete) per call, refused unless everything is ACTIVE. */
+  updateTable(viaRegion: string, input: Ops['UpdateTable'][0]): Ops['UpdateTable'][1] {
+    settleTables(this.ctx);
+    const table = input.TableName ?? '';
+    const updates = input.ReplicaUpdates ?? [];
+    if (updates.length !== 1) {
+      throw awsError('ValidationException', 'The sandbox models one ReplicaUpdates change per UpdateTable, as regionctl sends them.');
+    }
+    const [update] = updates;
+    if (update?.Create) this.addReplica(table, viaRegion, update.Create.RegionName ?? '');
+    else if (update?.Delete) this.removeReplica(table, viaRegion, update.Delete.RegionName ?? '');
+    else throw awsError('ValidationException', 'One of Create, Update or Delete must be given in a ReplicaUpdates change.');
+    return { TableDescription: this.describe(this.require(table, viaRegion), viaRegion) };
+  }
+
+  private addReplica(table: string, viaRegion: string, region: string): void {
+    const record = this.requireUpdatable(table, viaRegion, region);
+    if (record.replicas.some((r) => r.region === region)) throw localRegionError();
+    if (this.ctx.state.tables.some((t) => t !== record && t.name === table && t.replicas.some((r) => r.region === region))) {
+      throw awsError(
+        'ValidationException',
+        `Failed to create a the new replica of table with name: '${table}' because one or more replicas already existed as tables.`,
+      );
+    }
+    if (record.streamViewType !== 'NEW_AND_OLD_IMAGES') {
+      throw awsError('ValidationException', 'Table must have DynamoDB Streams enabled with StreamViewType set to NEW_AND_OLD_IMAGES to add replicas.');
+    }
+    if (record.billingMode === 'PROVISIONED' && !record.writeAutoScaling) {
+      throw awsError('ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled.');
+    }
+    const fails = this.ctx.faults.take('UpdateTable', region, ['fail']) !== undefined;
+    record.globalTableVersion = '2019.11.21';
+    record.replicas.push({ region, status: 'ACTIVE' });
+    record.operation = { kind: 'add', region, startedAt: this.ctx.clock.now(), ms: this.ctx.state.latencies.replicaCreate, fails };
+    settleTables(this.ctx);
+  }
+
+  private removeReplica(table: string, viaRegion: string, region: string): void {
+    const record = this.requireUpdatable(table, viaRegion, region);
+    if (!record.replicas.some((r) => r.region === region)) {
+      throw awsError('ValidationException', `Update global table operation failed because replica in region ${region} does not exist for table ${table}.`);
+    }
+    record.operation = { kind: 'remove', region, startedAt: this.ctx.clock.now(), ms: this.ctx.state.latencies.replicaDelete, fails: false };
+    settleTables(this.ctx);
+  }
+
+  /** DescribeTable's TableDescription as read in `region`. */
+  private describe(table: TableRecord, region: string): TableDescription {
+    const view = viewTable(table, region);
+    return {
+      TableName: table.name,
+      TableArn: `arn:aws:dynamodb:${region}:${this.ctx.state.accountId}:table/${table.name}`,
+      TableStatus: view.status,
+      ...(view.streamViewType ? { StreamSpecification: { StreamEnabled: true, StreamViewType: view.streamViewType as StreamViewType } } : {}),
+      BillingModeSummary: { BillingMode: view.billingMode },
+      ...(view.globalTableVersion ? { GlobalTableVersion: view.globalTableVersion } : {}),
+      Replicas: view.replicas.map((r) => ({
+        RegionName: r.region,
+        ReplicaStatus: r.status,
+        ...(r.statusDescription ? { ReplicaStatusDescription: r.statusDescription } : {}),
+      })),
+    };
   }
 
   private findIn(name: string, region: string): TableRecord | undefined {
     return this.ctx.state.tables.find((t) => t.name === name && t.replicas.some((r) => r.region === region));
   }
 
+  private require(name: string, region: string): TableRecord {
+    const table = this.findIn(name, region);
+    if (!table) throw awsError('ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
+    return table;
+  }
+
   /** The checks shared by both replica changes, in the order AWS reports them. */
   private requireUpdatable(table: string, viaRegion: string, region: string): TableRecord {
-    const record = this.findIn(table, viaRegion);
-    if (!record) {
-      throw new AwsRequestError(`Requested resource not found: Table: ${table} not found`, 'ResourceNotFoundException', table);
-    }
-    if (region === viaRegion) throw localRegionError(table);
+    const record = this.require(table, viaRegion);
+    if (region === viaRegion) throw localRegionError();
     const view = viewTable(record, viaRegion);
     // CREATION_FAILED is terminal, not busy: the failed replica can be removed.
     if (view.status !== 'ACTIVE' || view.replicas.some((r) => TRANSITIONAL.has(r.status))) {
-      throw new ResourceInUseError(`Attempt to change a resource which is still in use: Table is being updated: ${table}`, table);
+      throw awsError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${table}`);
     }
     return record;
   }
 }
 
-function localRegionError(table: string): AwsRequestError {
-  return new AwsRequestError(
-    'Cannot add, delete, or update the local region through ReplicaUpdates. Use CreateTable, DeleteTable, or UpdateTable as required.',
+function localRegionError(): Error {
+  return awsError(
     'ValidationException',
-    table,
+    'Cannot add, delete, or update the local region through ReplicaUpdates. Use CreateTable, DeleteTable, or UpdateTable as required.',
   );
 }
