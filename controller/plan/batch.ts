@@ -5,6 +5,7 @@
 // old sets, create the new ones) is applied atomically — Route 53 refuses mixed policies.
 
 import type { RecordChange } from '../providers/types.js';
+import { dnsNameKey } from '../dns-name.js';
 
 export const MAX_RECORDS_PER_BATCH = 1000;
 export const MAX_CHARACTERS_PER_BATCH = 32000;
@@ -34,7 +35,7 @@ export function changeCost(change: RecordChange): BatchCost {
 export function batchRecordChanges(changes: RecordChange[]): RecordChange[][] {
   const groups = new Map<string, RecordChange[]>();
   for (const change of changes) {
-    const name = change.record.name.toLowerCase();
+    const name = dnsNameKey(change.record.name);
     const group = groups.get(name);
     if (group) group.push(change);
     else groups.set(name, [change]);

@@ -4,6 +4,7 @@
 // and one inventory TXT record per RegionSet listing the regions it manages.
 
 import { createHash } from 'node:crypto';
+import { dnsNameKey } from '../dns-name.js';
 import type { DesiredRecord, DesiredState, GeoLocation } from '../manifest/types.js';
 import type { DnsRecord, GeoLocationCode, LiveHealthCheck, LiveStack, LiveState } from '../providers/types.js';
 
@@ -104,7 +105,7 @@ export function zoneName(desired: DesiredState, live?: Pick<LiveState, 'zone' | 
 }
 
 function withDot(name: string): string {
-  return name.endsWith('.') ? name.toLowerCase() : `${name.toLowerCase()}.`;
+  return dnsNameKey(name);
 }
 
 export function inventoryName(regionSet: string, zone: string): string {
@@ -188,7 +189,7 @@ function unquote(value: string): string {
 
 export function findInventoryRecord(records: DnsRecord[], desired: DesiredState, zone?: string): DnsRecord | undefined {
   const name = inventoryName(desired.name, zone ?? zoneNameFromRecords(desired, records));
-  return records.find((record) => record.type === 'TXT' && record.name.toLowerCase() === name && record.setIdentifier === undefined);
+  return records.find((record) => record.type === 'TXT' && dnsNameKey(record.name) === name && record.setIdentifier === undefined);
 }
 
 function zoneNameFromRecords(desired: DesiredState, records: DnsRecord[]): string {

@@ -12,6 +12,7 @@
 // they become ready at once and go out in one atomic batch.
 
 import type { DesiredRecord, DesiredRegion, DesiredState } from '../manifest/types.js';
+import { dnsNameKey, sameDnsName } from '../dns-name.js';
 import type { DnsRecord, HealthCheckConfig, LiveHealthCheck, LiveStack, LiveState, RecordChange, StackStatus } from '../providers/types.js';
 import { batchRecordChanges } from './batch.js';
 import { foreignRecords } from './foreign.js';
@@ -159,7 +160,7 @@ class Planner {
     this.inventory = this.inventoryRecord ? (parseInventory(this.inventoryRecord) ?? []) : [];
     this.recordedOwner = this.inventoryRecord ? parseInventoryOwner(this.inventoryRecord) : undefined;
     const inventoryLower = inventoryName(this.rs, this.zone);
-    this.owned = live.records.filter((record) => isOwnedRecord(record, this.rs) && record.name.toLowerCase() !== inventoryLower);
+    this.owned = live.records.filter((record) => isOwnedRecord(record, this.rs) && dnsNameKey(record.name) !== inventoryLower);
 
     const former = new Set(this.inventory);
     for (const record of this.owned) {
@@ -1203,7 +1204,7 @@ class Planner {
 // ---- pure helpers ------------------------------------------------------------------------
 
 function sameNameType(record: DnsRecord, name: string, type: string): boolean {
-  return record.name.toLowerCase() === name.toLowerCase() && record.type === type;
+  return record.type === type && sameDnsName(record.name, name);
 }
 
 /** The slot Route 53 lets only one set of a name and type hold: a failover role, a geolocation location, a latency Region. */
@@ -1224,7 +1225,7 @@ function slotText(record: Pick<DnsRecord, 'region' | 'failover' | 'geolocation'>
 }
 
 function liveKey(record: Pick<DnsRecord, 'name' | 'type' | 'setIdentifier'>): string {
-  return `${record.name.toLowerCase()}|${record.type}|${record.setIdentifier ?? ''}`;
+  return `${dnsNameKey(record.name)}|${record.type}|${record.setIdentifier ?? ''}`;
 }
 
 /** `name:type` plus the set identifier's tail after the region (a geolocation location). */
@@ -1267,12 +1268,8 @@ function healthCheckDifferences(live: HealthCheckConfig, wanted: Omit<HealthChec
   return differences;
 }
 
-function normaliseName(value: string): string {
-  return value.toLowerCase().replace(/\.$/, '');
-}
-
 function sameRef(ref: ValueRef, value: string | undefined): boolean {
-  return 'literal' in ref && value !== undefined && normaliseName(ref.literal) === normaliseName(value);
+  return 'literal' in ref && value !== undefined && sameDnsName(ref.literal, value);
 }
 
 /** Display names of the fields that differ between a wanted record and the live one. */

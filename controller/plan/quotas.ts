@@ -6,6 +6,7 @@
 //   records (resource record sets) per hosted zone: 10,000
 //   health checks per AWS account: 200
 import type { LiveState } from '../providers/types.js';
+import { dnsNameKey } from '../dns-name.js';
 import type { Plan, Refusal } from './types.js';
 
 export const ROUTE53_RECORDS_PER_ZONE = 10_000;
@@ -65,5 +66,5 @@ export function route53Quotas(plan: Plan, live: LiveState, quotas: Route53Quotas
 }
 
 function recordKey(name: string, type: string, setIdentifier: string | undefined): string {
-  return `${name.toLowerCase()}|${type}|${setIdentifier ?? ''}`;
+  return `${dnsNameKey(name)}|${type}|${setIdentifier ?? ''}`;
 }
