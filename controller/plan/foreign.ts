@@ -8,7 +8,8 @@
 import type { DesiredRecord, DesiredState } from '../manifest/types.js';
 import { sameDnsName } from '../dns-name.js';
 import type { DnsRecord, LiveState } from '../providers/types.js';
-import { compareStrings, geoLocationCode, isOwnedRecord, routingOf, type RoutingPolicy } from './identity.js';
+import { compareStrings, geoLocationCode, isOwnedRecord } from './identity.js';
+import { routingOf, type RoutingPolicy } from './routing.js';
 import type { ForeignRecord, TrafficShare } from './types.js';
 
 /** A live record standing at a desired record's name: same name and type, or any type beside a CNAME. */

@@ -37,15 +37,15 @@ import {
   ownerIs,
   parseInventoryOwner,
   regionOfSetIdentifier,
-  routingOf,
   setIdentifier,
   stackTags,
   TAG_REGIONSET,
   TAG_TEMPLATE_HASH,
-  takesTraffic,
   zoneName,
   type InventoryOwner,
 } from './identity.js';
+import { routingOf, slotText, takesTraffic, uniqueSlot } from './routing.js';
+import { formatMs } from '../manifest/duration.js';
 import { isNoEchoTag, maskParameters, noEchoTagKey, SECRET_MASK, secretDigest } from './secrets.js';
 import type { HealthCheckRef, Plan, PlanOptions, PlanSummary, RecordTemplate, RegionTransition, Step, StepPayload, ValueRef } from './types.js';
 
@@ -1207,23 +1207,6 @@ function sameNameType(record: DnsRecord, name: string, type: string): boolean {
   return record.type === type && sameDnsName(record.name, name);
 }
 
-/** The slot Route 53 lets only one set of a name and type hold: a failover role, a geolocation location, a latency Region. */
-function uniqueSlot(record: Pick<DnsRecord, 'region' | 'failover' | 'geolocation'>): string | undefined {
-  if (record.failover !== undefined) return `failover ${record.failover}`;
-  if (record.region !== undefined) return `latency Region ${record.region}`;
-  if (record.geolocation !== undefined) {
-    const { continentCode, countryCode, subdivisionCode } = record.geolocation;
-    return `location ${[continentCode ?? '', countryCode ?? '', subdivisionCode ?? ''].join('/')}`;
-  }
-  return undefined;
-}
-
-/** A slot for people: "failover PRIMARY", "the default location"... */
-function slotText(record: Pick<DnsRecord, 'region' | 'failover' | 'geolocation'>): string {
-  if (record.geolocation?.countryCode === '*') return 'the default location';
-  return uniqueSlot(record) ?? 'the record';
-}
-
 function liveKey(record: Pick<DnsRecord, 'name' | 'type' | 'setIdentifier'>): string {
   return `${dnsNameKey(record.name)}|${record.type}|${record.setIdentifier ?? ''}`;
 }
@@ -1350,13 +1333,6 @@ function pick(source: Record<string, unknown>, keys: string[]): Record<string, u
   const out: Record<string, unknown> = {};
   for (const key of keys) if (key in source) out[key] = source[key];
   return out;
-}
-
-export function formatMs(ms: number): string {
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }
 
 /** Longest chain of dependencies before each step (roots are 0). */

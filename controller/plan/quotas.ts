@@ -9,15 +9,15 @@ import type { LiveState } from '../providers/types.js';
 import { dnsNameKey } from '../dns-name.js';
 import type { Plan, Refusal } from './types.js';
 
-export const ROUTE53_RECORDS_PER_ZONE = 10_000;
-export const ROUTE53_HEALTH_CHECKS_PER_ACCOUNT = 200;
+const ROUTE53_RECORDS_PER_ZONE = 10_000;
+const ROUTE53_HEALTH_CHECKS_PER_ACCOUNT = 200;
 
-export interface Route53Quotas {
+interface Route53Quotas {
   recordsPerZone: number;
   healthChecksPerAccount: number;
 }
 
-export const DEFAULT_ROUTE53_QUOTAS: Route53Quotas = {
+const DEFAULT_ROUTE53_QUOTAS: Route53Quotas = {
   recordsPerZone: ROUTE53_RECORDS_PER_ZONE,
   healthChecksPerAccount: ROUTE53_HEALTH_CHECKS_PER_ACCOUNT,
 };

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { DesiredState } from '../manifest/types.js';
 import type { StackResourceChange } from '../providers/types.js';
-import { formatMs } from './plan.js';
+import { formatMs } from '../manifest/duration.js';
 import { maskParameters } from './secrets.js';
 import type { Plan, RecordTemplate, Step } from './types.js';
 
@@ -329,7 +329,7 @@ function changes(before: Record<string, unknown> | undefined, after: Record<stri
 const FOLD_AFTER_LINES = 8;
 
 /** First line of every Markdown plan: CI finds and updates the comment of a RegionSet by it. */
-export function markdownMarker(regionSet: string): string {
+function markdownMarker(regionSet: string): string {
   return `<!-- regionctl diff: ${regionSet} -->`;
 }
 
