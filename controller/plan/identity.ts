@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { decodeDnsEscapes, dnsNameKey } from '../dns-name.js';
-import type { DesiredRecord, DesiredState, GeoLocation } from '../manifest/types.js';
+import type { DesiredState, GeoLocation } from '../manifest/types.js';
 import type { DnsRecord, GeoLocationCode, LiveHealthCheck, LiveStack, LiveState } from '../providers/types.js';
 
 export const TAG_REGIONSET = 'regionctl:regionset';
