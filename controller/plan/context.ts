@@ -125,8 +125,7 @@ export class StepList {
 
   add(step: Omit<Step, 'dependsOn'> & { dependsOn?: Iterable<string> }): string {
     if (this.byId.has(step.id)) throw new Error(`internal error: planner made two steps with id ${step.id}`);
-    const dependsOn = [...new Set(step.dependsOn ?? [])].filter((id) => id !== step.id).sort();
-    this.byId.set(step.id, { ...step, dependsOn } as Step);
+    this.byId.set(step.id, { ...step, dependsOn: dependencyList(step.id, step.dependsOn) } as Step);
     return step.id;
   }
 
@@ -137,6 +136,20 @@ export class StepList {
   get steps(): Step[] {
     return [...this.byId.values()];
   }
+}
+
+/** Ids sorted, without duplicates or the step itself (planning speed: no Set for short lists). */
+export function dependencyList(self: string, ids: Iterable<string> | undefined): string[] {
+  if (ids === undefined) return [];
+  const sorted = (Array.isArray(ids) ? [...(ids as string[])] : [...ids]).sort();
+  let kept = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const id = sorted[i]!;
+    if (id === self || (kept > 0 && sorted[kept - 1] === id)) continue;
+    sorted[kept++] = id;
+  }
+  sorted.length = kept;
+  return sorted;
 }
 
 /** A stack output as a literal when the live stack's outputs can be used, else a reference. */

@@ -4,7 +4,7 @@
 
 import { compareStrings } from './identity.js';
 import type { Step } from './types.js';
-import { need, type PlanContext, type PlanFacts } from './context.js';
+import { dependencyList, need, type PlanContext, type PlanFacts } from './context.js';
 
 /** The passes' steps with the edges that tie kinds together. */
 export function orderSteps(context: PlanContext, steps: readonly Step[], facts: Readonly<PlanFacts>): Step[] {
@@ -50,7 +50,7 @@ export function orderSteps(context: PlanContext, steps: readonly Step[], facts: 
   const inventoryAdd = facts.inventoryAdd;
   return steps.map((step) => {
     const more = extra.get(step.id);
-    let dependsOn = more ? [...new Set([...step.dependsOn, ...more])].filter((id) => id !== step.id).sort() : step.dependsOn;
+    let dependsOn = more ? dependencyList(step.id, [...step.dependsOn, ...more]) : step.dependsOn;
     // Steps of regions not yet in the inventory that wait on nothing wait on the inventory update.
     if (inventoryAdd && step.id !== inventoryAdd && step.region && dependsOn.length === 0 && !context.inventory.includes(step.region)) dependsOn = [inventoryAdd];
     return dependsOn === step.dependsOn ? step : { ...step, dependsOn };
@@ -79,5 +79,7 @@ export function dependencyDepths(steps: readonly Step[]): Map<string, number> {
 
 /** Execution-like order: by dependency depth, then region (RegionSet-wide first), then id. */
 export function sortSteps(steps: Step[], depth: ReadonlyMap<string, number>): Step[] {
-  return steps.sort((a, b) => depth.get(a.id)! - depth.get(b.id)! || compareStrings(a.region ?? '', b.region ?? '') || compareStrings(a.id, b.id));
+  const keyed = steps.map((step) => ({ step, depth: depth.get(step.id)!, region: step.region ?? '' }));
+  keyed.sort((a, b) => a.depth - b.depth || compareStrings(a.region, b.region) || compareStrings(a.step.id, b.step.id));
+  return keyed.map((entry) => entry.step);
 }
