@@ -22,7 +22,34 @@ export function dnsNameKey(name: string): string {
 
 /** Whether two spellings name the same DNS name (`*.a.example.com` and `\052.A.example.com.`). */
 export function sameDnsName(a: string, b: string): boolean {
-  return a === b || dnsNameKey(a) === dnsNameKey(b);
+  if (a === b) return true;
+  if (a.includes('\\') || b.includes('\\')) return dnsNameKey(a) === dnsNameKey(b);
+  // The planner compares every live record with every manifest name: no strings built here.
+  const [aStart, aEnd] = nameBounds(a);
+  const [bStart, bEnd] = nameBounds(b);
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) {
+    const x = a.charCodeAt(aStart + i);
+    const y = b.charCodeAt(bStart + i);
+    if (x === y) continue;
+    if (x > 127 || y > 127) return dnsNameKey(a) === dnsNameKey(b);
+    if (lowerAscii(x) !== lowerAscii(y)) return false;
+  }
+  return true;
+}
+
+/** Start and end of a name without surrounding spaces and its trailing dot. */
+function nameBounds(name: string): [number, number] {
+  let start = 0;
+  let end = name.length;
+  while (start < end && name.charCodeAt(start) <= 32) start++;
+  while (end > start && name.charCodeAt(end - 1) <= 32) end--;
+  if (end > start && name.charCodeAt(end - 1) === 46) end--;
+  return [start, end];
+}
+
+function lowerAscii(code: number): number {
+  return code >= 65 && code <= 90 ? code + 32 : code;
 }
 
 /** The name as Route 53 writes it: lower case, trailing dot, other bytes as octal escapes. */

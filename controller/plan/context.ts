@@ -7,7 +7,7 @@ import type { DesiredRegion, DesiredState } from '../manifest/types.js';
 import type { DnsRecord, LiveState } from '../providers/types.js';
 import { dnsNameKey } from '../dns-name.js';
 import { findInventoryRecord, inventoryName, isOwnedRecord, isOwnedStack, parseInventory, parseInventoryOwner, regionOfSetIdentifier, zoneName, type InventoryOwner } from './identity.js';
-import type { HealthCheckRef, PlanOptions, Step, ValueRef } from './types.js';
+import type { HealthCheckRef, PlanOptions, Step, StepDraft, ValueRef } from './types.js';
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 10 * 60_000;
 
@@ -27,6 +27,8 @@ export interface PlanContext {
   readonly recordedOwner: InventoryOwner | undefined;
   /** Live records of this RegionSet, the inventory record excepted. */
   readonly owned: readonly DnsRecord[];
+  /** The owned records by name and type (see nameTypeKey). */
+  readonly ownedByNameType: ReadonlyMap<string, readonly DnsRecord[]>;
   /** Regions that had resources of this RegionSet and are no longer in the manifest, sorted. */
   readonly leaving: readonly string[];
   readonly healthTimeoutMs: number;
@@ -46,6 +48,13 @@ export function planContext(desired: DesiredState, live: LiveState, options: Pla
     if (region) former.add(region);
   }
   for (const [region, stack] of Object.entries(live.stacks)) if (stack && isOwnedStack(stack, rs)) former.add(region);
+  const ownedByNameType = new Map<string, DnsRecord[]>();
+  for (const record of owned) {
+    const key = nameTypeKey(record.name, record.type);
+    const list = ownedByNameType.get(key);
+    if (list) list.push(record);
+    else ownedByNameType.set(key, [record]);
+  }
   return {
     desired,
     live,
@@ -58,9 +67,15 @@ export function planContext(desired: DesiredState, live: LiveState, options: Pla
     inventory,
     recordedOwner: inventoryRecord ? parseInventoryOwner(inventoryRecord) : undefined,
     owned,
+    ownedByNameType,
     leaving: [...former].filter((region) => !regions.has(region)).sort(),
     healthTimeoutMs: options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
   };
+}
+
+/** One key per DNS name and record type, whatever the name's spelling. */
+export function nameTypeKey(name: string, type: string): string {
+  return `${dnsNameKey(name)}|${type}`;
 }
 
 /** A health check a record uses: an existing one or one this plan creates. */
@@ -123,7 +138,7 @@ export function need<K extends keyof PlanFacts>(facts: Readonly<PlanFacts>, pass
 export class StepList {
   readonly byId = new Map<string, Step>();
 
-  add(step: Omit<Step, 'dependsOn'> & { dependsOn?: Iterable<string> }): string {
+  add(step: StepDraft): string {
     if (this.byId.has(step.id)) throw new Error(`internal error: planner made two steps with id ${step.id}`);
     this.byId.set(step.id, { ...step, dependsOn: dependencyList(step.id, step.dependsOn) } as Step);
     return step.id;

@@ -5,11 +5,7 @@ import type { DesiredRegion } from '../manifest/types.js';
 import type { DnsRecord } from '../providers/types.js';
 import { dnsNameKey, sameDnsName } from '../dns-name.js';
 import { regionOfSetIdentifier } from './identity.js';
-import type { RecordTemplate, ValueRef } from './types.js';
-
-export function sameNameType(record: DnsRecord, name: string, type: string): boolean {
-  return record.type === type && sameDnsName(record.name, name);
-}
+import type { RecordDisplay, RecordTemplate, ValueRef } from './types.js';
 
 export function liveKey(record: Pick<DnsRecord, 'name' | 'type' | 'setIdentifier'>): string {
   return `${dnsNameKey(record.name)}|${record.type}|${record.setIdentifier ?? ''}`;
@@ -79,42 +75,43 @@ export function updateReason(differences: string[], silencing: boolean, region: 
 }
 
 /** Fields of a live record for display. */
-export function recordDisplay(record: DnsRecord): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (record.weight !== undefined) out['weight'] = record.weight;
-  if (record.ttl !== undefined) out['ttl'] = record.ttl;
-  if (record.values.length > 0) out['values'] = record.values;
-  if (record.alias) out['alias'] = record.alias;
-  if (record.region !== undefined) out['region'] = record.region;
-  if (record.failover !== undefined) out['failover'] = record.failover;
-  if (record.geolocation !== undefined) out['geolocation'] = record.geolocation;
-  if (record.healthCheckId !== undefined) out['healthCheck'] = record.healthCheckId;
+export function recordDisplay(record: DnsRecord): RecordDisplay {
+  const out: RecordDisplay = {};
+  if (record.weight !== undefined) out.weight = record.weight;
+  if (record.ttl !== undefined) out.ttl = record.ttl;
+  if (record.values.length > 0) out.values = record.values;
+  if (record.alias) out.alias = record.alias;
+  if (record.region !== undefined) out.region = record.region;
+  if (record.failover !== undefined) out.failover = record.failover;
+  if (record.geolocation !== undefined) out.geolocation = record.geolocation;
+  if (record.healthCheckId !== undefined) out.healthCheck = record.healthCheckId;
   return out;
 }
 
 /** Fields of a wanted record for display; references stay references (rendered as "known after apply"). */
-export function templateDisplay(template: RecordTemplate): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (template.weight !== undefined) out['weight'] = template.weight;
-  if (template.ttl !== undefined) out['ttl'] = template.ttl;
-  if (template.values.length > 0) out['values'] = template.values.map((ref) => ('literal' in ref ? ref.literal : ref));
+export function templateDisplay(template: RecordTemplate): RecordDisplay {
+  const out: RecordDisplay = {};
+  if (template.weight !== undefined) out.weight = template.weight;
+  if (template.ttl !== undefined) out.ttl = template.ttl;
+  if (template.values.length > 0) out.values = template.values.map((ref) => ('literal' in ref ? ref.literal : ref));
   if (template.alias) {
     const { hostedZoneId, dnsName, evaluateTargetHealth } = template.alias;
-    out['alias'] = {
+    out.alias = {
       hostedZoneId: 'literal' in hostedZoneId ? hostedZoneId.literal : hostedZoneId,
       dnsName: 'literal' in dnsName ? dnsName.literal : dnsName,
       evaluateTargetHealth,
     };
   }
-  if (template.region !== undefined) out['region'] = template.region;
-  if (template.failover !== undefined) out['failover'] = template.failover;
-  if (template.geolocation !== undefined) out['geolocation'] = template.geolocation;
-  if (template.healthCheck) out['healthCheck'] = 'id' in template.healthCheck ? template.healthCheck.id : template.healthCheck;
+  if (template.region !== undefined) out.region = template.region;
+  if (template.failover !== undefined) out.failover = template.failover;
+  if (template.geolocation !== undefined) out.geolocation = template.geolocation;
+  if (template.healthCheck) out.healthCheck = 'id' in template.healthCheck ? template.healthCheck.id : template.healthCheck;
   return out;
 }
 
-export function pick(source: Record<string, unknown>, keys: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of keys) if (key in source) out[key] = source[key];
+/** The fields of a display that differ (keys: the names recordDifferences and healthCheckDifferences give). */
+export function pick<T extends object>(source: T, keys: string[]): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of keys) if (key in source) out[key as keyof T] = source[key as keyof T];
   return out;
 }

@@ -30,3 +30,13 @@ describe('DNS name spelling', () => {
     expect(decodeDnsEscapes('plain.example.com.')).toBe('plain.example.com.');
   });
 });
+
+describe('sameDnsName without escapes', () => {
+  it('ignores case, surrounding spaces and the trailing dot, and nothing else', () => {
+    expect(sameDnsName('API.example.com', 'api.example.com.')).toBe(true);
+    expect(sameDnsName(' api.example.com. ', 'api.example.com')).toBe(true);
+    expect(sameDnsName('api0.example.com.', 'api1.example.com.')).toBe(false);
+    expect(sameDnsName('api.example.com..', 'api.example.com.')).toBe(false);
+    expect(sameDnsName('Ä.example.com.', 'ä.example.com.')).toBe(true);
+  });
+});

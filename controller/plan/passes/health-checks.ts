@@ -78,8 +78,8 @@ export const healthChecksPass: Pass = (context, facts) => {
         resource,
         dependsOn: ready,
         reason: `${differences.join(', ')} changed`,
-        before: pick(live as unknown as Record<string, unknown>, differences),
-        after: pick(updated as unknown as Record<string, unknown>, differences),
+        before: pick(live, differences),
+        after: pick(updated, differences),
         payload: { kind: 'healthcheck-update', id: current.id, config: updated },
       });
     }

@@ -4,7 +4,7 @@
 
 import type { DnsRecord, RecordChange } from '../../providers/types.js';
 import { liveKey } from '../record-diff.js';
-import type { RecordTemplate } from '../types.js';
+import type { RecordDisplay, RecordTemplate } from '../types.js';
 import { need, StepList, type HealthCheckUse, type PlanContext, type PlanFacts } from '../context.js';
 
 export interface RecordBuild {
@@ -57,7 +57,7 @@ export function recordStep(
   record: RecordTemplate,
   dependsOn: Iterable<string>,
   reason: string,
-  display: { before?: Record<string, unknown>; after?: Record<string, unknown> } = {},
+  display: { before?: RecordDisplay; after?: RecordDisplay } = {},
 ): string {
   return build.list.add({
     id,

@@ -6,10 +6,10 @@ import type { DesiredRecord, DesiredRegion } from '../../manifest/types.js';
 import type { DnsRecord } from '../../providers/types.js';
 import { formatMs } from '../../manifest/duration.js';
 import { compareStrings, geoLocationCode, regionOfSetIdentifier, setIdentifier } from '../identity.js';
-import { recordDifferences, recordSuffix, sameNameType, templateDisplay, pick, recordDisplay, updateReason } from '../record-diff.js';
+import { recordDifferences, recordSuffix, templateDisplay, pick, recordDisplay, updateReason } from '../record-diff.js';
 import { routingOf } from '../routing.js';
 import type { HealthCheckRef, RecordTemplate } from '../types.js';
-import { outputValue, type Pass } from '../context.js';
+import { nameTypeKey, outputValue, type Pass } from '../context.js';
 import { planRoutingSwitch, planSlotTakeovers } from './record-atomic.js';
 import { recordBuild, recordStep, touch, type RecordBuild } from './record-build.js';
 
@@ -83,7 +83,7 @@ function templatesFor(build: RecordBuild, record: DesiredRecord, region: Desired
 }
 
 function planRecord(build: RecordBuild, record: DesiredRecord): void {
-  const liveHere = build.context.owned.filter((r) => sameNameType(r, record.name, record.type));
+  const liveHere = [...(build.context.ownedByNameType.get(nameTypeKey(record.name, record.type)) ?? [])];
   const wanted = new Map<string, { region: DesiredRegion; template: RecordTemplate }>();
   for (const region of build.context.desired.regions) {
     if (region.state === 'standby' && (record.routing === 'latency' || record.routing === 'geolocation')) {
@@ -245,8 +245,9 @@ function planJoin(build: RecordBuild, record: DesiredRecord, region: string, tem
 
 /** Owned records at names or types the manifest no longer lists. */
 function planRecordsNoLongerWanted(build: RecordBuild): void {
+  const wanted = new Set(build.context.desired.dns.records.map((record) => nameTypeKey(record.name, record.type)));
   for (const current of build.context.owned) {
-    if (build.context.desired.dns.records.some((record) => sameNameType(current, record.name, record.type))) continue;
+    if (wanted.has(nameTypeKey(current.name, current.type))) continue;
     removeRecord(build, current);
   }
 }

@@ -6,7 +6,7 @@ import type { DesiredRegion } from '../../manifest/types.js';
 import type { LiveStack, StackStatus } from '../../providers/types.js';
 import { isOwnedStack, stackTags, TAG_TEMPLATE_HASH } from '../identity.js';
 import { isNoEchoTag, maskParameters, noEchoTagKey, SECRET_MASK, secretDigest } from '../secrets.js';
-import type { StepPayload } from '../types.js';
+import type { StackDisplay, StackPayload, StepPayload } from '../types.js';
 import { StepList, type Pass, type PlanContext } from '../context.js';
 
 const STABLE: ReadonlySet<StackStatus> = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
@@ -64,9 +64,9 @@ function planStack(context: PlanContext, list: StepList, region: string, wanted:
     tags: { ...stackTags(desired), ...secretDigestTags(context, region, wanted.parameters, secret) },
     terminationProtection: desired.stack.terminationProtection,
   };
-  const payload: StepPayload & { kind: 'stack' } = { kind: 'stack', input, ...(secret.length > 0 ? { secretParameters: secret } : {}) };
+  const payload: StackPayload = { kind: 'stack', input, ...(secret.length > 0 ? { secretParameters: secret } : {}) };
   const preview = context.options.stackPreviews?.[region];
-  const withPreview = (after: Record<string, unknown>) => (preview ? { ...after, resourceChanges: preview } : after);
+  const withPreview = (after: StackDisplay): StackDisplay => (preview ? { ...after, resourceChanges: preview } : after);
   const created = withPreview({ templateHash: desired.stack.templateHash, parameters: maskParameters(input.parameters, secret) });
 
   if (!stack || stack.status === 'REVIEW_IN_PROGRESS') {
@@ -139,8 +139,8 @@ function planStackUpdate(
   context: PlanContext,
   list: StepList,
   stack: LiveStack,
-  payload: StepPayload & { kind: 'stack' },
-  withPreview: (after: Record<string, unknown>) => Record<string, unknown>,
+  payload: StackPayload,
+  withPreview: (after: StackDisplay) => StackDisplay,
   dependsOn: string[],
 ): string | undefined {
   const { input } = payload;
@@ -171,15 +171,15 @@ function planStackUpdate(
   if (!sameTags(withoutDigests(stack.tags), withoutDigests(input.tags))) changed.push('tags');
   if (stack.terminationProtection !== input.terminationProtection) changed.push('termination protection');
   if (changed.length === 0) return undefined;
-  const before: Record<string, unknown> = { templateHash: liveHash ?? '(none)', parameters: beforeParams };
-  const after: Record<string, unknown> = { templateHash, parameters: afterParams };
+  const before: StackDisplay = { templateHash: liveHash ?? '(none)', parameters: beforeParams };
+  const after: StackDisplay = { templateHash, parameters: afterParams };
   if (changed.includes('tags')) {
-    before['tags'] = userTags(stack.tags);
-    after['tags'] = userTags(input.tags);
+    before.tags = userTags(stack.tags);
+    after.tags = userTags(input.tags);
   }
   if (changed.includes('termination protection')) {
-    before['terminationProtection'] = stack.terminationProtection;
-    after['terminationProtection'] = input.terminationProtection;
+    before.terminationProtection = stack.terminationProtection;
+    after.terminationProtection = input.terminationProtection;
   }
   return list.add({
     id: `${input.region}:stack.update`,
