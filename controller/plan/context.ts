@@ -156,6 +156,7 @@ export class StepList {
 /** Ids sorted, without duplicates or the step itself (planning speed: no Set for short lists). */
 export function dependencyList(self: string, ids: Iterable<string> | undefined): string[] {
   if (ids === undefined) return [];
+  if (Array.isArray(ids) && ids.length <= 1) return ids.length === 0 || ids[0] === self ? [] : [ids[0] as string];
   const sorted = (Array.isArray(ids) ? [...(ids as string[])] : [...ids]).sort();
   let kept = 0;
   for (let i = 0; i < sorted.length; i++) {
