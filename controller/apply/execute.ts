@@ -4,7 +4,7 @@
 // the live state cannot give back: a later reconcile re-plans from what AWS says.
 
 import { AwsRequestError, classifyError, GuardrailRefusal, InternalError } from '../errors.js';
-import type { Plan, Step } from '../plan/types.js';
+import type { Plan, Step, StepPayload } from '../plan/types.js';
 import type { Providers } from '../providers/types.js';
 import { StepFailure, type ExecutionContext } from './context.js';
 import { DnsBatcher } from './dns.js';
@@ -246,9 +246,9 @@ class Execution {
   }
 
   private async dispatch(step: Step): Promise<string | undefined> {
-    const payload = step.payload;
-    if (payload.kind === 'wait') {
-      await this.ctx.clock.sleep(payload.ms);
+    // A plan read from a file may hold a payload that does not match its action: check the kind too.
+    if (step.payload.kind === 'wait') {
+      await this.ctx.clock.sleep(step.payload.ms);
       return undefined;
     }
     switch (step.action) {
@@ -271,23 +271,30 @@ class Execution {
       case 'record.create':
       case 'record.update':
       case 'record.delete':
-      case 'inventory.update':
-        if (payload.kind !== 'record') throw new StepFailure(`step ${step.id}: ${step.action} needs a record payload, got ${payload.kind}`);
+      case 'inventory.update': {
+        const payload: StepPayload = step.payload;
+        if (payload.kind !== 'record') throw new StepFailure(`step ${step.id}: ${step.action} needs a record payload, got ${(payload as { kind: string }).kind}`);
         // The inventory is read back through the API, which shows a change at once:
         // waiting for it to reach the DNS servers (INSYNC) would only delay the region.
         await this.dns.submit(payload.zoneId, payload.change, payload.record, step.id, step.id, step.action === 'inventory.update');
         return undefined;
+      }
       case 'drain.wait':
-        throw new StepFailure(`step ${step.id}: drain.wait needs a wait payload, got ${payload.kind}`);
+      case 'ramp.wait':
+        throw new StepFailure(`step ${step.id}: ${step.action} needs a wait payload, got ${(step.payload as StepPayload).kind}`);
       default:
-        // A plan from a newer planner: refuse the step rather than report it done.
-        throw new StepFailure(`step ${step.id}: unknown action ${(step as Step).action}`);
+        return unknownAction(step);
     }
   }
 
   private emit(event: Omit<ExecEvent, 'elapsedMs'>): void {
     this.options.onEvent?.({ ...event, elapsedMs: this.options.clock.now() - this.startedAt });
   }
+}
+
+/** A plan from a newer planner: refuse the step rather than report it done. The compiler names a missing case. */
+function unknownAction(step: never): never {
+  throw new StepFailure(`step ${(step as Step).id}: unknown action ${(step as Step).action}`);
 }
 
 function regionOf(step: Step): { region?: string } {

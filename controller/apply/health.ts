@@ -57,7 +57,7 @@ export async function runHealthWait(ctx: ExecutionContext, dns: DnsBatcher, step
     } else {
       healthySince = undefined;
       if (status === 'unhealthy' && holdMs > 0 && rollback) {
-        const weight = guarded?.weight ?? step.after?.['weight'] ?? step.before?.['weight'];
+        const weight = guarded?.weight ?? (step.action === 'health.wait' ? step.after?.weight : undefined);
         const at = weight === undefined ? '' : ` at weight ${String(weight)}`;
         const zoneId = guarded?.zoneId ?? anyZoneOf(ctx, rollback);
         if (!zoneId) throw new StepFailure(`${subject} failed${at}; no hosted zone known to roll back in (plan has no record step for ${rollback.name})`);

@@ -18,3 +18,11 @@ export function formatDuration(ms: number): string {
   const text = `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
   return text || '0s';
 }
+
+/** A wait for people, exact to the millisecond: 5m, 1h, 90s, 1500ms (not rounded like formatDuration). */
+export function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}

@@ -1,6 +1,7 @@
 // Written shape → DesiredState: every default applied in one place, names canonical,
 // regions sorted, parameters merged and stringified, durations in milliseconds.
 import { createHash } from 'node:crypto';
+import { dnsNameKey } from '../dns-name.js';
 import { noEchoParameters } from '../template/cfn-yaml.js';
 import { parseDuration } from './duration.js';
 import type {
@@ -30,8 +31,7 @@ export const DEFAULTS = {
 
 /** Canonical DNS name: lower case with the trailing dot. */
 export function canonicalName(name: string): string {
-  const lower = name.toLowerCase();
-  return lower.endsWith('.') ? lower : `${lower}.`;
+  return dnsNameKey(name);
 }
 
 export function templateHash(body: string): string {

@@ -1,22 +1,21 @@
 // Route 53 batching, shared by the planner (to estimate API calls) and the executor (to
-// send them). One ChangeResourceRecordSets call holds at most 1,000 ResourceRecord
-// elements and 32,000 characters of values, UPSERT counting twice. All changes of one
+// send them), within the limits of route53-limits.ts. All changes of one
 // record name stay in one batch when they fit, so that a routing-policy switch (delete the
 // old sets, create the new ones) is applied atomically — Route 53 refuses mixed policies.
 
 import type { RecordChange } from '../providers/types.js';
+import { dnsNameKey } from '../dns-name.js';
+import { MAX_CHARACTERS_PER_BATCH, MAX_RECORDS_PER_BATCH, UPSERT_FACTOR } from '../route53-limits.js';
 
-export const MAX_RECORDS_PER_BATCH = 1000;
-export const MAX_CHARACTERS_PER_BATCH = 32000;
 
-export interface BatchCost {
+interface BatchCost {
   records: number;
   characters: number;
 }
 
 /** What a change costs against the limits; an alias record counts as one element. */
-export function changeCost(change: RecordChange): BatchCost {
-  const factor = change.action === 'UPSERT' ? 2 : 1;
+function changeCost(change: RecordChange): BatchCost {
+  const factor = change.action === 'UPSERT' ? UPSERT_FACTOR : 1;
   const { record } = change;
   const values = record.alias ? [record.alias.dnsName] : record.values;
   return {
@@ -34,7 +33,7 @@ export function changeCost(change: RecordChange): BatchCost {
 export function batchRecordChanges(changes: RecordChange[]): RecordChange[][] {
   const groups = new Map<string, RecordChange[]>();
   for (const change of changes) {
-    const name = change.record.name.toLowerCase();
+    const name = dnsNameKey(change.record.name);
     const group = groups.get(name);
     if (group) group.push(change);
     else groups.set(name, [change]);

@@ -6,13 +6,15 @@
 // true clashes, refused by the guardrails (unowned-resource). Pure: no I/O.
 
 import type { DesiredRecord, DesiredState } from '../manifest/types.js';
+import { sameDnsName } from '../dns-name.js';
 import type { DnsRecord, LiveState } from '../providers/types.js';
-import { compareStrings, geoLocationCode, isOwnedRecord, routingOf, type RoutingPolicy } from './identity.js';
+import { compareStrings, geoLocationCode, isOwnedRecord } from './identity.js';
+import { routingOf, type RoutingPolicy } from './routing.js';
 import type { ForeignRecord, TrafficShare } from './types.js';
 
 /** A live record standing at a desired record's name: same name and type, or any type beside a CNAME. */
 export function atManagedName(live: DnsRecord, record: DesiredRecord): boolean {
-  if (live.name.toLowerCase() !== record.name.toLowerCase()) return false;
+  if (!sameDnsName(live.name, record.name)) return false;
   if (live.type === record.type) return true;
   return record.type === 'CNAME' ? live.type !== 'NS' && live.type !== 'SOA' : live.type === 'CNAME';
 }

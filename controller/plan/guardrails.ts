@@ -13,8 +13,8 @@ import {
   isOwnedStack,
   regionOfSetIdentifier,
   TAG_REGIONSET,
-  takesTraffic,
 } from './identity.js';
+import { takesTraffic } from './routing.js';
 import { atManagedName, clashReason } from './foreign.js';
 import { route53Quotas } from './quotas.js';
 import type { Plan, Refusal, Step } from './types.js';
@@ -43,7 +43,7 @@ export function checkGuardrails(plan: Plan, desired: DesiredState, live: LiveSta
 // ---- min-healthy-regions -------------------------------------------------------------------
 
 /** Regions taking traffic now: an owned record with traffic (weighted above 0, or another policy). */
-export function servingRegionsNow(desired: DesiredState, live: LiveState): Set<string> {
+function servingRegionsNow(desired: DesiredState, live: LiveState): Set<string> {
   const serving = new Set<string>();
   for (const record of live.records) {
     if (!isOwnedRecord(record, desired.name) || !takesTraffic(record)) continue;
@@ -71,7 +71,7 @@ function servesAtEnd(region: DesiredRegion, records: DesiredRecord[]): boolean {
 }
 
 /** Regions with an owned health check reported unhealthy. Unknown or unread health counts as healthy. */
-export function unhealthyRegions(desired: DesiredState, live: LiveState): Set<string> {
+function unhealthyRegions(desired: DesiredState, live: LiveState): Set<string> {
   const keys = new Map<string, string>();
   for (const record of desired.dns.records) for (const region of desired.regions) keys.set(healthCheckKey(record.name, region.code), region.code);
   const unhealthy = new Set<string>();

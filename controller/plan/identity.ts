@@ -4,13 +4,14 @@
 // and one inventory TXT record per RegionSet listing the regions it manages.
 
 import { createHash } from 'node:crypto';
-import type { DesiredRecord, DesiredState, GeoLocation } from '../manifest/types.js';
+import { decodeDnsEscapes, dnsNameKey } from '../dns-name.js';
+import type { DesiredState, GeoLocation } from '../manifest/types.js';
 import type { DnsRecord, GeoLocationCode, LiveHealthCheck, LiveStack, LiveState } from '../providers/types.js';
 
 export const TAG_REGIONSET = 'regionctl:regionset';
 export const TAG_TEMPLATE_HASH = 'regionctl:template-hash';
-export const TAG_RECORD = 'regionctl:record';
-export const TAG_REGION = 'regionctl:region';
+const TAG_RECORD = 'regionctl:record';
+const TAG_REGION = 'regionctl:region';
 
 // ---- stacks ----------------------------------------------------------------------
 
@@ -26,7 +27,7 @@ export function isOwnedStack(stack: LiveStack, regionSet: string): boolean {
 // ---- records -----------------------------------------------------------------------
 
 /** `continent-EU`, `country-DE`, `subdivision-US-CA` or `default`: the location part of a set identifier. */
-export function geoLocationKey(location: GeoLocation): string {
+function geoLocationKey(location: GeoLocation): string {
   switch (location.kind) {
     case 'continent':
       return `continent-${location.code}`;
@@ -69,21 +70,6 @@ export function regionOfSetIdentifier(setId: string, regionSet: string): string 
   return region ? region : undefined;
 }
 
-export type RoutingPolicy = 'weighted' | 'latency' | 'failover' | 'geolocation' | 'simple';
-
-export function routingOf(record: Pick<DnsRecord, 'weight' | 'region' | 'failover' | 'geolocation'>): RoutingPolicy {
-  if (record.weight !== undefined) return 'weighted';
-  if (record.region !== undefined) return 'latency';
-  if (record.failover !== undefined) return 'failover';
-  if (record.geolocation !== undefined) return 'geolocation';
-  return 'simple';
-}
-
-/** Whether a live record takes traffic: present, and for weighted routing a weight above 0. */
-export function takesTraffic(record: DnsRecord): boolean {
-  return record.weight === undefined || record.weight > 0;
-}
-
 // ---- inventory ---------------------------------------------------------------------
 
 const INVENTORY_MARKER = 'regionctl-inventory=v1';
@@ -104,7 +90,7 @@ export function zoneName(desired: DesiredState, live?: Pick<LiveState, 'zone' | 
 }
 
 function withDot(name: string): string {
-  return name.endsWith('.') ? name.toLowerCase() : `${name.toLowerCase()}.`;
+  return dnsNameKey(name);
 }
 
 export function inventoryName(regionSet: string, zone: string): string {
@@ -188,7 +174,7 @@ function unquote(value: string): string {
 
 export function findInventoryRecord(records: DnsRecord[], desired: DesiredState, zone?: string): DnsRecord | undefined {
   const name = inventoryName(desired.name, zone ?? zoneNameFromRecords(desired, records));
-  return records.find((record) => record.type === 'TXT' && record.name.toLowerCase() === name && record.setIdentifier === undefined);
+  return records.find((record) => record.type === 'TXT' && dnsNameKey(record.name) === name && record.setIdentifier === undefined);
 }
 
 function zoneNameFromRecords(desired: DesiredState, records: DnsRecord[]): string {
@@ -216,13 +202,13 @@ export function h8(text: string): string {
   return hash;
 }
 
-export function healthCheckOwnerPrefix(regionSet: string): string {
+function healthCheckOwnerPrefix(regionSet: string): string {
   return `rc1:${h8(regionSet)}:`;
 }
 
 /** The part of a caller reference naming the (record, region) pair. */
 export function healthCheckKey(recordName: string, region: string): string {
-  return h8(`${recordName}|${region}`);
+  return h8(`${decodeDnsEscapes(recordName)}|${region}`);
 }
 
 /** `rc1:h8(regionSet):h8(record|region):nonce`; the nonce (planning time in base 36) makes each creation unique. */
@@ -270,7 +256,7 @@ export function indexOwnedHealthChecks(checks: LiveHealthCheck[], regionSet: str
 }
 
 /** Owned checks of one (record, region), best first (see indexOwnedHealthChecks). */
-export function ownedHealthChecksOf(
+function ownedHealthChecksOf(
   checks: LiveHealthCheck[],
   regionSet: string,
   recordName: string,
@@ -288,10 +274,6 @@ export function ownedHealthCheckFor(checks: LiveHealthCheck[], desired: DesiredS
     if (found) return found;
   }
   return undefined;
-}
-
-export function recordsWithHealthCheck(desired: DesiredState): DesiredRecord[] {
-  return desired.dns.records.filter((record) => record.healthCheck !== undefined);
 }
 
 export function compareStrings(a: string, b: string): number {

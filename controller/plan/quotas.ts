@@ -6,17 +6,18 @@
 //   records (resource record sets) per hosted zone: 10,000
 //   health checks per AWS account: 200
 import type { LiveState } from '../providers/types.js';
+import { dnsNameKey } from '../dns-name.js';
 import type { Plan, Refusal } from './types.js';
 
-export const ROUTE53_RECORDS_PER_ZONE = 10_000;
-export const ROUTE53_HEALTH_CHECKS_PER_ACCOUNT = 200;
+const ROUTE53_RECORDS_PER_ZONE = 10_000;
+const ROUTE53_HEALTH_CHECKS_PER_ACCOUNT = 200;
 
-export interface Route53Quotas {
+interface Route53Quotas {
   recordsPerZone: number;
   healthChecksPerAccount: number;
 }
 
-export const DEFAULT_ROUTE53_QUOTAS: Route53Quotas = {
+const DEFAULT_ROUTE53_QUOTAS: Route53Quotas = {
   recordsPerZone: ROUTE53_RECORDS_PER_ZONE,
   healthChecksPerAccount: ROUTE53_HEALTH_CHECKS_PER_ACCOUNT,
 };
@@ -65,5 +66,5 @@ export function route53Quotas(plan: Plan, live: LiveState, quotas: Route53Quotas
 }
 
 function recordKey(name: string, type: string, setIdentifier: string | undefined): string {
-  return `${name.toLowerCase()}|${type}|${setIdentifier ?? ''}`;
+  return `${dnsNameKey(name)}|${type}|${setIdentifier ?? ''}`;
 }

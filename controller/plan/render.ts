@@ -8,9 +8,9 @@
 import path from 'node:path';
 import type { DesiredState } from '../manifest/types.js';
 import type { StackResourceChange } from '../providers/types.js';
-import { formatMs } from './plan.js';
+import { formatMs } from '../manifest/duration.js';
 import { maskParameters } from './secrets.js';
-import type { Plan, RecordTemplate, Step } from './types.js';
+import type { Plan, RecordTemplate, StackDisplay, Step, StepWith } from './types.js';
 
 const KNOWN_AFTER_APPLY = '(known after apply)';
 
@@ -20,12 +20,16 @@ export function renderJson(plan: Plan): string {
 
 /** The plan as printed: NoEcho values in stack payloads masked (the display fields already are). */
 function withSecretsMasked(plan: Plan): Plan {
-  const steps = plan.steps.map((step) => {
+  const steps = plan.steps.map((step): Step => {
+    if (!isStackStep(step) || !step.payload.secretParameters?.length) return step;
     const payload = step.payload;
-    if (payload.kind !== 'stack' || !payload.secretParameters?.length) return step;
-    return { ...step, payload: { ...payload, input: { ...payload.input, parameters: maskParameters(payload.input.parameters, payload.secretParameters) } } };
+    return { ...step, payload: { ...payload, input: { ...payload.input, parameters: maskParameters(payload.input.parameters, payload.secretParameters!) } } };
   });
   return { ...plan, steps };
+}
+
+function isStackStep(step: Step): step is StepWith<'stack.create' | 'stack.update' | 'stack.recreate'> {
+  return step.payload.kind === 'stack';
 }
 
 function sortKeys(value: unknown): unknown {
@@ -145,52 +149,46 @@ function stepLines(steps: Step[], plan: Plan): string[] {
 }
 
 function stepText(step: Step, plan: Plan): string[] {
-  const payload = step.payload;
   switch (step.action) {
     case 'inventory.update': {
-      const sign = payload.kind === 'record' && payload.change === 'CREATE' ? '+' : payload.kind === 'record' && payload.change === 'DELETE' ? '-' : '~';
-      const name = payload.kind === 'record' ? payload.record.name : 'inventory';
+      const { change, record } = step.payload;
+      const sign = change === 'CREATE' ? '+' : change === 'DELETE' ? '-' : '~';
       // The owner file moved (a rename): that is the change, the regions stay.
-      if (step.after?.['file'] !== undefined) return [`${sign} inventory ${name} TXT  file ${String(step.before?.['file'] ?? '(none)')} → ${String(step.after['file'])}`];
-      return [`${sign} inventory ${name} TXT  regions ${regionList(step.before?.['regions'])} → ${regionList(step.after?.['regions'])}`];
+      if (step.after?.file !== undefined) return [`${sign} inventory ${record.name} TXT  file ${String(step.before?.file ?? '(none)')} → ${String(step.after.file)}`];
+      return [`${sign} inventory ${record.name} TXT  regions ${regionList(step.before?.regions)} → ${regionList(step.after?.regions)}`];
     }
     case 'stack.create':
     case 'stack.recreate':
     case 'stack.update': {
-      const name = payload.kind === 'stack' ? payload.input.name : '';
       const sign = step.action === 'stack.create' ? '+' : step.action === 'stack.recreate' ? '-/+' : '~';
       const details: string[] = [];
-      if (step.action === 'stack.update') details.push(...stackChanges(step));
+      if (step.action === 'stack.update') details.push(...stackChanges(step.before ?? {}, step.after ?? {}));
       else {
-        details.push(`template ${short(step.after?.['templateHash'])}`);
-        const params = (step.after?.['parameters'] ?? {}) as Record<string, string>;
+        details.push(`template ${short(step.after?.templateHash)}`);
+        const params = step.after?.parameters ?? {};
         if (Object.keys(params).length > 0) details.push(`parameters ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')}`);
       }
-      if (step.action === 'stack.recreate') details.unshift(`${String(step.before?.['status'])}: delete and create again`);
-      const lines = [`${sign} stack ${name}  ${details.join('; ')}`];
-      for (const change of (step.after?.['resourceChanges'] ?? []) as StackResourceChange[]) lines.push(`    ${resourceChangeLine(change)}`);
+      if (step.action === 'stack.recreate') details.unshift(`${String(step.before?.status)}: delete and create again`);
+      const lines = [`${sign} stack ${step.payload.input.name}  ${details.join('; ')}`];
+      for (const change of step.after?.resourceChanges ?? []) lines.push(`    ${resourceChangeLine(change)}`);
       return lines;
     }
     case 'stack.continue-rollback':
-      return [`~ stack ${stackName(step)}  continue the failed rollback (UPDATE_ROLLBACK_FAILED → UPDATE_ROLLBACK_COMPLETE)`];
+      return [`~ stack ${step.payload.stackName}  continue the failed rollback (UPDATE_ROLLBACK_FAILED → UPDATE_ROLLBACK_COMPLETE)`];
     case 'stack.delete':
-      return [`- stack ${stackName(step)}`];
+      return [`- stack ${step.payload.stackName}`];
     case 'stack.wait':
-      return [`… stack ${stackName(step)} is ${String(step.before?.['status'])}: wait for it to settle`];
+      return [`… stack ${step.payload.stackName} is ${String(step.before?.status)}: wait for it to settle`];
     case 'replica.create': {
-      const table = payload.kind === 'replica' ? payload.table : '';
-      const status = step.before?.['status'];
-      if (status === 'CREATING') return [`… replica ${table} is CREATING: wait for it to be ACTIVE`];
-      return [`+ replica ${table}${status === 'DELETING' ? '  (after the replica being deleted is gone)' : ''}`];
+      const status = step.before?.status;
+      if (status === 'CREATING') return [`… replica ${step.payload.table} is CREATING: wait for it to be ACTIVE`];
+      return [`+ replica ${step.payload.table}${status === 'DELETING' ? '  (after the replica being deleted is gone)' : ''}`];
     }
-    case 'replica.delete': {
-      const table = payload.kind === 'replica' ? payload.table : '';
-      return [`- replica ${table}  (deletes this region's copy of the data)`];
-    }
+    case 'replica.delete':
+      return [`- replica ${step.payload.table}  (deletes this region's copy of the data)`];
     case 'healthcheck.create': {
-      if (payload.kind !== 'healthcheck-create') return [];
-      const c = payload.config;
-      const replaces = step.before?.['id'] ? `  (replaces ${String(step.before['id'])})` : '';
+      const c = step.payload.config;
+      const replaces = step.before?.id ? `  (replaces ${String(step.before.id)})` : '';
       return [
         `+ health check ${healthCheckRecord(step)}  ${c.protocol} ${display(c.fqdn)}:${c.port}${c.path} every ${c.interval}s, ${c.failureThreshold} failures${replaces}`,
       ];
@@ -198,40 +196,43 @@ function stepText(step: Step, plan: Plan): string[] {
     case 'healthcheck.update':
       return [`~ health check ${healthCheckRecord(step)}  ${changes(step.before, step.after)}`];
     case 'healthcheck.delete':
-      return [`- health check ${healthCheckRecord(step)} (${payload.kind === 'healthcheck-delete' ? payload.id : ''})`];
+      return [`- health check ${healthCheckRecord(step)} (${step.payload.id})`];
     case 'health.wait':
       return [`… wait until ${healthCheckRecord(step)} is healthy`];
     case 'drain.wait':
     case 'ramp.wait':
-      return [`… ${step.action === 'drain.wait' ? 'drain' : 'wait'} ${payload.kind === 'wait' ? formatMs(payload.ms) : ''}: ${step.reason}`];
+      return [`… ${step.action === 'drain.wait' ? 'drain' : 'wait'} ${formatMs(step.payload.ms)}: ${step.reason}`];
     case 'record.create':
     case 'record.update':
     case 'record.delete': {
-      if (payload.kind !== 'record') return [];
+      const { record } = step.payload;
       const sign = step.action === 'record.create' ? '+' : step.action === 'record.delete' ? '-' : '~';
       // Region-less record steps (a routing switch) name their region by set identifier.
-      const label = `${sign} record ${recordLabel(payload.record)}${!step.region && payload.record.setIdentifier ? ` [${payload.record.setIdentifier}]` : ''}`;
-      const ramp = step.after?.['ramp'] as number[] | undefined;
+      const label = `${sign} record ${recordLabel(record)}${!step.region && record.setIdentifier ? ` [${record.setIdentifier}]` : ''}`;
+      const ramp = step.after?.ramp;
       if (ramp) return [`${label}  weight ${ramp.join(' → ')}${rampHoldText(step, plan, ramp)}`];
-      if (step.action === 'record.create') return [`${label}  ${recordTarget(payload.record)}`];
+      if (step.action === 'record.create') return [`${label}  ${recordTarget(record)}`];
       if (step.action === 'record.delete') return [label];
       return [`${label}  ${changes(step.before, step.after)}`];
     }
+    default:
+      return unknownStep(step);
   }
 }
 
-function rampHoldText(step: Step, plan: Plan, ramp: number[]): string {
+/** The compiler names an action no case above handles. */
+function unknownStep(step: never): never {
+  throw new Error(`internal error: no text for step action ${(step as Step).action}`);
+}
+
+function rampHoldText(step: StepWith<'record.create' | 'record.update' | 'record.delete'>, plan: Plan, ramp: number[]): string {
   const holds = ramp.length - 2 + (ramp[0]! > 0 ? 1 : 0);
   if (holds <= 0) return '';
   const region = step.region;
   const heldByHealth = plan.steps.some((s) => s.region === region && s.action === 'health.wait' && s.id.includes('@') && s.payload.kind === 'health' && s.payload.holdMs > 0);
-  const ms = Number(step.after?.['stepWaitMs'] ?? 0);
+  const ms = Number(step.after?.stepWaitMs ?? 0);
   const what = heldByHealth ? `health holds ${formatMs(ms)}` : formatMs(ms);
   return holds === 1 ? ` (after ${what})` : ` (each after ${what})`;
-}
-
-function stackName(step: Step): string {
-  return step.payload.kind === 'stack-ref' ? step.payload.stackName : step.payload.kind === 'stack' ? step.payload.input.name : '';
 }
 
 function healthCheckRecord(step: Step): string {
@@ -240,16 +241,14 @@ function healthCheckRecord(step: Step): string {
   return parts.slice(1, -1).join(':') || step.resource;
 }
 
-function stackChanges(step: Step): string[] {
-  const before = step.before ?? {};
-  const after = step.after ?? {};
+function stackChanges(before: StackDisplay, after: StackDisplay): string[] {
   const out: string[] = [];
-  if (before['templateHash'] !== after['templateHash']) out.push(`template ${short(before['templateHash'])} → ${short(after['templateHash'])}`);
-  const wasParams = (before['parameters'] ?? {}) as Record<string, string>;
-  const params = (after['parameters'] ?? {}) as Record<string, string>;
+  if (before.templateHash !== after.templateHash) out.push(`template ${short(before.templateHash)} → ${short(after.templateHash)}`);
+  const wasParams = before.parameters ?? {};
+  const params = after.parameters ?? {};
   for (const key of Object.keys(params).sort()) out.push(`${key}: ${wasParams[key] ?? '(not set)'} → ${params[key]}`);
-  if ('tags' in after) out.push(`tags ${formatValue(before['tags'])} → ${formatValue(after['tags'])}`);
-  if ('terminationProtection' in after) out.push(`termination protection ${String(before['terminationProtection'])} → ${String(after['terminationProtection'])}`);
+  if ('tags' in after) out.push(`tags ${formatValue(before.tags)} → ${formatValue(after.tags)}`);
+  if ('terminationProtection' in after) out.push(`termination protection ${String(before.terminationProtection)} → ${String(after.terminationProtection)}`);
   return out;
 }
 
@@ -313,7 +312,9 @@ function formatValue(value: unknown): string {
   return String(value);
 }
 
-function changes(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string {
+function changes(beforeShown: object | undefined, afterShown: object | undefined): string {
+  const before = beforeShown as Record<string, unknown> | undefined;
+  const after = afterShown as Record<string, unknown> | undefined;
   const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
   return keys.map((key) => `${key} ${display(before?.[key])} → ${display(after?.[key])}`).join(', ');
 }
@@ -329,7 +330,7 @@ function changes(before: Record<string, unknown> | undefined, after: Record<stri
 const FOLD_AFTER_LINES = 8;
 
 /** First line of every Markdown plan: CI finds and updates the comment of a RegionSet by it. */
-export function markdownMarker(regionSet: string): string {
+function markdownMarker(regionSet: string): string {
   return `<!-- regionctl diff: ${regionSet} -->`;
 }
 
@@ -446,14 +447,19 @@ function trafficChanges(plan: Plan): string[] {
   return [...byRegion.keys()].sort().map((region) => `${region} ${[...byRegion.get(region)!].join(' and ')}`);
 }
 
+/** The weight a step shows, whatever its kind (record and hold steps show one). */
+function weightShown(shown: object | undefined): unknown {
+  return shown && 'weight' in shown ? shown.weight : undefined;
+}
+
 function recordTrafficChange(steps: Step[]): string | undefined {
   const first = steps[0]!;
   const last = steps.at(-1)!;
   const record = (step: Step) => (step.payload.kind === 'record' ? step.payload.record : undefined);
-  const weighted = steps.some((step) => record(step)?.weight !== undefined || step.before?.['weight'] !== undefined);
+  const weighted = steps.some((step) => record(step)?.weight !== undefined || weightShown(step.before) !== undefined);
   if (weighted) {
-    const from = first.action === 'record.create' ? 0 : Number(first.before?.['weight'] ?? record(first)?.weight ?? 0);
-    const to = last.action === 'record.delete' ? 0 : Number(record(last)?.weight ?? last.after?.['weight'] ?? 0);
+    const from = first.action === 'record.create' ? 0 : Number(weightShown(first.before) ?? record(first)?.weight ?? 0);
+    const to = last.action === 'record.delete' ? 0 : Number(record(last)?.weight ?? weightShown(last.after) ?? 0);
     return from === to ? undefined : `${from} → ${to}`;
   }
   const policy = policyLabel(record(first)!);

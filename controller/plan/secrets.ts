@@ -20,7 +20,7 @@ import { createHash, scryptSync } from 'node:crypto';
 
 /** What every output shows instead of a NoEcho value. */
 export const SECRET_MASK = '****';
-export const TAG_NOECHO_PREFIX = 'regionctl:noecho:';
+const TAG_NOECHO_PREFIX = 'regionctl:noecho:';
 export const DIGEST_KEY_ENV = 'REGIONCTL_PARAMETER_DIGEST_KEY';
 
 const DIGEST_VERSION = 'scrypt1';
@@ -28,7 +28,7 @@ const DIGEST_VERSION = 'scrypt1';
 const SCRYPT = { N: 1 << 14, r: 8, p: 1 } as const;
 const MAX_TAG_KEY = 128;
 
-export interface DigestContext {
+interface DigestContext {
   regionSet: string;
   region: string;
   stackName: string;

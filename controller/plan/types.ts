@@ -2,7 +2,7 @@
 // out; the renderers print it. Values unknown until apply (a new stack's outputs, a new
 // health check's id) are symbolic references resolved by the executor.
 
-import type { HealthCheckConfig, DnsRecord, StackInput } from '../providers/types.js';
+import type { HealthCheckConfig, DnsRecord, StackInput, StackResourceChange } from '../providers/types.js';
 
 /** A value known now, or one read from a stack output once the stack exists. */
 export type ValueRef = { literal: string } | { stackOutput: string; region: string };
@@ -17,44 +17,10 @@ export interface RecordTemplate extends Omit<DnsRecord, 'values' | 'alias' | 'he
   healthCheck?: HealthCheckRef;
 }
 
-export type StepAction =
-  | 'inventory.update'
-  | 'stack.create'
-  | 'stack.update'
-  | 'stack.recreate'
-  | 'stack.continue-rollback'
-  | 'stack.delete'
-  | 'stack.wait'
-  | 'replica.create'
-  | 'replica.delete'
-  | 'healthcheck.create'
-  | 'healthcheck.update'
-  | 'healthcheck.delete'
-  | 'health.wait'
-  | 'record.create'
-  | 'record.update'
-  | 'record.delete'
-  | 'drain.wait'
-  /** Pause between two ramp weights of a record without a health check (payload kind 'wait'). */
-  | 'ramp.wait';
-
-export type StepPayload =
-  /** secretParameters: the NoEcho ones, whose values every output masks. */
-  | { kind: 'stack'; input: Omit<StackInput, 'clientToken'>; secretParameters?: string[] }
-  | { kind: 'stack-ref'; region: string; stackName: string }
-  | { kind: 'replica'; table: string; region: string }
-  | { kind: 'healthcheck-create'; callerReference: string; config: Omit<HealthCheckConfig, 'fqdn'> & { fqdn: ValueRef }; tags: Record<string, string> }
-  | { kind: 'healthcheck-update'; id: string; config: HealthCheckConfig }
-  | { kind: 'healthcheck-delete'; id: string }
-  /** Healthy for holdMs in a row (0: healthy once), giving up after timeoutMs. */
-  | { kind: 'health'; healthCheck: HealthCheckRef; holdMs: number; timeoutMs: number; rollback?: RecordTemplate }
-  | { kind: 'record'; zoneId: string; change: 'CREATE' | 'UPSERT' | 'DELETE'; record: RecordTemplate }
-  | { kind: 'wait'; ms: number };
-
-export interface Step {
+/** What every step has, whatever its action. */
+interface StepBase {
   /** Stable and unique within the plan, e.g. "eu-west-1:stack.create". */
   id: string;
-  action: StepAction;
   /** The region the step belongs to; absent for RegionSet-wide steps. */
   region?: string;
   /** Identity key of the resource: stack:REGION, replica:TABLE:REGION, record:NAME:TYPE:SETID, healthcheck:NAME:REGION, inventory. */
@@ -63,11 +29,83 @@ export interface Step {
   dependsOn: string[];
   /** Why the step is needed, for people. */
   reason: string;
-  /** Display values before and after (weights, parameters, status...). */
-  before?: Record<string, unknown>;
-  after?: Record<string, unknown>;
-  payload: StepPayload;
 }
+
+/** One kind of step: its action fixes its payload and the shapes shown before and after. */
+type StepOf<A extends string, P, Before, After> = StepBase & { action: A; payload: P; before?: Before; after?: After };
+
+/** secretParameters: the NoEcho ones, whose values every output masks. */
+export interface StackPayload { kind: 'stack'; input: Omit<StackInput, 'clientToken'>; secretParameters?: string[] }
+export interface StackRefPayload { kind: 'stack-ref'; region: string; stackName: string }
+export interface ReplicaPayload { kind: 'replica'; table: string; region: string }
+export interface HealthCheckCreatePayload { kind: 'healthcheck-create'; callerReference: string; config: Omit<HealthCheckConfig, 'fqdn'> & { fqdn: ValueRef }; tags: Record<string, string> }
+export interface HealthCheckUpdatePayload { kind: 'healthcheck-update'; id: string; config: HealthCheckConfig }
+export interface HealthCheckDeletePayload { kind: 'healthcheck-delete'; id: string }
+/** Healthy for holdMs in a row (0: healthy once), giving up after timeoutMs. */
+export interface HealthPayload { kind: 'health'; healthCheck: HealthCheckRef; holdMs: number; timeoutMs: number; rollback?: RecordTemplate }
+export interface RecordPayload { kind: 'record'; zoneId: string; change: 'CREATE' | 'UPSERT' | 'DELETE'; record: RecordTemplate }
+export interface WaitPayload { kind: 'wait'; ms: number }
+
+/** A stack's status, shown before a wait, delete or recovery. */
+export interface StatusDisplay { status: string }
+/** A stack's template and (masked) parameters, and what else changes. */
+export interface StackDisplay {
+  status?: string;
+  templateHash?: string;
+  parameters?: Record<string, string>;
+  tags?: Record<string, string>;
+  terminationProtection?: boolean;
+  /** The provider's preview of resource changes (diff only). */
+  resourceChanges?: StackResourceChange[];
+}
+export interface InventoryDisplay { regions?: string[]; file?: string | null }
+/** Health-check fields that change (a reference until the stack exists). */
+export interface HealthCheckDisplay {
+  id?: string;
+  protocol?: string;
+  interval?: number;
+  port?: number;
+  path?: string;
+  failureThreshold?: number;
+  regions?: string[];
+  fqdn?: string | ValueRef;
+}
+/** Record fields that change; values known only after apply stay references. */
+export interface RecordDisplay {
+  weight?: number;
+  ttl?: number;
+  values?: Array<string | ValueRef>;
+  alias?: { hostedZoneId: string | ValueRef; dnsName: string | ValueRef; evaluateTargetHealth: boolean };
+  region?: string;
+  failover?: string;
+  geolocation?: unknown;
+  healthCheck?: string | HealthCheckRef;
+  /** A join's ramp: the weights it goes through and the hold between them. */
+  ramp?: number[];
+  stepWaitMs?: number;
+}
+/** A hold at a ramp weight. */
+export interface HoldDisplay { weight: number; holdMs?: number }
+
+export type Step =
+  | StepOf<'inventory.update', RecordPayload, InventoryDisplay, InventoryDisplay>
+  | StepOf<'stack.create' | 'stack.update' | 'stack.recreate', StackPayload, StackDisplay, StackDisplay>
+  | StepOf<'stack.continue-rollback' | 'stack.delete' | 'stack.wait', StackRefPayload, StatusDisplay, StatusDisplay>
+  | StepOf<'replica.create' | 'replica.delete', ReplicaPayload, StatusDisplay, StatusDisplay>
+  | StepOf<'healthcheck.create', HealthCheckCreatePayload, HealthCheckDisplay, HealthCheckDisplay>
+  | StepOf<'healthcheck.update', HealthCheckUpdatePayload, HealthCheckDisplay, HealthCheckDisplay>
+  | StepOf<'healthcheck.delete', HealthCheckDeletePayload, HealthCheckDisplay, never>
+  | StepOf<'health.wait', HealthPayload, never, HoldDisplay>
+  | StepOf<'record.create' | 'record.update' | 'record.delete', RecordPayload, RecordDisplay, RecordDisplay>
+  /** ramp.wait: pause between two ramp weights of a record without a health check. */
+  | StepOf<'drain.wait' | 'ramp.wait', WaitPayload, never, HoldDisplay>;
+
+export type StepAction = Step['action'];
+export type StepPayload = Step['payload'];
+/** The step of one action. */
+export type StepWith<A extends StepAction> = Step & { action: A };
+/** A step as a pass writes it: dependencies not yet deduplicated (one per kind of step). */
+export type StepDraft = Step extends infer S ? (S extends Step ? Omit<S, 'dependsOn'> & { dependsOn?: Iterable<string> } : never) : never;
 
 export type RefusalRule =
   | 'min-healthy-regions'

@@ -84,7 +84,8 @@ export function makePlan(steps: Step[], plannedAt = START, unchangedRegions = ['
 }
 
 function step(id: string, action: Step['action'], region: string | undefined, payload: Step['payload'], dependsOn: string[], resource = id): Step {
-  return { id, action, ...(region ? { region } : {}), resource, dependsOn, reason: `test: ${action}`, payload };
+  // Any action with any payload: these helpers also build steps the planner never makes.
+  return { id, action, ...(region ? { region } : {}), resource, dependsOn, reason: `test: ${action}`, payload } as Step;
 }
 
 export function stackCreate(region: string, dependsOn: string[] = []): Step {

@@ -14,7 +14,7 @@ Outputs:`)}`;
 function stackStep(action: 'stack.update' | 'stack.recreate', region: string, templateBody = TEMPLATE_V2): Step {
   const create = stackCreate(region);
   if (create.payload.kind !== 'stack') throw new Error('unreachable');
-  return { ...create, id: `${region}:${action}`, action, payload: { kind: 'stack', input: { ...create.payload.input, templateBody } } };
+  return { ...create, id: `${region}:${action}`, action, payload: { kind: 'stack', input: { ...create.payload.input, templateBody } } } as Step;
 }
 
 async function withStack(region = 'eu-west-1'): Promise<World> {

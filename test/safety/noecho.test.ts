@@ -14,7 +14,7 @@ import { loadManifestFile } from '../../controller/manifest/load.js';
 import type { DesiredState } from '../../controller/manifest/types.js';
 import { renderJson, renderMarkdown, renderText } from '../../controller/plan/render.js';
 import { secretDigest } from '../../controller/plan/secrets.js';
-import type { Plan } from '../../controller/plan/types.js';
+import type { Plan, StepWith } from '../../controller/plan/types.js';
 import type { Providers } from '../../controller/providers/types.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { planReconcile } from '../../controller/reconcile.js';
@@ -128,7 +128,7 @@ describe('a NoEcho value appears in no plan output', () => {
     const json = renderJson(await planOn(cloud, clock, desired));
     expect(json).not.toContain(SECRET);
     const parsed = JSON.parse(json) as Plan;
-    const creates = parsed.steps.filter((s) => s.action === 'stack.create');
+    const creates = parsed.steps.filter((s): s is StepWith<'stack.create'> => s.action === 'stack.create');
     expect(creates).toHaveLength(2);
     for (const step of creates) {
       expect(step.payload.kind === 'stack' && step.payload.input.parameters).toEqual({ Stage: 'prod', DbPassword: '****' });
@@ -153,7 +153,7 @@ describe('a change to a NoEcho value is still found and applied', () => {
 
     const rotated = await load(manifestText(`{ Stage: prod, DbPassword: "${ROTATED}" }`));
     const plan = await planOn(cloud, clock, rotated);
-    const updates = plan.steps.filter((s) => s.action === 'stack.update');
+    const updates = plan.steps.filter((s): s is StepWith<'stack.update'> => s.action === 'stack.update');
     expect(updates.map((s) => s.region).sort()).toEqual(REGIONS);
     for (const step of updates) {
       expect(step.reason).toBe('parameters changed');
@@ -203,7 +203,7 @@ describe('a change to a NoEcho value is still found and applied', () => {
     const older = SandboxCloud.fromJSON(state, { clock });
     const plan = await planOn(older, clock, desired);
     expect(plan.steps.map((s) => s.action)).toEqual(['stack.update', 'stack.update']);
-    expect(plan.steps[0]!.before?.['parameters']).toEqual({ DbPassword: '****' });
+    expect((plan.steps[0] as StepWith<'stack.update'>).before?.['parameters']).toEqual({ DbPassword: '****' });
     await converge(older, clock, desired);
     expect((await planOn(older, clock, desired)).steps).toEqual([]);
   });

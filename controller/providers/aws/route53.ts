@@ -3,6 +3,7 @@
 // Every call waits its turn in the account's shared rate limiter.
 
 import type { Change, ListResourceRecordSetsCommandInput, ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { route53Name } from '../../dns-name.js';
 import { AwsRequestError, InternalError, ManifestError } from '../../errors.js';
 import type { ChangeStatus, DnsProvider, DnsRecord, HostedZone, RecordChange } from '../types.js';
 import type { AwsApis, Route53Api } from './api.js';
@@ -39,11 +40,8 @@ export class InvalidChangeBatchError extends AwsRequestError {
   }
 }
 
-/** Zone and record names as Route 53 spells them: lower case, trailing dot, `*` as \052. */
-export function route53Name(name: string): string {
-  const lower = name.trim().toLowerCase().replace(/\*/g, '\\052');
-  return lower.endsWith('.') ? lower : `${lower}.`;
-}
+/** Zone and record names as Route 53 spells them (see dns-name.ts). */
+export { route53Name };
 
 function isZoneId(nameOrId: string): boolean {
   return nameOrId.startsWith('/hostedzone/') || /^Z[A-Z0-9]+$/.test(nameOrId);

@@ -12,18 +12,17 @@ import { awsError } from './aws-error.js';
 import { nextId, type SandboxContext } from './context.js';
 import type { ZoneRecord } from './state.js';
 import { deepEqual, sha256Hex } from './util.js';
+import { route53Name } from '../../dns-name.js';
+import { MAX_CHARACTERS_PER_BATCH, MAX_RECORDS_PER_BATCH, UPSERT_FACTOR } from '../../route53-limits.js';
 
 const RECORD_TYPES = new Set(['A', 'AAAA', 'CAA', 'CNAME', 'DS', 'HTTPS', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SPF', 'SRV', 'SSHFP', 'SVCB', 'TLSA', 'TXT']);
-const MAX_RECORDS_PER_BATCH = 1000;
-const MAX_VALUE_CHARS_PER_BATCH = 32_000;
 /** Route 53's largest pages: ListResourceRecordSets and ListHostedZonesByName. */
 const RECORD_PAGE_SIZE = 300;
 const ZONE_PAGE_SIZE = 100;
 
-/** Route 53's spelling: lower case, trailing dot, `*` as the octal escape \052. */
+/** Route 53's spelling: lower case, trailing dot, `*` and other bytes as octal escapes (\052). */
 export function normaliseName(name: string): string {
-  const lower = name.trim().toLowerCase().replace(/\*/g, '\\052');
-  return lower.endsWith('.') ? lower : `${lower}.`;
+  return route53Name(name);
 }
 
 export function bareZoneId(id: string): string {
@@ -415,14 +414,14 @@ function checkLimits(changes: RecordChange[]): void {
   let elements = 0;
   let characters = 0;
   for (const { action, record } of changes) {
-    const factor = action === 'UPSERT' ? 2 : 1;
+    const factor = action === 'UPSERT' ? UPSERT_FACTOR : 1;
     elements += record.values.length * factor;
     characters += record.values.reduce((sum, v) => sum + v.length, 0) * factor;
   }
   if (elements > MAX_RECORDS_PER_BATCH) {
     throw invalidBatch([`Number of records limit of ${MAX_RECORDS_PER_BATCH} exceeded (the batch has ${elements}; UPSERT counts twice)`]);
   }
-  if (characters > MAX_VALUE_CHARS_PER_BATCH) {
-    throw invalidBatch([`Number of characters limit of ${MAX_VALUE_CHARS_PER_BATCH} exceeded (the batch has ${characters}; UPSERT counts twice)`]);
+  if (characters > MAX_CHARACTERS_PER_BATCH) {
+    throw invalidBatch([`Number of characters limit of ${MAX_CHARACTERS_PER_BATCH} exceeded (the batch has ${characters}; UPSERT counts twice)`]);
   }
 }
