@@ -1,25 +1,42 @@
-// The one place the conformance corpus meets the sandbox. The API-level sandbox (issue 12,
-// part 0) exposes `cloud.api.cloudFormation(region)`, `cloud.api.dynamodb(region)` and
-// `cloud.api.route53()`, each with `send(operationName, input)` returning SDK-shaped outputs
-// and throwing SDK-shaped errors. When it is merged, wire it here (a few lines) and rename
-// sandbox.conformance.ts.txt to sandbox.conformance.test.ts: every case then runs on it.
-import type { ConformanceTarget } from './runner.js';
+// The one place the conformance corpus meets the sandbox: a fresh, empty sandbox account on
+// a fake clock, whose per-service APIs (`cloud.api`) take the same `send(operation, input)`
+// calls as the SDK clients pointed at moto. Route 53 and DynamoDB are served at the API level;
+// CloudFormation is not yet (issue 12, part 0), so its cases cannot run here until it is.
+import { FakeClock } from '../../controller/clock.js';
+import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
+import type { ApiTarget, ConformanceTarget } from './runner.js';
 
-/** What the sandbox must offer beyond the API: the AWS-side happenings of ControlCall. */
-export interface SandboxControls {
-  /** Moves the sandbox clock (service latencies, 24-hour rules, INSYNC) forward. */
-  advanceTime(milliseconds: number): Promise<void>;
-  /** Runs one control operation of cases/types.ts (setCheckerReports, failResourceDeletion, …). */
-  control(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>>;
+/** Sandbox time that passes between two polls of an `until` step (AWS's waiters poll like this). */
+const POLL_MS = 5_000;
+
+export interface SandboxConformanceTarget extends ConformanceTarget {
+  cloud: SandboxCloud;
+  clock: FakeClock;
 }
 
-/**
- * A fresh, empty sandbox account as a conformance target. `pause` between polls advances the
- * sandbox clock instead of waiting in real time, so cases with AWS's latencies stay fast.
- */
-export function sandboxTarget(): ConformanceTarget {
-  throw new Error(
-    'the API-level sandbox is not merged yet: make sandboxTarget() return { cloudFormation, dynamodb, route53 } from cloud.api, ' +
-      'control from the sandbox clock and fault injection, and pause that advances the clock',
-  );
+export function sandboxTarget(): SandboxConformanceTarget {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1));
+  const cloud = new SandboxCloud({ clock });
+  const notServed = (service: string): ApiTarget => ({
+    send: async (operation: string) => {
+      throw new Error(`the sandbox does not serve ${service} at the API level yet (${operation})`);
+    },
+  });
+  return {
+    cloud,
+    clock,
+    cloudFormation: () => notServed('CloudFormation'),
+    dynamodb: (region) => cloud.api.dynamodbApi(region) as unknown as ApiTarget,
+    route53: () => cloud.api.route53Api() as unknown as ApiTarget,
+    async control(operation, input) {
+      if (operation === 'advanceTime') {
+        await clock.advance(Number(input['Milliseconds'] ?? 0));
+        return {};
+      }
+      throw new Error(`the sandbox has no control operation ${operation} yet`);
+    },
+    pause: async () => {
+      await clock.advance(POLL_MS);
+    },
+  };
 }
