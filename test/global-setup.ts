@@ -3,5 +3,7 @@
 import { execFileSync } from 'node:child_process';
 
 export default function buildOnce(): void {
+  // The suite runs on the Node of the `node` devDependency (npm scripts put it first on PATH).
+  console.log(`tests run on Node ${process.version}`);
   execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
 }
