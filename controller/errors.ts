@@ -70,8 +70,8 @@ export interface ErrorClass {
   kind: ErrorKind;
   /** The text for a person: the error's own message; for a bug, prefixed with its class. */
   message: string;
-  /** CLI exit code (1 for every error; 2 is reserved for "changes" with --detailed-exitcode). */
-  exitCode: 1;
+  /** 1 an error; 3 a plan refused by a guardrail (the CLI contract: 0 none, 2 changes with --detailed-exitcode). */
+  exitCode: 1 | 3;
   /** How the controller reports it: Stalled True/False and the condition's reason. */
   condition: { stalled: boolean; reason: string };
   /** Whether the controller retries on its own (with backoff). */
@@ -81,7 +81,10 @@ export interface ErrorClass {
 export function classifyError(error: unknown): ErrorClass {
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.name : 'Error';
-  if (error instanceof ManifestError || error instanceof UsageError || error instanceof GuardrailRefusal) {
+  if (error instanceof GuardrailRefusal) {
+    return { kind: 'user', message, exitCode: 3, condition: { stalled: true, reason: 'ManifestInvalid' }, retry: false };
+  }
+  if (error instanceof ManifestError || error instanceof UsageError) {
     return { kind: 'user', message, exitCode: 1, condition: { stalled: true, reason: 'ManifestInvalid' }, retry: false };
   }
   if (error instanceof WaitingError) return { kind: 'waiting', message, exitCode: 1, condition: { stalled: false, reason: 'Retrying' }, retry: true };

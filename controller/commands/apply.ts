@@ -3,8 +3,8 @@
 import { createInterface } from 'node:readline/promises';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
 import { loadDesired, withPlan } from './common.js';
-import { createProgressView, formatElapsed } from './progress.js';
-import { normaliseSandboxArg, pollIntervalFromEnvironment, TARGET_ARGS, targetOptions } from './target.js';
+import { EXIT_REFUSED, runPlan } from './run-plan.js';
+import { normaliseSandboxArg, TARGET_ARGS, targetOptions } from './target.js';
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('apply', async () => {
@@ -21,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${renderText(plan, desired).trimEnd()}\n`);
       if (plan.refusals.length > 0) {
         process.stderr.write('regionctl apply: the plan was refused by the guardrails above; nothing was changed.\n');
-        return 1;
+        return EXIT_REFUSED;
       }
       if (plan.steps.length === 0) {
         await target.save();
@@ -32,30 +32,7 @@ export async function main(argv: string[]): Promise<number> {
         return 1;
       }
 
-      const { execute } = await import('../apply/execute.js');
-      const pollMs = pollIntervalFromEnvironment();
-      const startedAt = Date.now();
-      const progress = createProgressView(process.stdout, process.env, { plan, desired, clock: target.clock });
-      const result = await execute(plan, target.providers, {
-        clock: target.clock,
-        regionSet: desired.name,
-        stackName: desired.stack.name,
-        maxParallelRegions: desired.rollout.maxParallelRegions,
-        ...(pollMs !== undefined ? { pollIntervals: { stackMs: pollMs, tableMs: pollMs, dnsChangeMs: pollMs, healthMs: pollMs } } : {}),
-        onEvent: (event) => progress.onEvent(event),
-      }).finally(() => {
-        progress.finish();
-        return target.save();
-      });
-      const wall = ((Date.now() - startedAt) / 1000).toFixed(1);
-      const failed = result.failed.length;
-      process.stdout.write(
-        `\nApply ${failed === 0 ? 'complete' : 'failed'}: ${result.completed.length} done, ${failed} failed, ${result.skipped.length} skipped` +
-          ` in ${formatElapsed(result.elapsedMs)} (${wall}s wall clock${target.describe ? `, ${target.describe}` : ''}).\n`,
-      );
-      for (const failure of result.failed) process.stderr.write(`  failed ${failure.stepId}: ${failure.message}\n`);
-      if (failed > 0) process.stderr.write('Run apply again after fixing the cause: it continues from the live state.\n');
-      return failed === 0 ? 0 : 1;
+      return runPlan(target, plan, desired, 'Apply', 'apply');
     });
   });
 }

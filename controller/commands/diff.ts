@@ -2,6 +2,7 @@
 
 import { outputFormat, parseCommandArgs, runCommand, UsageError } from './args.js';
 import { loadDesired, withPlan } from './common.js';
+import { EXIT_REFUSED } from './run-plan.js';
 import { normaliseSandboxArg, TARGET_ARGS, targetOptions } from './target.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -21,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
       const text =
         format === 'json' ? render.renderJson(plan) : format === 'markdown' ? render.renderMarkdown(plan, desired) : render.renderText(plan, desired);
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      if (plan.refusals.length > 0) return 1;
+      if (plan.refusals.length > 0) return EXIT_REFUSED;
       return plan.steps.length > 0 && values['detailed-exitcode'] ? 2 : 0;
     });
   });

@@ -11,8 +11,8 @@ import { MAX_MANIFEST_BYTES } from '../manifest/parse.js';
 import type { DesiredState } from '../manifest/types.js';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
 import { withPlan } from './common.js';
-import { createProgressView, formatElapsed } from './progress.js';
-import { normaliseSandboxArg, pollIntervalFromEnvironment, TARGET_ARGS, targetOptions } from './target.js';
+import { EXIT_REFUSED, runPlan } from './run-plan.js';
+import { normaliseSandboxArg, TARGET_ARGS, targetOptions } from './target.js';
 
 const USAGE = 'regionctl prune-regionset NAME --zone ZONE --manifests GLOB [--stack-name NAME] [--sandbox PATH] [--yes]';
 /** metadata.name as the schema allows it: a DNS label (it is part of the inventory record name). */
@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
       if (plan.steps.length > 0) process.stdout.write(`\nPruning the orphaned RegionSet ${name}: the min-healthy-regions guard is waived for this command only (no region is meant to stay); global-table replicas are kept.\n`);
       if (plan.refusals.length > 0) {
         process.stderr.write('regionctl prune-regionset: the plan was refused by the guardrails above; nothing was changed.\n');
-        return 3;
+        return EXIT_REFUSED;
       }
       if (plan.steps.length === 0) {
         process.stdout.write(`Nothing of RegionSet ${name} is left in ${zone}.\n`);
@@ -63,25 +63,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write('regionctl prune-regionset: not confirmed; nothing was changed.\n');
         return 1;
       }
-      const { execute } = await import('../apply/execute.js');
-      const pollMs = pollIntervalFromEnvironment();
-      const progress = createProgressView(process.stdout, process.env, { plan, desired, clock: target.clock });
-      const result = await execute(plan, target.providers, {
-        clock: target.clock,
-        regionSet: name,
-        stackName,
-        maxParallelRegions: desired.rollout.maxParallelRegions,
-        ...(pollMs !== undefined ? { pollIntervals: { stackMs: pollMs, tableMs: pollMs, dnsChangeMs: pollMs, healthMs: pollMs } } : {}),
-        onEvent: (event) => progress.onEvent(event),
-      }).finally(() => {
-        progress.finish();
-        return target.save();
-      });
-      const failed = result.failed.length;
-      process.stdout.write(`\nPrune ${failed === 0 ? 'complete' : 'failed'}: ${result.completed.length} done, ${failed} failed, ${result.skipped.length} skipped in ${formatElapsed(result.elapsedMs)}.\n`);
-      for (const failure of result.failed) process.stderr.write(`  failed ${failure.stepId}: ${failure.message}\n`);
-      if (failed > 0) process.stderr.write('Run prune-regionset again after fixing the cause: it continues from the live state.\n');
-      return failed === 0 ? 0 : 1;
+      return runPlan(target, plan, desired, 'Prune', 'prune-regionset');
     });
   });
 }
