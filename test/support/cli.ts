@@ -70,7 +70,11 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
   });
 }
 
-/** The flags that point a command at a sandbox state file; speed 100,000 turns minutes of AWS waits into milliseconds. */
-export function sandboxFlags(stateFile: string, speed = 100_000): string[] {
+/**
+ * The flags that point a command at a sandbox state file. Speed 1,000 turns minutes of AWS
+ * waits into tenths of a second; faster makes a test flaky on a loaded machine, since a
+ * stall of a few real milliseconds would then pass a whole health-check timeout.
+ */
+export function sandboxFlags(stateFile: string, speed = 1_000): string[] {
   return ['--sandbox', stateFile, '--sandbox-speed', String(speed)];
 }
