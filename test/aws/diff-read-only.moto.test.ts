@@ -6,7 +6,7 @@
 // and must send change-set writes: that proves the counter sees writes at all.
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { CloudFormationClient, ListChangeSetsCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, CreateChangeSetCommand, DescribeStacksCommand, ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +133,36 @@ describe('regionctl diff --read-only against AWS (moto)', () => {
     const markdown = await run(diff, [manifest, '--read-only', '--output', 'markdown']);
     expect(writes(markdown.calls)).toEqual([]);
     expect(markdown.stdout).toMatch(/\+ stack global-api .*resource changes not previewed \(--read-only\)/);
+    expect(await changeSetsAndReviewStacks()).toEqual([]);
+  }, 60_000);
+
+  it('the default diff removes the change set and review-only stack a diff killed before its cleanup left behind', async () => {
+    // What a diff killed between CreateChangeSet and DeleteChangeSet/DeleteStack an hour ago leaves
+    // for a joining region: its preview change set, in the REVIEW_IN_PROGRESS stack it created.
+    const cfn = new CloudFormationClient({ region: 'ap-southeast-1', endpoint: moto.endpoint, credentials: CREDENTIALS });
+    const leftover = `regionctl-preview-${(Date.now() - 3_600_000).toString(36)}-0badf00d`;
+    await cfn.send(
+      new CreateChangeSetCommand({
+        StackName: 'global-api',
+        ChangeSetName: leftover,
+        ChangeSetType: 'CREATE',
+        TemplateBody: MOTO_STAND_IN_TEMPLATE,
+        Parameters: [{ ParameterKey: 'Stage', ParameterValue: 'prod' }],
+        Tags: [{ Key: 'regionctl:regionset', Value: 'global-api' }],
+      }),
+    );
+    cfn.destroy();
+    expect(await changeSetsAndReviewStacks()).toEqual([`ap-southeast-1 stack global-api`, `ap-southeast-1 change set ${leftover}`]);
+
+    // diff --read-only leaves it alone (no write call at all) ...
+    const readOnly = await run(diff, [manifest, '--read-only']);
+    expect(writes(readOnly.calls)).toEqual([]);
+    expect(await changeSetsAndReviewStacks()).toHaveLength(2);
+
+    // ... the next default diff removes it, previews, and leaves nothing behind.
+    const next = await run(diff, [manifest, '--detailed-exitcode']);
+    expect(next.code).toBe(2);
+    expect(next.stdout).toMatch(/\+ stack global-api/);
     expect(await changeSetsAndReviewStacks()).toEqual([]);
   }, 60_000);
 });
