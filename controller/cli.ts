@@ -31,6 +31,9 @@ AWS_PROFILE / AWS_ACCESS_KEY_ID credentials):
   --retry-mode MODE       AWS SDK retries: standard (default) or adaptive
   --output FORMAT         text (default), json or markdown
   --detailed-exitcode     diff: exit 2 when there are changes
+  --read-only             diff: send no write call (no CloudFormation change set, no review
+                          stack); stack changes show template, parameters and tags only
+                          (manifests/iam-policy-read-only.json is all it needs)
   --yes                   apply: do not ask for confirmation
 
 Exit codes: 0 no changes (or success), 2 changes (with --detailed-exitcode), 3 plan refused

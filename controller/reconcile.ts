@@ -116,8 +116,12 @@ function tableCandidateRegions(desired: DesiredState, known: string[]): string[]
 
 export interface PlanReconcileOptions {
   now: number;
-  /** Ask the stack provider what each stack change does inside the stack (diff only). */
-  previewStacks?: boolean;
+  /**
+   * true: ask the stack provider what each stack change does inside the stack (a change set
+   * per stack, deleted again). 'skip' (diff --read-only): no write call; the stack steps are
+   * marked as not previewed. Absent/false: no preview, no mark.
+   */
+  previewStacks?: boolean | 'skip';
 }
 
 /**
@@ -136,8 +140,11 @@ export async function planReconcile(
   if (plan.steps.length === 0) return { plan, live };
 
   live.health = await readRegionHealth(desired, live, providers);
-  if (options.previewStacks) {
+  if (options.previewStacks === true) {
     planOptions.stackPreviews = await previewStackChanges(plan, providers);
+  } else if (options.previewStacks === 'skip') {
+    // diff --read-only: no CreateChangeSet, no review stack; the steps say so.
+    planOptions.stackPreviewsSkipped = true;
   }
   plan = computePlan(desired, live, planOptions);
   return { plan, live };

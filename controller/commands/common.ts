@@ -48,7 +48,7 @@ function reportFailure(command: string, error: unknown): number {
  */
 export async function withPlan(
   command: string,
-  options: TargetOptions,
+  options: TargetOptions & { readOnly?: boolean },
   desired: DesiredState,
   body: (target: Target, plan: Plan) => Promise<number>,
 ): Promise<number> {
@@ -57,7 +57,9 @@ export async function withPlan(
     const target = await openCommandTarget(options, [desired]);
     opened = target;
     const { planReconcile } = await import('../reconcile.js');
-    const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks: true });
+    // --read-only (diff): no change set previews, so not one write call reaches AWS.
+    const previewStacks = options.readOnly === true ? 'skip' : true;
+    const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks });
     return await body(target, plan);
   } catch (error) {
     return reportFailure(command, error);

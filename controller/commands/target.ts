@@ -2,7 +2,7 @@
 // checked here, opened by controller/targets (the one place that opens providers).
 
 import type { DesiredState } from '../manifest/types.js';
-import { openTarget, DEFAULT_SANDBOX_SPEED, type Target, type TargetSpec } from '../targets/index.js';
+import { openTarget, DEFAULT_SANDBOX_SPEED, type Target, type TargetHooks, type TargetSpec } from '../targets/index.js';
 import { UsageError } from './args.js';
 
 export type { Target } from '../targets/index.js';
@@ -18,6 +18,8 @@ export interface TargetOptions {
   write?: boolean;
   /** The command, for the sandbox lock's messages. */
   command?: string;
+  /** Every AWS call the command makes (tests count the write calls of diff --read-only). */
+  onCall?: TargetHooks['onCall'];
 }
 
 /** The options diff and apply accept for choosing and tuning the target. */
@@ -48,7 +50,11 @@ export function targetOptions(values: {
 
 /** Checks the command line's target options and opens the target they name. */
 export async function openCommandTarget(options: TargetOptions, desired: DesiredState[]): Promise<Target> {
-  return openTarget(targetSpec(options), desired, { write: options.write === true, command: options.command ?? 'diff' });
+  return openTarget(targetSpec(options), desired, {
+    write: options.write === true,
+    command: options.command ?? 'diff',
+    ...(options.onCall ? { onCall: options.onCall } : {}),
+  });
 }
 
 function targetSpec(options: TargetOptions): TargetSpec {

@@ -13,6 +13,10 @@ import { maskParameters } from './secrets.js';
 import type { Plan, RecordTemplate, StackDisplay, Step, StepWith } from './types.js';
 
 const KNOWN_AFTER_APPLY = '(known after apply)';
+/** `diff --read-only` made no change set: CloudFormation was not asked what changes inside the stack. */
+const PREVIEW_SKIPPED = 'resource-level preview skipped (--read-only: no change set was created)';
+/** `diff --read-only` creates no change set: what changes inside the stack is not known. */
+export const RESOURCE_PREVIEW_SKIPPED = 'resource changes not previewed (--read-only)';
 
 export function renderJson(plan: Plan): string {
   return `${JSON.stringify(sortKeys(withSecretsMasked(plan)), null, 2)}\n`;
@@ -169,8 +173,10 @@ function stepText(step: Step, plan: Plan): string[] {
         if (Object.keys(params).length > 0) details.push(`parameters ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')}`);
       }
       if (step.action === 'stack.recreate') details.unshift(`${String(step.before?.status)}: delete and create again`);
+      if (step.after?.resourcePreview === 'skipped') details.push(RESOURCE_PREVIEW_SKIPPED);
       const lines = [`${sign} stack ${step.payload.input.name}  ${details.join('; ')}`];
       for (const change of step.after?.resourceChanges ?? []) lines.push(`    ${resourceChangeLine(change)}`);
+      if (step.after?.resourcePreview === 'skipped') lines.push(`    ${PREVIEW_SKIPPED}`);
       return lines;
     }
     case 'stack.continue-rollback':

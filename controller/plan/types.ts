@@ -57,6 +57,8 @@ export interface StackDisplay {
   terminationProtection?: boolean;
   /** The provider's preview of resource changes (diff only). */
   resourceChanges?: StackResourceChange[];
+  /** `diff --read-only`: no change set was created, so resource changes are not known. */
+  resourcePreview?: 'skipped';
 }
 export interface InventoryDisplay { regions?: string[]; file?: string | null }
 /** Health-check fields that change (a reference until the stack exists). */
@@ -176,6 +178,8 @@ export interface PlanOptions {
   now: number;
   /** Stack parameter changes and template changes previewed by the provider, keyed by region. */
   stackPreviews?: Record<string, import('../providers/types.js').StackResourceChange[]>;
+  /** `diff --read-only`: stack steps say their resource-level preview was skipped. */
+  stackPreviewsSkipped?: boolean;
   /** Key mixed into the digests of NoEcho values (see plan/secrets.ts); optional. */
   parameterDigestKey?: string;
   /** Timeout of a single health wait. Default 10 minutes. */

@@ -37,8 +37,8 @@ async function requireCredentials(opened: AwsProviders, region: string): Promise
 }
 
 /** One CLI run against AWS; credentials are checked in the manifest's first region. */
-export async function openAwsTarget(spec: AwsTargetSpec, region: string): Promise<Target> {
-  const opened = openProviders(spec, realClock, {});
+export async function openAwsTarget(spec: AwsTargetSpec, region: string, hooks: TargetHooks = {}): Promise<Target> {
+  const opened = openProviders(spec, realClock, hooks);
   try {
     await requireCredentials(opened, region);
   } catch (error) {

@@ -9,7 +9,7 @@ import { DEFAULT_SANDBOX_SPEED, type Target, type TargetFactory, type TargetHook
 
 export * from './types.js';
 
-export interface CliTargetOptions {
+export interface CliTargetOptions extends TargetHooks {
   /** apply: the sandbox file is locked for the whole run and saved after every write. */
   write?: boolean;
   /** The command, for the sandbox lock's messages. */
@@ -23,7 +23,7 @@ export async function openTarget(spec: TargetSpec, desired: DesiredState[], opti
     return openSandboxTarget(spec.path, spec.speed ?? DEFAULT_SANDBOX_SPEED, desired, { write: options.write === true, command: options.command ?? 'diff' });
   }
   const { openAwsTarget } = await import('./aws.js');
-  return openAwsTarget(spec, desired[0]?.regions[0]?.code ?? 'us-east-1');
+  return openAwsTarget(spec, desired[0]?.regions[0]?.code ?? 'us-east-1', options.onCall ? { onCall: options.onCall } : {});
 }
 
 export interface RuntimeTargetOptions extends TargetHooks {

@@ -54,9 +54,20 @@ describe(WORKFLOW, () => {
     expect(install).toBeLessThan(firstRegionctl);
   });
 
-  it('validates the manifests, then diffs them as Markdown with --detailed-exitcode', () => {
+  it('validates the manifests, then diffs them read-only as Markdown with --detailed-exitcode', () => {
     expect(scripts).toMatch(/npx regionctl validate 'manifests\/\*\.yaml'/);
-    expect(scripts).toMatch(/npx regionctl diff "\$manifest" --output markdown --detailed-exitcode/);
+    expect(scripts).toMatch(/npx regionctl diff "\$manifest" --read-only --output markdown --detailed-exitcode/);
+  });
+
+  it('documents the read-only policy as the role\'s policy, and every action it lists is in that policy', () => {
+    const text = readFileSync(WORKFLOW, 'utf8');
+    expect(text).toContain('manifests/iam-policy-read-only.json');
+    const policy = JSON.parse(readFileSync('manifests/iam-policy-read-only.json', 'utf8')) as { Statement: Array<{ Action: string | string[] }> };
+    const allowed = new Set(policy.Statement.flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action])).map((action) => action.split(':')[1]));
+    const header = text.slice(text.indexOf('--read-only: it sends'), text.indexOf('manifests/iam-policy.json is the full policy'));
+    const named = [...header.matchAll(/\b((?:Describe|List|Get)\w+)/g)].map((match) => match[1]!);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((action) => !allowed.has(action))).toEqual([]);
   });
 
   it("uses only commands and options that regionctl's usage lists", () => {

@@ -66,7 +66,8 @@ function planStack(context: PlanContext, list: StepList, region: string, wanted:
   };
   const payload: StackPayload = { kind: 'stack', input, ...(secret.length > 0 ? { secretParameters: secret } : {}) };
   const preview = context.options.stackPreviews?.[region];
-  const withPreview = (after: StackDisplay): StackDisplay => (preview ? { ...after, resourceChanges: preview } : after);
+  const withPreview = (after: StackDisplay): StackDisplay =>
+    preview ? { ...after, resourceChanges: preview } : context.options.stackPreviewsSkipped ? { ...after, resourcePreview: 'skipped' } : after;
   const created = withPreview({ templateHash: desired.stack.templateHash, parameters: maskParameters(input.parameters, secret) });
 
   if (!stack || stack.status === 'REVIEW_IN_PROGRESS') {

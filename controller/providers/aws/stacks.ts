@@ -24,6 +24,10 @@ const DEFAULT_POLL_MS = 2_000;
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 const CHANGE_SET_PREFIX = 'regionctl-';
 const MAX_CHANGE_SET_NAME = 128;
+/** `regionctl-preview-<creation time, base 36 ms>-<random>`: the change sets diff makes and deletes again. */
+const PREVIEW_PREFIX = `${CHANGE_SET_PREFIX}preview-`;
+// The RegionSet's tag on its stacks (plan/identity.ts): a review-only stack carrying it is ours.
+const TAG_REGIONSET = 'regionctl:regionset';
 
 // AWS's two ways of saying "nothing to do": UpdateStack's error (moto also answers
 // CreateChangeSet with it) and the reason of a change set that ended FAILED.
@@ -132,11 +136,13 @@ export class AwsStackProvider implements StackProvider {
   }
 
   async previewChanges(input: StackInput): Promise<StackResourceChange[]> {
-    const before = await this.describeRaw(input.region, input.name);
+    let before = await this.describeRaw(input.region, input.name);
+    // What an interrupted diff left behind goes first; a review-only stack of ours then is no stack at all.
+    if (before && (await this.removePreviewLeftovers(input, before))) before = undefined;
     // A stack in REVIEW_IN_PROGRESS was never created: only a CREATE change set applies to it.
     const type: ChangeSetType = !before || before.StackStatus === 'REVIEW_IN_PROGRESS' ? 'CREATE' : 'UPDATE';
     // A fresh name per preview: previews carry no real client token, and two diffs may run at once.
-    const changeSetName = `${CHANGE_SET_PREFIX}preview-${this.clock.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+    const changeSetName = `${PREVIEW_PREFIX}${this.clock.now().toString(36)}-${randomBytes(4).toString('hex')}`;
     const made = await this.createChangeSet(input, type, changeSetName, false);
     if (made === 'no-changes') return [];
     let changes: StackResourceChange[] = [];
@@ -159,6 +165,32 @@ export class AwsStackProvider implements StackProvider {
     }
     if (failure) throw failure;
     return changes;
+  }
+
+  /**
+   * A diff killed between CreateChangeSet and its cleanup leaves its preview change set, and
+   * for a joining region the review-only stack that CREATE change set made. Deletes preview
+   * change sets of this stack older than a preview may run (a diff still running one would
+   * have given up by then; the name carries its creation time), then our review-only stack
+   * (REVIEW_IN_PROGRESS, our RegionSet's tag, no change set left). True when that stack went.
+   */
+  private async removePreviewLeftovers(input: StackInput, stack: Stack): Promise<boolean> {
+    const stackId = stack.StackId ?? input.name;
+    const listed = await this.call(input.region, input.name, 'ListChangeSets', (cfn) => cfn.send('ListChangeSets', { StackName: stackId }));
+    // Filtered by stack id too: moto lists every change set of the region.
+    const summaries = (listed?.Summaries ?? []).filter((summary) => summary.StackId === undefined || summary.StackId === stackId);
+    const oldest = this.clock.now() - this.timeoutMs;
+    let remaining = summaries.length;
+    for (const summary of summaries) {
+      const created = previewCreatedAt(summary.ChangeSetName ?? '');
+      if (created === undefined || created > oldest) continue;
+      await this.deleteChangeSet(input.region, stackId, summary.ChangeSetName!);
+      remaining--;
+    }
+    const ours = (stack.Tags ?? []).some((tag) => tag.Key === TAG_REGIONSET && tag.Value === input.tags[TAG_REGIONSET]);
+    if (stack.StackStatus !== 'REVIEW_IN_PROGRESS' || !ours || remaining > 0) return false;
+    await this.call(input.region, input.name, 'DeleteStack', (cfn) => cfn.send('DeleteStack', { StackName: stackId }));
+    return true;
   }
 
   // ---- CloudFormation calls -------------------------------------------------------------
@@ -315,6 +347,14 @@ export function changeSetNameFor(clientToken: string): string {
   // Cleaned or cut: a hash of the original keeps distinct tokens apart.
   const hash = createHash('sha256').update(clientToken).digest('hex').slice(0, 16);
   return `${CHANGE_SET_PREFIX}${cleaned.slice(0, MAX_CHANGE_SET_NAME - CHANGE_SET_PREFIX.length - hash.length - 1)}-${hash}`;
+}
+
+/** When a preview change set was created (from its name); undefined for any other change set. */
+function previewCreatedAt(changeSetName: string): number | undefined {
+  const match = /^regionctl-preview-([0-9a-z]+)-[0-9a-f]+$/.exec(changeSetName);
+  if (!match || !changeSetName.startsWith(PREVIEW_PREFIX)) return undefined;
+  const at = parseInt(match[1]!, 36);
+  return Number.isFinite(at) ? at : undefined;
 }
 
 function toLiveStack(region: string, name: string, stack: Stack): LiveStack {
