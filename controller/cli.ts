@@ -6,7 +6,7 @@ const USAGE = `regionctl — GitOps for multi-region active-active serverless ap
 
 Usage:
   regionctl validate FILE...            check manifests; exit 0 valid, 1 invalid
-  regionctl diff FILE [options]         show the plan (dry run); applies nothing (alias: plan)
+  regionctl diff FILE [options]         show the plan (dry run); applies nothing
   regionctl apply FILE [options]        show the plan, confirm, converge
   regionctl add-region FILE REGION [--weight N]
                                         add one region line to spec.regions
@@ -19,8 +19,7 @@ Usage:
                                         RegionSet on push webhooks and resyncs, serve /healthz,
                                         /readyz, /metrics, /status (REGIONCTL_* variables; see
                                         controller/commands/run.ts and the README)
-  regionctl help [COMMAND]              this text, or a command's options (also COMMAND --help)
-  regionctl --version                   the version
+  regionctl help                        this text
 
 Options for diff and apply (without --sandbox they talk to AWS, with the usual
 AWS_PROFILE / AWS_ACCESS_KEY_ID credentials):
@@ -36,8 +35,7 @@ AWS_PROFILE / AWS_ACCESS_KEY_ID credentials):
                           (manifests/iam-policy-read-only.json is all it needs)
   --yes                   apply: do not ask for confirmation
 
-Exit codes: 0 no changes (or success), 2 changes (with --detailed-exitcode), 3 plan refused
-by a guardrail, 1 error.
+Exit codes: 0 no changes (or success), 2 changes (with --detailed-exitcode), 1 error.
 `;
 
 type CommandModule = { main(argv: string[]): Promise<number> };
@@ -45,7 +43,6 @@ type CommandModule = { main(argv: string[]): Promise<number> };
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   validate: () => import('./commands/validate.js'),
   diff: () => import('./commands/diff.js'),
-  plan: () => import('./commands/diff.js'),
   apply: () => import('./commands/apply.js'),
   'add-region': () => regionEdit('add-region'),
   'drain-region': () => regionEdit('drain-region'),
@@ -62,8 +59,6 @@ async function regionEdit(command: 'add-region' | 'drain-region' | 'remove-regio
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  // `regionctl help COMMAND` is `regionctl COMMAND --help`.
-  if (command === 'help' && rest[0] && COMMANDS[rest[0]]) return (await COMMANDS[rest[0]]!()).main(['--help']);
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return command ? 0 : 1;
@@ -76,21 +71,10 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[command];
   if (!load) {
-    const { didYouMean } = await import('./commands/help.js');
-    const suggestion = didYouMean(command, Object.keys(COMMANDS));
-    process.stderr.write(`regionctl: unknown command "${command}"${suggestion ? `; did you mean "${suggestion}"?` : '.'} Run "regionctl --help" for the list of commands.\n`);
+    process.stderr.write(`regionctl: unknown command "${command}". Run "regionctl --help" for the list of commands.\n`);
     return 1;
   }
   return (await load()).main(rest);
-}
-
-// A closed pipe (`regionctl diff … | head`) ends the output quietly, not the command: later
-// writes are dropped, so an apply still finishes its steps and saves the sandbox state.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    stream.write = (() => true) as typeof stream.write;
-  });
 }
 
 runCli(process.argv.slice(2)).then(

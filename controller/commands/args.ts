@@ -4,32 +4,17 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export { UsageError } from '../errors.js';
 import { UsageError } from '../errors.js';
-import { commandHelp, didYouMean } from './help.js';
-
-/** `--help` (or `-h`) anywhere before `--`: runCommand prints the command's help and exits 0. */
-class HelpRequested extends Error {
-  constructor(readonly command: string, readonly options: Record<string, unknown>) {
-    super(`help for ${command}`);
-  }
-}
 
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   command: string,
   argv: string[],
   options: T,
 ) {
-  const end = argv.indexOf('--');
-  if ((end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h')) throw new HelpRequested(command, options);
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
-    const suggestion = unknown === undefined ? undefined : didYouMean(unknown, Object.keys(options));
-    if (unknown !== undefined) {
-      throw new UsageError(`unknown option --${unknown}${suggestion ? `; did you mean --${suggestion}?` : ''} Run "regionctl ${command} --help" for its options.`);
-    }
-    throw new UsageError(`${message}. Run "regionctl ${command} --help" for its options.`);
+    throw new UsageError(`${message}. Run "regionctl --help" for usage of "${command}".`);
   }
 }
 
@@ -48,10 +33,6 @@ export async function runCommand(command: string, body: () => Promise<number>): 
   try {
     return await body();
   } catch (error) {
-    if (error instanceof HelpRequested) {
-      process.stdout.write(commandHelp(error.command, error.options));
-      return 0;
-    }
     if (error instanceof UsageError) {
       process.stderr.write(`regionctl ${command}: ${error.message}\n`);
       return 1;

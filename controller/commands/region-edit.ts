@@ -19,10 +19,10 @@ const USAGE: Record<RegionEditCommand, string> = {
   'remove-region': 'regionctl remove-region FILE REGION',
 };
 
-/** Each command's help lists only the options its parser accepts (add-region alone takes --weight). */
-function help(command: RegionEditCommand): string {
-  const weight = command === 'add-region' ? '\nOptions:\n  --weight N                   the new region\'s weight, 0-255 (weighted routing)\n  --help                       this help\n' : '\nOptions:\n  --help                       this help\n';
-  return `Usage: ${USAGE[command]}
+const HELP = `Usage:
+  regionctl add-region FILE REGION [--weight N]
+  regionctl drain-region FILE REGION
+  regionctl remove-region FILE REGION
 
 Edit spec.regions of a manifest in place so that git diff shows one line:
   add-region     a new line "REGION: {}" (or "{ weight: N }") at the indentation of the
@@ -32,8 +32,7 @@ Edit spec.regions of a manifest in place so that git diff shows one line:
   remove-region  the region's line (all lines of a block mapping, said in the output)
 The result is validated first; when it would not validate, nothing is written.
 Exit code 0 when the file was changed, 1 when the edit was refused.
-${weight}`;
-}
+`;
 
 /** Thrown for a refused edit: one message, nothing written. */
 class Refusal extends Error {}
@@ -41,7 +40,7 @@ class Refusal extends Error {}
 export async function main(command: RegionEditCommand, argv: string[]): Promise<number> {
   return runCommand(command, async () => {
     if (argv.includes('--help') || argv.includes('-h')) {
-      process.stdout.write(help(command));
+      process.stdout.write(HELP);
       return 0;
     }
     const { values, positionals } = parseCommandArgs(command, argv, command === 'add-region' ? { weight: { type: 'string' } } : {});
