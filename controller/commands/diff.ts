@@ -3,15 +3,11 @@
 import { outputFormat, parseCommandArgs, runCommand, UsageError } from './args.js';
 import { loadDesired, withPlan } from './common.js';
 import { EXIT_REFUSED } from './run-plan.js';
-import { normaliseSandboxArg, TARGET_ARGS, targetOptions } from './target.js';
+import { normaliseSandboxArg, targetOptions } from './target.js';
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('diff', async () => {
-    const { values, positionals } = parseCommandArgs('diff', normaliseSandboxArg(argv), {
-      ...TARGET_ARGS,
-      output: { type: 'string', short: 'o' },
-      'detailed-exitcode': { type: 'boolean' },
-    });
+    const { values, positionals } = parseCommandArgs('diff', normaliseSandboxArg(argv));
     const format = outputFormat(values.output, ['text', 'json', 'markdown']);
     if (positionals.length !== 1) throw new UsageError('expected exactly one manifest FILE');
     const desired = await loadDesired(positionals[0]!);
