@@ -5,6 +5,8 @@
 //
 // Configuration: environment variables, each also settable by the flag beside it (the flag
 // wins). Secrets are environment-only, so they never show in `ps`.
+// `regionctl run --help` prints them from the command table (table.ts: COMMANDS.run.env);
+// test/cli/help.test.ts fails when a REGIONCTL_* name used here or in the README is missing there.
 //
 //   REGIONCTL_GIT_URL            --source URL|PATH   required. https://…, ssh://…, git@host:org/repo.git,
 //                                                    git://…, file://…, a bare repository path, or a local
