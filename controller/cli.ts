@@ -1,46 +1,14 @@
 #!/usr/bin/env node
 // Entry point: parses the command name and loads only that command's module, so that
-// `validate` and `diff --sandbox` never load the AWS SDK (cold start matters).
+// `validate` and `diff --sandbox` never load the AWS SDK (cold start matters). Help,
+// "did you mean" and completion come from the command table (commands/table.ts).
 
-const USAGE = `regionctl — GitOps for multi-region active-active serverless apps on AWS
-
-Usage:
-  regionctl validate FILE...            check manifests; exit 0 valid, 1 invalid
-  regionctl diff FILE [options]         show the plan (dry run); applies nothing
-  regionctl apply FILE [options]        show the plan, confirm, converge
-  regionctl add-region FILE REGION [--weight N]
-                                        add one region line to spec.regions
-  regionctl drain-region FILE REGION    set the region's state to drained (one line)
-  regionctl remove-region FILE REGION   delete the region's line
-  regionctl prune-regionset NAME --zone ZONE --manifests GLOB [--stack-name S] [--yes]
-                                        delete what an orphaned RegionSet (no manifest declares
-                                        it any more) still owns: records, health checks, stacks
-  regionctl run [options]               the controller: follow a git branch, reconcile every
-                                        RegionSet on push webhooks and resyncs, serve /healthz,
-                                        /readyz, /metrics, /status (REGIONCTL_* variables; see
-                                        controller/commands/run.ts and the README)
-  regionctl help                        this text
-
-Options for diff and apply (without --sandbox they talk to AWS, with the usual
-AWS_PROFILE / AWS_ACCESS_KEY_ID credentials):
-  --sandbox [PATH]        use the built-in in-memory cloud (state kept in PATH)
-  --sandbox-speed N       sandbox time runs N times faster than real time (default 100)
-  --endpoint-url URL      send every AWS call to URL (wins over AWS_ENDPOINT_URL)
-  --max-attempts N        AWS SDK attempts per call (default AWS_MAX_ATTEMPTS or 3)
-  --retry-mode MODE       AWS SDK retries: standard (default) or adaptive
-  --output FORMAT         text (default), json or markdown
-  --detailed-exitcode     diff: exit 2 when there are changes
-  --read-only             diff: send no write call (no CloudFormation change set, no review
-                          stack); stack changes show template, parameters and tags only
-                          (manifests/iam-policy-read-only.json is all it needs)
-  --yes                   apply: do not ask for confirmation
-
-Exit codes: 0 no changes (or success), 2 changes (with --detailed-exitcode), 1 error.
-`;
+import { closest } from './commands/args.js';
+import { ALIASES, COMMANDS, isCommandName, type CommandName } from './commands/table.js';
 
 type CommandModule = { main(argv: string[]): Promise<number> };
 
-const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   validate: () => import('./commands/validate.js'),
   diff: () => import('./commands/diff.js'),
   apply: () => import('./commands/apply.js'),
@@ -57,25 +25,88 @@ async function regionEdit(command: 'add-region' | 'drain-region' | 'remove-regio
   return { main: (argv) => main(command, argv) };
 }
 
-export async function runCli(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return command ? 0 : 1;
+/** --help or -h among the options (not after `--`, where everything is a positional). */
+function asksForHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+}
+
+function resolveCommand(name: string): CommandName | undefined {
+  return isCommandName(name) ? name : ALIASES[name];
+}
+
+function unknownCommand(name: string): number {
+  const guess = closest(name, [...Object.keys(COMMANDS), ...Object.keys(ALIASES), 'help', 'completion']);
+  process.stderr.write(`regionctl: unknown command "${name}"${guess ? `; did you mean "${guess}"?` : '.'} Run "regionctl --help" for the list of commands.\n`);
+  return 1;
+}
+
+/** The version in package.json: two levels up from dist/controller/cli.js, one from controller/cli.ts. */
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  for (const candidate of ['../../package.json', '../package.json']) {
+    const text = await readFile(new URL(candidate, import.meta.url), 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const pkg = JSON.parse(text) as { name?: string; version?: string };
+    if (pkg.name === 'regionctl' && pkg.version) return pkg.version;
   }
-  if (command === '--version' || command === 'version') {
-    const { createRequire } = await import('node:module');
-    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
-    process.stdout.write(`regionctl ${pkg.version}\n`);
+  return 'unknown';
+}
+
+/** Help and completion are generated on demand, so running a command never loads them. */
+const help = () => import('./commands/help.js');
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    (name ? process.stdout : process.stderr).write((await help()).overview());
+    return name ? 0 : 1;
+  }
+  if (name === 'help') {
+    if (rest.length === 0) {
+      process.stdout.write((await help()).overview());
+      return 0;
+    }
+    const command = resolveCommand(rest[0]!);
+    if (!command) return unknownCommand(rest[0]!);
+    process.stdout.write((await help()).commandHelp(command));
     return 0;
   }
-  const load = COMMANDS[command];
-  if (!load) {
-    process.stderr.write(`regionctl: unknown command "${command}". Run "regionctl --help" for the list of commands.\n`);
+  if (name === '--version' || name === 'version' || name === '-V') {
+    process.stdout.write(`regionctl ${await packageVersion()}\n`);
+    return 0;
+  }
+  if (name === 'completion') {
+    const shell = rest[0];
+    if (shell === 'bash' || shell === 'zsh') {
+      process.stdout.write(shell === 'bash' ? (await help()).bashCompletion() : (await help()).zshCompletion());
+      return 0;
+    }
+    process.stderr.write(`regionctl completion: name the shell, bash or zsh (got ${shell ? `"${shell}"` : 'nothing'}), e.g. source <(regionctl completion bash)\n`);
     return 1;
   }
-  return (await load()).main(rest);
+  const command = resolveCommand(name);
+  if (!command) return unknownCommand(name);
+  if (asksForHelp(rest)) {
+    process.stdout.write((await help()).commandHelp(command));
+    return 0;
+  }
+  return (await LOADERS[command]()).main(rest);
 }
+
+/**
+ * A reader that goes away (`regionctl diff … | head -1`) closes our stdout: the write fails
+ * with EPIPE. That is not an error of the command: the rest of its output is dropped, the
+ * command finishes (a sandbox apply still saves its state) and exits with its own code.
+ */
+function ignoreClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
+}
+ignoreClosedPipe(process.stdout);
+ignoreClosedPipe(process.stderr);
 
 runCli(process.argv.slice(2)).then(
   (code) => {

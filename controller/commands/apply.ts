@@ -4,14 +4,11 @@ import { createInterface } from 'node:readline/promises';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
 import { loadDesired, withPlan } from './common.js';
 import { EXIT_REFUSED, runPlan } from './run-plan.js';
-import { normaliseSandboxArg, TARGET_ARGS, targetOptions } from './target.js';
+import { normaliseSandboxArg, targetOptions } from './target.js';
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('apply', async () => {
-    const { values, positionals } = parseCommandArgs('apply', normaliseSandboxArg(argv), {
-      ...TARGET_ARGS,
-      yes: { type: 'boolean', short: 'y' },
-    });
+    const { values, positionals } = parseCommandArgs('apply', normaliseSandboxArg(argv));
     if (positionals.length !== 1) throw new UsageError('expected exactly one manifest FILE');
     const desired = await loadDesired(positionals[0]!);
     if (!desired) return 1;

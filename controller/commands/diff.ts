@@ -7,7 +7,7 @@
 import { outputFormat, parseCommandArgs, runCommand, UsageError } from './args.js';
 import { loadDesired, withPlan } from './common.js';
 import { EXIT_REFUSED } from './run-plan.js';
-import { normaliseSandboxArg, TARGET_ARGS, targetOptions, type TargetOptions } from './target.js';
+import { normaliseSandboxArg, targetOptions, type TargetOptions } from './target.js';
 
 /** In-process callers (tests) may watch every AWS call the diff sends. */
 export interface DiffHooks {
@@ -16,12 +16,7 @@ export interface DiffHooks {
 
 export async function main(argv: string[], hooks: DiffHooks = {}): Promise<number> {
   return runCommand('diff', async () => {
-    const { values, positionals } = parseCommandArgs('diff', normaliseSandboxArg(argv), {
-      ...TARGET_ARGS,
-      output: { type: 'string', short: 'o' },
-      'detailed-exitcode': { type: 'boolean' },
-      'read-only': { type: 'boolean' },
-    });
+    const { values, positionals } = parseCommandArgs('diff', normaliseSandboxArg(argv));
     const format = outputFormat(values.output, ['text', 'json', 'markdown']);
     if (positionals.length !== 1) throw new UsageError('expected exactly one manifest FILE');
     const desired = await loadDesired(positionals[0]!);

@@ -12,7 +12,7 @@ import type { DesiredState } from '../manifest/types.js';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
 import { withPlan } from './common.js';
 import { EXIT_REFUSED, runPlan } from './run-plan.js';
-import { normaliseSandboxArg, TARGET_ARGS, targetOptions } from './target.js';
+import { normaliseSandboxArg, targetOptions } from './target.js';
 
 const USAGE = 'regionctl prune-regionset NAME --zone ZONE --manifests GLOB [--stack-name NAME] [--sandbox PATH] [--yes]';
 /** metadata.name as the schema allows it: a DNS label (it is part of the inventory record name). */
@@ -20,13 +20,7 @@ const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('prune-regionset', async () => {
-    const { values, positionals } = parseCommandArgs('prune-regionset', normaliseSandboxArg(argv), {
-      ...TARGET_ARGS,
-      zone: { type: 'string' },
-      manifests: { type: 'string', multiple: true },
-      'stack-name': { type: 'string' },
-      yes: { type: 'boolean', short: 'y' },
-    });
+    const { values, positionals } = parseCommandArgs('prune-regionset', normaliseSandboxArg(argv));
     if (positionals.length !== 1) throw new UsageError(`expected exactly one RegionSet NAME. Usage: ${USAGE}`);
     const name = positionals[0]!;
     if (!NAME.test(name)) throw new UsageError(`${JSON.stringify(name)} is not a RegionSet name (lower-case letters, digits and hyphens). Usage: ${USAGE}`);

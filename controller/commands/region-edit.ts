@@ -19,31 +19,13 @@ const USAGE: Record<RegionEditCommand, string> = {
   'remove-region': 'regionctl remove-region FILE REGION',
 };
 
-const HELP = `Usage:
-  regionctl add-region FILE REGION [--weight N]
-  regionctl drain-region FILE REGION
-  regionctl remove-region FILE REGION
-
-Edit spec.regions of a manifest in place so that git diff shows one line:
-  add-region     a new line "REGION: {}" (or "{ weight: N }") at the indentation of the
-                 other regions: in sorted position when they are sorted, else last
-  drain-region   state: drained merged into the region's line, its comment kept
-                 (a region written as a block mapping gets one "state: drained" line)
-  remove-region  the region's line (all lines of a block mapping, said in the output)
-The result is validated first; when it would not validate, nothing is written.
-Exit code 0 when the file was changed, 1 when the edit was refused.
-`;
 
 /** Thrown for a refused edit: one message, nothing written. */
 class Refusal extends Error {}
 
 export async function main(command: RegionEditCommand, argv: string[]): Promise<number> {
   return runCommand(command, async () => {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    const { values, positionals } = parseCommandArgs(command, argv, command === 'add-region' ? { weight: { type: 'string' } } : {});
+    const { values, positionals } = parseCommandArgs(command, argv);
     if (positionals.length !== 2) throw new UsageError(`expected FILE and REGION: ${USAGE[command]}`);
     const [file, region] = positionals as [string, string];
     const weight = parseWeight((values as { weight?: string }).weight);

@@ -5,6 +5,8 @@
 //
 // Configuration: environment variables, each also settable by the flag beside it (the flag
 // wins). Secrets are environment-only, so they never show in `ps`.
+// `regionctl run --help` prints them from the command table (table.ts: COMMANDS.run.env);
+// test/cli/help.test.ts fails when a REGIONCTL_* name used here or in the README is missing there.
 //
 //   REGIONCTL_GIT_URL            --source URL|PATH   required. https://…, ssh://…, git@host:org/repo.git,
 //                                                    git://…, file://…, a bare repository path, or a local
@@ -50,26 +52,12 @@
 // Bad configuration is one line on stderr and exit code 1.
 
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
+import { COMMANDS } from './table.js';
 import { pollIntervalFromEnvironment } from './target.js';
 import type { RuntimeConfig } from '../runtime/main.js';
 
-const FLAGS = {
-  source: { type: 'string' },
-  branch: { type: 'string' },
-  'ssh-key-file': { type: 'string' },
-  'git-dir': { type: 'string' },
-  manifests: { type: 'string' },
-  mode: { type: 'string' },
-  resync: { type: 'string' },
-  listen: { type: 'string' },
-  suspend: { type: 'string' },
-  sandbox: { type: 'string' },
-  'sandbox-speed': { type: 'string' },
-  'endpoint-url': { type: 'string' },
-  'shutdown-timeout': { type: 'string' },
-  concurrency: { type: 'string' },
-  'log-level': { type: 'string' },
-} as const;
+/** The flags of `run`, from the command table (its help lists them with the variables). */
+const FLAGS = COMMANDS.run.flags;
 
 const DEFAULT_MANIFEST_GLOB = 'manifests/*.yaml';
 const DEFAULT_LISTEN = '0.0.0.0:8080';
@@ -77,7 +65,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('run', async () => {
-    const { values, positionals } = parseCommandArgs('run', argv, FLAGS);
+    const { values, positionals } = parseCommandArgs('run', argv);
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; the source is REGIONCTL_GIT_URL or --source`);
     const config = await configFrom(values, process.env);
 

@@ -22,15 +22,6 @@ export interface TargetOptions {
   onCall?: TargetHooks['onCall'];
 }
 
-/** The options diff and apply accept for choosing and tuning the target. */
-export const TARGET_ARGS = {
-  sandbox: { type: 'string' },
-  'sandbox-speed': { type: 'string' },
-  'endpoint-url': { type: 'string' },
-  'max-attempts': { type: 'string' },
-  'retry-mode': { type: 'string' },
-} as const;
-
 export function targetOptions(values: {
   sandbox?: string | undefined;
   'sandbox-speed'?: string | undefined;

@@ -7,14 +7,9 @@ import path from 'node:path';
 import { isScalar, LineCounter, parseDocument } from 'yaml';
 import { formatIssue, formatWarning, loadManifestFile, MAX_MANIFEST_BYTES } from '../manifest/load.js';
 import type { ManifestIssue } from '../manifest/types.js';
+import { parseErrorMessage } from './args.js';
+import { COMMANDS } from './table.js';
 
-const USAGE = `Usage: regionctl validate FILE... [--output text|json]
-
-Checks RegionSet manifests: YAML, schema and the rules between regions, records and the
-rollout. FILE may be a path or a quoted glob pattern such as 'manifests/*.yaml'.
-Warnings (such as a NoEcho parameter's value written in the manifest) are printed but
-do not fail. Exit code 0 when every file is valid, 1 otherwise.
-`;
 
 export interface FileReport {
   file: string;
@@ -25,23 +20,14 @@ export interface FileReport {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let options: { output?: string; help?: boolean };
+  let options: { output?: string };
   let patterns: string[];
   try {
-    const parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
-    });
+    const parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: COMMANDS.validate.flags });
     options = parsed.values;
     patterns = parsed.positionals;
   } catch (error) {
-    return usageError(`${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (options.help) {
-    process.stdout.write(USAGE);
-    return 0;
+    return usageError(parseErrorMessage('validate', error));
   }
   const output = options.output ?? 'text';
   if (output !== 'text' && output !== 'json') return usageError(`--output must be text or json (got "${output}")`);
@@ -155,6 +141,6 @@ async function expand(patterns: string[]): Promise<{ files: string[]; unmatched:
 }
 
 function usageError(message: string): number {
-  process.stderr.write(`regionctl validate: ${message}\n\n${USAGE}`);
+  process.stderr.write(`regionctl validate: ${message}\nUsage: ${COMMANDS.validate.usage} (regionctl validate --help for more)\n`);
   return 1;
 }

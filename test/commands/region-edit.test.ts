@@ -218,9 +218,12 @@ describe('refusals change nothing and say why', () => {
   });
 
   it('--help explains where each edit goes', () => {
-    const run = regionctl('drain-region', '--help');
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('in sorted position when they are sorted, else last');
+    const add = regionctl('add-region', '--help');
+    expect(add.code).toBe(0);
+    expect(add.stdout).toContain('in sorted position when they are sorted, else last');
+    const drain = regionctl('drain-region', '--help');
+    expect(drain.code).toBe(0);
+    expect(drain.stdout).toContain(`"state: drained" is merged into the region's line, its comment kept`);
   });
 
   it('a missing REGION is a usage error', () => {
