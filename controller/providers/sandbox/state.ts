@@ -128,6 +128,8 @@ export interface ReplicaDeletion {
 export interface ZoneRecord {
   id: string;
   name: string;
+  /** Set for zones made by CreateHostedZone (seeded zones have none). */
+  callerReference?: string;
   records: DnsRecord[];
 }
 
@@ -148,6 +150,8 @@ export interface HealthCheckRecord {
   deleted: boolean;
   /** HealthCheckVersion: 1 at creation, +1 per UpdateHealthCheck (absent in older files: 1). */
   version?: number;
+  /** Per-checker reports set by the setCheckerReports control (r53.healthy-above-18-percent). */
+  checkerReports?: { healthy: number; unhealthy: number };
 }
 
 export type FaultKind = 'throttle' | 'unavailable' | 'priorRequestNotComplete' | 'fail';
