@@ -138,12 +138,14 @@ export class SandboxCloud {
   }
 
   /**
-   * What the checkers of a health check (by id) report from now on: `healthy` of them Success,
+   * What the checkers of a health check (by id, or every check of an fqdn) report from now on: `healthy` of them Success,
    * `unhealthy` Failure; the check is healthy when more than 18% report healthy
    * (r53.healthy-above-18-percent).
    */
-  setCheckerReports(healthCheckId: string, healthy: number, unhealthy: number): void {
-    this.healthChecks.setCheckerReports(healthCheckId, healthy, unhealthy);
+  setCheckerReports(idOrFqdn: string, healthy: number, unhealthy: number): void {
+    const matches = this.state.healthChecks.filter((h) => !h.deleted && (h.id === idOrFqdn || h.config.fqdn.toLowerCase() === idOrFqdn.toLowerCase()));
+    if (matches.length === 0) throw new Error(`no health check with id or fqdn ${idOrFqdn}`);
+    for (const h of matches) this.healthChecks.setCheckerReports(h.id, healthy, unhealthy);
   }
 
   /** The CloudWatch HealthCheckStatus of a check: Route 53's verdict from its checkers. */

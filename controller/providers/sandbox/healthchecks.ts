@@ -10,6 +10,7 @@ import { nextId, type SandboxContext } from './context.js';
 import type { HealthCheckRecord } from './state.js';
 import { observedPhase, settleStacks } from './stacks.js';
 import { clone, deepEqual } from './util.js';
+import { healthyByCheckers } from '../../route53-health.js';
 
 export const HEALTH_CHECKER_REGIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
 const MAX_TAGS = 10;
@@ -167,7 +168,9 @@ export class SandboxHealthChecks {
 
   /** setHealth's value wins; otherwise healthy once the fqdn is served and one interval has passed. */
   healthOf(check: HealthCheckRecord): 'healthy' | 'unhealthy' {
-    if (check.checkerReports) return healthyByCheckers(check.checkerReports.healthy, check.checkerReports.unhealthy) ? 'healthy' : 'unhealthy';
+    // More than 18% of checkers healthy (r53.healthy-above-18-percent).
+    const reports = check.checkerReports;
+    if (reports) return healthyByCheckers(reports.healthy, reports.healthy + reports.unhealthy) ? 'healthy' : 'unhealthy';
     const forced = this.ctx.state.healthOverrides[check.id] ?? this.ctx.state.healthOverrides[check.config.fqdn.toLowerCase()];
     if (forced) return forced;
     const now = this.ctx.clock.now();
@@ -186,16 +189,6 @@ export class SandboxHealthChecks {
     if (!check) throw awsError('NoSuchHealthCheck', `A health check with id ${id} does not exist.`, 404);
     return check;
   }
-}
-
-/**
- * Route 53's rule: healthy when MORE than 18% of the checkers report healthy, unhealthy at 18%
- * or fewer (r53.healthy-above-18-percent; Route 53 developer guide,
- * dns-failover-determining-health-of-endpoints). Integer arithmetic: 9 of 50 is exactly 18%.
- */
-export function healthyByCheckers(healthy: number, unhealthy: number): boolean {
-  const total = healthy + unhealthy;
-  return total > 0 && healthy * 100 > total * 18;
 }
 
 function location(id: string): string {
