@@ -1,0 +1,33 @@
+// Route 53 deletes a health check that a record still references, and the record's routing
+// then becomes unpredictable (r53.delete-healthcheck-in-use). The planner deletes a check only
+// after every record of the zone that uses it — ours or anyone's — is changed or deleted by
+// the same plan; otherwise it keeps the check and says which record holds it.
+import { describe, expect, it } from 'vitest';
+import { plan } from '../../controller/plan/plan.js';
+import { desiredState, healthCheckId, liveFor, withRegion } from '../support/builders.js';
+import { expectOrder, expectWellFormed, ids, NOW } from './helpers.js';
+
+const weighted = desiredState({ records: [{ routing: 'weighted' }] });
+const drained = withRegion(weighted, 'eu-west-1', { state: 'drained' });
+const checkOf = (region: string) => `${region}:healthcheck.delete:api.example.com.:${healthCheckId('api.example.com.', region)}`;
+
+describe('deleting a health check that a record uses', () => {
+  it('deletes our own record first, then the check', () => {
+    const result = plan(drained, liveFor(weighted).build(), { now: NOW });
+    expectWellFormed(result);
+    expectOrder(result, 'eu-west-1:record.delete:api.example.com.:CNAME', checkOf('eu-west-1'));
+  });
+
+  it('keeps the check, with a note naming the record, while a record this plan does not touch still uses it', () => {
+    const live = liveFor(weighted).build();
+    const id = healthCheckId('api.example.com.', 'eu-west-1');
+    live.records.push({ name: 'legacy.example.com.', type: 'A', ttl: 60, values: ['192.0.2.7'], setIdentifier: 'old', failover: 'PRIMARY', healthCheckId: id });
+
+    const result = plan(drained, live, { now: NOW });
+
+    expectWellFormed(result);
+    expect(ids(result)).not.toContain(checkOf('eu-west-1'));
+    expect(ids(result)).toContain('eu-west-1:record.delete:api.example.com.:CNAME');
+    expect(result.notes).toContainEqual(expect.stringMatching(new RegExp(`health check ${id} .*kept: record legacy\\.example\\.com\\. A \\(old\\) still uses it.*remove the health check from the record, then run apply again`)));
+  });
+});
