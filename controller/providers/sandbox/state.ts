@@ -154,7 +154,11 @@ export interface HealthCheckRecord {
   checkerReports?: { healthy: number; unhealthy: number };
 }
 
-export type FaultKind = 'throttle' | 'unavailable' | 'priorRequestNotComplete' | 'fail';
+/**
+ * 'requestLost': the request times out before AWS sees it; 'answerLost': AWS applies it, then
+ * the answer is lost to a timeout (issue 12 item 8: a write is retried only after re-reading).
+ */
+export type FaultKind = 'throttle' | 'unavailable' | 'priorRequestNotComplete' | 'fail' | 'requestLost' | 'answerLost';
 
 export interface FaultRecord {
   id: number;
