@@ -21,6 +21,7 @@ import type {
   Route53Operation,
 } from './api.js';
 import { errorCode } from './errors.js';
+import { addNoBlindRetry } from './no-blind-retry.js';
 
 export { errorCode } from './errors.js';
 
@@ -160,6 +161,8 @@ export class AwsClients implements AwsApis {
     };
     const client = make(config);
     this.countCalls(client, service, region);
+    // A record change whose answer is lost is re-read, not resent by the SDK (issue 12 item 8).
+    if (service === 'route53') addNoBlindRetry(client);
     this.cache.set(key, client);
     return client;
   }

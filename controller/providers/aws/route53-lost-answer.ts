@@ -10,8 +10,8 @@ import { AwsRequestError, TransientError } from '../../errors.js';
 import type { ChangeStatus, DnsRecord, RecordChange } from '../types.js';
 import { errorCode } from './errors.js';
 
-/** Errors after which the request may have reached Route 53 while its answer was lost. */
-const ANSWER_MAY_BE_LOST = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
+/** Errors after which the request may have reached Route 53 while its answer was lost (ResponseLost: no-blind-retry.ts). */
+const ANSWER_MAY_BE_LOST = new Set(['ResponseLost', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
 
 export function answerMayBeLost(error: unknown): boolean {
   return ANSWER_MAY_BE_LOST.has(errorCode(error)) || ANSWER_MAY_BE_LOST.has(String((error as { code?: unknown })?.code ?? ''));
