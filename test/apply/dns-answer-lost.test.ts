@@ -37,4 +37,18 @@ describe('a timed-out record change is retried only after re-reading the records
     expect(outcomes.slice(1).every((outcome) => outcome === 'ok')).toBe(true);
     expect(w.cloud.recordsOf('example.com.').find((r) => r.name === RECORD && r.setIdentifier === 'ap-southeast-1')?.weight).toBe(100);
   });
+
+  it('retries a timed-out CreateHealthCheck with the same CallerReference: one check, no error', async () => {
+    const w = world();
+    const plan = makePlan(joinRegion('ap-southeast-1', w.zoneId, { ramp: [100] }));
+    w.cloud.faults.answerLost('CreateHealthCheck');
+
+    const result = await execute(plan, w.cloud.providers(), w.options());
+
+    expect(result.failed).toEqual([]);
+    const creates = w.cloud.calls.entries.filter((call) => call.operation === 'CreateHealthCheck').map((call) => call.outcome);
+    // The retry is safe: Route 53 returns the check the lost answer made (r53.healthcheck-caller-reference).
+    expect(creates).toEqual(['TimeoutError', 'ok']);
+    expect(w.cloud.listHealthChecks()).toHaveLength(1);
+  });
 });
