@@ -12,3 +12,15 @@ export const HEALTHY_CHECKER_PERCENT = 18;
 export function healthyByCheckers(healthy: number, total: number): boolean {
   return total > 0 && healthy * 100 > total * HEALTHY_CHECKER_PERCENT;
 }
+
+/**
+ * Route 53's default checker regions: what a check created without Regions (or reset with
+ * ResetElements: ['Regions']) uses (API_HealthCheckConfig: "If you don't specify any regions,
+ * Route 53 uses all of the regions that are listed under Valid Values"; r53.reset-regions).
+ */
+export const DEFAULT_CHECKER_REGIONS: readonly string[] = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
+
+/** True when a live check's Regions list is the default set (an empty list or every default region). */
+export function usesDefaultCheckerRegions(regions: readonly string[]): boolean {
+  return regions.length === 0 || (new Set(regions).size === DEFAULT_CHECKER_REGIONS.length && DEFAULT_CHECKER_REGIONS.every((r) => regions.includes(r)));
+}

@@ -4,7 +4,7 @@
 // the same plan; otherwise it keeps the check and says which record holds it.
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../controller/plan/plan.js';
-import { desiredState, healthCheckId, liveFor, withRegion } from '../support/builders.js';
+import { DEFAULT_HEALTH_CHECK, desiredState, healthCheckId, liveFor, withRegion } from '../support/builders.js';
 import { expectOrder, expectWellFormed, ids, NOW } from './helpers.js';
 
 const weighted = desiredState({ records: [{ routing: 'weighted' }] });
@@ -29,5 +29,24 @@ describe('deleting a health check that a record uses', () => {
     expect(ids(result)).not.toContain(checkOf('eu-west-1'));
     expect(ids(result)).toContain('eu-west-1:record.delete:api.example.com.:CNAME');
     expect(result.notes).toContainEqual(expect.stringMatching(new RegExp(`health check ${id} .*kept: record legacy\\.example\\.com\\. A \\(old\\) still uses it.*remove the health check from the record, then run apply again`)));
+  });
+});
+
+describe('checker regions dropped from the manifest', () => {
+  const CHOSEN = ['eu-west-1', 'us-east-1', 'us-west-2'];
+  const withChosen = desiredState({ records: [{ healthCheck: { ...DEFAULT_HEALTH_CHECK, regions: CHOSEN } }] });
+  const latency = desiredState();
+
+  it('go back to Route 53 default set: an update whose payload sends no regions (the adapter resets them with ResetElements)', () => {
+    const result = plan(latency, liveFor(withChosen).build(), { now: NOW });
+    expectWellFormed(result);
+    const updates = result.steps.filter((s) => s.action === 'healthcheck.update');
+    expect(updates).toHaveLength(latency.regions.length);
+    for (const update of updates) expect(update.payload).toMatchObject({ config: { regions: [] } });
+  });
+
+  it('are left alone when the live check already uses the default set', () => {
+    const result = plan(latency, liveFor(latency).build(), { now: NOW });
+    expect(result.steps.filter((s) => s.action === 'healthcheck.update')).toEqual([]);
   });
 });

@@ -10,9 +10,9 @@ import { nextId, type SandboxContext } from './context.js';
 import type { HealthCheckRecord } from './state.js';
 import { observedPhase, settleStacks } from './stacks.js';
 import { clone, deepEqual } from './util.js';
-import { healthyByCheckers } from '../../route53-health.js';
+import { DEFAULT_CHECKER_REGIONS, healthyByCheckers } from '../../route53-health.js';
 
-export const HEALTH_CHECKER_REGIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
+export const HEALTH_CHECKER_REGIONS: string[] = [...DEFAULT_CHECKER_REGIONS];
 const MAX_TAGS = 10;
 const PAGE_SIZE = 100;
 
