@@ -88,4 +88,16 @@ describe('AwsDnsProvider.change when the answer is lost', () => {
     await expect(dns.change(ZONE, [{ action: 'CREATE', record: wildcard }], '')).rejects.toMatchObject({ code: 'InvalidChangeBatch' });
     expect(route53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(0);
   });
+
+  it('does not resend when the zone cannot be re-read either: the outcome is reported unknown', async () => {
+    route53.on(ChangeResourceRecordSetsCommand).rejects(timeout());
+    route53.on(ListResourceRecordSetsCommand).rejects(connectionReset());
+
+    const error = await dns.change(ZONE, [{ action: 'CREATE', record: wildcard }], '').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AwsRequestError);
+    expect((error as AwsRequestError).code).toBe('ChangeOutcomeUnknown');
+    expect((error as Error).message).toMatch(/could not be read .*it is not sent again\. Run `regionctl diff`/);
+    expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(1);
+  });
 });
