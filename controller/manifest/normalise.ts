@@ -84,7 +84,10 @@ function normaliseRecord(record: ManifestRecord): DesiredRecord {
     ...(record.alias && {
       alias: {
         hostedZoneIdOutput: record.alias.hostedZoneIdOutput,
-        evaluateTargetHealth: record.alias.evaluateTargetHealth ?? DEFAULTS.alias.evaluateTargetHealth,
+        // A failover alias fails over only if Route 53 evaluates the alias target's health
+        // (Route 53 developer guide, resource-record-sets-values-failover-alias: Evaluate target
+        // health; conformance case r53.failover-alias): true unless the manifest says otherwise.
+        evaluateTargetHealth: record.alias.evaluateTargetHealth ?? (record.routing === 'failover' ? true : DEFAULTS.alias.evaluateTargetHealth),
       },
     }),
     ...(record.healthCheck && { healthCheck: normaliseHealthCheck(record.healthCheck, record.target) }),

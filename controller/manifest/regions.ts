@@ -1,5 +1,6 @@
-// Static list of AWS commercial-partition region codes (no SDK call: validation runs offline
-// and must start fast). Add new regions here when AWS launches them.
+// Static list of AWS region codes (no SDK call: validation runs offline and must start fast):
+// the commercial partition, AWS China (aws-cn) and AWS GovCloud (US) (aws-us-gov). Add new
+// regions here when AWS launches them.
 export const AWS_REGIONS: readonly string[] = [
   'af-south-1',
   'ap-east-1',
@@ -17,6 +18,8 @@ export const AWS_REGIONS: readonly string[] = [
   'ap-southeast-6',
   'ap-southeast-7',
   'ca-central-1',
+  'cn-north-1',
+  'cn-northwest-1',
   'ca-west-1',
   'eu-central-1',
   'eu-central-2',
@@ -33,6 +36,8 @@ export const AWS_REGIONS: readonly string[] = [
   'sa-east-1',
   'us-east-1',
   'us-east-2',
+  'us-gov-east-1',
+  'us-gov-west-1',
   'us-west-1',
   'us-west-2',
 ];

@@ -3,6 +3,7 @@
 import { formatDuration } from './duration.js';
 import { encodePointer } from './positions.js';
 import { closestRegion, isAwsRegion } from './regions.js';
+import { partitionsOf } from '../partition.js';
 import type { PointedIssue } from './schema-errors.js';
 import type { DesiredRecord, DesiredRegion, DesiredState, GeoLocation, RegionSetManifest } from './types.js';
 
@@ -41,7 +42,26 @@ export function regionCodeIssues(regions: unknown): PointedIssue[] {
         : 'use a region code such as eu-west-1 (see the AWS regions list)';
     issues.push({ rule: 'unknown-region', pointer: region(code), anchor: 'key', message: `"${code}" is not an AWS region code; ${next}` });
   }
+  issues.push(...partitionIssues([...firstByLowerCase.keys()].filter(isAwsRegion)));
   return issues;
+}
+
+/**
+ * One RegionSet lives in one AWS partition: credentials, ARNs and Route 53 (one hosted zone,
+ * served from the partition's own endpoint) do not cross partitions.
+ */
+function partitionIssues(codes: string[]): PointedIssue[] {
+  const partitions = partitionsOf(codes);
+  if (partitions.size <= 1) return [];
+  const [first, ...others] = [...partitions.entries()].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
+  return others.flatMap(([partition, regions]) =>
+    regions.map((code) => ({
+      rule: 'mixed-partitions',
+      pointer: region(code),
+      anchor: 'key' as const,
+      message: `region ${code} is in the ${partition} partition, but ${first![1].join(', ')} ${first![1].length === 1 ? 'is' : 'are'} in ${first![0]}: one RegionSet cannot span AWS partitions (accounts, ARNs and Route 53 are separate); use one manifest per partition`,
+    })),
+  );
 }
 
 export function semanticIssues(manifest: RegionSetManifest, desired: DesiredState): PointedIssue[] {

@@ -6,13 +6,15 @@ import { UsageError } from '../errors.js';
 import { checkCredentials, createAwsProviders, MissingCredentialsError, type AwsProviders } from '../providers/aws/index.js';
 import type { AwsTargetSpec, RuntimeTarget, Target, TargetFactory, TargetHooks } from './types.js';
 
-function openProviders(spec: AwsTargetSpec, clock: Clock, hooks: TargetHooks): AwsProviders {
+function openProviders(spec: AwsTargetSpec, clock: Clock, hooks: TargetHooks, homeRegion?: string): AwsProviders {
   // The SDK warns on every run on Node 20 that its 2027 releases need Node 22: nothing a user can act on.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const { endpointUrl, maxAttempts, retryMode, changeSetPollMs } = spec;
   const onCall = hooks.onCall;
   return createAwsProviders({
     clock,
+    // The manifest's partition decides Route 53's endpoint region (partition.ts).
+    ...(homeRegion !== undefined ? { homeRegion } : {}),
     ...(endpointUrl !== undefined ? { endpointUrl } : {}),
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     ...(retryMode !== undefined ? { retryMode } : {}),
@@ -38,7 +40,7 @@ async function requireCredentials(opened: AwsProviders, region: string): Promise
 
 /** One CLI run against AWS; credentials are checked in the manifest's first region. */
 export async function openAwsTarget(spec: AwsTargetSpec, region: string, hooks: TargetHooks = {}): Promise<Target> {
-  const opened = openProviders(spec, realClock, hooks);
+  const opened = openProviders(spec, realClock, hooks, region);
   try {
     await requireCredentials(opened, region);
   } catch (error) {

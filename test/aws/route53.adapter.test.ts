@@ -398,14 +398,20 @@ describe('AwsHealthCheckProvider', () => {
     expect((error as Error).message).toMatch(/^DeleteHealthCheck hc-used: health check hc-used is still used by a record set/);
   });
 
-  it('status follows the majority of checker observations; none (or an even split) is unknown', async () => {
+  it('status is healthy when more than 18% of the checkers report healthy, as Route 53 decides (r53.healthy-above-18-percent); no observation is unknown', async () => {
     const ok = 'Success: HTTP Status Code 200, OK';
     const failed = 'Failure: HTTP Status Code 503, Service Unavailable';
     const timeout = 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.';
+    const reports = (healthy: number, unhealthy: number): HealthCheckObservation[] => [
+      ...Array.from({ length: healthy }, (_, i) => observation(`r${i}`, ok)),
+      ...Array.from({ length: unhealthy }, (_, i) => observation(`f${i}`, i % 2 ? timeout : failed)),
+    ];
     const cases: Array<[HealthCheckObservation[], string]> = [
-      [[observation('us-east-1', ok), observation('eu-west-1', ok), observation('ap-southeast-1', failed)], 'healthy'],
-      [[observation('us-east-1', failed), observation('eu-west-1', timeout), observation('ap-southeast-1', ok)], 'unhealthy'],
-      [[observation('us-east-1', ok), observation('eu-west-1', failed)], 'unknown'],
+      [reports(3, 13), 'healthy'], // 18.75%: a minority, yet Route 53 routes to it
+      [reports(2, 14), 'unhealthy'], // 12.5%
+      [reports(9, 41), 'unhealthy'], // exactly 18%
+      [reports(1, 2), 'healthy'],
+      [reports(0, 8), 'unhealthy'],
       [[], 'unknown'],
     ];
     for (const [observations, expected] of cases) {

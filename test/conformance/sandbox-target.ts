@@ -33,6 +33,13 @@ export function sandboxTarget(): SandboxConformanceTarget {
         await clock.advance(Number(input['Milliseconds'] ?? 0));
         return {};
       }
+      if (operation === 'setCheckerReports') {
+        cloud.setCheckerReports(String(input['HealthCheckId']), Number(input['Healthy'] ?? 0), Number(input['Unhealthy'] ?? 0));
+        return {};
+      }
+      if (operation === 'healthCheckStatus') {
+        return { Status: cloud.healthCheckStatus(String(input['HealthCheckId'])) };
+      }
       throw new Error(`the sandbox has no control operation ${operation} yet`);
     },
     pause: async () => {

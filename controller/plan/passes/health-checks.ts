@@ -2,6 +2,7 @@
 // created, updated in place, or replaced when a field cannot change. Hands on the check each
 // record set uses and the live checks kept (the removals pass deletes the other owned ones).
 
+import { usesDefaultCheckerRegions } from '../../route53-health.js';
 import type { HealthCheckConfig } from '../../providers/types.js';
 import { callerReference, healthCheckKey, healthCheckTags, indexOwnedHealthChecks } from '../identity.js';
 import { pick } from '../record-diff.js';
@@ -93,7 +94,8 @@ function healthCheckDifferences(live: HealthCheckConfig, wanted: Omit<HealthChec
   if (live.port !== wanted.port) differences.push('port');
   if (live.path !== wanted.path) differences.push('path');
   if (live.failureThreshold !== wanted.failureThreshold) differences.push('failureThreshold');
-  // No regions wanted means Route 53's default set, whatever it currently lists.
-  if (wanted.regions.length > 0 && [...live.regions].sort().join(',') !== wanted.regions.join(',')) differences.push('regions');
+  // No regions wanted means Route 53's default set: checker regions dropped from the manifest
+  // are reset to it (the adapter sends ResetElements: ['Regions']; r53.reset-regions).
+  if (wanted.regions.length === 0 ? !usesDefaultCheckerRegions(live.regions) : [...live.regions].sort().join(',') !== wanted.regions.join(',')) differences.push('regions');
   return differences;
 }

@@ -26,6 +26,7 @@ export const removalsPass: Pass = (context, facts) => {
   const orphans = orphanHealthChecks(context, known.keptChecks);
   const regions = [...new Set([...byRegion.keys(), ...known.atomicDeletes.keys(), ...orphans.keys()])].sort();
   const removalSteps = new Map<string, string[]>();
+  const notes: string[] = [];
 
   for (const region of regions) {
     const removals = (byRegion.get(region) ?? []).sort((a, b) => compareStrings(liveKey(a), liveKey(b)));
@@ -77,11 +78,14 @@ export const removalsPass: Pass = (context, facts) => {
       touch(touching, record, id);
       steps.push(id);
     }
-    for (const { check, recordName } of checks) steps.push(deleteHealthCheck(context, list, touching, check, recordName, region, drain));
+    for (const { check, recordName } of checks) {
+      const id = deleteHealthCheck(context, list, touching, check, recordName, region, drain, notes);
+      if (id) steps.push(id);
+    }
     removalSteps.set(region, steps);
   }
-  for (const { check } of orphans.get('') ?? []) deleteHealthCheck(context, list, touching, check, undefined, undefined, undefined);
-  return { steps: list.steps, facts: { removalSteps, reductions, touching } };
+  for (const { check } of orphans.get('') ?? []) deleteHealthCheck(context, list, touching, check, undefined, undefined, undefined, notes);
+  return { steps: list.steps, notes, facts: { removalSteps, reductions, touching } };
 };
 
 /** Owned health checks no wanted (record, region) keeps, by region ('' when the region cannot be told). */
@@ -111,8 +115,20 @@ function deleteHealthCheck(
   recordName: string | undefined,
   region: string | undefined,
   drain: string | undefined,
-): string {
+  notes: string[],
+): string | undefined {
   const users = context.live.records.filter((record) => record.healthCheckId === check.id);
+  // Route 53 deletes a check that a record still references, and that record's routing then
+  // becomes unpredictable (r53.delete-healthcheck-in-use). So a check goes only after every
+  // record of the zone using it (ours or anyone's) is changed or deleted by this plan.
+  const untouched = users.filter((record) => (touching.get(liveKey(record)) ?? []).length === 0);
+  if (untouched.length > 0) {
+    const names = untouched.map((r) => `${decodeDnsEscapes(r.name)} ${r.type}${r.setIdentifier !== undefined ? ` (${r.setIdentifier})` : ''}`).join(', ');
+    notes.push(
+      `health check ${check.id} (${check.config.fqdn}) is no longer wanted but is kept: record ${names} still uses it, and deleting it would make that record's routing unpredictable; remove the health check from the record, then run apply again`,
+    );
+    return undefined;
+  }
   const deps = [...(drain ? [drain] : []), ...users.flatMap((record) => touching.get(liveKey(record)) ?? [])];
   const wanted = region ? context.regions.get(region) : undefined;
   return list.add({

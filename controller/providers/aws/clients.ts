@@ -5,6 +5,7 @@
 // Every request has a connection and a request timeout: without them a hung endpoint
 // would hang a reconcile forever.
 
+import { partitionOf, route53RegionOf, type Partition } from '../../partition.js';
 import * as Cfn from '@aws-sdk/client-cloudformation';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import * as Ddb from '@aws-sdk/client-dynamodb';
@@ -21,6 +22,7 @@ import type {
   Route53Operation,
 } from './api.js';
 import { errorCode } from './errors.js';
+import { addNoBlindRetry } from './no-blind-retry.js';
 
 export { errorCode } from './errors.js';
 
@@ -47,6 +49,8 @@ export interface AwsOptions {
   /** Per HTTP attempt: how long until the TCP connection must be up. Default 5 s. */
   connectionTimeoutMs?: number;
   onCall?: (call: AwsCall) => void;
+  /** A region of the manifest: its partition decides Route 53's endpoint region. */
+  homeRegion?: string;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -54,8 +58,9 @@ export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
 
 type AnyClient = CloudFormationClient | DynamoDBClient | Route53Client;
 
-// Route 53 is a global service whose API lives in us-east-1.
-export const ROUTE53_REGION = 'us-east-1';
+// Route 53 is a global service whose API lives in us-east-1 in the aws partition; aws-cn and
+// aws-us-gov have their own (route53RegionOf in partition.ts).
+export const ROUTE53_REGION = route53RegionOf('aws');
 
 /** SDK command class per operation of api.ts (the only operations the adapters send). */
 type CommandClass = new (input: never) => unknown;
@@ -107,18 +112,30 @@ export class AwsClients implements AwsApis {
 
   private readonly cache = new Map<string, AnyClient>();
 
-  constructor(private readonly options: AwsOptions = {}) {}
+  /** The partition of the manifest's regions: options.homeRegion, else the first regional client's. */
+  private partition: Partition | undefined;
+
+  constructor(private readonly options: AwsOptions = {}) {
+    if (options.homeRegion) this.partition = partitionOf(options.homeRegion);
+  }
 
   cloudFormation(region: string): CloudFormationClient {
+    this.partition ??= partitionOf(region);
     return this.get('cloudformation', region, (config) => new CloudFormationClient(config));
   }
 
   dynamodb(region: string): DynamoDBClient {
+    this.partition ??= partitionOf(region);
     return this.get('dynamodb', region, (config) => new DynamoDBClient(config));
   }
 
+  /** Route 53's endpoint region, derived from the partition (aws-cn: cn-northwest-1, aws-us-gov: us-gov-west-1). */
+  route53Region(): string {
+    return route53RegionOf(this.partition ?? 'aws');
+  }
+
   route53(): Route53Client {
-    return this.get('route53', ROUTE53_REGION, (config) => new Route53Client(config));
+    return this.get('route53', this.route53Region(), (config) => new Route53Client(config));
   }
 
   cloudFormationApi(region: string): CloudFormationApi {
@@ -160,6 +177,8 @@ export class AwsClients implements AwsApis {
     };
     const client = make(config);
     this.countCalls(client, service, region);
+    // A record change whose answer is lost is re-read, not resent by the SDK (issue 12 item 8).
+    if (service === 'route53') addNoBlindRetry(client);
     this.cache.set(key, client);
     return client;
   }

@@ -3,6 +3,7 @@
 // reference AWS refuses is looked up to tell a harmless retry from a real conflict.
 // Every call waits its turn in the account's shared rate limiter.
 
+import { healthyByCheckers } from '../../route53-health.js';
 import type {
   HealthCheck,
   HealthCheckConfig as SdkHealthCheckConfig,
@@ -107,12 +108,10 @@ export class AwsHealthCheckProvider implements HealthCheckProvider {
     );
     const observations = result.HealthCheckObservations ?? [];
     if (observations.length === 0) return 'unknown';
+    // Route 53's own rule: healthy when more than 18% of the checkers report healthy
+    // (r53.healthy-above-18-percent), so a ramp gates on what Route 53 routes by.
     const successes = observations.filter((o) => o.StatusReport?.Status?.startsWith('Success')).length;
-    const failures = observations.length - successes;
-    if (successes > failures) return 'healthy';
-    if (failures > successes) return 'unhealthy';
-    // Checkers split evenly: neither proven healthy nor a failure worth a rollback.
-    return 'unknown';
+    return healthyByCheckers(successes, observations.length) ? 'healthy' : 'unhealthy';
   }
 
   private async createOrFind(callerReference: string, config: HealthCheckConfig): Promise<string> {

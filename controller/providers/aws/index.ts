@@ -14,6 +14,8 @@ export type { AwsCall } from './clients.js';
 
 export interface AwsProviderOptions {
   clock: Clock;
+  /** A region of the manifest: its partition decides Route 53's endpoint region (partition.ts). */
+  homeRegion?: string;
   /** Explicit endpoint for every service (--endpoint-url); wins over AWS_ENDPOINT_URL. */
   endpointUrl?: string;
   maxAttempts?: number;
@@ -38,6 +40,7 @@ export function createAwsProviders(options: AwsProviderOptions): AwsProviders {
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     ...(options.retryMode !== undefined ? { retryMode: options.retryMode } : {}),
     ...(options.onCall !== undefined ? { onCall: options.onCall } : {}),
+    ...(options.homeRegion !== undefined ? { homeRegion: options.homeRegion } : {}),
   });
   // One bucket for both Route 53 providers: AWS throttles the account, not the API.
   const ratePerSecond = options.route53RatePerSecond ?? DEFAULT_ROUTE53_RATE_PER_SECOND;

@@ -9,6 +9,7 @@ import type { ChangeStatus, DnsProvider, DnsRecord, HostedZone, RecordChange } f
 import type { AwsApis, Route53Api } from './api.js';
 import { awsCall, errorCode, mapAwsError } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
+import { answerMayBeLost, settleLostAnswer } from './route53-lost-answer.js';
 
 export interface Route53Dependencies {
   clients: Pick<AwsApis, 'route53Api'>;
@@ -87,16 +88,33 @@ export class AwsDnsProvider implements DnsProvider {
     const what = `ChangeResourceRecordSets ${zoneId} (${changes.length} change${changes.length === 1 ? '' : 's'})`;
     const batch: Change[] = changes.map((c) => ({ Action: c.action, ResourceRecordSet: toRecordSet(c.record) }));
     const request = { HostedZoneId: zoneId, ChangeBatch: { ...(comment ? { Comment: comment } : {}), Changes: batch } };
-    const result = await inTurn(this.deps, async () => {
-      try {
-        return await this.deps.clients.route53Api().send('ChangeResourceRecordSets', request);
-      } catch (error) {
-        throw changeError(error, what, zoneId);
-      }
-    });
+    let result;
+    try {
+      result = await inTurn(this.deps, () => this.deps.clients.route53Api().send('ChangeResourceRecordSets', request));
+    } catch (error) {
+      // Never resent blindly: the zone is re-read first (issue 12 item 8, route53-lost-answer.ts).
+      if (answerMayBeLost(error)) return settleLostAnswer(what, zoneId, error, changes, await this.reread(zoneId, what, error));
+      throw changeError(error, what, zoneId);
+    }
     const info = result.ChangeInfo;
     if (!info?.Id) throw new InternalError(`${what}: the response has no ChangeInfo.Id`);
     return { id: info.Id, status: changeStatusOf(info.Status, what) };
+  }
+
+  /**
+   * The zone's records after a lost answer. If they cannot be read either, the outcome stays
+   * unknown: a non-retryable error, so that the executor does not resend the change blindly.
+   */
+  private async reread(zoneId: string, what: string, lost: unknown): Promise<DnsRecord[]> {
+    try {
+      return await this.listRecords(zoneId);
+    } catch (error) {
+      throw new AwsRequestError(
+        `${what}: the answer was lost (${errorCode(lost)}) and the zone's records could not be read to see whether the change was applied (${(error as Error).message}); it is not sent again. Run \`regionctl diff\` to see the zone as it is, then \`regionctl apply\``,
+        'ChangeOutcomeUnknown',
+        zoneId,
+      );
+    }
   }
 
   async changeStatus(changeId: string): Promise<ChangeStatus> {

@@ -137,6 +137,24 @@ export class SandboxCloud {
     else this.state.healthOverrides[key] = health;
   }
 
+  /**
+   * What the checkers of a health check (by id, or every check of an fqdn) report from now on: `healthy` of them Success,
+   * `unhealthy` Failure; the check is healthy when more than 18% report healthy
+   * (r53.healthy-above-18-percent).
+   */
+  setCheckerReports(idOrFqdn: string, healthy: number, unhealthy: number): void {
+    const matches = this.state.healthChecks.filter((h) => !h.deleted && (h.id === idOrFqdn || h.config.fqdn.toLowerCase() === idOrFqdn.toLowerCase()));
+    if (matches.length === 0) throw new Error(`no health check with id or fqdn ${idOrFqdn}`);
+    for (const h of matches) this.healthChecks.setCheckerReports(h.id, healthy, unhealthy);
+  }
+
+  /** The CloudWatch HealthCheckStatus of a check: Route 53's verdict from its checkers. */
+  healthCheckStatus(healthCheckId: string): 'Healthy' | 'Unhealthy' {
+    const check = this.state.healthChecks.find((h) => h.id === healthCheckId && !h.deleted);
+    if (!check) throw new Error(`no health check ${healthCheckId}`);
+    return this.healthChecks.healthOf(check) === 'healthy' ? 'Healthy' : 'Unhealthy';
+  }
+
   // ---- Inspection for tests (no call is logged) ----
 
   /** Every stack in every region, as DescribeStacks would show it now. */

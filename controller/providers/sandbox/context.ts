@@ -63,12 +63,15 @@ async function run<T>(ctx: SandboxContext, info: CallInfo, fn: (entry: CallRecor
   const entry = ctx.calls.record({ ...info, at: ctx.clock.now(), outcome: 'pending' });
   try {
     ctx.onCall?.({ ...info, seq: entry.seq, at: entry.at });
-    const fault = ctx.faults.take(info.method, info.region, ['throttle', 'unavailable', 'priorRequestNotComplete'], info.service);
-    if (fault !== undefined && fault !== 'fail') {
+    const fault = ctx.faults.take(info.method, info.region, ['throttle', 'unavailable', 'priorRequestNotComplete', 'requestLost', 'answerLost'], info.service);
+    if (fault === 'requestLost') throw requestTimeout();
+    if (fault !== undefined && fault !== 'fail' && fault !== 'answerLost') {
       const [code, message] = FAULT_ERRORS[fault];
       throw faultError(code, message);
     }
     const result = await fn(entry);
+    // The call took effect; only its answer is lost.
+    if (fault === 'answerLost') throw requestTimeout();
     if (entry.outcome === 'pending') entry.outcome = 'ok';
     return result;
   } catch (error) {
@@ -77,6 +80,13 @@ async function run<T>(ctx: SandboxContext, info: CallInfo, fn: (entry: CallRecor
   } finally {
     ctx.afterCall?.(entry);
   }
+}
+
+/** What the SDK's HTTP handler throws when requestTimeout passes (throwOnRequestTimeout). */
+function requestTimeout(): Error {
+  const error = new Error('Request did not complete within the request timeout');
+  error.name = 'TimeoutError';
+  return error;
 }
 
 /** Logs an extra AWS call made inside one provider method (a further page, a second region). */

@@ -4,7 +4,9 @@
 // the next N calls or with a probability from the seeded RNG.
 //
 // Kinds: 'throttle' (TransientError Throttling "Rate exceeded"), 'unavailable' (TransientError
-// ServiceUnavailable), 'priorRequestNotComplete' (Route 53's concurrent-change refusal), and
+// ServiceUnavailable), 'priorRequestNotComplete' (Route 53's concurrent-change refusal),
+// 'requestLost' (a TimeoutError before the call takes effect), 'answerLost' (the call takes
+// effect, then a TimeoutError: the answer is lost), and
 // 'fail': the call is accepted but its asynchronous work fails. Async failure names:
 //   stacks.create                 → ROLLBACK_IN_PROGRESS → ROLLBACK_COMPLETE
 //   stacks.update                 → UPDATE_ROLLBACK_IN_PROGRESS → UPDATE_ROLLBACK_COMPLETE
@@ -88,6 +90,16 @@ export class Faults {
 
   unavailable(operation: string, options?: FaultOptions): number {
     return this.inject(operation, 'unavailable', options);
+  }
+
+  /** The next matching call takes effect, then times out: its answer never arrives. */
+  answerLost(operation: string, options?: FaultOptions): number {
+    return this.inject(operation, 'answerLost', options);
+  }
+
+  /** The next matching call times out before it reaches AWS. */
+  requestLost(operation: string, options?: FaultOptions): number {
+    return this.inject(operation, 'requestLost', options);
   }
 
   /** The next matching call is accepted but its asynchronous work fails (see the list above). */

@@ -10,8 +10,9 @@ import { nextId, type SandboxContext } from './context.js';
 import type { HealthCheckRecord } from './state.js';
 import { observedPhase, settleStacks } from './stacks.js';
 import { clone, deepEqual } from './util.js';
+import { DEFAULT_CHECKER_REGIONS, healthyByCheckers } from '../../route53-health.js';
 
-export const HEALTH_CHECKER_REGIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
+export const HEALTH_CHECKER_REGIONS: string[] = [...DEFAULT_CHECKER_REGIONS];
 const MAX_TAGS = 10;
 const PAGE_SIZE = 100;
 
@@ -62,11 +63,8 @@ export class SandboxHealthChecks {
     const existing = this.ctx.state.healthChecks.find((h) => h.callerReference === callerReference);
     if (existing) {
       if (existing.deleted || !deepEqual(comparable(existing.config), comparable(config))) {
-        throw awsError(
-          'HealthCheckAlreadyExists',
-          `A health check with CallerReference ${callerReference} already exists${existing.deleted ? ' (it was deleted; a caller reference cannot be reused)' : ' with different settings'}.`,
-          409,
-        );
+        // AWS's text for both (r53.healthcheck-caller-reference, r53.healthcheck-deleted-reference).
+        throw awsError('HealthCheckAlreadyExists', 'A different health check has already been created with the specified caller reference.', 409);
       }
       return { HealthCheck: wireCheck(existing), Location: location(existing.id) };
     }
@@ -103,32 +101,54 @@ export class SandboxHealthChecks {
     return { HealthCheck: wireCheck(check) };
   }
 
+  /** GetHealthCheck (conformance reads a check back; r53.request-interval-immutable). */
+  getHealthCheck(input: Record<string, unknown>): unknown {
+    return { HealthCheck: wireCheck(this.require(String(input['HealthCheckId'] ?? ''))) };
+  }
+
+  /**
+   * Route 53 deletes a check even while a record still references it; routing then becomes
+   * unpredictable (r53.delete-healthcheck-in-use, API_DeleteHealthCheck). The planner, not
+   * Route 53, must make sure no record uses it.
+   */
   deleteHealthCheck(input: Ops['DeleteHealthCheck'][0]): Ops['DeleteHealthCheck'][1] {
-    const id = input.HealthCheckId ?? '';
-    const check = this.require(id);
-    const users = this.recordsUsing(id);
-    if (users.length > 0) {
-      throw awsError('HealthCheckInUse', `Health check ${id} is still referenced from resource record set [name='${users[0]!.name}', type='${users[0]!.type}']`);
-    }
+    const check = this.require(input.HealthCheckId ?? '');
     check.deleted = true;
     return {};
   }
 
-  /** One observation per checker region, all reporting the check's current health. */
+  /** Records still referring to a check (a deleted check's users route unpredictably). */
+  usersOf(id: string): Array<{ name: string; type: string }> {
+    return this.recordsUsing(id);
+  }
+
+  /**
+   * One observation per checker: the reports set by setCheckerReports, or one per checker
+   * region all reporting the check's current health (r53.healthcheck-status-observations).
+   */
   getHealthCheckStatus(input: Ops['GetHealthCheckStatus'][0]): Ops['GetHealthCheckStatus'][1] {
     const check = this.require(input.HealthCheckId ?? '');
-    const healthy = this.healthOf(check) === 'healthy';
     const checkedTime = new Date(this.ctx.clock.now());
     const regions = check.config.regions.length > 0 ? check.config.regions : HEALTH_CHECKER_REGIONS;
+    const reports = check.checkerReports;
+    const outcomes: boolean[] = reports
+      ? [...Array<boolean>(reports.healthy).fill(true), ...Array<boolean>(reports.unhealthy).fill(false)]
+      : regions.map(() => this.healthOf(check) === 'healthy');
     return {
-      HealthCheckObservations: regions.map((region) => ({
-        Region: region as HealthCheckRegion,
+      HealthCheckObservations: outcomes.map((healthy, i) => ({
+        Region: regions[i % regions.length] as HealthCheckRegion,
+        IPAddress: `15.177.${Math.floor(i / 250)}.${(i % 250) + 1}`,
         StatusReport: {
           Status: healthy ? 'Success: HTTP Status Code 200, OK' : 'Failure: HTTP Status Code 503, Service Unavailable',
           CheckedTime: checkedTime,
         },
       })),
     };
+  }
+
+  /** What each checker reports from now on (control step setCheckerReports). */
+  setCheckerReports(id: string, healthy: number, unhealthy: number): void {
+    this.require(id).checkerReports = { healthy, unhealthy };
   }
 
   /** Tags of a health check (hosted zone tags are not modelled). */
@@ -148,6 +168,9 @@ export class SandboxHealthChecks {
 
   /** setHealth's value wins; otherwise healthy once the fqdn is served and one interval has passed. */
   healthOf(check: HealthCheckRecord): 'healthy' | 'unhealthy' {
+    // More than 18% of checkers healthy (r53.healthy-above-18-percent).
+    const reports = check.checkerReports;
+    if (reports) return healthyByCheckers(reports.healthy, reports.healthy + reports.unhealthy) ? 'healthy' : 'unhealthy';
     const forced = this.ctx.state.healthOverrides[check.id] ?? this.ctx.state.healthOverrides[check.config.fqdn.toLowerCase()];
     if (forced) return forced;
     const now = this.ctx.clock.now();

@@ -145,6 +145,50 @@ export class SandboxRecords {
     return { id, name: zoneName };
   }
 
+  /**
+   * CreateHostedZone (conformance setup; regionctl never creates zones): a new public zone with
+   * its NS and SOA records. Route 53 allows several zones of one name; a CallerReference is
+   * used once (HostedZoneAlreadyExists, API_CreateHostedZone).
+   */
+  createHostedZone(input: Record<string, unknown>): unknown {
+    const callerReference = String(input['CallerReference'] ?? '');
+    const name = String(input['Name'] ?? '');
+    if (!name) throw invalidInput('Invalid request: Name is required.');
+    if (!callerReference) throw invalidInput('Invalid request: CallerReference is required.');
+    if (this.ctx.state.zones.some((z) => z.callerReference === callerReference)) {
+      throw awsError('HostedZoneAlreadyExists', `A hosted zone has already been created with the specified caller reference.`, 409);
+    }
+    const zoneName = normaliseName(name);
+    const id = `/hostedzone/Z${nextId(this.ctx, 'zone', 13, 'upper')}`;
+    const nameServers = nameServersOf(zoneName);
+    const zone: ZoneRecord = {
+      id,
+      name: zoneName,
+      callerReference,
+      records: [
+        { name: zoneName, type: 'NS', ttl: 172800, values: nameServers },
+        { name: zoneName, type: 'SOA', ttl: 900, values: [`${nameServers[0]} awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400`] },
+      ],
+    };
+    this.ctx.state.zones.push(zone);
+    return {
+      HostedZone: { ...wireZone(zone), CallerReference: callerReference },
+      ChangeInfo: this.recordChange(zone.id, ''),
+      DelegationSet: { NameServers: nameServers.map((n) => n.replace(/\.$/, '')) },
+      Location: `https://route53.amazonaws.com/2013-04-01/hostedzone/${bareZoneId(id)}`,
+    };
+  }
+
+  /** DeleteHostedZone: unknown id is NoSuchHostedZone (r53.no-such-hosted-zone); only NS and SOA may remain. */
+  deleteHostedZone(input: Record<string, unknown>): unknown {
+    const zone = this.requireZone(String(input['Id'] ?? ''));
+    if (zone.records.some((r) => !(r.name === zone.name && (r.type === 'NS' || r.type === 'SOA')))) {
+      throw awsError('HostedZoneNotEmpty', 'The specified hosted zone contains non-required resource record sets and so cannot be deleted.', 400);
+    }
+    this.ctx.state.zones = this.ctx.state.zones.filter((z) => z !== zone);
+    return { ChangeInfo: this.recordChange(zone.id, '') };
+  }
+
   getHostedZone(input: Ops['GetHostedZone'][0]): Ops['GetHostedZone'][1] {
     const zone = this.requireZone(input.Id ?? '');
     return { HostedZone: wireZone(zone), DelegationSet: { NameServers: nameServersOf(zone.name).map((n) => n.replace(/\.$/, '')) } };
@@ -213,11 +257,16 @@ export class SandboxRecords {
       record: normaliseRecord(fromRecordSet(c.ResourceRecordSet ?? {} as ResourceRecordSet)),
     }));
     zone.records = this.validateBatch(zone, changes);
+    return { ChangeInfo: this.recordChange(zone.id, comment) };
+  }
+
+  /** A change PENDING for the DNS latency, then INSYNC (r53.change-pending-to-insync). */
+  private recordChange(zoneId: string, comment: string): NonNullable<Ops['GetChange'][1]['ChangeInfo']> {
     const id = `/change/C${nextId(this.ctx, 'change', 13, 'upper')}`;
     const ms = this.ctx.state.latencies.dnsChange;
     const submittedAt = this.ctx.clock.now();
-    this.ctx.state.changes.push({ id, zoneId: zone.id, submittedAt, ms, comment });
-    return { ChangeInfo: { Id: id, Status: ms > 0 ? 'PENDING' : 'INSYNC', SubmittedAt: new Date(submittedAt), ...(comment ? { Comment: comment } : {}) } };
+    this.ctx.state.changes.push({ id, zoneId, submittedAt, ms, comment });
+    return { Id: id, Status: ms > 0 ? 'PENDING' : 'INSYNC', SubmittedAt: new Date(submittedAt), ...(comment ? { Comment: comment } : {}) };
   }
 
   getChange(input: Ops['GetChange'][0]): Ops['GetChange'][1] {
@@ -278,6 +327,14 @@ export class SandboxRecords {
     }
     if (errors.length > 0) throw invalidBatch(errors);
 
+    // Weighted records of one name and type share one TTL: the last TTL given applies to all
+    // of them (r53.weighted-ttl-shared).
+    for (const { action, record } of changes) {
+      if (action === 'DELETE' || record.weight === undefined || record.ttl === undefined) continue;
+      for (const [key, r] of records) {
+        if (r.name === record.name && r.type === record.type && r.weight !== undefined && r.ttl !== record.ttl) records.set(key, { ...r, ttl: record.ttl });
+      }
+    }
     const after = [...records.values()];
     const problems = this.checkConsistency(zone, after, changes);
     if (problems.length > 0) throw invalidBatch(problems);
@@ -361,7 +418,7 @@ export class SandboxRecords {
         const other = [...types].find((t) => t !== 'CNAME')!;
         problems.push(`RRSet of type CNAME with DNS name ${name} is not permitted because a conflicting RRSet of type ${other} with the same DNS name already exists in zone ${zone.name}`);
       }
-      for (const type of types) problems.push(...groupProblems(name, type, atName.filter((r) => r.type === type)));
+      for (const type of types) problems.push(...groupProblems(name, type, atName.filter((r) => r.type === type), changes));
     }
     for (const { action, record } of changes) {
       if (action === 'DELETE' || !record.alias || record.alias.hostedZoneId !== bareZoneId(zone.id)) continue;
@@ -377,9 +434,15 @@ export class SandboxRecords {
 }
 
 /** Routing-policy rules inside one name+type. */
-function groupProblems(name: string, type: string, group: DnsRecord[]): string[] {
+function groupProblems(name: string, type: string, group: DnsRecord[], changes: RecordChange[]): string[] {
   if (group.length <= 1) return [];
   const problems: string[] = [];
+  // A weighted record over an existing simple one names its SetIdentifier (r53.routing-policy-coexistence).
+  const newWeighted = changes.find((c) => c.action !== 'DELETE' && c.record.name === name && c.record.type === type && c.record.weight !== undefined);
+  const simpleKept = group.find((r) => policyOf(r) === 'simple' && !changes.some((c) => c.action !== 'DELETE' && recordKey(c.record) === recordKey(r)));
+  if (newWeighted && simpleKept) {
+    return [`RRSet with DNS name ${name}, type ${type}, SetIdentifier ${newWeighted.record.setIdentifier} cannot be created as a non-weighted set exists with the same name and type.`];
+  }
   if (group.some((r) => policyOf(r) === 'simple')) {
     return [`RRSet with DNS name ${name}, type ${type} cannot be created as other RRSets exist with the same name and type.`];
   }
@@ -388,10 +451,6 @@ function groupProblems(name: string, type: string, group: DnsRecord[]): string[]
     return [`RRSet with DNS name ${name}, type ${type} cannot be created as other RRSets exist with the same name and type but a different routing policy (${[...policies].sort().join(', ')}).`];
   }
   const policy = [...policies][0];
-  if (policy === 'weighted') {
-    const ttls = new Set(group.map((r) => r.ttl));
-    if (ttls.size > 1) problems.push(`Weighted RRSets with DNS name ${name}, type ${type} must all have the same TTL (found ${[...ttls].map(String).join(', ')})`);
-  }
   const duplicate = (label: string, keyOf: (r: DnsRecord) => string) => {
     const seen = new Map<string, DnsRecord>();
     for (const r of group) {

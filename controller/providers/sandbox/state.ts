@@ -128,6 +128,8 @@ export interface ReplicaDeletion {
 export interface ZoneRecord {
   id: string;
   name: string;
+  /** Set for zones made by CreateHostedZone (seeded zones have none). */
+  callerReference?: string;
   records: DnsRecord[];
 }
 
@@ -148,9 +150,15 @@ export interface HealthCheckRecord {
   deleted: boolean;
   /** HealthCheckVersion: 1 at creation, +1 per UpdateHealthCheck (absent in older files: 1). */
   version?: number;
+  /** Per-checker reports set by the setCheckerReports control (r53.healthy-above-18-percent). */
+  checkerReports?: { healthy: number; unhealthy: number };
 }
 
-export type FaultKind = 'throttle' | 'unavailable' | 'priorRequestNotComplete' | 'fail';
+/**
+ * 'requestLost': the request times out before AWS sees it; 'answerLost': AWS applies it, then
+ * the answer is lost to a timeout (issue 12 item 8: a write is retried only after re-reading).
+ */
+export type FaultKind = 'throttle' | 'unavailable' | 'priorRequestNotComplete' | 'fail' | 'requestLost' | 'answerLost';
 
 export interface FaultRecord {
   id: number;
