@@ -20,6 +20,7 @@ import {
   zoneName,
 } from './plan/identity.js';
 import { AWS_REGIONS } from './manifest/regions.js';
+import { partitionOf } from './partition.js';
 import { AwsRequestError, StalledError } from './errors.js';
 import { DIGEST_KEY_ENV, scrubSecrets } from './plan/secrets.js';
 
@@ -75,7 +76,9 @@ const SCAN_PARALLEL = 6;
  */
 async function scanForOwnedStacks(desired: DesiredState, providers: Providers, live: LiveState): Promise<InventoryScan> {
   const scan: InventoryScan = { regions: [], skipped: [], found: [] };
-  const regions = [...new Set([...AWS_REGIONS, ...Object.keys(live.stacks)])].sort();
+  // Only the manifest's partition (aws, aws-cn or aws-us-gov): its credentials work nowhere else.
+  const partition = partitionOf(desired.regions[0]?.code ?? 'us-east-1');
+  const regions = [...new Set([...AWS_REGIONS.filter((r) => partitionOf(r) === partition), ...Object.keys(live.stacks)])].sort();
   for (let i = 0; i < regions.length; i += SCAN_PARALLEL) {
     const chunk = regions.slice(i, i + SCAN_PARALLEL);
     const answers = await Promise.all(

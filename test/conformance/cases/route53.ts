@@ -305,6 +305,26 @@ export const route53Cases: ConformanceCase[] = [
     steps: [call('DeleteHostedZone', { Id: 'ZNOSUCH${run}' }, fails('NoSuchHostedZone', 'No hosted zone found with ID: ZNOSUCH${run}', 404))],
   },
   {
+    id: 'r53.hosted-zone-not-empty',
+    title: 'DeleteHostedZone refuses a zone holding records other than its SOA and NS: HostedZoneNotEmpty',
+    service: 'route53',
+    region: 'us-east-1',
+    sources: [
+      reference(
+        `${R53_API}/API_DeleteHostedZone.html`,
+        'If you try to delete a hosted zone that contains other resource record sets, the request fails, and Route 53 returns a HostedZoneNotEmpty error.',
+      ),
+    ],
+    moto: true,
+    steps: [
+      createZone,
+      change([['CREATE', a('www')]], ok()),
+      call('DeleteHostedZone', { Id: '${zoneId}' }, fails('HostedZoneNotEmpty', undefined, 400)),
+      change([['DELETE', a('www')]], ok()),
+      call('DeleteHostedZone', { Id: '${zoneId}' }, ok({ path: 'ChangeInfo.Id', present: true })),
+    ],
+  },
+  {
     id: 'r53.list-order-and-paging',
     title: 'ListResourceRecordSets sorts by name with labels reversed, then type, and pages with NextRecordName/Type',
     service: 'route53',
