@@ -317,6 +317,18 @@ function tablesNotReady(plan: Plan, desired: DesiredState, live: LiveState): Ref
           `(the table's stream is ${liveTable.streamViewType ?? 'off'}). Enable the stream with StreamViewType NEW_AND_OLD_IMAGES first.`,
       });
     }
+    // ddb.cmk-replica-key: a CMK table's new replica needs a key in its own region.
+    const keyless = liveTable.customerKmsKeyArn ? adding.filter((region) => !table.kmsKeys[region]) : [];
+    if (keyless.length > 0) {
+      refusals.push({
+        rule: 'table-not-ready',
+        resource: `table:${table.name}`,
+        message:
+          `table-not-ready: table ${table.name} is encrypted with a customer-managed KMS key (${liveTable.customerKmsKeyArn}), and DynamoDB needs a key ` +
+          `in each new replica's own region; none is given for ${keyless.join(', ')}. Add ${keyless.map((region) => `kmsKeys: { ${region}: <key ARN or alias/name in ${region}> }`).join(' and ')} ` +
+          `to table ${table.name} in the manifest, then run regionctl diff again.`,
+      });
+    }
     if (liveTable.billingMode === 'PROVISIONED') {
       refusals.push({
         rule: 'table-not-ready',

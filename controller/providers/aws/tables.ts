@@ -44,11 +44,11 @@ export class AwsTableProvider implements TableProvider {
     return undefined;
   }
 
-  async addReplica(table: string, viaRegion: string, region: string): Promise<void> {
+  async addReplica(table: string, viaRegion: string, region: string, kmsKeyId?: string): Promise<void> {
     const what = `UpdateTable ${table} in ${viaRegion} (add replica ${region})`;
     await this.requireReplicable(table, viaRegion, region);
     try {
-      await this.clients.dynamodbApi(viaRegion).send('UpdateTable', { TableName: table, ReplicaUpdates: [{ Create: { RegionName: region } }] });
+      await this.clients.dynamodbApi(viaRegion).send('UpdateTable', { TableName: table, ReplicaUpdates: [{ Create: { RegionName: region, ...(kmsKeyId ? { KMSMasterKeyId: kmsKeyId } : {}) } }] });
     } catch (error) {
       // Reached only when the auto scaling settings could not be read beforehand.
       if (CAPACITY_REFUSAL.test((error as Error)?.message ?? '')) throw capacityRequirementError(table, region);
@@ -148,10 +148,14 @@ export function toLiveTable(name: string, readRegion: string, table: TableDescri
   const replicas = listed.some((replica) => replica.region === readRegion)
     ? listed
     : [{ region: readRegion, status: replicaStatus(table.TableStatus) }, ...listed];
+  // ddb.cmk-replica-key: a customer-managed key shows as SSEType KMS with a key on the replicas.
+  const sse = table.SSEDescription;
+  const customerKey = sse?.SSEType === 'KMS' && (table.Replicas ?? []).some((replica) => replica.KMSMasterKeyId) ? sse.KMSMasterKeyArn : undefined;
   return {
     name,
     readRegion,
     status,
+    ...(customerKey ? { customerKmsKeyArn: customerKey } : {}),
     ...(streamViewType ? { streamViewType } : {}),
     billingMode: table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST' ? 'PAY_PER_REQUEST' : 'PROVISIONED',
     ...(table.GlobalTableVersion ? { globalTableVersion: table.GlobalTableVersion } : {}),

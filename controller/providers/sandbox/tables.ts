@@ -27,6 +27,8 @@ export interface SeedTableOptions {
   writeAutoScaling?: boolean;
   /** Further regions already holding ACTIVE replicas. */
   replicas?: string[];
+  /** Encrypted with this customer-managed key (an ARN in the table's region); further replicas get keys named after their regions. */
+  kmsKeyArn?: string;
 }
 
 /** Applies every finished replica operation to the stored state. */
@@ -84,7 +86,12 @@ export class SandboxTables {
       billingMode: options.billingMode ?? 'PAY_PER_REQUEST',
       writeAutoScaling: options.writeAutoScaling ?? false,
       ...(regions.length > 1 ? { globalTableVersion: '2019.11.21' } : {}),
-      replicas: regions.map((r) => ({ region: r, status: 'ACTIVE' as const })),
+      replicas: regions.map((r) => ({
+        region: r,
+        status: 'ACTIVE' as const,
+        ...(options.kmsKeyArn ? { kmsKeyArn: r === region ? options.kmsKeyArn : options.kmsKeyArn.replace(`:${region}:`, `:${r}:`) } : {}),
+      })),
+      ...(options.kmsKeyArn ? { sseKms: true } : {}),
     });
   }
 
@@ -136,7 +143,12 @@ export class SandboxTables {
         `Failed to create a the new replica of table with name: '${table}' because one or more replicas already existed as tables.`,
       );
     }
-    if (record.streamViewType !== 'NEW_AND_OLD_IMAGES') {
+    // ddb.streams-enabled-by-replica: on version 2019.11.21 adding a replica turns the stream on
+    // (NEW_AND_OLD_IMAGES) when the table has none (V2globaltables_HowItWorks#global-tables-streams,
+    // hashicorp/terraform-provider-aws#43625). A stream of another view type is still refused
+    // (inferred: AWS cannot change an existing stream's view type in place).
+    const enableStream = record.streamViewType === undefined;
+    if (!enableStream && record.streamViewType !== 'NEW_AND_OLD_IMAGES') {
       throw awsError('ValidationException', 'Table must have DynamoDB Streams enabled with StreamViewType set to NEW_AND_OLD_IMAGES to add replicas.');
     }
     if (record.billingMode === 'PROVISIONED' && !record.writeAutoScaling) {
@@ -145,6 +157,7 @@ export class SandboxTables {
     const kmsKeyArn = this.replicaKey(record, region, kmsKeyId);
     const fails = this.ctx.faults.take('UpdateTable', region, ['fail']) !== undefined;
     record.globalTableVersion = '2019.11.21';
+    if (enableStream) record.streamViewType = 'NEW_AND_OLD_IMAGES';
     record.replicas.push({ region, status: 'ACTIVE', ...(kmsKeyArn ? { kmsKeyArn } : {}) });
     // ddb.source-replica-24h: the region called in is the source of the new replica.
     const source = record.replicas.find((r) => r.region === viaRegion);
