@@ -308,13 +308,14 @@ function tablesNotReady(plan: Plan, desired: DesiredState, live: LiveState): Ref
       .filter((region) => !liveTable.replicas.some((replica) => replica.region === region))
       .sort();
     if (adding.length === 0) continue;
-    if (liveTable.streamViewType !== 'NEW_AND_OLD_IMAGES') {
+    // ddb.streams-enabled-by-replica: a table without a stream gets one from AWS with its first replica.
+    if (liveTable.streamViewType !== undefined && liveTable.streamViewType !== 'NEW_AND_OLD_IMAGES') {
       refusals.push({
         rule: 'table-not-ready',
         resource: `table:${table.name}`,
         message:
           `table-not-ready: table ${table.name} cannot get a replica in ${adding.join(', ')}: global tables need DynamoDB Streams with NEW_AND_OLD_IMAGES ` +
-          `(the table's stream is ${liveTable.streamViewType ?? 'off'}). Enable the stream with StreamViewType NEW_AND_OLD_IMAGES first.`,
+          `(the table's stream is ${liveTable.streamViewType}). Enable the stream with StreamViewType NEW_AND_OLD_IMAGES first.`,
       });
     }
     // ddb.cmk-replica-key: a CMK table's new replica needs a key in its own region.

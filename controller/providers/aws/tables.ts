@@ -92,10 +92,12 @@ export class AwsTableProvider implements TableProvider {
       throw new AwsRequestError(`table ${table} was not found in ${viaRegion}, the region the replica change was to be sent in`, 'ResourceNotFoundException', table);
     }
     const live = toLiveTable(table, viaRegion, description);
-    if (live.streamViewType !== 'NEW_AND_OLD_IMAGES') {
+    // ddb.streams-enabled-by-replica: without a stream, AWS (2019.11.21) turns one on itself when
+    // the replica is added; a stream of another view type is refused.
+    if (live.streamViewType !== undefined && live.streamViewType !== 'NEW_AND_OLD_IMAGES') {
       throw new AwsRequestError(
         `table ${table} cannot get a replica in ${region}: DynamoDB global tables need streams with StreamViewType NEW_AND_OLD_IMAGES ` +
-          `(the table has ${live.streamViewType ? `StreamViewType ${live.streamViewType}` : 'streams off'}); enable them on the table, then apply again`,
+          `(the table has StreamViewType ${live.streamViewType}); change the table's stream to NEW_AND_OLD_IMAGES (or turn it off: AWS then turns it on as NEW_AND_OLD_IMAGES with the replica), then apply again`,
         'ValidationException',
         table,
       );

@@ -277,4 +277,22 @@ export const dynamoDbCases: ConformanceCase[] = [
       }),
     ],
   },
+  {
+    id: 'ddb.streams-enabled-by-replica',
+    title: 'Adding a replica to a table without a stream turns on its NEW_AND_OLD_IMAGES stream (version 2019.11.21)',
+    service: 'dynamodb',
+    region: HOME,
+    sources: [
+      // The thread cites https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html#global-tables-streams
+      issue('https://github.com/hashicorp/terraform-provider-aws/issues/43625', 'If the replica configuration block is added to a table, it automatically enables streams.'),
+    ],
+    moto: { false: MOTO_NO_REPLICAS },
+    steps: [
+      createTable({ StreamSpecification: undefined }),
+      settled(HOME, [{ path: 'Table.StreamSpecification', absent: true }]),
+      replicaUpdate('Create', 'eu-west-1', ok()),
+      replicaActive('eu-west-1'),
+      settled(HOME, [{ path: 'Table.StreamSpecification', equals: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }, { path: 'Table.LatestStreamArn', present: true }]),
+    ],
+  },
 ];
