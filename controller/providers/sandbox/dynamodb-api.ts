@@ -1,8 +1,7 @@
 // The sandbox's DynamoDB API for one region: the interface the AWS table adapter calls on
 // the SDK (providers/aws/api.ts), with every call through invokeApi (hook, faults, call log).
 
-import type { DynamoDbApi, DynamoDbOperation, DynamoDbOps } from '../aws/api.js';
-import type { CreateTableInput } from '@aws-sdk/client-dynamodb';
+import type { CreateTableInput, DynamoDbApi, DynamoDbOperation, DynamoDbOps } from '../aws/api.js';
 import { awsError } from './aws-error.js';
 import { invokeApi, type SandboxContext } from './context.js';
 import type { SandboxTables } from './tables.js';

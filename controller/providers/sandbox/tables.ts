@@ -2,8 +2,7 @@
 // with ReplicaUpdates, DescribeTableReplicaAutoScaling): existing tables gain and lose
 // replicas one change at a time, only when everything is ACTIVE.
 
-import type { AttributeDefinition, CreateTableInput, KeySchemaElement } from '@aws-sdk/client-dynamodb';
-import type { StreamViewType, TableDescription } from '../aws/api.js';
+import type { AttributeDefinition, CreateTableInput, KeySchemaElement, StreamViewType, TableDescription } from '../aws/api.js';
 import type { DynamoDbOps } from '../aws/api.js';
 import type { LiveTable, ReplicaStatus } from '../types.js';
 import { awsError } from './aws-error.js';
