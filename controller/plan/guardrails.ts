@@ -330,13 +330,15 @@ function tablesNotReady(plan: Plan, desired: DesiredState, live: LiveState): Ref
           `to table ${table.name} in the manifest, then run regionctl diff again.`,
       });
     }
-    if (liveTable.billingMode === 'PROVISIONED') {
+    // ddb.provisioned-without-autoscaling: AWS refuses only provisioned write capacity without
+    // auto scaling; an auto-scaled table's replicas carry its auto-scaling settings.
+    if (liveTable.billingMode === 'PROVISIONED' && liveTable.writeAutoScaled !== true) {
       refusals.push({
         rule: 'table-not-ready',
         resource: `table:${table.name}`,
         message:
-          `table-not-ready: table ${table.name} cannot get a replica in ${adding.join(', ')}: it uses PROVISIONED capacity, and AWS requires ` +
-          `"Table write capacity should either be Pay-Per-Request or AutoScaled." Switch it to PAY_PER_REQUEST (on-demand) first.`,
+          `table-not-ready: table ${table.name} cannot get a replica in ${adding.join(', ')}: it uses PROVISIONED capacity without write auto scaling, and AWS requires ` +
+          `"Table write capacity should either be Pay-Per-Request or AutoScaled." Switch it to PAY_PER_REQUEST (on-demand) or turn on write auto scaling first.`,
       });
     }
   }

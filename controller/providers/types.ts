@@ -89,6 +89,11 @@ export interface LiveTable {
    * keys. Every new replica then needs a key in its own region (ddb.cmk-replica-key).
    */
   customerKmsKeyArn?: string;
+  /**
+   * PROVISIONED tables: whether write capacity is auto scaled (DescribeTableReplicaAutoScaling);
+   * AWS gives such a table replicas, which carry its auto-scaling settings. Undefined when not read.
+   */
+  writeAutoScaled?: boolean;
   /** Every region holding a copy, the read region included. */
   replicas: LiveReplica[];
 }

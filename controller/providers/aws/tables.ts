@@ -37,7 +37,13 @@ export class AwsTableProvider implements TableProvider {
       const table = await this.describeIn(name, region);
       if (table) {
         this.answeredIn.set(name, region);
-        return toLiveTable(name, region, table);
+        const live = toLiveTable(name, region, table);
+        if (live.billingMode !== 'PROVISIONED') return live;
+        // A provisioned table gets replicas only with write auto scaling (ddb.provisioned-without-autoscaling).
+        // Unreadable (moto does not serve it, or a throttle): left undefined, and the planner
+        // refuses a new replica rather than guess.
+        const autoScaled = await this.writeAutoScaled(name, region).catch(() => undefined);
+        return autoScaled === undefined ? live : { ...live, writeAutoScaled: autoScaled };
       }
       if (this.answeredIn.get(name) === region) this.answeredIn.delete(name);
     }
