@@ -3,7 +3,7 @@
 // are ACTIVE). Each change first checks the live table, so a change already made (or
 // under way) by an interrupted earlier run is not sent twice.
 
-import { AwsRequestError, WaitingError } from '../errors.js';
+import { AwsRequestError, TransientError, WaitingError } from '../errors.js';
 import type { Step } from '../plan/types.js';
 import type { LiveTable } from '../providers/types.js';
 import { AwsStepFailure, call, pollUntil, StepFailure, type ExecutionContext } from './context.js';
@@ -29,7 +29,7 @@ export async function runReplicaStep(ctx: ExecutionContext, queues: TableQueues,
   const adding = step.action === 'replica.create';
   if (!adding && step.action !== 'replica.delete') throw new StepFailure(`step ${step.id}: ${step.action} is not a replica action`);
   return queues.run(table, async () => {
-    const outcome = await sendWhenTableIsReady(ctx, table, region, adding, candidateRegions(ctx, region));
+    const outcome = await sendWhenTableIsReady(ctx, table, region, adding, candidateRegions(ctx, region), step.payload.kmsKeyId);
     if (outcome === 'already-done') return adding ? `replica in ${region} already ACTIVE` : `no replica in ${region}`;
     await waitForReplica(ctx, table, region, adding, candidateRegions(ctx, region));
     return undefined;
@@ -61,6 +61,7 @@ async function sendWhenTableIsReady(
   region: string,
   adding: boolean,
   candidates: string[],
+  kmsKeyId?: string,
 ): Promise<'sent' | 'already-done' | 'under-way'> {
   const change = adding ? `add replica ${region}` : `remove replica ${region}`;
   return pollUntil<'sent' | 'already-done' | 'under-way'>(ctx, `table ${table} and all its replicas to be ACTIVE (to ${change})`, ctx.poll.tableMs, ctx.timeouts.replicaMs, async () => {
@@ -83,25 +84,58 @@ async function sendWhenTableIsReady(
       ...live.replicas.filter((replica) => replica.status !== 'ACTIVE').map((replica) => `${replica.region} ${replica.status}`),
     ];
     if (busy.length > 0) return { waiting: busy.join(', ') };
-    // Deterministic: the first ACTIVE replica region in sort order, never the changing one.
-    const via = live.replicas
-      .filter((replica) => replica.region !== region && replica.status === 'ACTIVE')
-      .map((replica) => replica.region)
-      .sort()[0];
+    const via = viaRegion(ctx, live, region);
     if (!via) throw new StepFailure(`table ${table} has no ACTIVE replica other than ${region} to send "${change}" through`);
+    const what = `UpdateTable ${table} via ${via} (${change})`;
     try {
-      await call(
-        ctx,
-        `UpdateTable ${table} via ${via} (${change})`,
-        () => (adding ? ctx.providers.tables.addReplica(table, via, region) : ctx.providers.tables.removeReplica(table, via, region)),
-        { retryWaiting: false },
-      );
+      // Sent once per check: UpdateTable carries no idempotency token, so after a timeout or
+      // 5xx (the change may have been accepted, its answer lost) the next check re-reads the
+      // table and sends again only if the change is not there (issue 12 item 8).
+      if (adding) await ctx.providers.tables.addReplica(table, via, region, kmsKeyId);
+      else await ctx.providers.tables.removeReplica(table, via, region);
       return { done: 'sent' as const };
     } catch (error) {
       if (isTableBusy(error)) return { waiting: `UpdateTable answered: ${(error as Error).message}` };
+      if (error instanceof TransientError) {
+        return { waiting: `${what} got no answer (${error.message}): reading the table before sending it again` };
+      }
+      if (!adding && isSourceHold(error)) {
+        throw new AwsStepFailure(
+          `${what}: AWS keeps a replica for 24 hours after it was the source of a new replica (${error.message}); ` +
+            `run \`regionctl apply\` again once 24 hours have passed since the last replica was added to ${table}`,
+          error.code,
+        );
+      }
+      if (error instanceof AwsRequestError) throw new AwsStepFailure(`${what}: ${error.message}`, error.code);
       throw error;
     }
   });
+}
+
+/**
+ * The region to send a replica change through: an ACTIVE replica other than the changing
+ * one. AWS refuses for 24 hours to remove a replica that was the source of a replica creation
+ * (ddb.source-replica-24h), so, in order of preference: a region that stays and held its
+ * replica before this plan; a region that stays (not leaving, draining or losing its replica
+ * in this plan); any. Deterministic: first in sort order within a rank.
+ */
+function viaRegion(ctx: ExecutionContext, live: LiveTable, changing: string): string | undefined {
+  const transitions = ctx.plan.summary?.regions ?? {};
+  const regionsOf = (action: string) => new Set(ctx.plan.steps.filter((step) => step.action === action && step.region).map((step) => step.region!));
+  const removed = regionsOf('replica.delete');
+  const created = regionsOf('replica.create');
+  const rank = (region: string) =>
+    removed.has(region) || transitions[region] === 'leaving' || transitions[region] === 'draining' ? 2 : created.has(region) ? 1 : 0;
+  const active = live.replicas
+    .filter((replica) => replica.region !== changing && replica.status === 'ACTIVE')
+    .map((replica) => replica.region)
+    .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return active[0];
+}
+
+/** AWS's refusal to remove a replica that sourced a replica creation less than 24 hours ago (ddb.source-replica-24h). */
+function isSourceHold(error: unknown): error is AwsRequestError {
+  return error instanceof AwsRequestError && /acted as a source region/.test(error.message);
 }
 
 /** AWS's "not now": another table operation is running (here or account-wide). */

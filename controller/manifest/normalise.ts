@@ -60,7 +60,7 @@ export function normalise(manifest: RegionSetManifest, file: string, templateBod
       tags: { ...spec.stack.tags },
       terminationProtection: spec.stack.terminationProtection ?? DEFAULTS.stack.terminationProtection,
     },
-    tables: (spec.tables ?? []).map((table) => ({ name: table.name, removeReplicas: table.removeReplicas ?? DEFAULTS.table.removeReplicas })),
+    tables: (spec.tables ?? []).map((table) => ({ name: table.name, removeReplicas: table.removeReplicas ?? DEFAULTS.table.removeReplicas, kmsKeys: { ...(table.kmsKeys ?? {}) } })),
     dns: { zone: canonicalName(spec.dns.zone), records: spec.dns.records.map(normaliseRecord) },
     rollout: {
       maxParallelRegions: rollout.maxParallelRegions,

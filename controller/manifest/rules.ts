@@ -193,6 +193,17 @@ function tableIssues(desired: DesiredState): PointedIssue[] {
   const issues: PointedIssue[] = [];
   const seen = new Map<string, number>();
   desired.tables.forEach((table, index) => {
+    // ddb.cmk-replica-key: a replica's key must be in the replica's own region.
+    for (const [region, key] of Object.entries(table.kmsKeys).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const keyRegion = key.startsWith('arn:') ? key.split(':')[3] : undefined;
+      if (keyRegion !== undefined && keyRegion !== region) {
+        issues.push({
+          rule: 'kms-key-region',
+          pointer: `/spec/tables/${index}/kmsKeys/${region}`,
+          message: `table ${table.name}: the KMS key for ${region} is in ${keyRegion} (${key}); DynamoDB needs a key in the replica's own region, so give a key created in ${region}`,
+        });
+      }
+    }
     const first = seen.get(table.name);
     if (first === undefined) {
       seen.set(table.name, index);

@@ -6,10 +6,12 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://regionctl.dev/schemas/regions.schema.json","title":"regionctl RegionSet","description":"One application deployed to several AWS regions: a CloudFormation stack per region, DynamoDB global table replicas and Route 53 records. Adding or draining a region is one line under spec.regions.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the manifest format. Always regionctl/v1.","type":"string","const":"regionctl/v1","default":"regionctl/v1"},"kind":{"description":"Kind of manifest. Always RegionSet.","type":"string","const":"RegionSet","default":"RegionSet"},"metadata":{"description":"Identity of this RegionSet.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Owner id of every resource this RegionSet manages (written into tags and ownership markers): lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit. Changing it orphans the existing resources.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit","examples":["global-api"]},"labels":{"description":"Free-form string labels for your own bookkeeping; regionctl does not interpret them.","type":"object","additionalProperties":{"type":"string"},"default":{}}},"examples":[{"name":"global-api"}]},"spec":{"description":"The desired multi-region deployment.","type":"object","additionalProperties":false,"required":["stack","dns","regions"],"properties":{"stack":{"$ref":"#/definitions/stack"},"tables":{"description":"DynamoDB global tables (version 2019.11.21) whose replicas follow the regions. The tables must exist already; regionctl manages their replicas.","type":"array","items":{"$ref":"#/definitions/table"},"default":[]},"dns":{"$ref":"#/definitions/dns"},"rollout":{"$ref":"#/definitions/rollout"},"regions":{"description":"The regions, keyed by AWS region code (for example eu-west-1). An empty value (`eu-west-1: {}` or `eu-west-1:`) means all defaults. Deleting a line deletes that region's stack.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/region"},"examples":[{"eu-west-1":{},"us-east-2":{}}]}},"examples":[{"stack":{"name":"global-api","template":"stacks/regional-api.yaml"},"dns":{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]},"regions":{"eu-west-1":{},"us-east-2":{}}}]}},"definitions":{"duration":{"description":"A duration such as 30s, 5m, 1h or 1h30m.","type":"string","pattern":"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$","patternErrorMessage":"must be a duration such as 30s, 5m, 1h or 1h30m (hours, minutes, seconds in that order)"},"parameters":{"description":"CloudFormation stack parameters by name. Numbers and booleans are passed as strings.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"CloudFormation parameter names are letters and digits only"},"additionalProperties":{"description":"Parameter value.","type":["string","number","boolean"]},"default":{}},"outputName":{"type":"string","pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"must be the name of a stack output: letters and digits only"},"stack":{"description":"The CloudFormation stack deployed in every region.","type":"object","additionalProperties":false,"required":["name","template"],"properties":{"name":{"description":"Stack name, the same in every region: a letter, then letters, digits and dashes (at most 128 characters).","type":"string","pattern":"^[A-Za-z][-A-Za-z0-9]{0,127}$","patternErrorMessage":"must start with a letter and contain only letters, digits and dashes (at most 128 characters)","examples":["global-api"]},"template":{"description":"Path of the CloudFormation template, relative to this manifest file, in the same repository.","type":"string","minLength":1,"examples":["stacks/regional-api.yaml"]},"parameters":{"$ref":"#/definitions/parameters"},"capabilities":{"description":"Capabilities the template needs: CAPABILITY_IAM when it creates IAM roles, CAPABILITY_NAMED_IAM for named ones, CAPABILITY_AUTO_EXPAND for macros and transforms.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM","CAPABILITY_AUTO_EXPAND"]},"default":[]},"tags":{"description":"Tags put on the stack (and by CloudFormation on its resources), in addition to the ownership tags regionctl adds.","type":"object","additionalProperties":{"type":"string"},"default":{}},"terminationProtection":{"description":"Turn on stack termination protection; regionctl will then refuse to delete the stack when a region line is removed.","type":"boolean","default":false}},"examples":[{"name":"global-api","template":"stacks/regional-api.yaml","capabilities":["CAPABILITY_IAM"]}]},"table":{"description":"A DynamoDB global table whose replicas follow the regions.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Table name (3-255 characters: letters, digits, underscore, dash and dot).","type":"string","pattern":"^[A-Za-z0-9_.-]{3,255}$","patternErrorMessage":"DynamoDB table names are 3-255 characters: letters, digits, underscore, dash and dot","examples":["orders"]},"removeReplicas":{"description":"Delete this table's replica in a region when the region's line is deleted. Off by default: data is never deleted unless you say so.","type":"boolean","default":false}}},"dns":{"description":"Route 53 records that send users to the regions.","type":"object","additionalProperties":false,"required":["zone","records"],"properties":{"zone":{"description":"Name of the Route 53 public hosted zone, for example example.com.","type":"string","pattern":"^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$","patternErrorMessage":"must be a domain name such as example.com.","maxLength":254,"examples":["example.com."]},"records":{"description":"Records regionctl manages: one record set per region for each entry.","type":"array","minItems":1,"items":{"$ref":"#/definitions/record"},"examples":[[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]]}},"examples":[{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]}]},"record":{"description":"A DNS name served by the regions, with one record per region.","type":"object","additionalProperties":false,"required":["name","routing","target"],"properties":{"name":{"description":"Fully qualified record name inside the zone, for example api.example.com. A leading *. makes a wildcard.","type":"string","pattern":"^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$","patternErrorMessage":"must be a domain name such as api.example.com.","maxLength":254,"examples":["api.example.com."]},"type":{"description":"Record type. CNAME points at the regional endpoint's host name; use A or AAAA with alias.","type":"string","enum":["CNAME","A","AAAA"],"default":"CNAME"},"routing":{"description":"Route 53 routing policy: latency (nearest healthy region), weighted (by each region's weight), failover (PRIMARY, then SECONDARY) or geolocation (by each region's locations).","type":"string","enum":["latency","weighted","failover","geolocation"],"examples":["latency"]},"target":{"description":"Name of the stack output that holds the region's endpoint host name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiDomainName"]},"alias":{"description":"Make this an alias record (type A or AAAA) instead of a CNAME. Alias records have no TTL.","type":"object","additionalProperties":false,"required":["hostedZoneIdOutput"],"properties":{"hostedZoneIdOutput":{"description":"Name of the stack output that holds the hosted zone id of the regional endpoint.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiHostedZoneId"]},"evaluateTargetHealth":{"description":"Let Route 53 also evaluate the health of the alias target.","type":"boolean","default":false}},"examples":[{"hostedZoneIdOutput":"ApiHostedZoneId"}]},"ttl":{"description":"Time to live in seconds. Not allowed with alias. rollout.drainWait must be at least this long.","type":"integer","minimum":0,"maximum":2147483647,"default":60},"healthCheck":{"$ref":"#/definitions/healthCheck"}},"dependencies":{"alias":{"properties":{"ttl":{"not":{},"errorMessage":"alias records have no TTL (Route 53 uses the target's); remove ttl"}}}}},"healthCheck":{"description":"A Route 53 health check per region on the regional endpoint; a region whose check fails stops getting traffic, and a ramp stops.","type":"object","additionalProperties":false,"default":{"path":"/health"},"properties":{"target":{"description":"Name of the stack output that holds the host name the health checkers request; default: the record's target. Set it when the record's host does not answer a direct request, such as an API Gateway custom domain's regional name, which only serves its own domain name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiExecuteHost"]},"path":{"description":"Path requested by the health checkers on the target's host. On a REST API's execute-api host the stage comes first, such as /prod/health.","type":"string","pattern":"^/","patternErrorMessage":"must start with /","maxLength":255,"default":"/health"},"protocol":{"description":"Protocol of the health check.","type":"string","enum":["HTTPS","HTTP"],"default":"HTTPS"},"port":{"description":"Port of the health check; default 443 for HTTPS and 80 for HTTP.","type":"integer","minimum":1,"maximum":65535,"default":443},"interval":{"description":"Seconds between checks from each checker: 30 (standard) or 10 (fast, costs more).","type":"integer","enum":[10,30],"default":30},"failureThreshold":{"description":"Consecutive failures (1-10) before the endpoint counts as unhealthy.","type":"integer","minimum":1,"maximum":10,"default":3},"regions":{"description":"Route 53 checker regions (at least 3). Leave out to use the Route 53 default set.","type":"array","minItems":3,"uniqueItems":true,"items":{"type":"string","enum":["us-east-1","us-west-1","us-west-2","eu-west-1","ap-southeast-1","ap-southeast-2","ap-northeast-1","sa-east-1"]},"default":[]}}},"rollout":{"description":"How fast and how safely changes roll out across regions.","type":"object","additionalProperties":false,"default":{},"properties":{"maxParallelRegions":{"description":"At most this many regions change at the same time (blast radius of one reconcile).","type":"integer","minimum":1,"default":2},"minHealthyRegions":{"description":"Never plan a change that leaves fewer than this many regions serving.","type":"integer","minimum":0,"default":1},"ramp":{"description":"Weighted routing: percentages of a joining region's weight, ascending, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100},"default":[10,50,100]},"stepWait":{"description":"How long the health check must stay healthy at each ramp step, such as 2m.","allOf":[{"$ref":"#/definitions/duration"}],"default":"2m"},"drainWait":{"description":"How long a region's record stays at weight 0 before it is removed; at least the largest record TTL.","allOf":[{"$ref":"#/definitions/duration"}],"default":"5m"}}},"region":{"description":"One region. Leave empty for the defaults: active, weight 100.","type":["object","null"],"additionalProperties":false,"default":{},"properties":{"state":{"description":"active: serving traffic. standby: deployed, record present but no traffic. drained: deployed, record and health check removed.","type":"string","enum":["active","standby","drained"],"default":"active"},"weight":{"description":"Weighted routing: this region's full weight (0-255); traffic splits in proportion to the weights.","type":"integer","minimum":0,"maximum":255,"default":100},"failover":{"description":"Failover routing: PRIMARY serves while healthy, SECONDARY takes over when it is not.","type":"string","enum":["PRIMARY","SECONDARY"],"examples":["PRIMARY"]},"geolocation":{"description":"Geolocation routing: the locations this region answers for.","type":"object","additionalProperties":false,"default":{},"properties":{"continents":{"description":"Continent codes: AF, AN, AS, EU, NA, OC, SA.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["AF","AN","AS","EU","NA","OC","SA"]},"default":[]},"countries":{"description":"Two-letter country codes (ISO 3166-1 alpha-2), such as DE or JP.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter upper-case country code such as DE"},"default":[]},"subdivisions":{"description":"Subdivision codes as COUNTRY-CODE, such as US-CA.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}-[A-Z0-9]{1,3}$","patternErrorMessage":"must be a subdivision code such as US-CA"},"default":[]},"default":{"description":"Answer for locations that no region claims. One active region must have it.","type":"boolean","default":false}}},"parameters":{"$ref":"#/definitions/parameters","description":"Stack parameters for this region only, merged over spec.stack.parameters."}}}}};
-const schema14 = {"description":"A DynamoDB global table whose replicas follow the regions.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Table name (3-255 characters: letters, digits, underscore, dash and dot).","type":"string","pattern":"^[A-Za-z0-9_.-]{3,255}$","patternErrorMessage":"DynamoDB table names are 3-255 characters: letters, digits, underscore, dash and dot","examples":["orders"]},"removeReplicas":{"description":"Delete this table's replica in a region when the region's line is deleted. Off by default: data is never deleted unless you say so.","type":"boolean","default":false}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://regionctl.dev/schemas/regions.schema.json","title":"regionctl RegionSet","description":"One application deployed to several AWS regions: a CloudFormation stack per region, DynamoDB global table replicas and Route 53 records. Adding or draining a region is one line under spec.regions.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the manifest format. Always regionctl/v1.","type":"string","const":"regionctl/v1","default":"regionctl/v1"},"kind":{"description":"Kind of manifest. Always RegionSet.","type":"string","const":"RegionSet","default":"RegionSet"},"metadata":{"description":"Identity of this RegionSet.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Owner id of every resource this RegionSet manages (written into tags and ownership markers): lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit. Changing it orphans the existing resources.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit","examples":["global-api"]},"labels":{"description":"Free-form string labels for your own bookkeeping; regionctl does not interpret them.","type":"object","additionalProperties":{"type":"string"},"default":{}}},"examples":[{"name":"global-api"}]},"spec":{"description":"The desired multi-region deployment.","type":"object","additionalProperties":false,"required":["stack","dns","regions"],"properties":{"stack":{"$ref":"#/definitions/stack"},"tables":{"description":"DynamoDB global tables (version 2019.11.21) whose replicas follow the regions. The tables must exist already; regionctl manages their replicas.","type":"array","items":{"$ref":"#/definitions/table"},"default":[]},"dns":{"$ref":"#/definitions/dns"},"rollout":{"$ref":"#/definitions/rollout"},"regions":{"description":"The regions, keyed by AWS region code (for example eu-west-1). An empty value (`eu-west-1: {}` or `eu-west-1:`) means all defaults. Deleting a line deletes that region's stack.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/region"},"examples":[{"eu-west-1":{},"us-east-2":{}}]}},"examples":[{"stack":{"name":"global-api","template":"stacks/regional-api.yaml"},"dns":{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]},"regions":{"eu-west-1":{},"us-east-2":{}}}]}},"definitions":{"duration":{"description":"A duration such as 30s, 5m, 1h or 1h30m.","type":"string","pattern":"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$","patternErrorMessage":"must be a duration such as 30s, 5m, 1h or 1h30m (hours, minutes, seconds in that order)"},"parameters":{"description":"CloudFormation stack parameters by name. Numbers and booleans are passed as strings.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"CloudFormation parameter names are letters and digits only"},"additionalProperties":{"description":"Parameter value.","type":["string","number","boolean"]},"default":{}},"outputName":{"type":"string","pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"must be the name of a stack output: letters and digits only"},"stack":{"description":"The CloudFormation stack deployed in every region.","type":"object","additionalProperties":false,"required":["name","template"],"properties":{"name":{"description":"Stack name, the same in every region: a letter, then letters, digits and dashes (at most 128 characters).","type":"string","pattern":"^[A-Za-z][-A-Za-z0-9]{0,127}$","patternErrorMessage":"must start with a letter and contain only letters, digits and dashes (at most 128 characters)","examples":["global-api"]},"template":{"description":"Path of the CloudFormation template, relative to this manifest file, in the same repository.","type":"string","minLength":1,"examples":["stacks/regional-api.yaml"]},"parameters":{"$ref":"#/definitions/parameters"},"capabilities":{"description":"Capabilities the template needs: CAPABILITY_IAM when it creates IAM roles, CAPABILITY_NAMED_IAM for named ones, CAPABILITY_AUTO_EXPAND for macros and transforms.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM","CAPABILITY_AUTO_EXPAND"]},"default":[]},"tags":{"description":"Tags put on the stack (and by CloudFormation on its resources), in addition to the ownership tags regionctl adds.","type":"object","additionalProperties":{"type":"string"},"default":{}},"terminationProtection":{"description":"Turn on stack termination protection; regionctl will then refuse to delete the stack when a region line is removed.","type":"boolean","default":false}},"examples":[{"name":"global-api","template":"stacks/regional-api.yaml","capabilities":["CAPABILITY_IAM"]}]},"table":{"description":"A DynamoDB global table whose replicas follow the regions.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Table name (3-255 characters: letters, digits, underscore, dash and dot).","type":"string","pattern":"^[A-Za-z0-9_.-]{3,255}$","patternErrorMessage":"DynamoDB table names are 3-255 characters: letters, digits, underscore, dash and dot","examples":["orders"]},"removeReplicas":{"description":"Delete this table's replica in a region when the region's line is deleted. Off by default: data is never deleted unless you say so.","type":"boolean","default":false},"kmsKeys":{"description":"For a table encrypted with a customer-managed KMS key: the key each new replica uses, by region code. DynamoDB needs a key in the replica's own region (KMSMasterKeyId); a key ARN must name that region. Give a key ARN, an alias ARN, a key id or alias/name.","type":"object","propertyNames":{"pattern":"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$","patternErrorMessage":"must be an AWS region code such as eu-west-1"},"additionalProperties":{"type":"string","pattern":"^(arn:aws[-a-z]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[-A-Za-z0-9]+|alias/[A-Za-z0-9/_-]+)|alias/[A-Za-z0-9/_-]+|[-A-Za-z0-9]{1,64})$","patternErrorMessage":"must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias ARN, a key id or alias/NAME"},"default":{},"examples":[{"eu-west-1":"arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","us-east-2":"alias/orders"}]}}},"dns":{"description":"Route 53 records that send users to the regions.","type":"object","additionalProperties":false,"required":["zone","records"],"properties":{"zone":{"description":"Name of the Route 53 public hosted zone, for example example.com.","type":"string","pattern":"^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$","patternErrorMessage":"must be a domain name such as example.com.","maxLength":254,"examples":["example.com."]},"records":{"description":"Records regionctl manages: one record set per region for each entry.","type":"array","minItems":1,"items":{"$ref":"#/definitions/record"},"examples":[[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]]}},"examples":[{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]}]},"record":{"description":"A DNS name served by the regions, with one record per region.","type":"object","additionalProperties":false,"required":["name","routing","target"],"properties":{"name":{"description":"Fully qualified record name inside the zone, for example api.example.com. A leading *. makes a wildcard.","type":"string","pattern":"^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$","patternErrorMessage":"must be a domain name such as api.example.com.","maxLength":254,"examples":["api.example.com."]},"type":{"description":"Record type. CNAME points at the regional endpoint's host name; use A or AAAA with alias.","type":"string","enum":["CNAME","A","AAAA"],"default":"CNAME"},"routing":{"description":"Route 53 routing policy: latency (nearest healthy region), weighted (by each region's weight), failover (PRIMARY, then SECONDARY) or geolocation (by each region's locations).","type":"string","enum":["latency","weighted","failover","geolocation"],"examples":["latency"]},"target":{"description":"Name of the stack output that holds the region's endpoint host name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiDomainName"]},"alias":{"description":"Make this an alias record (type A or AAAA) instead of a CNAME. Alias records have no TTL.","type":"object","additionalProperties":false,"required":["hostedZoneIdOutput"],"properties":{"hostedZoneIdOutput":{"description":"Name of the stack output that holds the hosted zone id of the regional endpoint.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiHostedZoneId"]},"evaluateTargetHealth":{"description":"Let Route 53 also evaluate the health of the alias target.","type":"boolean","default":false}},"examples":[{"hostedZoneIdOutput":"ApiHostedZoneId"}]},"ttl":{"description":"Time to live in seconds. Not allowed with alias. rollout.drainWait must be at least this long.","type":"integer","minimum":0,"maximum":2147483647,"default":60},"healthCheck":{"$ref":"#/definitions/healthCheck"}},"dependencies":{"alias":{"properties":{"ttl":{"not":{},"errorMessage":"alias records have no TTL (Route 53 uses the target's); remove ttl"}}}}},"healthCheck":{"description":"A Route 53 health check per region on the regional endpoint; a region whose check fails stops getting traffic, and a ramp stops.","type":"object","additionalProperties":false,"default":{"path":"/health"},"properties":{"target":{"description":"Name of the stack output that holds the host name the health checkers request; default: the record's target. Set it when the record's host does not answer a direct request, such as an API Gateway custom domain's regional name, which only serves its own domain name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiExecuteHost"]},"path":{"description":"Path requested by the health checkers on the target's host. On a REST API's execute-api host the stage comes first, such as /prod/health.","type":"string","pattern":"^/","patternErrorMessage":"must start with /","maxLength":255,"default":"/health"},"protocol":{"description":"Protocol of the health check.","type":"string","enum":["HTTPS","HTTP"],"default":"HTTPS"},"port":{"description":"Port of the health check; default 443 for HTTPS and 80 for HTTP.","type":"integer","minimum":1,"maximum":65535,"default":443},"interval":{"description":"Seconds between checks from each checker: 30 (standard) or 10 (fast, costs more).","type":"integer","enum":[10,30],"default":30},"failureThreshold":{"description":"Consecutive failures (1-10) before the endpoint counts as unhealthy.","type":"integer","minimum":1,"maximum":10,"default":3},"regions":{"description":"Route 53 checker regions (at least 3). Leave out to use the Route 53 default set.","type":"array","minItems":3,"uniqueItems":true,"items":{"type":"string","enum":["us-east-1","us-west-1","us-west-2","eu-west-1","ap-southeast-1","ap-southeast-2","ap-northeast-1","sa-east-1"]},"default":[]}}},"rollout":{"description":"How fast and how safely changes roll out across regions.","type":"object","additionalProperties":false,"default":{},"properties":{"maxParallelRegions":{"description":"At most this many regions change at the same time (blast radius of one reconcile).","type":"integer","minimum":1,"default":2},"minHealthyRegions":{"description":"Never plan a change that leaves fewer than this many regions serving.","type":"integer","minimum":0,"default":1},"ramp":{"description":"Weighted routing: percentages of a joining region's weight, ascending, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100},"default":[10,50,100]},"stepWait":{"description":"How long the health check must stay healthy at each ramp step, such as 2m.","allOf":[{"$ref":"#/definitions/duration"}],"default":"2m"},"drainWait":{"description":"How long a region's record stays at weight 0 before it is removed; at least the largest record TTL.","allOf":[{"$ref":"#/definitions/duration"}],"default":"5m"}}},"region":{"description":"One region. Leave empty for the defaults: active, weight 100.","type":["object","null"],"additionalProperties":false,"default":{},"properties":{"state":{"description":"active: serving traffic. standby: deployed, record present but no traffic. drained: deployed, record and health check removed.","type":"string","enum":["active","standby","drained"],"default":"active"},"weight":{"description":"Weighted routing: this region's full weight (0-255); traffic splits in proportion to the weights.","type":"integer","minimum":0,"maximum":255,"default":100},"failover":{"description":"Failover routing: PRIMARY serves while healthy, SECONDARY takes over when it is not.","type":"string","enum":["PRIMARY","SECONDARY"],"examples":["PRIMARY"]},"geolocation":{"description":"Geolocation routing: the locations this region answers for.","type":"object","additionalProperties":false,"default":{},"properties":{"continents":{"description":"Continent codes: AF, AN, AS, EU, NA, OC, SA.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["AF","AN","AS","EU","NA","OC","SA"]},"default":[]},"countries":{"description":"Two-letter country codes (ISO 3166-1 alpha-2), such as DE or JP.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter upper-case country code such as DE"},"default":[]},"subdivisions":{"description":"Subdivision codes as COUNTRY-CODE, such as US-CA.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}-[A-Z0-9]{1,3}$","patternErrorMessage":"must be a subdivision code such as US-CA"},"default":[]},"default":{"description":"Answer for locations that no region claims. One active region must have it.","type":"boolean","default":false}}},"parameters":{"$ref":"#/definitions/parameters","description":"Stack parameters for this region only, merged over spec.stack.parameters."}}}}};
+const schema14 = {"description":"A DynamoDB global table whose replicas follow the regions.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Table name (3-255 characters: letters, digits, underscore, dash and dot).","type":"string","pattern":"^[A-Za-z0-9_.-]{3,255}$","patternErrorMessage":"DynamoDB table names are 3-255 characters: letters, digits, underscore, dash and dot","examples":["orders"]},"removeReplicas":{"description":"Delete this table's replica in a region when the region's line is deleted. Off by default: data is never deleted unless you say so.","type":"boolean","default":false},"kmsKeys":{"description":"For a table encrypted with a customer-managed KMS key: the key each new replica uses, by region code. DynamoDB needs a key in the replica's own region (KMSMasterKeyId); a key ARN must name that region. Give a key ARN, an alias ARN, a key id or alias/name.","type":"object","propertyNames":{"pattern":"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$","patternErrorMessage":"must be an AWS region code such as eu-west-1"},"additionalProperties":{"type":"string","pattern":"^(arn:aws[-a-z]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[-A-Za-z0-9]+|alias/[A-Za-z0-9/_-]+)|alias/[A-Za-z0-9/_-]+|[-A-Za-z0-9]{1,64})$","patternErrorMessage":"must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias ARN, a key id or alias/NAME"},"default":{},"examples":[{"eu-west-1":"arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","us-east-2":"alias/orders"}]}}};
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "u");
 const pattern3 = new RegExp("^[A-Za-z0-9_.-]{3,255}$", "u");
+const pattern4 = new RegExp("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", "u");
+const pattern5 = new RegExp("^(arn:aws[-a-z]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[-A-Za-z0-9]+|alias/[A-Za-z0-9/_-]+)|alias/[A-Za-z0-9/_-]+|[-A-Za-z0-9]{1,64})$", "u");
 const schema12 = {"description":"The CloudFormation stack deployed in every region.","type":"object","additionalProperties":false,"required":["name","template"],"properties":{"name":{"description":"Stack name, the same in every region: a letter, then letters, digits and dashes (at most 128 characters).","type":"string","pattern":"^[A-Za-z][-A-Za-z0-9]{0,127}$","patternErrorMessage":"must start with a letter and contain only letters, digits and dashes (at most 128 characters)","examples":["global-api"]},"template":{"description":"Path of the CloudFormation template, relative to this manifest file, in the same repository.","type":"string","minLength":1,"examples":["stacks/regional-api.yaml"]},"parameters":{"$ref":"#/definitions/parameters"},"capabilities":{"description":"Capabilities the template needs: CAPABILITY_IAM when it creates IAM roles, CAPABILITY_NAMED_IAM for named ones, CAPABILITY_AUTO_EXPAND for macros and transforms.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM","CAPABILITY_AUTO_EXPAND"]},"default":[]},"tags":{"description":"Tags put on the stack (and by CloudFormation on its resources), in addition to the ownership tags regionctl adds.","type":"object","additionalProperties":{"type":"string"},"default":{}},"terminationProtection":{"description":"Turn on stack termination protection; regionctl will then refuse to delete the stack when a region line is removed.","type":"boolean","default":false}},"examples":[{"name":"global-api","template":"stacks/regional-api.yaml","capabilities":["CAPABILITY_IAM"]}]};
 const schema13 = {"description":"CloudFormation stack parameters by name. Numbers and booleans are passed as strings.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"CloudFormation parameter names are letters and digits only"},"additionalProperties":{"description":"Parameter value.","type":["string","number","boolean"]},"default":{}};
 const pattern1 = new RegExp("^[A-Za-z][-A-Za-z0-9]{0,127}$", "u");
@@ -276,12 +278,12 @@ return errors === 0;
 }
 
 const schema15 = {"description":"Route 53 records that send users to the regions.","type":"object","additionalProperties":false,"required":["zone","records"],"properties":{"zone":{"description":"Name of the Route 53 public hosted zone, for example example.com.","type":"string","pattern":"^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$","patternErrorMessage":"must be a domain name such as example.com.","maxLength":254,"examples":["example.com."]},"records":{"description":"Records regionctl manages: one record set per region for each entry.","type":"array","minItems":1,"items":{"$ref":"#/definitions/record"},"examples":[[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]]}},"examples":[{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]}]};
-const pattern4 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$", "u");
+const pattern6 = new RegExp("^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$", "u");
 const schema16 = {"description":"A DNS name served by the regions, with one record per region.","type":"object","additionalProperties":false,"required":["name","routing","target"],"properties":{"name":{"description":"Fully qualified record name inside the zone, for example api.example.com. A leading *. makes a wildcard.","type":"string","pattern":"^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$","patternErrorMessage":"must be a domain name such as api.example.com.","maxLength":254,"examples":["api.example.com."]},"type":{"description":"Record type. CNAME points at the regional endpoint's host name; use A or AAAA with alias.","type":"string","enum":["CNAME","A","AAAA"],"default":"CNAME"},"routing":{"description":"Route 53 routing policy: latency (nearest healthy region), weighted (by each region's weight), failover (PRIMARY, then SECONDARY) or geolocation (by each region's locations).","type":"string","enum":["latency","weighted","failover","geolocation"],"examples":["latency"]},"target":{"description":"Name of the stack output that holds the region's endpoint host name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiDomainName"]},"alias":{"description":"Make this an alias record (type A or AAAA) instead of a CNAME. Alias records have no TTL.","type":"object","additionalProperties":false,"required":["hostedZoneIdOutput"],"properties":{"hostedZoneIdOutput":{"description":"Name of the stack output that holds the hosted zone id of the regional endpoint.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiHostedZoneId"]},"evaluateTargetHealth":{"description":"Let Route 53 also evaluate the health of the alias target.","type":"boolean","default":false}},"examples":[{"hostedZoneIdOutput":"ApiHostedZoneId"}]},"ttl":{"description":"Time to live in seconds. Not allowed with alias. rollout.drainWait must be at least this long.","type":"integer","minimum":0,"maximum":2147483647,"default":60},"healthCheck":{"$ref":"#/definitions/healthCheck"}},"dependencies":{"alias":{"properties":{"ttl":{"not":{},"errorMessage":"alias records have no TTL (Route 53 uses the target's); remove ttl"}}}}};
 const schema17 = {"type":"string","pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"must be the name of a stack output: letters and digits only"};
-const pattern5 = new RegExp("^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$", "u");
+const pattern7 = new RegExp("^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$", "u");
 const schema19 = {"description":"A Route 53 health check per region on the regional endpoint; a region whose check fails stops getting traffic, and a ramp stops.","type":"object","additionalProperties":false,"default":{"path":"/health"},"properties":{"target":{"description":"Name of the stack output that holds the host name the health checkers request; default: the record's target. Set it when the record's host does not answer a direct request, such as an API Gateway custom domain's regional name, which only serves its own domain name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiExecuteHost"]},"path":{"description":"Path requested by the health checkers on the target's host. On a REST API's execute-api host the stage comes first, such as /prod/health.","type":"string","pattern":"^/","patternErrorMessage":"must start with /","maxLength":255,"default":"/health"},"protocol":{"description":"Protocol of the health check.","type":"string","enum":["HTTPS","HTTP"],"default":"HTTPS"},"port":{"description":"Port of the health check; default 443 for HTTPS and 80 for HTTP.","type":"integer","minimum":1,"maximum":65535,"default":443},"interval":{"description":"Seconds between checks from each checker: 30 (standard) or 10 (fast, costs more).","type":"integer","enum":[10,30],"default":30},"failureThreshold":{"description":"Consecutive failures (1-10) before the endpoint counts as unhealthy.","type":"integer","minimum":1,"maximum":10,"default":3},"regions":{"description":"Route 53 checker regions (at least 3). Leave out to use the Route 53 default set.","type":"array","minItems":3,"uniqueItems":true,"items":{"type":"string","enum":["us-east-1","us-west-1","us-west-2","eu-west-1","ap-southeast-1","ap-southeast-2","ap-northeast-1","sa-east-1"]},"default":[]}}};
-const pattern9 = new RegExp("^/", "u");
+const pattern11 = new RegExp("^/", "u");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -337,7 +339,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern9.test(data1)){
+if(!pattern11.test(data1)){
 const err4 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\"",schema:"^/",parentSchema:schema19.properties.path,data:data1};
 if(vErrors === null){
 vErrors = [err4];
@@ -637,7 +639,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern5.test(data1)){
+if(!pattern7.test(data1)){
 const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$"},message:"must match pattern \""+"^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$"+"\"",schema:"^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$",parentSchema:schema16.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err6];
@@ -911,7 +913,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern4.test(data0)){
+if(!pattern6.test(data0)){
 const err4 = {instancePath:instancePath+"/zone",schemaPath:"#/properties/zone/pattern",keyword:"pattern",params:{pattern: "^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$"},message:"must match pattern \""+"^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$"+"\"",schema:"^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$",parentSchema:schema15.properties.zone,data:data0};
 if(vErrors === null){
 vErrors = [err4];
@@ -982,7 +984,7 @@ return errors === 0;
 
 const schema21 = {"description":"How fast and how safely changes roll out across regions.","type":"object","additionalProperties":false,"default":{},"properties":{"maxParallelRegions":{"description":"At most this many regions change at the same time (blast radius of one reconcile).","type":"integer","minimum":1,"default":2},"minHealthyRegions":{"description":"Never plan a change that leaves fewer than this many regions serving.","type":"integer","minimum":0,"default":1},"ramp":{"description":"Weighted routing: percentages of a joining region's weight, ascending, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100},"default":[10,50,100]},"stepWait":{"description":"How long the health check must stay healthy at each ramp step, such as 2m.","allOf":[{"$ref":"#/definitions/duration"}],"default":"2m"},"drainWait":{"description":"How long a region's record stays at weight 0 before it is removed; at least the largest record TTL.","allOf":[{"$ref":"#/definitions/duration"}],"default":"5m"}}};
 const schema22 = {"description":"A duration such as 30s, 5m, 1h or 1h30m.","type":"string","pattern":"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$","patternErrorMessage":"must be a duration such as 30s, 5m, 1h or 1h30m (hours, minutes, seconds in that order)"};
-const pattern10 = new RegExp("^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$", "u");
+const pattern12 = new RegExp("^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$", "u");
 
 function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1114,7 +1116,7 @@ errors++;
 if(data.stepWait !== undefined){
 let data4 = data.stepWait;
 if(typeof data4 === "string"){
-if(!pattern10.test(data4)){
+if(!pattern12.test(data4)){
 const err10 = {instancePath:instancePath+"/stepWait",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"+"\"",schema:"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$",parentSchema:schema22,data:data4};
 if(vErrors === null){
 vErrors = [err10];
@@ -1139,7 +1141,7 @@ errors++;
 if(data.drainWait !== undefined){
 let data5 = data.drainWait;
 if(typeof data5 === "string"){
-if(!pattern10.test(data5)){
+if(!pattern12.test(data5)){
 const err12 = {instancePath:instancePath+"/drainWait",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"+"\"",schema:"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$",parentSchema:schema22,data:data5};
 if(vErrors === null){
 vErrors = [err12];
@@ -1177,8 +1179,8 @@ return errors === 0;
 }
 
 const schema24 = {"description":"One region. Leave empty for the defaults: active, weight 100.","type":["object","null"],"additionalProperties":false,"default":{},"properties":{"state":{"description":"active: serving traffic. standby: deployed, record present but no traffic. drained: deployed, record and health check removed.","type":"string","enum":["active","standby","drained"],"default":"active"},"weight":{"description":"Weighted routing: this region's full weight (0-255); traffic splits in proportion to the weights.","type":"integer","minimum":0,"maximum":255,"default":100},"failover":{"description":"Failover routing: PRIMARY serves while healthy, SECONDARY takes over when it is not.","type":"string","enum":["PRIMARY","SECONDARY"],"examples":["PRIMARY"]},"geolocation":{"description":"Geolocation routing: the locations this region answers for.","type":"object","additionalProperties":false,"default":{},"properties":{"continents":{"description":"Continent codes: AF, AN, AS, EU, NA, OC, SA.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["AF","AN","AS","EU","NA","OC","SA"]},"default":[]},"countries":{"description":"Two-letter country codes (ISO 3166-1 alpha-2), such as DE or JP.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter upper-case country code such as DE"},"default":[]},"subdivisions":{"description":"Subdivision codes as COUNTRY-CODE, such as US-CA.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}-[A-Z0-9]{1,3}$","patternErrorMessage":"must be a subdivision code such as US-CA"},"default":[]},"default":{"description":"Answer for locations that no region claims. One active region must have it.","type":"boolean","default":false}}},"parameters":{"$ref":"#/definitions/parameters","description":"Stack parameters for this region only, merged over spec.stack.parameters."}}};
-const pattern12 = new RegExp("^[A-Z]{2}$", "u");
-const pattern13 = new RegExp("^[A-Z]{2}-[A-Z0-9]{1,3}$", "u");
+const pattern14 = new RegExp("^[A-Z]{2}$", "u");
+const pattern15 = new RegExp("^[A-Z]{2}-[A-Z0-9]{1,3}$", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1372,7 +1374,7 @@ const len1 = data6.length;
 for(let i2=0; i2<len1; i2++){
 let data7 = data6[i2];
 if(typeof data7 === "string"){
-if(!pattern12.test(data7)){
+if(!pattern14.test(data7)){
 const err14 = {instancePath:instancePath+"/geolocation/countries/" + i2,schemaPath:"#/properties/geolocation/properties/countries/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\"",schema:"^[A-Z]{2}$",parentSchema:schema24.properties.geolocation.properties.countries.items,data:data7};
 if(vErrors === null){
 vErrors = [err14];
@@ -1437,7 +1439,7 @@ const len2 = data8.length;
 for(let i4=0; i4<len2; i4++){
 let data9 = data8[i4];
 if(typeof data9 === "string"){
-if(!pattern13.test(data9)){
+if(!pattern15.test(data9)){
 const err18 = {instancePath:instancePath+"/geolocation/subdivisions/" + i4,schemaPath:"#/properties/geolocation/properties/subdivisions/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}-[A-Z0-9]{1,3}$"},message:"must match pattern \""+"^[A-Z]{2}-[A-Z0-9]{1,3}$"+"\"",schema:"^[A-Z]{2}-[A-Z0-9]{1,3}$",parentSchema:schema24.properties.geolocation.properties.subdivisions.items,data:data9};
 if(vErrors === null){
 vErrors = [err18];
@@ -1842,7 +1844,7 @@ vErrors.push(err20);
 errors++;
 }
 for(const key4 in data9){
-if(!((key4 === "name") || (key4 === "removeReplicas"))){
+if(!(((key4 === "name") || (key4 === "removeReplicas")) || (key4 === "kmsKeys"))){
 const err21 = {instancePath:instancePath+"/spec/tables/" + i0,schemaPath:"#/definitions/table/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data:data9};
 if(vErrors === null){
 vErrors = [err21];
@@ -1891,9 +1893,14 @@ vErrors.push(err24);
 errors++;
 }
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/spec/tables/" + i0,schemaPath:"#/definitions/table/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data9};
+if(data9.kmsKeys !== undefined){
+let data12 = data9.kmsKeys;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key5 in data12){
+const _errs32 = errors;
+if(typeof key5 === "string"){
+if(!pattern4.test(key5)){
+const err25 = {instancePath:instancePath+"/spec/tables/" + i0+"/kmsKeys",schemaPath:"#/definitions/table/properties/kmsKeys/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$"},message:"must match pattern \""+"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$"+"\"",schema:"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$",parentSchema:schema14.properties.kmsKeys.propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1903,14 +1910,75 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/spec/tables",schemaPath:"#/properties/spec/properties/tables/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.spec.properties.tables.type,parentSchema:schema11.properties.spec.properties.tables,data:data8};
+var valid8 = _errs32 === errors;
+if(!valid8){
+const err26 = {instancePath:instancePath+"/spec/tables/" + i0+"/kmsKeys",schemaPath:"#/definitions/table/properties/kmsKeys/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema14.properties.kmsKeys.propertyNames,parentSchema:schema14.properties.kmsKeys,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
 else {
 vErrors.push(err26);
+}
+errors++;
+}
+}
+for(const key6 in data12){
+let data13 = data12[key6];
+if(typeof data13 === "string"){
+if(!pattern5.test(data13)){
+const err27 = {instancePath:instancePath+"/spec/tables/" + i0+"/kmsKeys/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/table/properties/kmsKeys/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^(arn:aws[-a-z]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[-A-Za-z0-9]+|alias/[A-Za-z0-9/_-]+)|alias/[A-Za-z0-9/_-]+|[-A-Za-z0-9]{1,64})$"},message:"must match pattern \""+"^(arn:aws[-a-z]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[-A-Za-z0-9]+|alias/[A-Za-z0-9/_-]+)|alias/[A-Za-z0-9/_-]+|[-A-Za-z0-9]{1,64})$"+"\"",schema:"^(arn:aws[-a-z]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[-A-Za-z0-9]+|alias/[A-Za-z0-9/_-]+)|alias/[A-Za-z0-9/_-]+|[-A-Za-z0-9]{1,64})$",parentSchema:schema14.properties.kmsKeys.additionalProperties,data:data13};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/spec/tables/" + i0+"/kmsKeys/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/table/properties/kmsKeys/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.kmsKeys.additionalProperties.type,parentSchema:schema14.properties.kmsKeys.additionalProperties,data:data13};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/spec/tables/" + i0+"/kmsKeys",schemaPath:"#/definitions/table/properties/kmsKeys/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.kmsKeys.type,parentSchema:schema14.properties.kmsKeys,data:data12};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/spec/tables/" + i0,schemaPath:"#/definitions/table/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data:data9};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/spec/tables",schemaPath:"#/properties/spec/properties/tables/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.spec.properties.tables.type,parentSchema:schema11.properties.spec.properties.tables,data:data8};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
 }
 errors++;
 }
@@ -1928,56 +1996,56 @@ errors = vErrors.length;
 }
 }
 if(data6.regions !== undefined){
-let data14 = data6.regions;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(Object.keys(data14).length < 1){
-const err27 = {instancePath:instancePath+"/spec/regions",schemaPath:"#/properties/spec/properties/regions/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.spec.properties.regions,data:data14};
+let data16 = data6.regions;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(Object.keys(data16).length < 1){
+const err32 = {instancePath:instancePath+"/spec/regions",schemaPath:"#/properties/spec/properties/regions/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.spec.properties.regions,data:data16};
 if(vErrors === null){
-vErrors = [err27];
+vErrors = [err32];
 }
 else {
-vErrors.push(err27);
+vErrors.push(err32);
 }
 errors++;
 }
-for(const key5 in data14){
-if(!(validate21(data14[key5], {instancePath:instancePath+"/spec/regions/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data14,parentDataProperty:key5,rootData}))){
+for(const key7 in data16){
+if(!(validate21(data16[key7], {instancePath:instancePath+"/spec/regions/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data16,parentDataProperty:key7,rootData}))){
 vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/spec/regions",schemaPath:"#/properties/spec/properties/regions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.regions.type,parentSchema:schema11.properties.spec.properties.regions,data:data14};
+const err33 = {instancePath:instancePath+"/spec/regions",schemaPath:"#/properties/spec/properties/regions/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.regions.type,parentSchema:schema11.properties.spec.properties.regions,data:data16};
 if(vErrors === null){
-vErrors = [err28];
+vErrors = [err33];
 }
 else {
-vErrors.push(err28);
+vErrors.push(err33);
 }
 errors++;
 }
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.type,parentSchema:schema11.properties.spec,data:data6};
+const err34 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.type,parentSchema:schema11.properties.spec,data:data6};
 if(vErrors === null){
-vErrors = [err29];
+vErrors = [err34];
 }
 else {
-vErrors.push(err29);
+vErrors.push(err34);
 }
 errors++;
 }
 }
 }
 else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
 if(vErrors === null){
-vErrors = [err30];
+vErrors = [err35];
 }
 else {
-vErrors.push(err30);
+vErrors.push(err35);
 }
 errors++;
 }

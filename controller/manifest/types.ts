@@ -61,6 +61,8 @@ export interface ManifestRegion {
 export interface ManifestTable {
   name: string;
   removeReplicas?: boolean;
+  /** Region code → KMS key (ARN, alias ARN, key id or alias/name) for a CMK-encrypted table's replica there. */
+  kmsKeys?: Record<string, string>;
 }
 
 export interface RegionSetManifest {
@@ -160,6 +162,8 @@ export interface DesiredStack {
 export interface DesiredTable {
   name: string;
   removeReplicas: boolean;
+  /** Region code → KMS key for the replica there (needed when the table uses a customer-managed key). */
+  kmsKeys: Record<string, string>;
 }
 
 export interface DesiredRollout {

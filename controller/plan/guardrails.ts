@@ -308,22 +308,37 @@ function tablesNotReady(plan: Plan, desired: DesiredState, live: LiveState): Ref
       .filter((region) => !liveTable.replicas.some((replica) => replica.region === region))
       .sort();
     if (adding.length === 0) continue;
-    if (liveTable.streamViewType !== 'NEW_AND_OLD_IMAGES') {
+    // ddb.streams-enabled-by-replica: a table without a stream gets one from AWS with its first replica.
+    if (liveTable.streamViewType !== undefined && liveTable.streamViewType !== 'NEW_AND_OLD_IMAGES') {
       refusals.push({
         rule: 'table-not-ready',
         resource: `table:${table.name}`,
         message:
           `table-not-ready: table ${table.name} cannot get a replica in ${adding.join(', ')}: global tables need DynamoDB Streams with NEW_AND_OLD_IMAGES ` +
-          `(the table's stream is ${liveTable.streamViewType ?? 'off'}). Enable the stream with StreamViewType NEW_AND_OLD_IMAGES first.`,
+          `(the table's stream is ${liveTable.streamViewType}). Enable the stream with StreamViewType NEW_AND_OLD_IMAGES first.`,
       });
     }
-    if (liveTable.billingMode === 'PROVISIONED') {
+    // ddb.cmk-replica-key: a CMK table's new replica needs a key in its own region.
+    const keyless = liveTable.customerKmsKeyArn ? adding.filter((region) => !table.kmsKeys[region]) : [];
+    if (keyless.length > 0) {
       refusals.push({
         rule: 'table-not-ready',
         resource: `table:${table.name}`,
         message:
-          `table-not-ready: table ${table.name} cannot get a replica in ${adding.join(', ')}: it uses PROVISIONED capacity, and AWS requires ` +
-          `"Table write capacity should either be Pay-Per-Request or AutoScaled." Switch it to PAY_PER_REQUEST (on-demand) first.`,
+          `table-not-ready: table ${table.name} is encrypted with a customer-managed KMS key (${liveTable.customerKmsKeyArn}), and DynamoDB needs a key ` +
+          `in each new replica's own region; none is given for ${keyless.join(', ')}. Add ${keyless.map((region) => `kmsKeys: { ${region}: <key ARN or alias/name in ${region}> }`).join(' and ')} ` +
+          `to table ${table.name} in the manifest, then run regionctl diff again.`,
+      });
+    }
+    // ddb.provisioned-without-autoscaling: AWS refuses only provisioned write capacity without
+    // auto scaling; an auto-scaled table's replicas carry its auto-scaling settings.
+    if (liveTable.billingMode === 'PROVISIONED' && liveTable.writeAutoScaled !== true) {
+      refusals.push({
+        rule: 'table-not-ready',
+        resource: `table:${table.name}`,
+        message:
+          `table-not-ready: table ${table.name} cannot get a replica in ${adding.join(', ')}: it uses PROVISIONED capacity without write auto scaling, and AWS requires ` +
+          `"Table write capacity should either be Pay-Per-Request or AutoScaled." Switch it to PAY_PER_REQUEST (on-demand) or turn on write auto scaling first.`,
       });
     }
   }

@@ -37,7 +37,13 @@ type StepOf<A extends string, P, Before, After> = StepBase & { action: A; payloa
 /** secretParameters: the NoEcho ones, whose values every output masks. */
 export interface StackPayload { kind: 'stack'; input: Omit<StackInput, 'clientToken'>; secretParameters?: string[] }
 export interface StackRefPayload { kind: 'stack-ref'; region: string; stackName: string }
-export interface ReplicaPayload { kind: 'replica'; table: string; region: string }
+export interface ReplicaPayload {
+  kind: 'replica';
+  table: string;
+  region: string;
+  /** The replica's KMS key (manifest kmsKeys), sent as KMSMasterKeyId on a create for a CMK table. */
+  kmsKeyId?: string;
+}
 export interface HealthCheckCreatePayload { kind: 'healthcheck-create'; callerReference: string; config: Omit<HealthCheckConfig, 'fqdn'> & { fqdn: ValueRef }; tags: Record<string, string> }
 export interface HealthCheckUpdatePayload { kind: 'healthcheck-update'; id: string; config: HealthCheckConfig }
 export interface HealthCheckDeletePayload { kind: 'healthcheck-delete'; id: string }

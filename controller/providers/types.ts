@@ -83,6 +83,17 @@ export interface LiveTable {
   streamViewType?: string;
   billingMode: 'PAY_PER_REQUEST' | 'PROVISIONED';
   globalTableVersion?: string;
+  /**
+   * The customer-managed KMS key of the read region's copy (DescribeTable SSEDescription with
+   * SSEType KMS and a KMSMasterKeyId on the replicas); undefined for AWS-owned or AWS-managed
+   * keys. Every new replica then needs a key in its own region (ddb.cmk-replica-key).
+   */
+  customerKmsKeyArn?: string;
+  /**
+   * PROVISIONED tables: whether write capacity is auto scaled (DescribeTableReplicaAutoScaling);
+   * AWS gives such a table replicas, which carry its auto-scaling settings. Undefined when not read.
+   */
+  writeAutoScaled?: boolean;
   /** Every region holding a copy, the read region included. */
   replicas: LiveReplica[];
 }
@@ -91,7 +102,8 @@ export interface TableProvider {
   /** Reads the table from the first of candidateRegions where it exists; undefined if none. */
   describe(name: string, candidateRegions: string[]): Promise<LiveTable | undefined>;
   /** One ReplicaUpdates change, sent in viaRegion (an ACTIVE replica other than region). */
-  addReplica(table: string, viaRegion: string, region: string): Promise<void>;
+  /** kmsKeyId: the replica's KMS key (KMSMasterKeyId), for a table encrypted with a customer-managed key. */
+  addReplica(table: string, viaRegion: string, region: string, kmsKeyId?: string): Promise<void>;
   removeReplica(table: string, viaRegion: string, region: string): Promise<void>;
 }
 

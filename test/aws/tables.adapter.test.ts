@@ -189,10 +189,14 @@ describe('AwsTableProvider replica changes', () => {
     expect((error as Error).message).toBe(`UpdateTable orders in us-east-2 (add replica us-east-2): ValidationException: ${message}`);
   });
 
-  it.each([
-    ['streams off', { StreamSpecification: { StreamEnabled: false } }, /streams off/],
-    ['KEYS_ONLY streams', { StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' as const } }, /StreamViewType KEYS_ONLY/],
-  ])('refuses a table with %s before any UpdateTable, naming the table and the requirement', async (_, overrides, detail) => {
+  it('sends the replica Create for a table without a stream: AWS turns the stream on itself (ddb.streams-enabled-by-replica)', async () => {
+    describeAnswers({ 'us-east-2': globalTable({ StreamSpecification: { StreamEnabled: false } }) });
+    dynamodb.on(UpdateTableCommand).resolves({});
+    await tables.addReplica('orders', 'us-east-2', 'eu-central-1');
+    expect(dynamodb.commandCalls(UpdateTableCommand)).toHaveLength(1);
+  });
+
+  it.each([['KEYS_ONLY streams', { StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' as const } }, /StreamViewType KEYS_ONLY/]])('refuses a table with %s before any UpdateTable, naming the table and the requirement', async (_, overrides, detail) => {
     describeAnswers({ 'us-east-2': globalTable(overrides) });
     const error = await tables.addReplica('orders', 'us-east-2', 'eu-central-1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AwsRequestError);

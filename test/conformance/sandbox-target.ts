@@ -42,6 +42,8 @@ export function sandboxTarget(): SandboxConformanceTarget {
       }
       throw new Error(`the sandbox has no control operation ${operation} yet`);
     },
+    // A replica takes the sandbox's replicaCreate latency (5 min): poll for up to 20 sandbox minutes.
+    maxPolls: 240,
     pause: async () => {
       await clock.advance(POLL_MS);
     },

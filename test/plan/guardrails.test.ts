@@ -162,8 +162,18 @@ describe('table-not-ready', () => {
     const result = plan(desired, live, { now: NOW });
     expect(messages(result)).toEqual([
       'table-not-ready: table orders cannot get a replica in eu-central-1: global tables need DynamoDB Streams with NEW_AND_OLD_IMAGES (the table\'s stream is KEYS_ONLY). Enable the stream with StreamViewType NEW_AND_OLD_IMAGES first.',
-      'table-not-ready: table orders cannot get a replica in eu-central-1: it uses PROVISIONED capacity, and AWS requires "Table write capacity should either be Pay-Per-Request or AutoScaled." Switch it to PAY_PER_REQUEST (on-demand) first.',
+      'table-not-ready: table orders cannot get a replica in eu-central-1: it uses PROVISIONED capacity without write auto scaling, and AWS requires "Table write capacity should either be Pay-Per-Request or AutoScaled." Switch it to PAY_PER_REQUEST (on-demand) or turn on write auto scaling first.',
     ]);
+  });
+});
+
+describe('provisioned tables with write auto scaling', () => {
+  it('get replicas: AWS accepts them and the replicas carry the auto-scaling settings (ddb.provisioned-without-autoscaling)', () => {
+    const desired = withRegion(latency, 'eu-central-1');
+    const live = liveFor(latency).table('orders', { billingMode: 'PROVISIONED', writeAutoScaled: true }).build();
+    const result = plan(desired, live, { now: NOW });
+    expect(result.refusals).toEqual([]);
+    expect(result.steps.filter((s) => s.action === 'replica.create').map((s) => s.region)).toEqual(['eu-central-1']);
   });
 });
 

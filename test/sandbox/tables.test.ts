@@ -72,13 +72,14 @@ describe('sandbox DynamoDB global tables', () => {
     await expectAwsError(addVia(cloud, 'orders', 'eu-west-1', 'ap-southeast-2'), 'ResourceNotFoundException', /Table: orders not found/);
   });
 
-  it('requires NEW_AND_OLD_IMAGES streams and on-demand or auto-scaled capacity', async () => {
+  it('turns a missing stream on (NEW_AND_OLD_IMAGES), refuses another stream view type, and requires on-demand or auto-scaled capacity', async () => {
     const { cloud, tables } = makeCloud('instant');
     cloud.seedTable('no-streams', 'us-east-1', { streamViewType: null });
     cloud.seedTable('keys-only', 'us-east-1', { streamViewType: 'KEYS_ONLY' });
     cloud.seedTable('provisioned', 'us-east-1', { billingMode: 'PROVISIONED' });
     cloud.seedTable('autoscaled', 'us-east-1', { billingMode: 'PROVISIONED', writeAutoScaling: true });
-    await expectAwsError(addVia(cloud, 'no-streams', 'us-east-1', 'eu-west-1'), 'ValidationException', /NEW_AND_OLD_IMAGES/);
+    await tables.addReplica('no-streams', 'us-east-1', 'eu-west-1');
+    expect(cloud.peekTable('no-streams', 'us-east-1')?.streamViewType).toBe('NEW_AND_OLD_IMAGES');
     await expectAwsError(addVia(cloud, 'keys-only', 'us-east-1', 'eu-west-1'), 'ValidationException', /NEW_AND_OLD_IMAGES/);
     await expectAwsError(addVia(cloud, 'provisioned', 'us-east-1', 'eu-west-1'), 'ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled.');
     await tables.addReplica('autoscaled', 'us-east-1', 'eu-west-1');

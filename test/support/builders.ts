@@ -102,7 +102,7 @@ export function desiredState(overrides: DesiredOverrides = {}): DesiredState {
     name: overrides.name ?? REGION_SET,
     file: overrides.file ?? 'manifests/global-api.yaml',
     stack,
-    tables: (overrides.tables ?? [{ name: 'orders' }]).map((t) => ({ removeReplicas: false, ...t })),
+    tables: (overrides.tables ?? [{ name: 'orders' }]).map((t) => ({ removeReplicas: false, ...t, kmsKeys: t.kmsKeys ?? {} })),
     dns: { zone: overrides.zone ?? ZONE, records: (overrides.records ?? [{}]).map((r) => record(r)) },
     rollout: { maxParallelRegions: 2, minHealthyRegions: 2, ramp: [10, 50, 100], stepWaitMs: 120_000, drainWaitMs: 300_000, ...overrides.rollout },
     regions,

@@ -31,7 +31,7 @@ export const replicasPass: Pass = (context) => {
         reason,
         ...(replica ? { before: { status: replica.status } } : {}),
         after: { status: 'ACTIVE' },
-        payload: { kind: 'replica', table: table.name, region },
+        payload: { kind: 'replica', table: table.name, region, ...(liveTable.customerKmsKeyArn && table.kmsKeys[region] ? { kmsKeyId: table.kmsKeys[region] } : {}) },
       });
       replicaReady.get(region)!.push(id);
     }

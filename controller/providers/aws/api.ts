@@ -68,3 +68,5 @@ export interface AwsApis {
 // an SDK package (types only: nothing is loaded; the dependency rules keep @aws-sdk here).
 export type { HealthCheck, HealthCheckConfig as SdkHealthCheckConfig, HealthCheckRegion, HostedZone, ResourceRecordSet, RRType } from '@aws-sdk/client-route-53';
 export type { StreamViewType, TableDescription } from '@aws-sdk/client-dynamodb';
+/** Setup operations the sandbox serves for the conformance corpus only (the adapters never send them). */
+export type { AttributeDefinition, CreateTableInput, KeySchemaElement } from '@aws-sdk/client-dynamodb';

@@ -37,18 +37,24 @@ export class AwsTableProvider implements TableProvider {
       const table = await this.describeIn(name, region);
       if (table) {
         this.answeredIn.set(name, region);
-        return toLiveTable(name, region, table);
+        const live = toLiveTable(name, region, table);
+        if (live.billingMode !== 'PROVISIONED') return live;
+        // A provisioned table gets replicas only with write auto scaling (ddb.provisioned-without-autoscaling).
+        // Unreadable (moto does not serve it, or a throttle): left undefined, and the planner
+        // refuses a new replica rather than guess.
+        const autoScaled = await this.writeAutoScaled(name, region).catch(() => undefined);
+        return autoScaled === undefined ? live : { ...live, writeAutoScaled: autoScaled };
       }
       if (this.answeredIn.get(name) === region) this.answeredIn.delete(name);
     }
     return undefined;
   }
 
-  async addReplica(table: string, viaRegion: string, region: string): Promise<void> {
+  async addReplica(table: string, viaRegion: string, region: string, kmsKeyId?: string): Promise<void> {
     const what = `UpdateTable ${table} in ${viaRegion} (add replica ${region})`;
     await this.requireReplicable(table, viaRegion, region);
     try {
-      await this.clients.dynamodbApi(viaRegion).send('UpdateTable', { TableName: table, ReplicaUpdates: [{ Create: { RegionName: region } }] });
+      await this.clients.dynamodbApi(viaRegion).send('UpdateTable', { TableName: table, ReplicaUpdates: [{ Create: { RegionName: region, ...(kmsKeyId ? { KMSMasterKeyId: kmsKeyId } : {}) } }] });
     } catch (error) {
       // Reached only when the auto scaling settings could not be read beforehand.
       if (CAPACITY_REFUSAL.test((error as Error)?.message ?? '')) throw capacityRequirementError(table, region);
@@ -92,10 +98,12 @@ export class AwsTableProvider implements TableProvider {
       throw new AwsRequestError(`table ${table} was not found in ${viaRegion}, the region the replica change was to be sent in`, 'ResourceNotFoundException', table);
     }
     const live = toLiveTable(table, viaRegion, description);
-    if (live.streamViewType !== 'NEW_AND_OLD_IMAGES') {
+    // ddb.streams-enabled-by-replica: without a stream, AWS (2019.11.21) turns one on itself when
+    // the replica is added; a stream of another view type is refused.
+    if (live.streamViewType !== undefined && live.streamViewType !== 'NEW_AND_OLD_IMAGES') {
       throw new AwsRequestError(
         `table ${table} cannot get a replica in ${region}: DynamoDB global tables need streams with StreamViewType NEW_AND_OLD_IMAGES ` +
-          `(the table has ${live.streamViewType ? `StreamViewType ${live.streamViewType}` : 'streams off'}); enable them on the table, then apply again`,
+          `(the table has StreamViewType ${live.streamViewType}); change the table's stream to NEW_AND_OLD_IMAGES (or turn it off: AWS then turns it on as NEW_AND_OLD_IMAGES with the replica), then apply again`,
         'ValidationException',
         table,
       );
@@ -148,10 +156,14 @@ export function toLiveTable(name: string, readRegion: string, table: TableDescri
   const replicas = listed.some((replica) => replica.region === readRegion)
     ? listed
     : [{ region: readRegion, status: replicaStatus(table.TableStatus) }, ...listed];
+  // ddb.cmk-replica-key: a customer-managed key shows as SSEType KMS with a key on the replicas.
+  const sse = table.SSEDescription;
+  const customerKey = sse?.SSEType === 'KMS' && (table.Replicas ?? []).some((replica) => replica.KMSMasterKeyId) ? sse.KMSMasterKeyArn : undefined;
   return {
     name,
     readRegion,
     status,
+    ...(customerKey ? { customerKmsKeyArn: customerKey } : {}),
     ...(streamViewType ? { streamViewType } : {}),
     billingMode: table.BillingModeSummary?.BillingMode === 'PAY_PER_REQUEST' ? 'PAY_PER_REQUEST' : 'PROVISIONED',
     ...(table.GlobalTableVersion ? { globalTableVersion: table.GlobalTableVersion } : {}),

@@ -93,6 +93,10 @@ export interface ReplicaRecord {
   region: string;
   status: ReplicaStatus;
   statusDescription?: string;
+  /** Customer-managed KMS key of this replica (ARN in its own region), for a CMK table (ddb.cmk-replica-key). */
+  kmsKeyArn?: string;
+  /** When this replica last acted as the source of a replica creation (ddb.source-replica-24h). */
+  sourceOfCreationAt?: number;
 }
 
 export interface ReplicaOperation {
@@ -115,6 +119,14 @@ export interface TableRecord {
   globalTableVersion?: string;
   replicas: ReplicaRecord[];
   operation?: ReplicaOperation;
+  /** Set by CreateTable (tables seeded by tests have none): TableId, key schema, attributes. */
+  tableId?: string;
+  keySchema?: { AttributeName: string; KeyType: string }[];
+  attributeDefinitions?: { AttributeName: string; AttributeType: string }[];
+  deletionProtection?: boolean;
+  /** Server-side encryption with a customer-managed KMS key (SSEType KMS); the home replica's key. */
+  sseKms?: boolean;
+  createdAt?: number;
 }
 
 export interface ReplicaDeletion {

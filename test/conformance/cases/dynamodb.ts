@@ -10,6 +10,8 @@ const MOTO_NO_REPLICAS = 'moto 5.2.5 ignores ReplicaUpdates: DescribeTable has n
 const LOCAL_REGION =
   'Cannot add, delete, or update the local region through ReplicaUpdates. Use CreateTable, DeleteTable, or UpdateTable as required.';
 
+const SOURCE_REPLICA_24H = 'Replica cannot be deleted because it has acted as a source region for new replica(s) being added to the table in the last 24 hours.';
+
 function call(operation: string, input: Record<string, unknown>, expect: Outcome, extra: Partial<ApiCall> = {}): ApiCall {
   return { service: 'dynamodb', operation, input, expect, ...extra };
 }
@@ -228,6 +230,7 @@ export const dynamoDbCases: ConformanceCase[] = [
         'https://docs.amazonaws.cn/amazondynamodb/latest/developerguide/globaltables_HowItWorks.html',
         '在使用源表启动新区域后的至少 24 小时之内,您无法删除该源表。如果您尝试过早将其删除,则会收到错误。 (You cannot delete the source table until at least 24 hours after using it to start a new Region; if you try too early, you receive an error.)',
       ),
+      issue('https://github.com/go-to-k/cdkd/issues/1442', `ValidationException: ${SOURCE_REPLICA_24H}`),
     ],
     moto: { false: 'needs 24 hours to pass (a control step) and replicas, which moto ignores' },
     steps: [
@@ -236,7 +239,7 @@ export const dynamoDbCases: ConformanceCase[] = [
       replicaUpdate('Create', 'eu-west-1', ok(), HOME, {}),
       replicaActive('eu-west-1'),
       settled(),
-      replicaUpdate('Delete', HOME, fails('ValidationException', undefined, 400), 'eu-west-1'),
+      replicaUpdate('Delete', HOME, fails('ValidationException', SOURCE_REPLICA_24H, 400), 'eu-west-1'),
       { service: 'control', operation: 'advanceTime', input: { Milliseconds: 24 * 3600 * 1000 + 60_000 } },
       replicaUpdate('Delete', HOME, ok({ path: 'TableDescription.Replicas', contains: { RegionName: HOME, ReplicaStatus: 'DELETING' } }), 'eu-west-1'),
     ],
@@ -272,6 +275,24 @@ export const dynamoDbCases: ConformanceCase[] = [
       call('DescribeTable', { TableName: TABLE }, ok({ path: 'Table.StreamSpecification.StreamViewType', equals: 'NEW_AND_OLD_IMAGES' }, { path: 'Table.LatestStreamArn', matches: /^arn:aws[\w-]*:dynamodb:eu-west-1:/ }), {
         region: 'eu-west-1',
       }),
+    ],
+  },
+  {
+    id: 'ddb.streams-enabled-by-replica',
+    title: 'Adding a replica to a table without a stream turns on its NEW_AND_OLD_IMAGES stream (version 2019.11.21)',
+    service: 'dynamodb',
+    region: HOME,
+    sources: [
+      // The thread cites https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html#global-tables-streams
+      issue('https://github.com/hashicorp/terraform-provider-aws/issues/43625', 'If the replica configuration block is added to a table, it automatically enables streams.'),
+    ],
+    moto: { false: MOTO_NO_REPLICAS },
+    steps: [
+      createTable({ StreamSpecification: undefined }),
+      settled(HOME, [{ path: 'Table.StreamSpecification', absent: true }]),
+      replicaUpdate('Create', 'eu-west-1', ok()),
+      replicaActive('eu-west-1'),
+      settled(HOME, [{ path: 'Table.StreamSpecification', equals: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }, { path: 'Table.LatestStreamArn', present: true }]),
     ],
   },
 ];
