@@ -68,3 +68,4 @@ export interface AwsApis {
 // an SDK package (types only: nothing is loaded; the dependency rules keep @aws-sdk here).
 export type { HealthCheck, HealthCheckConfig as SdkHealthCheckConfig, HealthCheckRegion, HostedZone, ResourceRecordSet, RRType } from '@aws-sdk/client-route-53';
 export type { StreamViewType, TableDescription } from '@aws-sdk/client-dynamodb';
+export type { Change, ExecutionStatus, Parameter, Stack, StackResource, Tag } from '@aws-sdk/client-cloudformation';
