@@ -75,4 +75,15 @@ describe('AWS stacks adapter on the API-level sandbox', () => {
     await clock.advance(60_000);
     expect(await stacks.describe('us-east-1', 'orders')).toMatchObject({ status: 'UPDATE_ROLLBACK_COMPLETE', parameters: { Version: '1' } });
   });
+
+  it('a first create that fails is never protected: it stays deletable (item 6)', async () => {
+    const { clock, cloud, stacks } = world();
+    cloud.faults.fail('CreateStack');
+    await stacks.create(stackInput({ terminationProtection: true }));
+    await clock.advance(200_000);
+    expect(await stacks.describe('us-east-1', 'orders')).toMatchObject({ status: 'ROLLBACK_COMPLETE', terminationProtection: false });
+    await stacks.delete('us-east-1', 'orders', 'delete-1');
+    await clock.advance(60_000);
+    expect(await stacks.describe('us-east-1', 'orders')).toBeUndefined();
+  });
 });

@@ -73,8 +73,8 @@ export class AwsStackProvider implements StackProvider {
     if (alreadyExecuted(changeSet)) return; // a retry after a crash that followed ExecuteChangeSet
     if (changeSet.Status === 'FAILED') await this.refuseFailedChangeSet(input, changeSetName, changeSet);
     await this.executeChangeSet(input, changeSetName);
-    // CreateChangeSet has no termination protection setting: set it once the stack exists.
-    if (input.terminationProtection) await this.setTerminationProtection(input.region, input.name, true);
+    // No termination protection yet: a first create that fails must stay deletable. The
+    // executor switches it on once the stack reached CREATE_COMPLETE (setTerminationProtection).
   }
 
   async update(input: StackInput): Promise<'started' | 'no-changes'> {
@@ -270,7 +270,7 @@ export class AwsStackProvider implements StackProvider {
     throw changeSetFailure(input, changeSetName, changeSet);
   }
 
-  private async setTerminationProtection(region: string, name: string, enabled: boolean): Promise<void> {
+  async setTerminationProtection(region: string, name: string, enabled: boolean): Promise<void> {
     await this.call(region, name, 'UpdateTerminationProtection', (cfn) =>
       cfn.send('UpdateTerminationProtection', { StackName: name, EnableTerminationProtection: enabled }),
     );

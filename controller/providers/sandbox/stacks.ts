@@ -249,6 +249,14 @@ export class SandboxStacks implements StackProvider {
     });
   }
 
+  setTerminationProtection(region: string, name: string, enabled: boolean): Promise<void> {
+    return invoke(this.ctx, { service: 'cloudformation', operation: 'UpdateTerminationProtection', method: 'stacks.setTerminationProtection', region, write: true }, () => {
+      const stack = this.find(region, name);
+      if (!stack) throw new AwsRequestError(`Stack [${name}] does not exist`, 'ValidationError', name);
+      stack.terminationProtection = enabled;
+    });
+  }
+
   /** Like an UPDATE change set (or a CREATE one for a missing stack); changes nothing. */
   previewChanges(input: StackInput): Promise<StackResourceChange[]> {
     // Creating and deleting a change set alters no resource, so it is not logged as a write.
