@@ -45,8 +45,11 @@ describe('AWS stacks adapter on the API-level sandbox', () => {
       if (call.operation === 'ExecuteChangeSet') throw new Error('killed');
     };
     await expect(stacks.create(stackInput())).rejects.toThrow('killed');
-    // Left behind: an untagged stack in REVIEW_IN_PROGRESS (cfn.create-changeset-review-in-progress).
-    expect(await stacks.describe('us-east-1', 'orders')).toMatchObject({ status: 'REVIEW_IN_PROGRESS', tags: {} });
+    // Left behind: a stack AWS shows untagged in REVIEW_IN_PROGRESS (cfn.create-changeset-review-in-progress) …
+    const raw = await cloud.api.cloudFormationApi('us-east-1').send('DescribeStacks', { StackName: 'orders' });
+    expect(raw.Stacks?.[0]).toMatchObject({ StackStatus: 'REVIEW_IN_PROGRESS', Tags: [] });
+    // … which the adapter recognises as ours by its pending change set's tags (not "unowned").
+    expect(await stacks.describe('us-east-1', 'orders')).toMatchObject({ status: 'REVIEW_IN_PROGRESS', tags: { app: 'orders' } });
     cloud.onCall = undefined;
     await stacks.create(stackInput());
     await clock.advance(90_000);
