@@ -75,6 +75,14 @@ async function create(ctx: ExecutionContext, input: StackInput): Promise<void> {
   // Just after a CREATE change set is executed, AWS may still show REVIEW_IN_PROGRESS.
   const { stack, reason } = await waitUntilStable(ctx, input.region, input.name, 'to finish creating', true);
   if (stack?.status === 'CREATE_COMPLETE') {
+    // Termination protection only once the first create completed: a failed create stays deletable.
+    if (input.terminationProtection && !stack.terminationProtection) {
+      await call(ctx, `UpdateTerminationProtection ${describeStack(input.region, input.name)}`, () =>
+        ctx.providers.stacks.setTerminationProtection(input.region, input.name, true),
+      );
+      remember(ctx, { ...stack, terminationProtection: true });
+      return;
+    }
     remember(ctx, stack);
     return;
   }

@@ -8,7 +8,7 @@ import { normalise } from './normalise.js';
 import { MAX_MANIFEST_BYTES, parseManifestYaml, sizeIssue } from './parse.js';
 import type { PositionIndex } from './positions.js';
 import { regionCodeIssues, semanticIssues } from './rules.js';
-import { containedTemplateReader, repositoryRoot, TemplateRefusal } from './template-file.js';
+import { containedTemplateReader, repositoryRoot, templateBodyTooLarge, TemplateRefusal } from './template-file.js';
 import { decodeUtf8 } from './utf8.js';
 import { schemaIssues, type PointedIssue } from './schema-errors.js';
 import { secretLiteralWarnings } from './secrets.js';
@@ -81,6 +81,8 @@ async function readTemplate(template: string, file: string, opts: LoadOptions): 
     if (body === undefined) {
       return { ok: false, issue: { rule: 'template-missing', pointer, message: `template ${template} not found (looked for ${resolved}, relative to this manifest); fix the path or add the file` } };
     }
+    const tooLarge = templateBodyTooLarge(body);
+    if (tooLarge) throw tooLarge;
     return { ok: true, body };
   } catch (error) {
     if (error instanceof TemplateRefusal) return { ok: false, issue: { rule: error.rule, pointer, message: `template ${template} ${error.message}` } };

@@ -10,6 +10,23 @@ import path from 'node:path';
 /** CloudFormation's limit for a template passed by TemplateURL (S3): 1 MB. */
 export const MAX_TEMPLATE_BYTES = 1024 * 1024;
 
+/**
+ * CloudFormation's limit for a template passed inline as TemplateBody, which is how regionctl
+ * sends it (conformance case cfn.template-body-limit: "a maximum length of 51,200 bytes").
+ */
+export const MAX_TEMPLATE_BODY_BYTES = 51_200;
+
+/** The refusal of a template CloudFormation would refuse as TemplateBody (rule template-body-too-large). */
+export function templateBodyTooLarge(body: string): TemplateRefusal | undefined {
+  const size = Buffer.byteLength(body, 'utf8');
+  if (size <= MAX_TEMPLATE_BODY_BYTES) return undefined;
+  return new TemplateRefusal(
+    'template-body-too-large',
+    `is ${size} bytes, over CloudFormation's TemplateBody limit of ${MAX_TEMPLATE_BODY_BYTES} bytes; regionctl sends the template inline ` +
+      `(uploading it to S3 for TemplateURL is not supported yet): shrink it (comments, unused resources) or split it into nested stacks`,
+  );
+}
+
 /** A template path the loader refuses; `rule` and `message` become the manifest issue. */
 export class TemplateRefusal extends Error {
   constructor(

@@ -53,6 +53,8 @@ export interface StackProvider {
   update(input: StackInput): Promise<'started' | 'no-changes'>;
   delete(region: string, name: string, clientToken: string): Promise<void>;
   continueUpdateRollback(region: string, name: string, clientToken: string): Promise<void>;
+  /** UpdateTerminationProtection: switched on only once a stack first reached CREATE_COMPLETE (issue 12 item 6). */
+  setTerminationProtection(region: string, name: string, enabled: boolean): Promise<void>;
   /** What a create or update would change inside the stack; used by diff, never applies. */
   previewChanges(input: StackInput): Promise<StackResourceChange[]>;
   /**

@@ -158,7 +158,7 @@ describe('describe', () => {
 });
 
 describe('create', () => {
-  it('creates a CREATE change set, polls it on the clock until ready, executes it with the client token', async () => {
+  it('creates a CREATE change set, polls it on the clock until ready, executes it with the client token; no termination protection yet (item 6)', async () => {
     cfn.on(CreateChangeSetCommand).resolves({ Id: 'arn:cs', StackId: STACK_ID });
     cfn
       .on(DescribeChangeSetCommand)
@@ -170,7 +170,8 @@ describe('create', () => {
 
     await stacks.create(input({ terminationProtection: true }));
 
-    expect(operations()).toEqual(['CreateChangeSet', 'DescribeChangeSet', 'DescribeChangeSet', 'DescribeChangeSet', 'ExecuteChangeSet', 'UpdateTerminationProtection']);
+    // Protection waits for CREATE_COMPLETE (the executor sets it): a failed first create stays deletable.
+    expect(operations()).toEqual(['CreateChangeSet', 'DescribeChangeSet', 'DescribeChangeSet', 'DescribeChangeSet', 'ExecuteChangeSet']);
     expect(cfn.commandCalls(CreateChangeSetCommand)[0]?.args[0].input).toEqual({
       StackName: NAME,
       ChangeSetName: CHANGE_SET,
@@ -184,6 +185,8 @@ describe('create', () => {
       Tags: [{ Key: 'regionctl:owner', Value: 'global-api' }],
     });
     expect(cfn.commandCalls(ExecuteChangeSetCommand)[0]?.args[0].input).toEqual({ StackName: NAME, ChangeSetName: CHANGE_SET, ClientRequestToken: TOKEN });
+    expect(cfn.commandCalls(UpdateTerminationProtectionCommand)).toHaveLength(0);
+    await stacks.setTerminationProtection(REGION, NAME, true);
     expect(cfn.commandCalls(UpdateTerminationProtectionCommand)[0]?.args[0].input).toEqual({ StackName: NAME, EnableTerminationProtection: true });
   });
 

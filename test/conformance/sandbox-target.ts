@@ -1,7 +1,7 @@
 // The one place the conformance corpus meets the sandbox: a fresh, empty sandbox account on
 // a fake clock, whose per-service APIs (`cloud.api`) take the same `send(operation, input)`
-// calls as the SDK clients pointed at moto. Route 53 and DynamoDB are served at the API level;
-// CloudFormation is not yet (issue 12, part 0), so its cases cannot run here until it is.
+// calls as the SDK clients pointed at moto. CloudFormation, Route 53 and DynamoDB are served
+// at the API level.
 import { FakeClock } from '../../controller/clock.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import type { ApiTarget, ConformanceTarget } from './runner.js';
@@ -17,15 +17,10 @@ export interface SandboxConformanceTarget extends ConformanceTarget {
 export function sandboxTarget(): SandboxConformanceTarget {
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
   const cloud = new SandboxCloud({ clock });
-  const notServed = (service: string): ApiTarget => ({
-    send: async (operation: string) => {
-      throw new Error(`the sandbox does not serve ${service} at the API level yet (${operation})`);
-    },
-  });
   return {
     cloud,
     clock,
-    cloudFormation: () => notServed('CloudFormation'),
+    cloudFormation: (region) => cloud.api.cloudFormationApi(region) as unknown as ApiTarget,
     dynamodb: (region) => cloud.api.dynamodbApi(region) as unknown as ApiTarget,
     route53: () => cloud.api.route53Api() as unknown as ApiTarget,
     async control(operation, input) {
@@ -39,6 +34,18 @@ export function sandboxTarget(): SandboxConformanceTarget {
       }
       if (operation === 'healthCheckStatus') {
         return { Status: cloud.healthCheckStatus(String(input['HealthCheckId'])) };
+      }
+      if (operation === 'failResourceDeletion') {
+        // The resource refuses deletion until a DeleteStack retains it (cfn.delete-failed-retain).
+        const stack = cloud.stackRecord(String(input['Region']), String(input['StackName']));
+        stack.failDeletion = [...(stack.failDeletion ?? []), String(input['LogicalResourceId'])];
+        return {};
+      }
+      if (operation === 'failResourceUpdate') {
+        // The next update fails on the resource, and its rollback too with AndRollback (cfn.update-rollback-failed).
+        const stack = cloud.stackRecord(String(input['Region']), String(input['StackName']));
+        stack.failUpdate = { logicalId: String(input['LogicalResourceId']), andRollback: input['AndRollback'] === true };
+        return {};
       }
       throw new Error(`the sandbox has no control operation ${operation} yet`);
     },

@@ -13,6 +13,7 @@ import { loadManifestFile } from '../../controller/manifest/load.js';
 import type { LoadResult, ManifestIssue } from '../../controller/manifest/types.js';
 /** CloudFormation's limit for a template (TemplateURL): 1 MB. */
 const MAX_TEMPLATE_BYTES = 1024 * 1024;
+const MAX_TEMPLATE_BODY_BYTES = 51_200;
 import { AlwaysLeader } from '../../controller/runtime/leases.js';
 import { silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
@@ -123,13 +124,22 @@ describe('template containment (loader: validate, diff, apply and the controller
     await expectRefused('template-too-large', /^template stacks\/huge\.yaml is 1048577 bytes, over CloudFormation's template limit of 1048576 bytes \(1 MB\); shrink it or split it into nested stacks$/);
   });
 
-  it('accepts a template of exactly 1 MB', async () => {
-    const body = `# ${'x'.repeat(MAX_TEMPLATE_BYTES - 3)}\n`;
-    expect(Buffer.byteLength(body)).toBe(MAX_TEMPLATE_BYTES);
+  it('refuses a template of 51,201 bytes: CloudFormation refuses a TemplateBody over 51,200 bytes (cfn.template-body-limit)', async () => {
+    writeFileSync(join(repo, 'manifests/stacks/big.yaml'), `# ${'x'.repeat(MAX_TEMPLATE_BODY_BYTES - 2)}\n`);
+    setTemplate('stacks/big.yaml');
+    await expectRefused(
+      'template-body-too-large',
+      /^template stacks\/big\.yaml is 51201 bytes, over CloudFormation's TemplateBody limit of 51200 bytes; regionctl sends the template inline \(uploading it to S3 for TemplateURL is not supported yet\): shrink it/,
+    );
+  });
+
+  it('accepts a template of exactly 51,200 bytes', async () => {
+    const body = `# ${'x'.repeat(MAX_TEMPLATE_BODY_BYTES - 3)}\n`;
+    expect(Buffer.byteLength(body)).toBe(MAX_TEMPLATE_BODY_BYTES);
     writeFileSync(join(repo, 'manifests/stacks/big.yaml'), body);
     setTemplate('stacks/big.yaml');
     const result = await loadManifestFile(manifest);
-    expect(result.ok && result.value.stack.templateBody.length).toBe(MAX_TEMPLATE_BYTES);
+    expect(result.ok && result.value.stack.templateBody.length).toBe(MAX_TEMPLATE_BODY_BYTES);
   });
 
   it('accepts a template elsewhere in the same repository, also through a symlink inside it', async () => {

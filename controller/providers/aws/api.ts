@@ -70,3 +70,4 @@ export type { HealthCheck, HealthCheckConfig as SdkHealthCheckConfig, HealthChec
 export type { StreamViewType, TableDescription } from '@aws-sdk/client-dynamodb';
 /** Setup operations the sandbox serves for the conformance corpus only (the adapters never send them). */
 export type { AttributeDefinition, CreateTableInput, KeySchemaElement } from '@aws-sdk/client-dynamodb';
+export type { Change, ExecutionStatus, Parameter, Stack, StackResource, Tag } from '@aws-sdk/client-cloudformation';

@@ -51,7 +51,37 @@ export class AwsStackProvider implements StackProvider {
 
   async describe(region: string, name: string): Promise<LiveStack | undefined> {
     const stack = await this.describeRaw(region, name);
-    return stack ? toLiveStack(region, name, stack) : undefined;
+    if (!stack) return undefined;
+    const live = toLiveStack(region, name, stack);
+    // A CREATE change set leaves the stack untagged in REVIEW_IN_PROGRESS until it is executed
+    // (conformance case cfn.create-changeset-review-in-progress): our own such stack is known
+    // by the tags of the change set regionctl made, so a crash after CreateChangeSet does not
+    // leave an "unowned" stack that blocks the plan.
+    if (live.status === 'REVIEW_IN_PROGRESS' && Object.keys(live.tags).length === 0 && stack.StackId) {
+      live.tags = await this.pendingChangeSetTags(region, name, stack.StackId);
+    }
+    return live;
+  }
+
+  /** The tags of regionctl's own change set waiting in a REVIEW_IN_PROGRESS stack ({} when none). */
+  private async pendingChangeSetTags(region: string, name: string, stackId: string): Promise<Record<string, string>> {
+    const listed = await this.call(region, name, 'ListChangeSets', (cfn) => cfn.send('ListChangeSets', { StackName: stackId }));
+    // Filtered by stack id too: moto lists every change set of the region.
+    const ours = (listed?.Summaries ?? [])
+      .filter((s) => s.StackId === stackId && (s.ChangeSetName ?? '').startsWith(CHANGE_SET_PREFIX))
+      .map((s) => s.ChangeSetName ?? '')
+      .sort();
+    for (const changeSetName of ours) {
+      try {
+        const page = await this.describeChangeSetPage(region, stackId, changeSetName);
+        const tags = Object.fromEntries((page.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+        if (Object.keys(tags).length > 0) return tags;
+      } catch (error) {
+        // Deleted meanwhile (a preview cleaning up): look at the next one.
+        if (!(error instanceof AwsRequestError && /ChangeSetNotFound|does not exist/.test(`${error.code} ${error.message}`))) throw error;
+      }
+    }
+    return {};
   }
 
   async listByTag(region: string, key: string, value: string): Promise<LiveStack[]> {
@@ -77,8 +107,8 @@ export class AwsStackProvider implements StackProvider {
     if (alreadyExecuted(changeSet)) return; // a retry after a crash that followed ExecuteChangeSet
     if (changeSet.Status === 'FAILED') await this.refuseFailedChangeSet(input, changeSetName, changeSet);
     await this.executeChangeSet(input, changeSetName);
-    // CreateChangeSet has no termination protection setting: set it once the stack exists.
-    if (input.terminationProtection) await this.setTerminationProtection(input.region, input.name, true);
+    // No termination protection yet: a first create that fails must stay deletable. The
+    // executor switches it on once the stack reached CREATE_COMPLETE (setTerminationProtection).
   }
 
   async update(input: StackInput): Promise<'started' | 'no-changes'> {
@@ -302,7 +332,7 @@ export class AwsStackProvider implements StackProvider {
     throw changeSetFailure(input, changeSetName, changeSet);
   }
 
-  private async setTerminationProtection(region: string, name: string, enabled: boolean): Promise<void> {
+  async setTerminationProtection(region: string, name: string, enabled: boolean): Promise<void> {
     await this.call(region, name, 'UpdateTerminationProtection', (cfn) =>
       cfn.send('UpdateTerminationProtection', { StackName: name, EnableTerminationProtection: enabled }),
     );

@@ -11,13 +11,14 @@ import { AwsTableProvider } from '../aws/tables.js';
 import type { DnsRecord, HostedZone, LiveHealthCheck, LiveStack, LiveTable, Providers } from '../types.js';
 import { CallLog, type CallRecord } from './calls.js';
 import type { CallHook, SandboxContext } from './context.js';
+import { SandboxCloudFormationApi } from './cloudformation-api.js';
 import { SandboxDynamoDbApi } from './dynamodb-api.js';
 import { Faults } from './faults.js';
 import { SandboxHealthChecks } from './healthchecks.js';
 import { SandboxRoute53Api } from './route53-api.js';
 import { compareRecords, SandboxRecords } from './route53.js';
 import { settleStacks, SandboxStacks } from './stacks.js';
-import { DEFAULT_LATENCIES, emptyState, INSTANT_LATENCIES, type Latencies, type ReplicaDeletion, type SandboxState } from './state.js';
+import { DEFAULT_LATENCIES, emptyState, INSTANT_LATENCIES, type Latencies, type ReplicaDeletion, type SandboxState, type StackRecord } from './state.js';
 import { settleTables, viewTable, SandboxTables, type SeedTableOptions } from './tables.js';
 import { clone } from './util.js';
 
@@ -49,7 +50,7 @@ export class SandboxCloud {
    * and DynamoDB so far; CloudFormation is still served at the provider level). Tests send
    * raw calls here: `cloud.api.route53Api().send('ListResourceRecordSets', {...})`.
    */
-  readonly api: Pick<AwsApis, 'route53Api' | 'dynamodbApi'>;
+  readonly api: AwsApis & { cloudFormationApi(region: string): SandboxCloudFormationApi };
   private readonly providerSet: Providers;
 
   constructor(options: SandboxOptions, state?: SandboxState) {
@@ -75,7 +76,13 @@ export class SandboxCloud {
     this.healthChecks = new SandboxHealthChecks(this.ctx, (id) => this.records.recordsUsingHealthCheck(id));
     const route53 = new SandboxRoute53Api(this.ctx, this.records, this.healthChecks);
     const dynamodb = new Map<string, SandboxDynamoDbApi>();
+    const cloudFormation = new Map<string, SandboxCloudFormationApi>();
     this.api = {
+      cloudFormationApi: (region) => {
+        let api = cloudFormation.get(region);
+        if (!api) cloudFormation.set(region, (api = new SandboxCloudFormationApi(this.ctx, region)));
+        return api;
+      },
       route53Api: () => route53,
       dynamodbApi: (region) => {
         let api = dynamodb.get(region);
@@ -161,6 +168,14 @@ export class SandboxCloud {
   listStacks(): LiveStack[] {
     settleStacks(this.ctx);
     return this.state.stacks.map((s) => this.peekStack(s.region, s.name)!);
+  }
+
+  /** The stored record of a live stack, for tests that make AWS misbehave (conformance control steps). */
+  stackRecord(region: string, name: string): StackRecord {
+    settleStacks(this.ctx);
+    const stack = this.state.stacks.find((s) => s.region === region && (s.name === name || s.id === name));
+    if (!stack) throw new Error(`sandbox: no stack ${name} in ${region}`);
+    return stack;
   }
 
   peekStack(region: string, name: string): LiveStack | undefined {

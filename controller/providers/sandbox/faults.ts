@@ -27,6 +27,19 @@ export const FAULT_OPERATIONS = [
   'stacks.delete', // DeleteStack
   'stacks.continueUpdateRollback', // ContinueUpdateRollback
   'stacks.previewChanges', // CreateChangeSet
+  // CloudFormation, at the API level (cloudformation-api.ts): AWS operation names.
+  'DescribeStacks',
+  'CreateStack',
+  'UpdateStack',
+  'DeleteStack',
+  'CreateChangeSet',
+  'DescribeChangeSet',
+  'ExecuteChangeSet',
+  'DeleteChangeSet',
+  'ListChangeSets',
+  'ContinueUpdateRollback',
+  'UpdateTerminationProtection',
+  'DescribeStackResources',
   // DynamoDB, at the API level.
   'DescribeTable',
   'UpdateTable',
@@ -55,6 +68,14 @@ export const ASYNC_FAILURE_OPERATIONS = [
   'stacks.updateRollback',
   'stacks.continueUpdateRollback',
   'stacks.delete',
+  // At the API level: a create (CreateStack or a CREATE change set executed), an update
+  // (UpdateStack or an UPDATE change set executed), that update's rollback too, ContinueUpdateRollback,
+  // and DeleteStack (its first resource then keeps failing to delete until retained).
+  'CreateStack',
+  'UpdateStack',
+  'UpdateStack:rollback',
+  'ContinueUpdateRollback',
+  'DeleteStack',
   'UpdateTable',
 ] as const;
 

@@ -4,7 +4,7 @@
 import { AwsRequestError } from '../../errors.js';
 import type { LiveStack, StackInput, StackProvider, StackResourceChange, StackStatus } from '../types.js';
 import { invoke, logExtraCall, nextId, type SandboxContext } from './context.js';
-import type { StackConfig, StackOperation, StackPhase, StackRecord } from './state.js';
+import type { Latencies, StackConfig, StackOperation, StackPhase, StackRecord } from './state.js';
 import { checkCapabilities, checkParameters, diffResources, parseTemplate, synthesizeOutputs, type ParsedTemplate } from './template.js';
 import { clone, deepEqual, stableStringify } from './util.js';
 
@@ -42,6 +42,8 @@ export function settleStacks(ctx: SandboxContext): void {
     if (now < op.startedAt + total) continue;
     if (op.finalStatus === 'GONE') {
       gone.add(stack);
+      // Still described by ARN as DELETE_COMPLETE (cfn.deleted-stack-by-id).
+      (ctx.state.deletedStacks ??= []).push({ region: stack.region, name: stack.name, id: stack.id, createdAt: stack.createdAt ?? op.startedAt, deletedAt: op.startedAt + total });
       continue;
     }
     stack.status = op.finalStatus;
@@ -247,6 +249,14 @@ export class SandboxStacks implements StackProvider {
     });
   }
 
+  setTerminationProtection(region: string, name: string, enabled: boolean): Promise<void> {
+    return invoke(this.ctx, { service: 'cloudformation', operation: 'UpdateTerminationProtection', method: 'stacks.setTerminationProtection', region, write: true }, () => {
+      const stack = this.find(region, name);
+      if (!stack) throw new AwsRequestError(`Stack [${name}] does not exist`, 'ValidationError', name);
+      stack.terminationProtection = enabled;
+    });
+  }
+
   /** Like an UPDATE change set (or a CREATE one for a missing stack); changes nothing. */
   previewChanges(input: StackInput): Promise<StackResourceChange[]> {
     // Creating and deleting a change set alters no resource, so it is not logged as a write.
@@ -385,4 +395,49 @@ function firstLogicalId(templateBody: string): string {
 
 function uuid(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The phases of a create or update as the API-level sandbox runs it (cloudformation-api.ts). */
+export function stackPhases(
+  latencies: Latencies,
+  kind: 'create' | 'update',
+  fails: boolean,
+  rollbackFails: boolean,
+  now: number,
+  template: ParsedTemplate,
+): StackOperation {
+  const failed = failureReason(kind, template);
+  if (kind === 'create') {
+    return fails
+      ? {
+          kind,
+          startedAt: now,
+          phases: [
+            { status: 'CREATE_IN_PROGRESS', ms: latencies.stackCreate, reason: 'User Initiated' },
+            { status: 'ROLLBACK_IN_PROGRESS', ms: latencies.stackRollback, reason: `${failed}. Rollback requested by user.` },
+          ],
+          finalStatus: 'ROLLBACK_COMPLETE',
+          finalReason: `${failed}. Rollback requested by user.`,
+          live: 'previous',
+        }
+      : { kind, startedAt: now, phases: [{ status: 'CREATE_IN_PROGRESS', ms: latencies.stackCreate, reason: 'User Initiated' }], finalStatus: 'CREATE_COMPLETE', live: 'requested' };
+  }
+  const phases: StackPhase[] = [{ status: 'UPDATE_IN_PROGRESS', ms: latencies.stackUpdate, reason: 'User Initiated' }];
+  if (!fails) {
+    phases.push({ status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', ms: latencies.stackCleanup });
+    return { kind, startedAt: now, phases, finalStatus: 'UPDATE_COMPLETE', live: 'requested' };
+  }
+  phases.push({ status: 'UPDATE_ROLLBACK_IN_PROGRESS', ms: latencies.stackRollback, reason: `${failed}.` });
+  if (!rollbackFails) {
+    phases.push({ status: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', ms: latencies.stackCleanup });
+    return { kind, startedAt: now, phases, finalStatus: 'UPDATE_ROLLBACK_COMPLETE', live: 'previous' };
+  }
+  return {
+    kind,
+    startedAt: now,
+    phases,
+    finalStatus: 'UPDATE_ROLLBACK_FAILED',
+    finalReason: `${failed.replace('failed to update', 'failed to update during rollback')}.`,
+    live: 'previous',
+  };
 }

@@ -16,6 +16,8 @@ export interface Latencies {
   dnsChange: number;
   /** A new health check reports healthy after this many of its request intervals. */
   healthCheckIntervals: number;
+  /** CreateChangeSet CREATE_PENDING → CREATE_COMPLETE/FAILED (absent in older state files: 0). */
+  changeSetCreate?: number;
 }
 
 /** Realistic virtual durations (milliseconds). */
@@ -29,6 +31,7 @@ export const DEFAULT_LATENCIES: Latencies = {
   replicaDelete: 120_000,
   dnsChange: 30_000,
   healthCheckIntervals: 1,
+  changeSetCreate: 5_000,
 };
 
 export const INSTANT_LATENCIES: Latencies = {
@@ -80,6 +83,43 @@ export interface StackRecord {
   /** The configuration being applied by the operation in flight. */
   requested?: StackConfig;
   operation?: StackOperation;
+  /** Served at the API level: when CreateStack / the CREATE change set's execution started. */
+  createdAt?: number;
+  lastUpdatedAt?: number;
+  /** Logical ids whose deletion fails until DeleteStack retains them (cfn.delete-failed-retain). */
+  failDeletion?: string[];
+  /** The next update fails on this resource (and its rollback too with andRollback) (cfn.update-rollback-failed). */
+  failUpdate?: { logicalId: string; andRollback: boolean };
+}
+
+/** A stack after DELETE_COMPLETE: still described by its ARN (cfn.deleted-stack-by-id). */
+export interface DeletedStackRecord {
+  region: string;
+  name: string;
+  id: string;
+  createdAt: number;
+  deletedAt: number;
+}
+
+/** A change set (CloudFormation at the API level). Status is derived from the clock. */
+export interface ChangeSetRecord {
+  region: string;
+  stackId: string;
+  stackName: string;
+  name: string;
+  id: string;
+  type: 'CREATE' | 'UPDATE';
+  createdAt: number;
+  /** CREATE_PENDING until createdAt + readyMs (cfn.changeset-lifecycle). */
+  readyMs: number;
+  config: Omit<StackConfig, 'outputs'>;
+  capabilities: string[];
+  /** Final creation result: FAILED carries AWS's reason (cfn.changeset-no-changes). */
+  failedReason?: string;
+  changes: Array<{ action: string; logicalId: string; resourceType: string; replacement?: string }>;
+  /** Set on ExecuteChangeSet; OBSOLETE when the stack was created otherwise (cfn.create-stack-while-in-review). */
+  execution?: 'EXECUTED' | 'OBSOLETE';
+  executedUntil?: number;
 }
 
 export interface ClientTokenRecord {
@@ -202,6 +242,9 @@ export interface SandboxState {
   healthOverrides: Record<string, 'healthy' | 'unhealthy'>;
   faults: FaultRecord[];
   nextFaultId: number;
+  /** CloudFormation at the API level (absent in older state files). */
+  changeSets?: ChangeSetRecord[];
+  deletedStacks?: DeletedStackRecord[];
 }
 
 export function emptyState(accountId: string, latencies: Latencies, seed: number): SandboxState {
