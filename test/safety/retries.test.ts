@@ -352,4 +352,4 @@ it('a follower whose lease table cannot tell when the holder\'s lease ends looks
   } finally {
     await stop();
   }
-});
+}, 60_000);
