@@ -1,15 +1,14 @@
 // A table encrypted with a customer-managed KMS key (issue 12 item 2): DynamoDB needs, for
 // every new replica, a key in the replica's own region (KMSMasterKeyId on the replica Create;
 // ddb.cmk-replica-key). Through the real CLI on a sandbox state file holding such a table.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
+import { runCliSync, sandboxFlags } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const ACCOUNT = '111122223333';
 const key = (region: string) => `arn:aws:kms:${region}:${ACCOUNT}:key/0f1e2d3c-${region}`;
 let dir: string;
@@ -17,8 +16,7 @@ let manifest: string;
 let state: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args, '--sandbox', state, '--sandbox-speed', '100000'], { encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync([...args, ...sandboxFlags(state)]);
 }
 
 /** The example manifest with these lines under the orders table. */
@@ -71,8 +69,8 @@ describe('a table encrypted with a customer-managed KMS key', () => {
 
   it('validate refuses a key ARN in another region than the replica it is for', () => {
     withTableLines(`      kmsKeys: { us-east-2: ${key('eu-west-1')} }\n`);
-    const validate = spawnSync(process.execPath, [CLI, 'validate', manifest], { encoding: 'utf8' });
-    expect(validate.status).not.toBe(0);
+    const validate = runCliSync(['validate', manifest]);
+    expect(validate.code).not.toBe(0);
     expect(validate.stdout + validate.stderr).toContain(`table orders: the KMS key for us-east-2 is in eu-west-1 (${key('eu-west-1')}); DynamoDB needs a key in the replica's own region`);
   });
 });

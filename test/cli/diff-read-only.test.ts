@@ -2,20 +2,18 @@
 // parameters change shows the template-level change (the parameter, before → after) and is
 // marked as not previewed, in text and JSON; the default diff shows the resource-level
 // preview instead. (The zero-write-call proof against moto is test/aws/diff-read-only.moto.test.ts.)
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliSync, sandboxFlags } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 let dir: string;
 let manifest: string;
 let state: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args, '--sandbox', state, '--sandbox-speed', '100000'], { encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync([...args, ...sandboxFlags(state)]);
 }
 
 beforeAll(() => {

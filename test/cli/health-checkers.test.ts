@@ -2,13 +2,12 @@
 // weighted ramp gated on its health check, which Route 53 counts healthy when MORE than 18% of
 // its checkers report healthy (r53.healthy-above-18-percent). 3 of 16 (18.75%) lets the ramp
 // finish and the next diff is clean; 2 of 16 (12.5%) stops it with the region at no traffic.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCliSync, sandboxFlags } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 const dirs: string[] = [];
 
 function setup() {
@@ -18,8 +17,7 @@ function setup() {
   const manifest = join(dir, 'manifests/weighted.yaml');
   const state = join(dir, 'sandbox.json');
   const regionctl = (...args: string[]) => {
-    const result = spawnSync(process.execPath, [CLI, ...args, '--sandbox', state, '--sandbox-speed', '100000'], { encoding: 'utf8' });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    return runCliSync([...args, ...sandboxFlags(state)]);
   };
   return { manifest, state, regionctl };
 }

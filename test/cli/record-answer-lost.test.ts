@@ -2,7 +2,6 @@
 // ChangeResourceRecordSets takes effect but loses its answer (a timeout). The adapter re-reads
 // the zone instead of sending the CREATE again (which Route 53 would refuse as "already
 // exists", r53.create-existing-record): apply succeeds and the next diff is clean.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,15 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { writeStateFile } from '../../controller/providers/sandbox/statefile.js';
+import { runCliSync, sandboxFlags } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 let dir: string;
 let manifest: string;
 let state: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args, '--sandbox', state, '--sandbox-speed', '100000'], { encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync([...args, ...sandboxFlags(state)]);
 }
 
 function loadCloud(): SandboxCloud {

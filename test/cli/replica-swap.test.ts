@@ -2,7 +2,6 @@
 // AWS keeps a replica for 24 hours after it was the source of a new replica
 // (ddb.source-replica-24h, enforced by the sandbox), so the new replica must be created through
 // a region that stays. Through the real CLI on a sandbox state file.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,15 +9,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import type { SandboxState } from '../../controller/providers/sandbox/state.js';
+import { runCliSync, sandboxFlags } from '../support/cli.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 let dir: string;
 let manifest: string;
 let state: string;
 
 function regionctl(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args, '--sandbox', state, '--sandbox-speed', '100000'], { encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync([...args, ...sandboxFlags(state)]);
 }
 
 /** The example manifest with `removeReplicas: true` on the table and these regions. */
