@@ -93,26 +93,7 @@ export class SandboxStacks implements StackProvider {
       const latencies = this.ctx.state.latencies;
       const fails = this.ctx.faults.take('stacks.create', input.region, ['fail']) !== undefined;
       const requested: StackConfig = { ...configOf(input), outputs: synthesizeOutputs(template, input.name, input.region) };
-      const failed = failureReason('create', template);
-      const operation: StackOperation = fails
-        ? {
-            kind: 'create',
-            startedAt: this.ctx.clock.now(),
-            phases: [
-              { status: 'CREATE_IN_PROGRESS', ms: latencies.stackCreate, reason: 'User Initiated' },
-              { status: 'ROLLBACK_IN_PROGRESS', ms: latencies.stackRollback, reason: `${failed}. Rollback requested by user.` },
-            ],
-            finalStatus: 'ROLLBACK_COMPLETE',
-            finalReason: `${failed}. Rollback requested by user.`,
-            live: 'previous',
-          }
-        : {
-            kind: 'create',
-            startedAt: this.ctx.clock.now(),
-            phases: [{ status: 'CREATE_IN_PROGRESS', ms: latencies.stackCreate, reason: 'User Initiated' }],
-            finalStatus: 'CREATE_COMPLETE',
-            live: 'requested',
-          };
+      const operation = stackPhases(latencies, 'create', fails, false, this.ctx.clock.now(), template);
       this.ctx.state.stacks.push({
         region: input.region,
         name: input.name,
