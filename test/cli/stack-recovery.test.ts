@@ -4,14 +4,12 @@
 // the rollback, then the update, previewed after the rollback; delete retaining the resources
 // that failed, which stay in the account); `regionctl apply` converges; the next
 // `diff --detailed-exitcode` exits 0.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { writeStateFile } from '../../controller/providers/sandbox/statefile.js';
-import { runCliSync, sandboxFlags } from '../support/cli.js';
+import { exampleWorkspace, runCliSync, sandboxFlags } from '../support/cli.js';
 
 const dirs: string[] = [];
 let manifest: string;
@@ -48,11 +46,9 @@ function converged(): void {
 }
 
 beforeEach(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'regionctl-stack-recovery-'));
+  let dir: string;
+  ({ dir, manifest, state } = exampleWorkspace('regionctl-stack-recovery-'));
   dirs.push(dir);
-  cpSync('manifests', join(dir, 'manifests'), { recursive: true });
-  manifest = join(dir, 'manifests/global-api.yaml');
-  state = join(dir, 'sandbox.json');
   const apply = regionctl('apply', manifest, '--yes');
   expect(apply.stderr).toBe('');
   expect(apply.code).toBe(0);

@@ -4,7 +4,7 @@
 // a busy stack refused in AWS's words (a wait). Sources: the API reference and AWS's texts
 // quoted in public threads.
 import { CFN_API, issue, reference, snapshot } from './sources.js';
-import { call, createStack, fails, MOTO_SYNC, ok, settles, STACK, STACKS, template } from './cloudformation.js';
+import { call, createStack, fails, MOTO_SYNC, ok, rollbackFailed, settles, STACK, STACKS, template } from './cloudformation.js';
 import type { ConformanceCase } from './types.js';
 
 /** Two resources: one can be made to refuse deletion while the other is deleted. */
@@ -93,11 +93,7 @@ export const cloudFormationRecoveryCases: ConformanceCase[] = [
     ],
     moto: { false: 'needs an update and its rollback to fail (a control step); moto has no rollbacks nor ContinueUpdateRollback' },
     steps: [
-      createStack(),
-      settles('CREATE_COMPLETE'),
-      { service: 'control', operation: 'failResourceUpdate', input: { Region: 'eu-west-1', StackName: STACK, LogicalResourceId: 'Param', AndRollback: true } },
-      call('UpdateStack', { StackName: STACK, TemplateBody: template('two') }, ok()),
-      settles('UPDATE_ROLLBACK_FAILED'),
+      ...rollbackFailed(),
       call('ListStackResources', { StackName: STACK }, ok({ path: 'StackResourceSummaries', contains: { LogicalResourceId: 'Param', ResourceStatus: 'UPDATE_FAILED' } })),
       call('ContinueUpdateRollback', { StackName: STACK, ResourcesToSkip: ['NotAResource'] }, fails('ValidationError', undefined, 400), {
         note: 'a resource not in UPDATE_FAILED cannot be skipped',

@@ -1,7 +1,7 @@
 // CloudFormation as AWS answers it. Most expectations are responses recorded against AWS in
 // localstack's snapshots (see sources.ts); the rest quote the API reference.
 import { CFN_API, reference, snapshot } from './sources.js';
-import type { ApiCall, ConformanceCase, Outcome } from './types.js';
+import type { ApiCall, ConformanceCase, Outcome, Step } from './types.js';
 
 export const STACK = 'conf-${run}';
 const CHANGE_SET = 'cs-${run}';
@@ -24,6 +24,17 @@ export function createStack(input: Record<string, unknown> = {}): ApiCall {
   return call('CreateStack', { StackName: STACK, TemplateBody: template('one'), ...input }, ok({ path: 'StackId', present: true }), {
     save: { stackId: 'StackId' },
   });
+}
+
+/** A stack whose update fails on Param and whose rollback fails too: UPDATE_ROLLBACK_FAILED. */
+export function rollbackFailed(): Step[] {
+  return [
+    createStack(),
+    settles('CREATE_COMPLETE'),
+    { service: 'control', operation: 'failResourceUpdate', input: { Region: 'eu-west-1', StackName: STACK, LogicalResourceId: 'Param', AndRollback: true } },
+    call('UpdateStack', { StackName: STACK, TemplateBody: template('two') }, ok()),
+    settles('UPDATE_ROLLBACK_FAILED'),
+  ];
 }
 
 /** DescribeStacks until the stack leaves every *_IN_PROGRESS state, then expects `status`. */
@@ -619,11 +630,7 @@ export const cloudFormationCases: ConformanceCase[] = [
     ],
     moto: { false: 'needs an update and its rollback to fail (a control step); moto has no rollbacks nor ContinueUpdateRollback' },
     steps: [
-      createStack(),
-      settles('CREATE_COMPLETE'),
-      { service: 'control', operation: 'failResourceUpdate', input: { Region: 'eu-west-1', StackName: STACK, LogicalResourceId: 'Param', AndRollback: true } },
-      call('UpdateStack', { StackName: STACK, TemplateBody: template('two') }, ok()),
-      settles('UPDATE_ROLLBACK_FAILED'),
+      ...rollbackFailed(),
       call('UpdateStack', { StackName: STACK, TemplateBody: template('three') }, fails('ValidationError', 'Stack:${stackId} is in UPDATE_ROLLBACK_FAILED state and can not be updated.', 400), {
         note: 'same wording as the recorded DELETE_IN_PROGRESS refusal',
       }),
