@@ -25,7 +25,7 @@ export async function main(argv: string[], hooks: DiffHooks = {}): Promise<numbe
     const readOnly = values['read-only'] === true;
     const options = { ...targetOptions(values), readOnly, ...(hooks.onCall ? { onCall: hooks.onCall } : {}) };
     return withPlan('diff', options, desired, async (_target, plan) => {
-      if (plan.steps.some((step) => step.after !== undefined && 'resourcePreview' in step.after)) {
+      if (plan.steps.some((step) => step.after !== undefined && 'resourcePreview' in step.after && step.after.resourcePreview === 'skipped')) {
         plan.notes.push(
           'diff --read-only created no CloudFormation change set: stack changes show the template, parameters and tags only. Run diff without --read-only (it needs manifests/iam-policy.json) to preview the resource changes inside each stack.',
         );
