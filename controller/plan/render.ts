@@ -10,6 +10,7 @@ import type { DesiredState } from '../manifest/types.js';
 import type { StackResourceChange } from '../providers/types.js';
 import { formatMs } from '../manifest/duration.js';
 import { maskParameters } from './secrets.js';
+import { describePlannedWork } from './summary.js';
 import type { Plan, RecordTemplate, StackDisplay, Step, StepWith } from './types.js';
 
 const KNOWN_AFTER_APPLY = '(known after apply)';
@@ -109,10 +110,11 @@ function heading(plan: Plan, desired: DesiredState): string {
   return `RegionSet ${plan.regionSet} (${desired.file})`;
 }
 
+/** "Plan: 15 steps (at most 4 Route 53 change batches); resources: 11 to create, 1 to update, 0 to delete." */
 function planLine(plan: Plan): string {
-  const { create, update, delete: remove, route53ChangeBatches: batches } = plan.summary;
+  const { create, update, delete: remove } = plan.summary;
   const refused = plan.refusals.length > 0 ? ' Refused: nothing will be applied.' : '';
-  return `Plan: ${create} to create, ${update} to update, ${remove} to delete; ${batches} Route 53 change batch${batches === 1 ? '' : 'es'}.${refused}`;
+  return `Plan: ${describePlannedWork(plan.summary)}; resources: ${create} to create, ${update} to update, ${remove} to delete.${refused}`;
 }
 
 interface Group {

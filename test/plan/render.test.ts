@@ -24,7 +24,7 @@ describe('renderText', () => {
     expect(text).toContain('  + record api.example.com. CNAME (weighted)  weight 0 → 20 → 100 → 200 (each after health holds 2m)\n');
     expect(text).not.toContain('@');
     expect(text).toContain('RegionSet-wide:\n  ~ inventory _regionctl.global-api.example.com. TXT  regions ap-southeast-1, eu-west-1, us-east-2 → ap-southeast-1, eu-central-1, eu-west-1, us-east-2\n');
-    expect(lines(text).at(-2)).toBe('Plan: 4 to create, 1 to update, 0 to delete; 4 Route 53 change batches.');
+    expect(lines(text).at(-2)).toBe('Plan: 10 steps (at most 4 Route 53 change batches); resources: 4 to create, 1 to update, 0 to delete.');
   });
 
   it('shows a drain as weight before → after, the wait and the deletes', () => {
@@ -69,7 +69,7 @@ describe('renderText', () => {
       RegionSet-wide:
         ~ inventory _regionctl.global-api.example.com. TXT  regions ap-southeast-1, eu-west-1, us-east-2 → ap-southeast-1, us-east-2
 
-      Plan: 0 to create, 1 to update, 4 to delete; 3 Route 53 change batches.
+      Plan: 7 steps (at most 3 Route 53 change batches); resources: 0 to create, 1 to update, 4 to delete.
       "
     `);
   });
