@@ -53,7 +53,7 @@ describe('regionctl prune-regionset', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('the min-healthy-regions guard is waived for this command only');
-    expect(run.stdout).toMatch(/Prune complete: \d+ done, 0 failed/);
+    expect(run.stdout).toMatch(/Prune complete: (\d+)\/\1 steps done, 0 failed/);
 
     const after = cloud();
     expect(after.recordsOf('example.com.').filter((r) => r.name === 'api.example.com.' || r.name.startsWith('_regionctl.global-api.'))).toEqual([]);
