@@ -30,6 +30,8 @@ export interface ProgressContext {
   target: string;
   /** --no-color */
   noColor?: boolean;
+  /** What the plain view's first line calls the run (default Applying; prune-regionset: Pruning). */
+  verb?: string;
 }
 
 export interface ProgressView {
@@ -113,8 +115,8 @@ async function colourPaint(): Promise<Paint> {
 }
 
 /** "Applying 15 steps (at most 4 Route 53 change batches) to RegionSet global-api on sandbox (in memory), 100x time" */
-export function applyingLine(context: Pick<ProgressContext, 'plan' | 'target'>): string {
-  return `Applying ${describePlannedWork(context.plan.summary)} to RegionSet ${context.plan.regionSet} on ${context.target}`;
+export function applyingLine(context: Pick<ProgressContext, 'plan' | 'target' | 'verb'>): string {
+  return `${context.verb ?? 'Applying'} ${describePlannedWork(context.plan.summary)} to RegionSet ${context.plan.regionSet} on ${context.target}`;
 }
 
 function plainView(out: ProgressOutput, paint: Paint, context: ProgressContext): ProgressView {

@@ -22,7 +22,15 @@ export async function runPlan(
   const pollMs = pollIntervalFromEnvironment();
   const startedAt = Date.now();
   const counts = new ApplyCounts(plan.summary, () => target.writeCalls());
-  const progress = await createProgressView(process.stdout, process.env, { plan, desired, clock: target.clock, counts, target: target.describe, noColor: options.noColor === true });
+  const progress = await createProgressView(process.stdout, process.env, {
+    plan,
+    desired,
+    clock: target.clock,
+    counts,
+    target: target.describe,
+    noColor: options.noColor === true,
+    verb: verb === 'Prune' ? 'Pruning' : 'Applying',
+  });
   const result = await execute(plan, target.providers, {
     clock: target.clock,
     regionSet: desired.name,
