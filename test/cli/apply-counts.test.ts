@@ -17,6 +17,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const PLANNED = /(\d+) steps? \(at most (\d+) Route 53 change batch(?:es)?\)/;
 const FINAL = /^Apply complete: (\d+)\/(\d+) steps done, 0 failed, 0 skipped; (\d+) Route 53 change batch(?:es)?, (\d+) AWS write calls?; (\S+) \(/m;
+/** A whole apply of a manifest (diff too, in a pipe): seconds, but several on a loaded machine. */
+const RUN_TIMEOUT_MS = 60_000;
 // eslint-disable-next-line no-control-regex
 const COLOUR = /\x1b\[[0-9;]*m/;
 
@@ -66,7 +68,7 @@ describe('apply in a pipe: plan line, progress lines and final line agree', () =
       expect(final).toMatchObject({ done: plan.steps, total: plan.steps, batches: batches.length });
       expect(final.batches).toBeLessThanOrEqual(plan.batches);
       expect(final.writes).toBeGreaterThanOrEqual(batches.length + done.filter((line) => WRITING_STEP.test(line)).length);
-    });
+    }, RUN_TIMEOUT_MS);
   }
 });
 
@@ -76,7 +78,7 @@ function applyInTerminal(manifest: string, state: string, options: { env?: Recor
   const quoted = argv.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', ...options.env };
   for (const name of ['CI', 'FORCE_COLOR', ...(options.env?.['NO_COLOR'] ? [] : ['NO_COLOR'])]) delete env[name];
-  const run = spawnSync('script', ['-qec', `stty rows 50 cols 160; exec ${quoted}`, '/dev/null'], { cwd: REPO_ROOT, env, input: 'yes\n', encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync('script', ['-qec', `stty rows 50 cols 160; exec ${quoted}`, '/dev/null'], { cwd: REPO_ROOT, env, input: 'yes\n', encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
   expect(run.error, 'util-linux script(1) runs the CLI in a pty').toBeUndefined();
   expect(run.status, run.stdout).toBe(0);
   return { screen: finalScreen(run.stdout), raw: run.stdout };
@@ -113,6 +115,6 @@ describe('apply in a terminal: plan line, prompt, live view and final line agree
       expect(final.batches).toBeLessThanOrEqual(plan.batches);
       if (colour.coloured) expect(raw).toMatch(COLOUR);
       else expect(raw).not.toMatch(COLOUR);
-    });
+    }, RUN_TIMEOUT_MS);
   });
 });
