@@ -115,7 +115,7 @@ async function colourPaint(): Promise<Paint> {
 }
 
 /** "Applying 15 steps (at most 4 Route 53 change batches) to RegionSet global-api on sandbox (in memory), 100x time" */
-export function applyingLine(context: Pick<ProgressContext, 'plan' | 'target' | 'verb'>): string {
+function applyingLine(context: Pick<ProgressContext, 'plan' | 'target' | 'verb'>): string {
   return `${context.verb ?? 'Applying'} ${describePlannedWork(context.plan.summary)} to RegionSet ${context.plan.regionSet} on ${context.target}`;
 }
 
@@ -223,7 +223,8 @@ class LiveView implements ProgressView {
         row.endedAt = now;
         row.step = 'converged';
       }
-    } else if (event.type === 'step-failed' || event.type === 'step-skipped') {
+    } else if (event.type === 'step-failed' || (event.type === 'step-skipped' && row.phase !== 'failed')) {
+      // The region's line keeps naming the step that failed, not the steps skipped after it.
       row.phase = 'failed';
       row.endedAt = now;
       row.step = `${event.type === 'step-failed' ? 'failed' : 'skipped'}: ${step.action} ${step.resource}`;
@@ -237,7 +238,7 @@ class LiveView implements ProgressView {
     const now = this.context.clock.now();
     const header = [
       `RegionSet ${plan.regionSet} (${desired.file}) → ${this.context.target}`,
-      `${counts.stepsText()} · ${plural(counts.batchesSent, 'Route 53 change batch', 'Route 53 change batches')} of at most ${plan.summary.route53ChangeBatches}` +
+      `${counts.stepsText()}${counts.stepsFailed + counts.stepsSkipped > 0 ? `, ${counts.stepsFailed} failed, ${counts.stepsSkipped} skipped` : ''} · ${plural(counts.batchesSent, 'Route 53 change batch', 'Route 53 change batches')} of at most ${plan.summary.route53ChangeBatches}` +
         ` · ${plural(counts.writeCalls, 'AWS write call')} · ${formatElapsed(this.finished ? this.lastElapsedMs : now - this.startedAt)}`,
     ].map((line) => this.paint.bold(cut(line, columns)));
     const rows = [...this.rows.values()].sort((a, b) => (a.region === 'global' ? -1 : b.region === 'global' ? 1 : a.region.localeCompare(b.region)));

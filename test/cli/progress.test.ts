@@ -24,11 +24,12 @@ const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const COLOUR = /\x1b\[[0-9;]*m/;
 
 /** eu-west-1 joins a converged us-east-1 with weight 200, on a sandbox on virtual time. */
-async function weightedJoin(out: ReturnType<typeof capture>, env: NodeJS.ProcessEnv, noColor = false) {
+async function weightedJoin(out: ReturnType<typeof capture>, env: NodeJS.ProcessEnv, noColor = false, faults?: (cloud: SandboxCloud) => void) {
   const clock = new FakeClock();
   const cloud = new SandboxCloud({ clock });
   cloud.seedZone('example.com.');
   cloud.seedTable('orders', 'us-east-1');
+  faults?.(cloud);
   const desired = await desiredState({ regions: { 'us-east-1': '{}', 'eu-west-1': '{ weight: 200 }' } });
   const { plan } = await planReconcile(desired, cloud.providers(), { now: clock.now() });
   const counts = new ApplyCounts(plan.summary, () => cloud.calls.writes().length);
@@ -41,9 +42,9 @@ async function weightedJoin(out: ReturnType<typeof capture>, env: NodeJS.Process
       view.onEvent(event);
     },
   });
-  view.finish();
-  expect(result.failed).toEqual([]);
-  return { plan, counts, cloud };
+  view.finish(result.elapsedMs);
+  if (!faults) expect(result.failed).toEqual([]);
+  return { plan, counts, cloud, result };
 }
 
 describe('apply progress in a terminal', () => {
@@ -90,6 +91,22 @@ describe('apply progress in a terminal', () => {
     const unsized = capture(true, 0, 0);
     await weightedJoin(unsized, { NO_COLOR: '1' });
     expect(finalScreen(unsized.text())[0]).toMatch(/^RegionSet global-api /);
+  });
+
+  it("counts a failed step, the steps it skips and every retried write call, and the region's line says which step failed", async () => {
+    const out = capture(true, 120, 40);
+    const { plan, counts, cloud, result } = await weightedJoin(out, { NO_COLOR: '1' }, false, (c) => {
+      c.faults.throttle('stacks.create', { times: 2 });
+      c.faults.fail('stacks.create', { region: 'eu-west-1' });
+    });
+    expect(result.failed.map((failure) => failure.stepId)).toEqual(['eu-west-1:stack.create']);
+    const screen = finalScreen(out.text());
+    const done = result.completed.length;
+    expect(screen[1]).toMatch(new RegExp(`^${done}/${plan.steps.length} steps done, 1 failed, ${result.skipped.length} skipped · `));
+    expect(counts.writeCalls).toBe(cloud.calls.writes().length);
+    expect(cloud.calls.writes().filter((call) => call.operation === 'CreateStack').length).toBeGreaterThanOrEqual(3);
+    expect(screen.find((line) => line.startsWith('eu-west-1 '))).toMatch(/^eu-west-1 +failed .* failed: stack\.create stack:eu-west-1$/);
+    expect(screen.at(-1)).toMatch(/^failed eu-west-1:stack\.create: /);
   });
 });
 
