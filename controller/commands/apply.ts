@@ -1,9 +1,9 @@
 // regionctl apply: show the plan, confirm, converge, report.
 
-import { createInterface } from 'node:readline/promises';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
-import { loadDesired, withPlan } from './common.js';
+import { confirmYes, loadDesired, withPlan } from './common.js';
 import { EXIT_REFUSED, runPlan } from './run-plan.js';
+import { describePlannedWork } from '../plan/summary.js';
 import { normaliseSandboxArg, targetOptions } from './target.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -24,25 +24,13 @@ export async function main(argv: string[]): Promise<number> {
         await target.save();
         return 0;
       }
-      if (!values.yes && !(await confirm(plan.regionSet, plan.steps.length))) {
+      // The same counts as the plan line above, the progress and the final line.
+      if (!values.yes && !(await confirmYes(`Apply ${describePlannedWork(plan.summary)} to RegionSet ${plan.regionSet}?`, 'apply'))) {
         process.stderr.write('regionctl apply: not confirmed; nothing was changed.\n');
         return 1;
       }
 
-      return runPlan(target, plan, desired, 'Apply', 'apply');
+      return runPlan(target, plan, desired, 'Apply', 'apply', { noColor: values['no-color'] === true });
     });
   });
-}
-
-async function confirm(regionSet: string, steps: number): Promise<boolean> {
-  if (!process.stdin.isTTY) {
-    throw new UsageError('refusing to apply without confirmation on a non-interactive terminal: pass --yes');
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = await rl.question(`\nApply ${steps} step(s) to RegionSet ${regionSet}? Only "yes" is accepted: `);
-    return answer.trim() === 'yes';
-  } finally {
-    rl.close();
-  }
 }

@@ -2,10 +2,11 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import type { DesiredState } from '../manifest/types.js';
 import type { Plan } from '../plan/types.js';
 import { openCommandTarget, type Target, type TargetOptions } from './target.js';
-import { classifyError } from '../errors.js';
+import { classifyError, UsageError } from '../errors.js';
 
 /** Loads and validates one manifest; prints every issue and returns undefined when invalid. */
 export async function loadDesired(file: string): Promise<DesiredState | undefined> {
@@ -65,5 +66,20 @@ export async function withPlan(
     return reportFailure(command, error);
   } finally {
     opened?.close?.();
+  }
+}
+
+/**
+ * Asks `question` on the terminal; true only for "yes". Without a terminal there is nobody
+ * to ask: a UsageError tells to pass --yes (`refusal` says what was not done).
+ */
+export async function confirmYes(question: string, refusal: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new UsageError(`refusing to ${refusal} without confirmation on a non-interactive terminal: pass --yes`);
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(`\n${question} Only "yes" is accepted: `);
+    return answer.trim() === 'yes';
+  } finally {
+    rl.close();
   }
 }

@@ -4,14 +4,14 @@
 // never deletes an orphan on its own; this command is the explicit way. Global-table
 // replicas are kept (their data outlives the RegionSet; remove them by hand if meant).
 
-import { createInterface } from 'node:readline/promises';
 import { readFile, stat } from 'node:fs/promises';
 import { isScalar, LineCounter, parseDocument } from 'yaml';
 import { MAX_MANIFEST_BYTES } from '../manifest/parse.js';
 import type { DesiredState } from '../manifest/types.js';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
-import { withPlan } from './common.js';
+import { confirmYes, withPlan } from './common.js';
 import { EXIT_REFUSED, runPlan } from './run-plan.js';
+import { describePlannedWork } from '../plan/summary.js';
 import { normaliseSandboxArg, targetOptions } from './target.js';
 
 const USAGE = 'regionctl prune-regionset NAME --zone ZONE --manifests GLOB [--stack-name NAME] [--sandbox PATH] [--yes]';
@@ -53,11 +53,11 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`Nothing of RegionSet ${name} is left in ${zone}.\n`);
         return 0;
       }
-      if (!values.yes && !(await confirm(name, plan.steps.length))) {
+      if (!values.yes && !(await confirmYes(`Delete what RegionSet ${name} owns: ${describePlannedWork(plan.summary)}?`, 'prune'))) {
         process.stderr.write('regionctl prune-regionset: not confirmed; nothing was changed.\n');
         return 1;
       }
-      return runPlan(target, plan, desired, 'Prune', 'prune-regionset');
+      return runPlan(target, plan, desired, 'Prune', 'prune-regionset', { noColor: values['no-color'] === true });
     });
   });
 }
@@ -106,15 +106,4 @@ async function declaringFiles(patterns: string[], name: string): Promise<string[
     }
   }
   return found;
-}
-
-async function confirm(name: string, steps: number): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new UsageError('refusing to prune without confirmation on a non-interactive terminal: pass --yes');
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = await rl.question(`\nDelete what RegionSet ${name} owns (${steps} step(s))? Only "yes" is accepted: `);
-    return answer.trim() === 'yes';
-  } finally {
-    rl.close();
-  }
 }

@@ -1,34 +1,63 @@
 // Carrying out a confirmed plan from the CLI (apply, prune-regionset): the executor with the
-// live progress view, the sandbox saved however it ends, and one summary line whose counts
-// are the executor's (steps done, failed, skipped).
+// progress view, the sandbox saved however it ends, and one final line. The progress and the
+// final line read the same ApplyCounts: steps and Route 53 change batches from the
+// executor's events, AWS write calls from the target.
 
 import type { DesiredState } from '../manifest/types.js';
 import type { Plan } from '../plan/types.js';
+import { ApplyCounts } from './apply-counts.js';
 import { createProgressView, formatElapsed } from './progress.js';
 import { pollIntervalFromEnvironment, type Target } from './target.js';
 
 /** Runs the plan; returns the exit code (0 all steps done, 1 a step failed). */
-export async function runPlan(target: Target, plan: Plan, desired: DesiredState, verb: 'Apply' | 'Prune', command: string): Promise<number> {
+export async function runPlan(
+  target: Target,
+  plan: Plan,
+  desired: DesiredState,
+  verb: 'Apply' | 'Prune',
+  command: string,
+  options: { noColor?: boolean } = {},
+): Promise<number> {
   const { execute } = await import('../apply/execute.js');
   const pollMs = pollIntervalFromEnvironment();
   const startedAt = Date.now();
-  const progress = createProgressView(process.stdout, process.env, { plan, desired, clock: target.clock });
+  const counts = new ApplyCounts(plan.summary, () => target.writeCalls());
+  const progress = await createProgressView(process.stdout, process.env, {
+    plan,
+    desired,
+    clock: target.clock,
+    counts,
+    target: target.describe,
+    noColor: options.noColor === true,
+    verb: verb === 'Prune' ? 'Pruning' : 'Applying',
+  });
   const result = await execute(plan, target.providers, {
     clock: target.clock,
     regionSet: desired.name,
     stackName: desired.stack.name,
     maxParallelRegions: desired.rollout.maxParallelRegions,
     ...(pollMs !== undefined ? { pollIntervals: { stackMs: pollMs, tableMs: pollMs, dnsChangeMs: pollMs, healthMs: pollMs } } : {}),
-    onEvent: (event) => progress.onEvent(event),
-  }).finally(() => {
-    progress.finish();
-    return target.save();
-  });
+    onEvent: (event) => {
+      counts.onEvent(event);
+      progress.onEvent(event);
+    },
+  })
+    .then(
+      // The view stops at the executor's own elapsed time, the final line's.
+      (done) => {
+        progress.finish(done.elapsedMs);
+        return done;
+      },
+      (error: unknown) => {
+        progress.finish();
+        throw error;
+      },
+    )
+    .finally(() => target.save());
   const wall = ((Date.now() - startedAt) / 1000).toFixed(1);
   const failed = result.failed.length;
   process.stdout.write(
-    `\n${verb} ${failed === 0 ? 'complete' : 'failed'}: ${result.completed.length} done, ${failed} failed, ${result.skipped.length} skipped` +
-      ` in ${formatElapsed(result.elapsedMs)} (${wall}s wall clock${target.describe ? `, ${target.describe}` : ''}).\n`,
+    `\n${verb} ${failed === 0 ? 'complete' : 'failed'}: ${counts.describe()}; ${formatElapsed(result.elapsedMs)} (${wall}s wall clock, ${target.describe}).\n`,
   );
   for (const failure of result.failed) process.stderr.write(`  failed ${failure.stepId}: ${failure.message}\n`);
   if (failed > 0) process.stderr.write(`Run ${command} again after fixing the cause: it continues from the live state.\n`);

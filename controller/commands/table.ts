@@ -39,6 +39,11 @@ const TARGET_FLAGS = {
   'retry-mode': { type: 'string', arg: 'MODE', help: 'AWS SDK retries: standard (default) or adaptive' },
 } as const satisfies Record<string, FlagSpec>;
 
+/** The flags of the commands that show an apply's progress. */
+const PROGRESS_FLAGS = {
+  'no-color': { type: 'boolean', help: 'no colour in the progress (NO_COLOR does the same; FORCE_COLOR asks for colour in a pipe or CI log)' },
+} as const satisfies Record<string, FlagSpec>;
+
 const PLAN_EXIT_CODES = '0 success (or no changes), 1 error, 3 plan refused by a guardrail (the plan and the refusal are printed)';
 
 const REGION_EDIT_DESCRIPTION = `Edits spec.regions of the manifest in place so that git diff shows one line. The result
@@ -82,6 +87,7 @@ accepted; --yes skips the question) and carries it out, showing progress.`,
     flags: {
       ...TARGET_FLAGS,
       yes: { type: 'boolean', short: 'y', help: 'do not ask for confirmation (needed when stdin is not a terminal)' },
+      ...PROGRESS_FLAGS,
     },
     exitCodes: PLAN_EXIT_CODES,
   },
@@ -125,6 +131,7 @@ Global-table replicas are kept (their data outlives the RegionSet).`,
       manifests: { type: 'string', multiple: true, arg: 'GLOB', help: "the repository's manifests (repeatable), so a RegionSet still declared is never pruned" },
       'stack-name': { type: 'string', arg: 'NAME', help: "the RegionSet's CloudFormation stack name (default: NAME)" },
       yes: { type: 'boolean', short: 'y', help: 'do not ask for confirmation (needed when stdin is not a terminal)' },
+      ...PROGRESS_FLAGS,
     },
     exitCodes: PLAN_EXIT_CODES,
   },

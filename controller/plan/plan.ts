@@ -59,7 +59,7 @@ export function plan(desired: DesiredState, live: LiveState, options: PlanOption
     plannedAt: options.now,
     steps: sorted,
     refusals: [],
-    summary: summarise(sorted, regionTransitions(context, sorted, facts), depths),
+    summary: summarise(sorted, regionTransitions(context, sorted, facts)),
     notes: [...notes].sort(),
   };
   draft.refusals = checkGuardrails(draft, desired, live);

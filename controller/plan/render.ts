@@ -10,6 +10,7 @@ import type { DesiredState } from '../manifest/types.js';
 import type { StackResourceChange } from '../providers/types.js';
 import { formatMs } from '../manifest/duration.js';
 import { maskParameters } from './secrets.js';
+import { describePlannedWork, plural } from './summary.js';
 import type { Plan, RecordTemplate, StackDisplay, Step, StepWith } from './types.js';
 
 const KNOWN_AFTER_APPLY = '(known after apply)';
@@ -114,16 +115,19 @@ function heading(plan: Plan, desired: DesiredState): string {
   return `RegionSet ${plan.regionSet} (${desired.file})`;
 }
 
+/** "Plan: 15 steps (at most 4 Route 53 change batches); resources: 11 to create, 1 to update, 0 to delete." */
 function planLine(plan: Plan): string {
-  const { create, update, delete: remove, route53ChangeBatches: batches } = plan.summary;
+  const { create, update, delete: remove } = plan.summary;
   const refused = plan.refusals.length > 0 ? ' Refused: nothing will be applied.' : '';
-  return `Plan: ${create} to create, ${update} to update, ${remove} to delete; ${batches} Route 53 change batch${batches === 1 ? '' : 'es'}.${refused}`;
+  return `Plan: ${describePlannedWork(plan.summary)}; resources: ${create} to create, ${update} to update, ${remove} to delete.${refused}`;
 }
 
 interface Group {
   title: string;
   region?: string;
   lines: string[];
+  /** Plan steps in the group (a ramp's steps share one line). */
+  steps: number;
 }
 
 /** One group per region (sorted), then the RegionSet-wide steps. */
@@ -137,9 +141,10 @@ function groups(plan: Plan): Group[] {
   const result: Group[] = [];
   for (const region of [...byRegion.keys()].sort()) {
     const transition = plan.summary.regions[region];
-    result.push({ title: `${region}${transition ? ` (${transition})` : ''}:`, region, lines: stepLines(byRegion.get(region)!, plan) });
+    const steps = byRegion.get(region)!;
+    result.push({ title: `${region}${transition ? ` (${transition})` : ''}:`, region, lines: stepLines(steps, plan), steps: steps.length });
   }
-  if (wide.length > 0) result.push({ title: 'RegionSet-wide:', lines: stepLines(wide, plan) });
+  if (wide.length > 0) result.push({ title: 'RegionSet-wide:', lines: stepLines(wide, plan), steps: wide.length });
   return result;
 }
 
@@ -379,7 +384,7 @@ export function renderMarkdown(plan: Plan, desired: DesiredState): string {
     const title = group.title.replace(/:$/, '');
     const block = ['```diff', ...group.lines, '```'];
     if (group.lines.length > FOLD_AFTER_LINES) {
-      out.push(`<details><summary><b>${title}</b>: ${foldedSize(group.lines)}</summary>`, '', ...block, '', '</details>', '');
+      out.push(`<details><summary><b>${title}</b>: ${foldedSize(group)}</summary>`, '', ...block, '', '</details>', '');
     } else {
       out.push(`#### ${title}`, '', ...block, '');
     }
@@ -400,11 +405,10 @@ function displayFile(file: string): string {
   return relative.startsWith('..') ? path.basename(file) : relative.split(path.sep).join('/');
 }
 
-/** "4 steps, 11 stack resource changes": resource changes are the indented lines under a stack. */
-function foldedSize(lines: string[]): string {
-  const resources = lines.filter((line) => line.startsWith('    ')).length;
-  const steps = lines.length - resources;
-  return `${steps} step${steps === 1 ? '' : 's'}${resources > 0 ? `, ${resources} stack resource change${resources === 1 ? '' : 's'}` : ''}`;
+/** "4 steps, 11 stack resource changes": plan steps, as the plan line counts them; resource changes are the indented lines under a stack. */
+function foldedSize(group: Group): string {
+  const resources = group.lines.filter((line) => line.startsWith('    ')).length;
+  return `${plural(group.steps, 'step')}${resources > 0 ? `, ${plural(resources, 'stack resource change')}` : ''}`;
 }
 
 /** One line a reviewer reads first: what happens to regions, traffic and data. */

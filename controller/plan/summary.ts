@@ -1,5 +1,7 @@
-// The plan's summary: resources created, updated and deleted, what happens to each region,
-// and the Route 53 calls the plan will make (its API budget).
+// The plan's summary: steps, resources created, updated and deleted, what happens to each
+// region, and the most Route 53 change batches the executor will send. Every count a person
+// sees before an apply (the plan line, the confirmation prompt, the progress header) is
+// worded by describePlannedWork from this summary, so they cannot disagree.
 
 import type { DnsRecord, RecordChange } from '../providers/types.js';
 import { batchRecordChanges } from './batch.js';
@@ -58,7 +60,7 @@ export function regionTransitions(context: PlanContext, steps: readonly Step[], 
  * Counts resources, not steps: a ramp (create, then updates) is one creation; a stack
  * recreate is one deletion and one creation; several updates of one resource are one.
  */
-export function summarise(steps: readonly Step[], transitions: ReadonlyMap<string, RegionTransition>, depths: ReadonlyMap<string, number>): PlanSummary {
+export function summarise(steps: readonly Step[], transitions: ReadonlyMap<string, RegionTransition>): PlanSummary {
   const created = new Set<string>();
   const updated = new Set<string>();
   const deleted = new Set<string>();
@@ -75,18 +77,35 @@ export function summarise(steps: readonly Step[], transitions: ReadonlyMap<strin
   for (const key of deleted) updated.delete(key);
   const regions: Record<string, RegionTransition> = {};
   for (const [region, transition] of [...transitions.entries()].sort(([a], [b]) => compareStrings(a, b))) regions[region] = transition;
-  return { create: created.size, update: updated.size, delete: deleted.size, regions, route53ChangeBatches: estimateChangeBatches(steps, depths) };
+  return { steps: steps.length, create: created.size, update: updated.size, delete: deleted.size, regions, route53ChangeBatches: maxChangeBatches(steps) };
+}
+
+/** "15 steps (at most 4 Route 53 change batches)": what the plan line, the prompt and the progress say. */
+export function describePlannedWork(summary: Pick<PlanSummary, 'steps' | 'route53ChangeBatches'>): string {
+  const batches = summary.route53ChangeBatches;
+  return `${plural(summary.steps, 'step')} (at most ${plural(batches, 'Route 53 change batch', 'Route 53 change batches')})`;
+}
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 /** Placeholder length of a value known only after apply (a typical regional endpoint name). */
 const UNKNOWN_VALUE_LENGTH = 64;
 
-/** Route 53 calls: DNS steps grouped by zone and dependency depth, each group batched within the limits. */
-function estimateChangeBatches(steps: readonly Step[], depths: ReadonlyMap<string, number>): number {
+/**
+ * The most ChangeResourceRecordSets calls the executor sends when every step succeeds (a
+ * failed health wait adds its rollback). It batches the DNS steps of a zone that become
+ * ready together (controller/apply/dns.ts); steps of one region, or RegionSet-wide steps,
+ * with the same dependencies always do (their last dependency frees them all in one turn),
+ * so each such group is batched within the limits. Groups that happen to become ready
+ * together share batches, so the executor may send fewer: never more.
+ */
+function maxChangeBatches(steps: readonly Step[]): number {
   const groups = new Map<string, RecordChange[]>();
   for (const step of steps) {
     if (step.payload.kind !== 'record') continue;
-    const key = `${step.payload.zoneId}|${depths.get(step.id)}`;
+    const key = JSON.stringify([step.payload.zoneId, step.region ?? '', [...step.dependsOn].sort()]);
     const change: RecordChange = { action: step.payload.change, record: placeholderRecord(step.payload.record) };
     const group = groups.get(key);
     if (group) group.push(change);

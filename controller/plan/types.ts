@@ -145,12 +145,17 @@ export interface Refusal {
 export type RegionTransition = 'joining' | 'staying' | 'standby' | 'draining' | 'leaving' | 'unchanged';
 
 export interface PlanSummary {
+  /** Steps of the plan: what the confirmation prompt, the progress and the final line count. */
+  steps: number;
   create: number;
   update: number;
   delete: number;
   /** Region code → what happens to it in this plan. */
   regions: Record<string, RegionTransition>;
-  /** Route 53 ChangeResourceRecordSets calls the plan will make (after batching). */
+  /**
+   * The most Route 53 ChangeResourceRecordSets calls the plan makes when every step
+   * succeeds (after batching); the executor may batch more steps together and send fewer.
+   */
   route53ChangeBatches: number;
 }
 

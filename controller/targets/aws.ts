@@ -40,14 +40,25 @@ async function requireCredentials(opened: AwsProviders, region: string): Promise
 
 /** One CLI run against AWS; credentials are checked in the manifest's first region. */
 export async function openAwsTarget(spec: AwsTargetSpec, region: string, hooks: TargetHooks = {}): Promise<Target> {
-  const opened = openProviders(spec, realClock, hooks, region);
+  let writeCalls = 0;
+  const opened = openProviders(spec, realClock, {
+    onCall: (call) => {
+      if (isWriteOperation(call.operation)) writeCalls++;
+      hooks.onCall?.(call);
+    },
+  }, region);
   try {
     await requireCredentials(opened, region);
   } catch (error) {
     opened.destroy();
     throw error;
   }
-  return { providers: opened.providers, clock: realClock, save: async () => {}, close: () => opened.destroy(), describe: describeAws(spec) };
+  return { providers: opened.providers, clock: realClock, save: async () => {}, close: () => opened.destroy(), describe: describeAws(spec), writeCalls: () => writeCalls };
+}
+
+/** Reads are Describe*, List* and Get* (all that manifests/iam-policy-read-only.json allows); the rest write. */
+function isWriteOperation(operation: string): boolean {
+  return !/^(Describe|List|Get)/.test(operation);
 }
 
 /** The controller's AWS target: one set of SDK clients for the life of the process. */

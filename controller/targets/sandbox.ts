@@ -56,9 +56,12 @@ export async function openSandboxTarget(path: string | undefined, speed: number,
     const save = () => {
       if (path !== undefined && lock) writeStateFile(path, cloud.toJSON());
     };
+    let writeCalls = 0;
     // Saved before the caller gets the answer of each write: a kill -9 loses at most the call in flight.
     cloud.afterCall = (call) => {
-      if (call.write) save();
+      if (!call.write) return;
+      writeCalls++;
+      save();
     };
     return {
       providers: cloud.providers(),
@@ -66,6 +69,7 @@ export async function openSandboxTarget(path: string | undefined, speed: number,
       save: async () => save(),
       close: () => lock?.release(),
       describe: `sandbox${path ? ` ${path}` : ' (in memory)'}, ${speed}x time`,
+      writeCalls: () => writeCalls,
     };
   } catch (error) {
     lock?.release();

@@ -14,6 +14,12 @@ export interface Target {
   /** Releases connections (the AWS SDK's) and the sandbox file's lock so the process can exit. */
   close?(): void;
   describe: string;
+  /**
+   * AWS write calls sent so far (anything but Describe*, List*, Get*; in the sandbox, the
+   * calls its call log marks as writes), retries by regionctl included: the "API calls"
+   * of apply's progress and final line.
+   */
+  writeCalls(): number;
 }
 
 /** One reconcile's view of the controller's target. */

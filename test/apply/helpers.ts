@@ -78,7 +78,7 @@ export function makePlan(steps: Step[], plannedAt = START, unchangedRegions = ['
     plannedAt,
     steps,
     refusals: [],
-    summary: { create: steps.length, update: 0, delete: 0, regions, route53ChangeBatches: 0 },
+    summary: { steps: steps.length, create: steps.length, update: 0, delete: 0, regions, route53ChangeBatches: 0 },
     notes: [],
   };
 }

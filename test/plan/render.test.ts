@@ -24,7 +24,7 @@ describe('renderText', () => {
     expect(text).toContain('  + record api.example.com. CNAME (weighted)  weight 0 → 20 → 100 → 200 (each after health holds 2m)\n');
     expect(text).not.toContain('@');
     expect(text).toContain('RegionSet-wide:\n  ~ inventory _regionctl.global-api.example.com. TXT  regions ap-southeast-1, eu-west-1, us-east-2 → ap-southeast-1, eu-central-1, eu-west-1, us-east-2\n');
-    expect(lines(text).at(-2)).toBe('Plan: 4 to create, 1 to update, 0 to delete; 4 Route 53 change batches.');
+    expect(lines(text).at(-2)).toBe('Plan: 10 steps (at most 4 Route 53 change batches); resources: 4 to create, 1 to update, 0 to delete.');
   });
 
   it('shows a drain as weight before → after, the wait and the deletes', () => {
@@ -69,7 +69,7 @@ describe('renderText', () => {
       RegionSet-wide:
         ~ inventory _regionctl.global-api.example.com. TXT  regions ap-southeast-1, eu-west-1, us-east-2 → ap-southeast-1, us-east-2
 
-      Plan: 0 to create, 1 to update, 4 to delete; 3 Route 53 change batches.
+      Plan: 7 steps (at most 3 Route 53 change batches); resources: 0 to create, 1 to update, 4 to delete.
       "
     `);
   });
@@ -142,7 +142,10 @@ describe('renderMarkdown', () => {
     const joining = result.steps.find((s) => s.region === 'eu-central-1' && s.action === 'stack.create')!;
     joining.after = { ...joining.after, resourceChanges: Array.from({ length: 6 }, (_, i) => ({ action: 'Add', logicalId: `R${i}`, resourceType: 'AWS::SNS::Topic', replacement: 'False' })) };
     const md = renderMarkdown(result, desired);
-    expect(md).toContain('<details><summary><b>eu-central-1 (joining)</b>: 5 steps, 6 stack resource changes</summary>\n\n```diff\n');
+    // Plan steps, as the plan line counts them, not lines: the ramp's steps share one line (5 lines).
+    const steps = result.steps.filter((s) => s.region === 'eu-central-1').length;
+    expect(steps).toBeGreaterThan(5);
+    expect(md).toContain(`<details><summary><b>eu-central-1 (joining)</b>: ${steps} steps, 6 stack resource changes</summary>\n\n\`\`\`diff\n`);
     expect(md).toContain('#### RegionSet-wide\n\n```diff\n~ inventory');
   });
 

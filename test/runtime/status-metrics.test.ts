@@ -14,7 +14,7 @@ function planWith(steps: Record<string, number>, refusals: PlanReport['refusals'
     steps: total,
     stepsByAction: steps,
     stepsByRegion: total ? { 'eu-west-1': steps } : {},
-    summary: { create: total, update: 0, delete: 0, regions: total ? { 'eu-west-1': 'joining', 'us-east-2': 'unchanged' } : { 'eu-west-1': 'unchanged', 'us-east-2': 'unchanged' }, route53ChangeBatches: total ? 1 : 0 },
+    summary: { steps: total, create: total, update: 0, delete: 0, regions: total ? { 'eu-west-1': 'joining', 'us-east-2': 'unchanged' } : { 'eu-west-1': 'unchanged', 'us-east-2': 'unchanged' }, route53ChangeBatches: total ? 1 : 0 },
     refusals,
   };
 }

@@ -53,7 +53,10 @@ describe('regionctl prune-regionset', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('the min-healthy-regions guard is waived for this command only');
-    expect(run.stdout).toMatch(/Prune complete: \d+ done, 0 failed/);
+    // The same count of steps in the plan line, the progress and the final line.
+    const steps = /^Plan: (\d+) steps? /m.exec(run.stdout)?.[1];
+    expect(run.stdout).toMatch(new RegExp(`Pruning ${steps} steps \\(at most \\d+ Route 53 change batch(es)?\\) to RegionSet global-api on sandbox`));
+    expect(run.stdout).toMatch(new RegExp(`Prune complete: ${steps}/${steps} steps done, 0 failed`));
 
     const after = cloud();
     expect(after.recordsOf('example.com.').filter((r) => r.name === 'api.example.com.' || r.name.startsWith('_regionctl.global-api.'))).toEqual([]);
