@@ -29,9 +29,9 @@ function describeAws(spec: AwsTargetSpec): string {
 }
 
 /** Missing credentials are a configuration problem the user fixes: a UsageError. */
-async function requireCredentials(opened: AwsProviders, region: string): Promise<void> {
+async function requireCredentials(opened: AwsProviders, region: string): Promise<{ accountId?: string }> {
   try {
-    await checkCredentials(opened.clients, region);
+    return await checkCredentials(opened.clients, region);
   } catch (error) {
     if (error instanceof MissingCredentialsError) throw new UsageError(error.message);
     throw error;
@@ -41,13 +41,22 @@ async function requireCredentials(opened: AwsProviders, region: string): Promise
 /** One CLI run against AWS; credentials are checked in the manifest's first region. */
 export async function openAwsTarget(spec: AwsTargetSpec, region: string, hooks: TargetHooks = {}): Promise<Target> {
   const opened = openProviders(spec, realClock, hooks, region);
+  let accountId: string | undefined;
   try {
-    await requireCredentials(opened, region);
+    ({ accountId } = await requireCredentials(opened, region));
   } catch (error) {
     opened.destroy();
     throw error;
   }
-  return { providers: opened.providers, clock: realClock, save: async () => {}, close: () => opened.destroy(), describe: describeAws(spec) };
+  const endpoint = spec.endpointUrl ?? process.env['AWS_ENDPOINT_URL'];
+  return {
+    providers: opened.providers,
+    clock: realClock,
+    save: async () => {},
+    close: () => opened.destroy(),
+    describe: describeAws(spec),
+    identity: { kind: 'aws', ...(accountId ? { account: accountId } : {}), ...(endpoint ? { endpoint } : {}) },
+  };
 }
 
 /** The controller's AWS target: one set of SDK clients for the life of the process. */
