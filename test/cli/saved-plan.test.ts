@@ -3,6 +3,7 @@
 // and naming what moved, when the live state or the manifest changed since. `apply --output
 // json` streams one JSON object per line. Every command is its own process, against one
 // sandbox state file, as in CI.
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,19 +209,25 @@ describe('diff --out, then apply plan.json', () => {
   });
 });
 
-describe('a saved plan never holds a NoEcho value', () => {
-  it('masks it in the file, and apply takes it from the manifest again', () => {
-    const secretDir = join(dir, 'secret');
+describe('a saved plan of a manifest in a git repository, with a NoEcho value', () => {
+  it('records the commit, masks the value in the file, and apply takes it from the manifest again', () => {
+    const secretDir = join(dir, 'repo');
     mkdirSync(join(secretDir, 'stacks'), { recursive: true });
     writeFileSync(join(secretDir, 'stacks/api.yaml'), TEMPLATE);
     const secretManifest = join(secretDir, 'regions.yaml');
     writeFileSync(secretManifest, manifestText());
-    const secretState = join(secretDir, 'sandbox.json');
-    const planFile = join(secretDir, 'plan.json');
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: secretDir, encoding: 'utf8' }).trim();
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'manifest');
+    // Outside the work tree, which stays clean.
+    const secretState = join(dir, 'secret-sandbox.json');
+    const planFile = join(dir, 'secret-plan.json');
 
     const diff = runCliSync(['diff', secretManifest, '--out', planFile, ...sandboxFlags(secretState)]);
     expect(diff.code).toBe(0);
     const text = readFileSync(planFile, 'utf8');
+    expect(JSON.parse(text).plans[0].manifest.git).toEqual({ commit: git('rev-parse', 'HEAD'), dirty: false });
     expect(text).toContain('"DbPassword": "****"');
     expect(text).not.toContain(SECRET);
 
