@@ -10,6 +10,7 @@
 // "failed while applying" (1). A plan for another target or of an unknown format is a usage
 // error (1). No question is asked: the saved plan is what was reviewed.
 
+import { existsSync } from 'node:fs';
 import type { DesiredState } from '../manifest/types.js';
 import { fingerprintLiveState, liveChanges, stepsDiffer, withSecretsRestored } from '../plan/saved.js';
 import { UsageError } from './args.js';
@@ -47,6 +48,9 @@ export async function applySavedPlan(file: string, saved: SavedPlanFile, values:
   if (entry.plan.refusals.length > 0) {
     const rules = entry.plan.refusals.map((r) => `${r.rule} (${r.resource})`).join(', ');
     return refuse(file, `the plan was refused by guardrails when it was saved (${rules}) and cannot be applied: fix the cause, then ${AGAIN}`);
+  }
+  if (!existsSync(entry.manifest.file)) {
+    throw new UsageError(`${file}: the plan's manifest ${entry.manifest.file} does not exist here (a relative path is relative to the directory diff ran in): run apply from that directory`);
   }
   const desired = await loadDesired(entry.manifest.file);
   if (!desired) return 1;
