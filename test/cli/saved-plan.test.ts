@@ -4,13 +4,12 @@
 // json` streams one JSON object per line. Every command is its own process, against one
 // sandbox state file, as in CI.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSandbox, saveSandbox } from '../../controller/providers/sandbox/persist.js';
 import { manifestText, SECRET, TEMPLATE } from '../safety/noecho-fixtures.js';
-import { runCliSync, sandboxFlags } from '../support/cli.js';
+import { addUnownedStack, convergedExample, runCliSync, sandboxFlags } from '../support/cli.js';
 
 let dir: string;
 let manifest: string;
@@ -39,12 +38,7 @@ function editManifest(from: string, to: string): () => void {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-saved-plan-'));
-  cpSync('manifests', join(dir, 'manifests'), { recursive: true });
-  manifest = join(dir, 'manifests/global-api.yaml');
-  state = join(dir, 'sandbox.json');
-  const seed = regionctl('apply', manifest, '--yes');
-  if (seed.code !== 0) throw new Error(`setup apply failed: ${seed.stderr}`);
+  ({ dir, manifest, state } = convergedExample('regionctl-saved-plan-'));
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -173,18 +167,7 @@ describe('diff --out, then apply plan.json', () => {
   });
 
   it('a refused plan is saved (diff exits 3) but apply refuses it with 3', async () => {
-    const cloud = await loadSandbox(state);
-    await cloud.providers().stacks.create({
-      region: 'ca-central-1',
-      name: 'global-api',
-      templateBody: '{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}',
-      parameters: {},
-      capabilities: [],
-      tags: { team: 'someone-else' },
-      terminationProtection: false,
-      clientToken: 'another-team-create',
-    });
-    await saveSandbox(cloud, state);
+    await addUnownedStack(state, 'ca-central-1');
     const restore = editManifest('    us-east-2: {}\n', '    us-east-2: {}\n    ca-central-1: {}\n');
     try {
       const planFile = join(dir, 'refused.json');

@@ -3,6 +3,9 @@
 // vitest global setup); `fromSource` runs controller/cli.ts through tsx (no build needed).
 
 import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -77,4 +80,40 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
  */
 export function sandboxFlags(stateFile: string, speed = 1_000): string[] {
   return ['--sandbox', stateFile, '--sandbox-speed', String(speed)];
+}
+
+export interface ExampleCopy {
+  /** A new temporary directory holding a copy of manifests/. */
+  dir: string;
+  /** Its manifests/global-api.yaml. */
+  manifest: string;
+  /** Its sandbox state file, where the example has converged. */
+  state: string;
+}
+
+/** A temporary copy of the example manifests, converged on its own sandbox state file by a real `apply`. */
+export function convergedExample(prefix: string): ExampleCopy {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(`${REPO_ROOT}manifests`, join(dir, 'manifests'), { recursive: true });
+  const example = { dir, manifest: join(dir, 'manifests/global-api.yaml'), state: join(dir, 'sandbox.json') };
+  const seed = runCliSync(['apply', example.manifest, '--yes', ...sandboxFlags(example.state)]);
+  if (seed.code !== 0) throw new Error(`setup apply failed: ${seed.stderr}`);
+  return example;
+}
+
+/** Another team's stack, not tagged with any RegionSet, written straight into the sandbox state file. */
+export async function addUnownedStack(state: string, region: string, name = 'global-api'): Promise<void> {
+  const { loadSandbox, saveSandbox } = await import('../../controller/providers/sandbox/persist.js');
+  const cloud = await loadSandbox(state);
+  await cloud.providers().stacks.create({
+    region,
+    name,
+    templateBody: '{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}',
+    parameters: {},
+    capabilities: [],
+    tags: { team: 'someone-else' },
+    terminationProtection: false,
+    clientToken: 'another-team-create',
+  });
+  await saveSandbox(cloud, state);
 }
