@@ -153,7 +153,7 @@ export async function writePlanFile(out: string, target: Target, desired: Desire
 
 /**
  * The saved plan in `file`, or undefined when the file is something else (a manifest).
- * Recognised by content: a JSON object with format_version and plans. A plan of an unknown
+ * Recognised by content: a JSON object with a format_version (a manifest has apiVersion). A plan of an unknown
  * or newer format is refused here, by name.
  */
 export async function readPlanFileIfAny(file: string): Promise<SavedPlanFile | undefined> {
@@ -165,7 +165,7 @@ export async function readPlanFileIfAny(file: string): Promise<SavedPlanFile | u
   } catch {
     return undefined;
   }
-  if (!json || typeof json !== 'object' || !('format_version' in json) || !('plans' in json)) return undefined;
+  if (!json || typeof json !== 'object' || Array.isArray(json) || !('format_version' in json)) return undefined;
   const saved = json as SavedPlanFile;
   // Exactly the version written here: a newer one may hold what this regionctl would not carry out.
   if (saved.format_version !== SAVED_PLAN_FORMAT) {
