@@ -193,7 +193,7 @@ describe('diff --out, then apply plan.json', () => {
 });
 
 describe('a saved plan of a manifest in a git repository, with a NoEcho value', () => {
-  it('records the commit, masks the value in the file, and apply takes it from the manifest again', () => {
+  it('records the commit, masks the value in the file; apply takes it from the manifest again, and refuses once the digest key changed', () => {
     const secretDir = join(dir, 'repo');
     mkdirSync(join(secretDir, 'stacks'), { recursive: true });
     writeFileSync(join(secretDir, 'stacks/api.yaml'), TEMPLATE);
@@ -219,5 +219,15 @@ describe('a saved plan of a manifest in a git repository, with a NoEcho value', 
     expect(`${apply.stdout}${apply.stderr}`).not.toContain(SECRET);
     const cloud = JSON.parse(readFileSync(secretState, 'utf8')) as { stacks: Array<{ region: string; current: { parameters: Record<string, string> } }> };
     expect(cloud.stacks.map((stack) => stack.current.parameters['DbPassword'])).toEqual([SECRET, SECRET]);
+
+    // Same manifest, same live state, yet the plan computed now would differ: the digest key
+    // of NoEcho values was set after the (empty) plan was saved.
+    const quiet = join(dir, 'secret-quiet.json');
+    expect(runCliSync(['diff', secretManifest, '--out', quiet, ...sandboxFlags(secretState)]).code).toBe(0);
+    const before = readFileSync(secretState, 'utf8');
+    const keyed = runCliSync(['apply', quiet, ...sandboxFlags(secretState)], { env: { REGIONCTL_PARAMETER_DIGEST_KEY: 'set-after-the-diff' } });
+    expect(keyed.code).toBe(3);
+    expect(keyed.stderr).toMatch(/planned again from the same manifest and live state, step \S+:stack\.update would now be added \(did REGIONCTL_PARAMETER_DIGEST_KEY/);
+    expect(readFileSync(secretState, 'utf8')).toBe(before);
   });
 });
