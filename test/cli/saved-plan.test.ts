@@ -184,6 +184,25 @@ describe('diff --out, then apply plan.json', () => {
     }
   });
 
+  it('apply --output json: a failed step is a "failed" line with its error, its dependants "skipped", the summary "failed", exit 1', async () => {
+    const cloud = await loadSandbox(state);
+    cloud.faults.fail('stacks.update', { region: 'eu-west-1' });
+    await saveSandbox(cloud, state);
+    const restore = editManifest('Stage: prod', 'Stage: beta');
+    try {
+      const apply = regionctl('apply', manifest, '--yes', '--output', 'json');
+      expect(apply.code).toBe(1);
+      const lines = apply.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const failed = lines.filter((line) => line['type'] === 'failed');
+      expect(failed).toEqual([expect.objectContaining({ stepId: 'eu-west-1:stack.update', region: 'eu-west-1', error: expect.any(String) })]);
+      const skipped = lines.filter((line) => line['type'] === 'skipped');
+      expect(lines.at(-1)).toMatchObject({ type: 'summary', outcome: 'failed', failed: 1, skipped: skipped.length });
+      expect(apply.stderr).toContain('failed eu-west-1:stack.update');
+    } finally {
+      restore();
+    }
+  });
+
   it('apply --output json of a manifest needs --yes: the question cannot share stdout', () => {
     const apply = regionctl('apply', manifest, '--output', 'json');
     expect(apply.code).toBe(1);
