@@ -8,11 +8,13 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writ
 import { basename, dirname, join } from 'node:path';
 
 /** `mode` as for open(2), filtered by the umask. Throws the file system's error (its `code` says why); the target is then unchanged. */
-export function writeFileAtomicSync(path: string, text: string, mode: number): void {
+export function writeFileAtomicSync(path: string, text: string, mode: number, options: { createDir?: boolean } = {}): void {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    mkdirSync(dir, { recursive: true });
+    // Opt-in: Node's recursive mkdir never returns under /proc (node 24), so a path given on
+    // the command line is better refused (ENOENT) than created.
+    if (options.createDir) mkdirSync(dir, { recursive: true });
     const fd = openSync(temp, 'wx', mode);
     try {
       writeFileSync(fd, text); // loops until all is written

@@ -28,6 +28,7 @@ export async function main(argv: string[], hooks: DiffHooks = {}): Promise<numbe
     if (values.out !== undefined && options.sandbox === true) {
       throw new UsageError('--out needs a sandbox state file (--sandbox PATH.json): an in-memory sandbox is gone when diff ends, so its plan could never be applied');
     }
+    if (values.out !== undefined) (await import('./plan-file.js')).checkPlanOut(values.out);
     return withPlan('diff', options, desired, async (target, plan, live) => {
       if (plan.steps.some((step) => step.after !== undefined && 'resourcePreview' in step.after)) {
         plan.notes.push(

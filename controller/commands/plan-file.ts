@@ -11,6 +11,7 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { accessSync, constants, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -135,6 +136,17 @@ export async function savedEntry(file: string, desired: DesiredState, plan: Plan
   };
 }
 
+/** Refuses, before anything is planned, an --out path whose directory is missing or not writable. */
+export function checkPlanOut(out: string): void {
+  const dir = path.dirname(path.resolve(out));
+  try {
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`cannot write the plan to ${out}: its directory ${dir} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not a writable directory'}; choose another --out path`);
+  }
+}
+
 /** Writes the plan file atomically, readable by its owner only. */
 export async function writePlanFile(out: string, target: Target, desired: DesiredState, entries: SavedRegionSetPlan[], live: LiveState): Promise<void> {
   const file: SavedPlanFile = {
@@ -147,7 +159,7 @@ export async function writePlanFile(out: string, target: Target, desired: Desire
   try {
     writeFileAtomicSync(out, `${JSON.stringify(file, null, 2)}\n`, 0o600);
   } catch (error) {
-    throw new UsageError(`cannot write the plan to ${out} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): choose a writable --out path`);
+    throw new UsageError(`cannot write the plan to ${out} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): choose a writable --out path in an existing directory`);
   }
 }
 

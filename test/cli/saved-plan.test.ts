@@ -203,6 +203,14 @@ describe('diff --out, then apply plan.json', () => {
     }
   });
 
+  it('diff --out into a directory that does not exist: one line, before anything is planned', () => {
+    const missing = join(dir, 'no-such-dir', 'plan.json');
+    const diff = regionctl('diff', manifest, '--out', missing);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toBe('');
+    expect(diff.stderr).toBe(`regionctl diff: cannot write the plan to ${missing}: its directory ${join(dir, 'no-such-dir')} does not exist; choose another --out path\n`);
+  });
+
   it('apply --output json of a manifest needs --yes: the question cannot share stdout', () => {
     const apply = regionctl('apply', manifest, '--output', 'json');
     expect(apply.code).toBe(1);

@@ -152,7 +152,7 @@ function isWritable(path: string, mode: number): boolean {
 /** Writes the state atomically (see atomic-file.ts): a kill at any point leaves a complete file. */
 export function writeStateFile(path: string, state: SandboxState): void {
   try {
-    writeFileAtomicSync(path, `${JSON.stringify(state, null, 2)}\n`, 0o644);
+    writeFileAtomicSync(path, `${JSON.stringify(state, null, 2)}\n`, 0o644, { createDir: true });
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new SandboxStateError(`sandbox state ${path} could not be saved (${reason}); it still holds the last complete state: fix the cause (disk space, permissions) and run again`);
