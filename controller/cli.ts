@@ -41,18 +41,6 @@ function unknownCommand(name: string): number {
   return 1;
 }
 
-/** The version in package.json: two levels up from dist/controller/cli.js, one from controller/cli.ts. */
-async function packageVersion(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  for (const candidate of ['../../package.json', '../package.json']) {
-    const text = await readFile(new URL(candidate, import.meta.url), 'utf8').catch(() => undefined);
-    if (text === undefined) continue;
-    const pkg = JSON.parse(text) as { name?: string; version?: string };
-    if (pkg.name === 'regionctl' && pkg.version) return pkg.version;
-  }
-  return 'unknown';
-}
-
 /** Help and completion are generated on demand, so running a command never loads them. */
 const help = () => import('./commands/help.js');
 
@@ -73,7 +61,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version' || name === 'version' || name === '-V') {
-    process.stdout.write(`regionctl ${await packageVersion()}\n`);
+    process.stdout.write(`regionctl ${await (await import('./version.js')).packageVersion()}\n`);
     return 0;
   }
   if (name === 'completion') {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { DesiredState } from '../manifest/types.js';
 import type { Plan } from '../plan/types.js';
+import type { LiveState } from '../providers/types.js';
 import { openCommandTarget, type Target, type TargetOptions } from './target.js';
 import { classifyError, UsageError } from '../errors.js';
 
@@ -49,19 +50,20 @@ function reportFailure(command: string, error: unknown): number {
  */
 export async function withPlan(
   command: string,
-  options: TargetOptions & { readOnly?: boolean },
+  options: TargetOptions & { readOnly?: boolean; plannedAt?: number },
   desired: DesiredState,
-  body: (target: Target, plan: Plan) => Promise<number>,
+  body: (target: Target, plan: Plan, live: LiveState) => Promise<number>,
 ): Promise<number> {
   let opened: Target | undefined;
   try {
     const target = await openCommandTarget(options, [desired]);
     opened = target;
     const { planReconcile } = await import('../reconcile.js');
-    // --read-only (diff): no change set previews, so not one write call reaches AWS.
-    const previewStacks = options.readOnly === true ? 'skip' : true;
-    const { plan } = await planReconcile(desired, target.providers, { now: target.clock.now(), previewStacks });
-    return await body(target, plan);
+    // --read-only (diff): no change set previews, so not one write call reaches AWS. A saved
+    // plan is planned again at its own time (plannedAt) to be checked, not shown: no previews.
+    const previewStacks = options.plannedAt !== undefined ? false : options.readOnly === true ? 'skip' : true;
+    const { plan, live } = await planReconcile(desired, target.providers, { now: options.plannedAt ?? target.clock.now(), previewStacks });
+    return await body(target, plan, live);
   } catch (error) {
     return reportFailure(command, error);
   } finally {

@@ -9,28 +9,34 @@ import { ApplyCounts } from './apply-counts.js';
 import { createProgressView, formatElapsed } from './progress.js';
 import { pollIntervalFromEnvironment, type Target } from './target.js';
 
-/** Runs the plan; returns the exit code (0 all steps done, 1 a step failed). */
+/**
+ * Runs the plan; returns the exit code (0 all steps done, 1 a step failed). With output
+ * 'json', stdout gets JSON lines only (json-events.ts): each event, then the summary.
+ */
 export async function runPlan(
   target: Target,
   plan: Plan,
   desired: DesiredState,
   verb: 'Apply' | 'Prune',
   command: string,
-  options: { noColor?: boolean } = {},
+  options: { noColor?: boolean; output?: 'text' | 'json' } = {},
 ): Promise<number> {
   const { execute } = await import('../apply/execute.js');
   const pollMs = pollIntervalFromEnvironment();
   const startedAt = Date.now();
   const counts = new ApplyCounts(plan.summary, () => target.writeCalls());
-  const progress = await createProgressView(process.stdout, process.env, {
-    plan,
-    desired,
-    clock: target.clock,
-    counts,
-    target: target.describe,
-    noColor: options.noColor === true,
-    verb: verb === 'Prune' ? 'Pruning' : 'Applying',
-  });
+  const json = options.output === 'json' ? await import('./json-events.js') : undefined;
+  const progress = json
+    ? json.createJsonEventView(process.stdout, target.clock)
+    : await createProgressView(process.stdout, process.env, {
+        plan,
+        desired,
+        clock: target.clock,
+        counts,
+        target: target.describe,
+        noColor: options.noColor === true,
+        verb: verb === 'Prune' ? 'Pruning' : 'Applying',
+      });
   const result = await execute(plan, target.providers, {
     clock: target.clock,
     regionSet: desired.name,
@@ -54,14 +60,27 @@ export async function runPlan(
       },
     )
     .finally(() => target.save());
-  const wall = ((Date.now() - startedAt) / 1000).toFixed(1);
+  const wallMs = Date.now() - startedAt;
+  const wall = (wallMs / 1000).toFixed(1);
   const failed = result.failed.length;
-  process.stdout.write(
+  if (json) json.writeJsonLine(process.stdout, json.summaryLine(result, wallMs, target.describe));
+  else process.stdout.write(
     `\n${verb} ${failed === 0 ? 'complete' : 'failed'}: ${counts.describe()}; ${formatElapsed(result.elapsedMs)} (${wall}s wall clock, ${target.describe}).\n`,
   );
   for (const failure of result.failed) process.stderr.write(`  failed ${failure.stepId}: ${failure.message}\n`);
   if (failed > 0) process.stderr.write(`Run ${command} again after fixing the cause: it continues from the live state.\n`);
   return failed === 0 ? 0 : 1;
+}
+
+/** The plan as text, or as the first JSON line of --output json. */
+export async function showPlan(plan: Plan, desired: DesiredState, output: 'text' | 'json'): Promise<void> {
+  if (output === 'json') {
+    const { planLine, writeJsonLine } = await import('./json-events.js');
+    writeJsonLine(process.stdout, planLine(plan));
+    return;
+  }
+  const { renderText } = await import('../plan/render.js');
+  process.stdout.write(`${renderText(plan, desired).trimEnd()}\n`);
 }
 
 /** Exit code of a plan refused by a guardrail (the plan and the refusals are still printed). */

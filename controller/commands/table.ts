@@ -72,6 +72,7 @@ the plan. Nothing is changed. Without --sandbox it uses the usual AWS credential
       ...TARGET_FLAGS,
       output: { type: 'string', short: 'o', arg: 'FORMAT', help: 'text (default), json or markdown' },
       'detailed-exitcode': { type: 'boolean', help: 'exit 2 when the plan has changes (0 when there are none)' },
+      out: { type: 'string', arg: 'FILE', help: 'also save the plan to FILE (JSON, mode 0600, no secrets) for "regionctl apply FILE"; a refused plan is saved but cannot be applied' },
       'read-only': {
         type: 'boolean',
         help: 'send no write call (no CloudFormation change set, no review stack): stack changes show template, parameters and tags only; manifests/iam-policy-read-only.json is all it needs',
@@ -80,16 +81,21 @@ the plan. Nothing is changed. Without --sandbox it uses the usual AWS credential
     exitCodes: '0 no changes (or changes without --detailed-exitcode), 1 error, 2 changes (with --detailed-exitcode), 3 plan refused by a guardrail',
   },
   apply: {
-    usage: 'regionctl apply FILE [options]',
+    usage: 'regionctl apply FILE|PLANFILE [options]',
     summary: 'show the plan, confirm, converge',
     description: `Plans the manifest like diff, prints the plan, asks for confirmation (only "yes" is
-accepted; --yes skips the question) and carries it out, showing progress.`,
+accepted; --yes skips the question) and carries it out, showing progress.
+Given a plan saved by "diff --out PLANFILE" (recognised by its content), it reads the
+manifest and the live state again and applies exactly the saved steps, without asking;
+it refuses, naming what moved, when either changed since the plan was saved.`,
     flags: {
       ...TARGET_FLAGS,
       yes: { type: 'boolean', short: 'y', help: 'do not ask for confirmation (needed when stdin is not a terminal)' },
       ...PROGRESS_FLAGS,
+      output: { type: 'string', short: 'o', arg: 'FORMAT', help: 'text (default) or json: one JSON object per line for the plan, each step event and the final summary; nothing else on stdout (needs --yes or a saved plan)' },
     },
-    exitCodes: PLAN_EXIT_CODES,
+    exitCodes:
+      '0 success (or no changes), 1 error or a failed step, 3 nothing changed: plan refused by a guardrail, or a saved plan refused (made stale by a change to the live state or the manifest, or refused when saved)',
   },
   'add-region': {
     usage: 'regionctl add-region FILE REGION [--weight N]',

@@ -1,8 +1,9 @@
 // The command-line side of choosing a target (--sandbox, --endpoint-url, …): parsed and
 // checked here, opened by controller/targets (the one place that opens providers).
 
+import { resolve } from 'node:path';
 import type { DesiredState } from '../manifest/types.js';
-import { openTarget, DEFAULT_SANDBOX_SPEED, type Target, type TargetHooks, type TargetSpec } from '../targets/index.js';
+import { openTarget, DEFAULT_SANDBOX_SPEED, type Target, type TargetHooks, type TargetIdentity, type TargetSpec } from '../targets/index.js';
 import { UsageError } from './args.js';
 
 export type { Target } from '../targets/index.js';
@@ -37,6 +38,13 @@ export function targetOptions(values: {
   if (values['max-attempts'] !== undefined) options.maxAttempts = values['max-attempts'];
   if (values['retry-mode'] !== undefined) options.retryMode = values['retry-mode'];
   return options;
+}
+
+/** The target the options name, as far as it is known before opening it (no AWS account yet). */
+export function targetIdentityOf(options: TargetOptions): TargetIdentity {
+  if (options.sandbox !== undefined) return { kind: 'sandbox', ...(options.sandbox === true ? {} : { stateFile: resolve(options.sandbox) }) };
+  const endpoint = options.endpointUrl ?? process.env['AWS_ENDPOINT_URL'];
+  return { kind: 'aws', ...(endpoint ? { endpoint } : {}) };
 }
 
 /** Checks the command line's target options and opens the target they name. */

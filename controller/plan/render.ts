@@ -29,7 +29,7 @@ export function renderJson(plan: Plan): string {
 }
 
 /** The plan as printed: NoEcho values in stack payloads masked (the display fields already are). */
-function withSecretsMasked(plan: Plan): Plan {
+export function withSecretsMasked(plan: Plan): Plan {
   const steps = plan.steps.map((step): Step => {
     if (!isStackStep(step) || !step.payload.secretParameters?.length) return step;
     const payload = step.payload;
@@ -42,7 +42,8 @@ function isStackStep(step: Step): step is StepWith<'stack.create' | 'stack.updat
   return step.payload.kind === 'stack';
 }
 
-function sortKeys(value: unknown): unknown {
+/** A copy with every object's keys in sorted order: a canonical JSON serialisation. */
+export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
     return Object.fromEntries(

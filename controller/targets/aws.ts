@@ -29,9 +29,9 @@ function describeAws(spec: AwsTargetSpec): string {
 }
 
 /** Missing credentials are a configuration problem the user fixes: a UsageError. */
-async function requireCredentials(opened: AwsProviders, region: string): Promise<void> {
+async function requireCredentials(opened: AwsProviders, region: string): Promise<{ accountId?: string }> {
   try {
-    await checkCredentials(opened.clients, region);
+    return await checkCredentials(opened.clients, region);
   } catch (error) {
     if (error instanceof MissingCredentialsError) throw new UsageError(error.message);
     throw error;
@@ -47,13 +47,23 @@ export async function openAwsTarget(spec: AwsTargetSpec, region: string, hooks: 
       hooks.onCall?.(call);
     },
   }, region);
+  let accountId: string | undefined;
   try {
-    await requireCredentials(opened, region);
+    ({ accountId } = await requireCredentials(opened, region));
   } catch (error) {
     opened.destroy();
     throw error;
   }
-  return { providers: opened.providers, clock: realClock, save: async () => {}, close: () => opened.destroy(), describe: describeAws(spec), writeCalls: () => writeCalls };
+  const endpoint = spec.endpointUrl ?? process.env['AWS_ENDPOINT_URL'];
+  return {
+    providers: opened.providers,
+    clock: realClock,
+    save: async () => {},
+    close: () => opened.destroy(),
+    describe: describeAws(spec),
+    writeCalls: () => writeCalls,
+    identity: { kind: 'aws', ...(accountId ? { account: accountId } : {}), ...(endpoint ? { endpoint } : {}) },
+  };
 }
 
 /** Reads are Describe*, List* and Get* (all that manifests/iam-policy-read-only.json allows); the rest write. */

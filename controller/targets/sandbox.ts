@@ -3,6 +3,7 @@
 // real-looking AWS waits finishes in seconds; the state file keeps the cloud (and its
 // virtual time) between runs and is shared, under its lock, by every process using it.
 
+import { resolve } from 'node:path';
 import { ScaledClock, type Clock } from '../clock.js';
 import type { DesiredState } from '../manifest/types.js';
 import {
@@ -70,6 +71,7 @@ export async function openSandboxTarget(path: string | undefined, speed: number,
       close: () => lock?.release(),
       describe: `sandbox${path ? ` ${path}` : ' (in memory)'}, ${speed}x time`,
       writeCalls: () => writeCalls,
+      identity: { kind: 'sandbox', ...(path !== undefined ? { stateFile: resolve(path) } : {}) },
     };
   } catch (error) {
     lock?.release();

@@ -20,7 +20,13 @@ export interface Target {
    * of apply's progress and final line.
    */
   writeCalls(): number;
+  /** Which cloud this is, as a saved plan records it (no secrets): apply refuses a plan saved for another. */
+  identity?: TargetIdentity;
 }
+
+export type TargetIdentity =
+  | { kind: 'sandbox'; /** Absolute path of the state file; absent in memory. */ stateFile?: string }
+  | { kind: 'aws'; /** When the credentials name it. */ account?: string; endpoint?: string };
 
 /** One reconcile's view of the controller's target. */
 export interface RuntimeTarget {

@@ -172,6 +172,33 @@ describe('regionctl diff/apply against AWS (moto)', () => {
     expect(aws.stderr).toMatch(/AWS SDK loaded: @aws-sdk\//);
   });
 
+  it('saved plan against AWS: records the account and endpoint, refuses another, then applies exactly the saved steps', async () => {
+    const manifestText = readFileSync(manifest, 'utf8');
+    writeFileSync(manifest, manifestText.replace('Stage: prod', 'Stage: saved'));
+    const planFile = join(dir, 'plan.json');
+    const diff = await regionctl(['diff', manifest, '--out', planFile]);
+    expect(diff.stderr).toBe('');
+    expect(diff.code).toBe(0);
+    const saved = JSON.parse(readFileSync(planFile, 'utf8')) as { target: Record<string, unknown>; plans: Array<{ plan: { steps: Array<{ action: string }> } }> };
+    // moto's account, read from the stacks' ARNs (these credentials do not name one).
+    expect(saved.target).toEqual({ kind: 'aws', partition: 'aws', account: '123456789012', endpoint: moto.endpoint, regions: ['ap-southeast-1', 'eu-west-1', 'us-east-2'] });
+    expect(readFileSync(planFile, 'utf8')).not.toContain('testing');
+
+    const otherAccount = await regionctl(['apply', planFile], { AWS_ACCOUNT_ID: '111111111111' });
+    expect(otherAccount.code).toBe(1);
+    expect(otherAccount.stderr).toContain('the plan was saved for account 123456789012 (aws, via http://127.0.0.1');
+    expect(otherAccount.stderr).toContain('not account 111111111111');
+    const otherEndpoint = await regionctl(['apply', planFile, '--endpoint-url', 'http://127.0.0.1:9']);
+    expect(otherEndpoint.code).toBe(1);
+    expect(otherEndpoint.stderr).toContain(`apply it with --endpoint-url ${moto.endpoint}`);
+
+    const apply = await regionctl(['apply', planFile]);
+    expect(apply.stderr).toBe('');
+    expect(apply.code).toBe(0);
+    expect(apply.stdout.match(/done +stack\.update/g)).toHaveLength(saved.plans[0]!.plan.steps.filter((step) => step.action === 'stack.update').length);
+    expect((await regionctl(['diff', manifest, '--detailed-exitcode'])).code).toBe(0);
+  }, 60_000);
+
   it('reports an AWS refusal in one line: the zone of the manifest does not exist', async () => {
     const other = join(dir, 'other-zone.yaml');
     writeFileSync(other, readFileSync(manifest, 'utf8').replace('zone: example.com.', 'zone: example.org.').replaceAll('api.example.com.', 'api.example.org.'));

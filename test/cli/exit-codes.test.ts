@@ -6,8 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSandbox, saveSandbox } from '../../controller/providers/sandbox/persist.js';
-import { runCliSync, sandboxFlags } from '../support/cli.js';
+import { addUnownedStack, runCliSync, sandboxFlags } from '../support/cli.js';
 
 let dir: string;
 let manifest: string;
@@ -45,18 +44,7 @@ describe('regionctl diff and apply exit codes', () => {
   describe('3 for a plan refused by a guardrail', () => {
     let original: string;
     beforeAll(async () => {
-      const cloud = await loadSandbox(state);
-      await cloud.providers().stacks.create({
-        region: 'sa-east-1',
-        name: 'global-api',
-        templateBody: '{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}',
-        parameters: {},
-        capabilities: [],
-        tags: { team: 'someone-else' },
-        terminationProtection: false,
-        clientToken: 'another-team-create',
-      });
-      await saveSandbox(cloud, state);
+      await addUnownedStack(state, 'sa-east-1');
       original = readFileSync(manifest, 'utf8');
       writeFileSync(manifest, original.replace('    us-east-2: {}\n', '    us-east-2: {}\n    sa-east-1: {}\n'));
     });

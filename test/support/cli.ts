@@ -91,3 +91,37 @@ export function exampleWorkspace(prefix: string): { dir: string; manifest: strin
   cpSync(`${REPO_ROOT}manifests`, join(dir, 'manifests'), { recursive: true });
   return { dir, manifest: join(dir, 'manifests/global-api.yaml'), state: join(dir, 'sandbox.json') };
 }
+
+export interface ExampleCopy {
+  /** A new temporary directory holding a copy of manifests/. */
+  dir: string;
+  /** Its manifests/global-api.yaml. */
+  manifest: string;
+  /** Its sandbox state file, where the example has converged. */
+  state: string;
+}
+
+/** A temporary copy of the example manifests, converged on its own sandbox state file by a real `apply`. */
+export function convergedExample(prefix: string): ExampleCopy {
+  const example = exampleWorkspace(prefix);
+  const seed = runCliSync(['apply', example.manifest, '--yes', ...sandboxFlags(example.state)]);
+  if (seed.code !== 0) throw new Error(`setup apply failed: ${seed.stderr}`);
+  return example;
+}
+
+/** Another team's stack, not tagged with any RegionSet, written straight into the sandbox state file. */
+export async function addUnownedStack(state: string, region: string, name = 'global-api'): Promise<void> {
+  const { loadSandbox, saveSandbox } = await import('../../controller/providers/sandbox/persist.js');
+  const cloud = await loadSandbox(state);
+  await cloud.providers().stacks.create({
+    region,
+    name,
+    templateBody: '{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}',
+    parameters: {},
+    capabilities: [],
+    tags: { team: 'someone-else' },
+    terminationProtection: false,
+    clientToken: 'another-team-create',
+  });
+  await saveSandbox(cloud, state);
+}

@@ -65,11 +65,14 @@ export class MissingCredentialsError extends Error {
 
 /**
  * Resolves credentials once, before any planning, so that missing credentials are one
- * clear line instead of a failure on whichever call happens to go first.
+ * clear line instead of a failure on whichever call happens to go first. Returns the
+ * account when the credentials name it.
  */
-export async function checkCredentials(clients: AwsClients, region: string): Promise<void> {
+export async function checkCredentials(clients: AwsClients, region: string): Promise<{ accountId?: string }> {
   try {
-    await clients.cloudFormation(region).config.credentials();
+    // accountId: given by SSO, web identity, process credentials and AWS_ACCOUNT_ID (saved plans record it).
+    const identity = (await clients.cloudFormation(region).config.credentials()) as { accountId?: string };
+    return identity.accountId ? { accountId: identity.accountId } : {};
   } catch (error) {
     throw new MissingCredentialsError(
       `no AWS credentials found (${(error as Error).message.split('\n')[0]}): set AWS_PROFILE to a configured profile ` +

@@ -9,7 +9,6 @@ import {
   accessSync,
   closeSync,
   constants,
-  fsyncSync,
   linkSync,
   mkdirSync,
   openSync,
@@ -17,12 +16,12 @@ import {
   renameSync,
   statSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileAtomicSync } from '../../atomic-file.js';
 import { StalledError } from '../../errors.js';
 import type { SandboxState } from './state.js';
 
@@ -150,42 +149,13 @@ function isWritable(path: string, mode: number): boolean {
   }
 }
 
-/**
- * Writes the state atomically: a temporary file in the same directory, flushed to disk,
- * renamed over the target (then the directory flushed, where the platform allows). A kill
- * at any point leaves either the old complete file or the new complete file.
- */
+/** Writes the state atomically (see atomic-file.ts): a kill at any point leaves a complete file. */
 export function writeStateFile(path: string, state: SandboxState): void {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    mkdirSync(dir, { recursive: true });
-    const fd = openSync(temp, 'wx', 0o644);
-    try {
-      writeFileSync(fd, `${JSON.stringify(state, null, 2)}\n`); // loops until all is written
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
+    writeFileAtomicSync(path, `${JSON.stringify(state, null, 2)}\n`, 0o644, { createDir: true });
   } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already renamed or never created
-    }
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new SandboxStateError(`sandbox state ${path} could not be saved (${reason}); it still holds the last complete state: fix the cause (disk space, permissions) and run again`);
-  }
-  try {
-    const dirFd = openSync(dir, 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
-  } catch {
-    // Not every platform can fsync a directory; the rename is still atomic.
   }
 }
 
