@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Builds the container image without a Docker engine or an image registry: buildah with
+# chroot isolation, and a base image made here from Debian packages.
+#
+#   image.sh install        installs buildah and debootstrap from Debian packages (root; skips
+#                           what is present)
+#   image.sh base           prints the name of the test base image, making it when missing
+#   image.sh build TAG      builds the Dockerfile of the checkout as TAG on the test base
+#   image.sh buildah ARG... runs buildah on this script's image store
+#
+# The test base stands in for the official Node image (the Dockerfile's default, which needs
+# a registry): a minimal Debian bookworm root (debootstrap --variant=minbase) with the
+# packages the Dockerfile's runtime stage installs, Node from the npm `node` package of the
+# checkout at /usr/local/bin/node and npm at /usr/local/lib/node_modules/npm, as in the
+# official image. Cached in $REGIONCTL_IMAGE_CACHE (default ~/.cache/regionctl-image), keyed
+# by its inputs: the debootstrap root as a tar, the image in the store. A cold base takes
+# about 2 minutes (mostly downloading Debian packages); a warm one is reused at once.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+CACHE="${REGIONCTL_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/regionctl-image}"
+SUITE=bookworm
+MIRROR=http://deb.debian.org/debian
+PACKAGES=git,ca-certificates,openssh-client,tini
+NPM_VERSION=11.21.2
+# Bump when base_ changes what goes into the base.
+BASE_RECIPE=1
+# overlay needs a kernel that mounts it (root, not inside most containers); vfs works anywhere.
+DRIVER="${REGIONCTL_IMAGE_STORAGE_DRIVER:-overlay}"
+
+buildah_() {
+  buildah --root "$CACHE/storage-$DRIVER" --runroot "/run/regionctl-buildah-$DRIVER" --storage-driver "$DRIVER" "$@"
+}
+
+install_() {
+  local missing=()
+  command -v buildah >/dev/null || missing+=(buildah)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "image.sh: ${missing[*]} missing and not root: cannot install them" >&2
+    return 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+node_binary() {
+  readlink -f "$ROOT/node_modules/node/bin/node"
+}
+
+# The debootstrap root as a tar, made once per (suite, mirror, packages).
+rootfs_tar() {
+  local key tar work
+  key=$(printf '%s\n' "$SUITE" "$MIRROR" "$PACKAGES" minbase | sha256sum | cut -c1-16)
+  tar="$CACHE/rootfs-$SUITE-$key.tar"
+  if [ ! -s "$tar" ]; then
+    mkdir -p "$CACHE"
+    work=$(mktemp -d "$CACHE/debootstrap.XXXXXX")
+    echo "image.sh: debootstrap $SUITE ($PACKAGES) into $work" >&2
+    if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$work/root" "$MIRROR" >"$work/log" 2>&1; then
+      tail -20 "$work/log" >&2
+      rm -rf "$work"
+      return 1
+    fi
+    rm -rf "$work"/root/var/cache/apt/archives/*.deb "$work"/root/var/lib/apt/lists/*
+    tar -C "$work/root" -cf "$tar.partial" .
+    mv "$tar.partial" "$tar"
+    rm -rf "$work"
+  fi
+  echo "$tar"
+}
+
+base_() {
+  local tar node npm_tgz key image ctr mnt
+  tar=$(rootfs_tar)
+  node=$(node_binary)
+  [ -x "$node" ] || { echo "image.sh: no Node binary at node_modules/node/bin/node (run npm ci)" >&2; return 1; }
+  npm_tgz="$CACHE/npm-$NPM_VERSION.tgz"
+  if [ ! -s "$npm_tgz" ]; then
+    (cd "$CACHE" && npm pack --silent "npm@$NPM_VERSION" >/dev/null)
+  fi
+  key=$( { basename "$tar"; "$node" --version; echo "$NPM_VERSION" "$BASE_RECIPE"; } | sha256sum | cut -c1-16)
+  image="localhost/regionctl-test-base:$key"
+  if buildah_ inspect --type image "$image" >/dev/null 2>&1; then
+    echo "$image"
+    return 0
+  fi
+  echo "image.sh: making $image" >&2
+  ctr=$(buildah_ from scratch)
+  mnt=$(buildah_ mount "$ctr")
+  tar -C "$mnt" -xf "$tar"
+  install -m 0755 "$node" "$mnt/usr/local/bin/node"
+  mkdir -p "$mnt/usr/local/lib/node_modules/npm"
+  tar -C "$mnt/usr/local/lib/node_modules/npm" --strip-components=1 -xzf "$npm_tgz"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$mnt/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$mnt/usr/local/bin/npx"
+  buildah_ umount "$ctr" >/dev/null
+  buildah_ config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd node "$ctr"
+  buildah_ commit --quiet --rm "$ctr" "$image" >/dev/null
+  # Bases made from earlier inputs (another Node, an older script) are not used any more.
+  local old
+  for old in $(buildah_ images --format '{{.Name}}:{{.Tag}}' | grep '^localhost/regionctl-test-base:' | grep -v ":$key\$"); do
+    buildah_ rmi "$old" >/dev/null 2>&1 || true
+  done
+  echo "$image"
+}
+
+build_() {
+  local tag="$1" base previous current
+  base=$(base_)
+  previous=$(buildah_ inspect --type image --format '{{.FromImageID}}' "$tag" 2>/dev/null || true)
+  # The build stage's `npm ci` installs from the host's npm cache only (CI's own `npm ci` fills
+  # it): offline, it needs neither the registry nor the host's TLS trust inside the build.
+  mkdir -p "$HOME/.npm"
+  printf 'offline=true\nupdate-notifier=false\n' >"$CACHE/npmrc"
+  buildah_ bud --isolation chroot --layers=false --format docker --quiet \
+    --build-arg "NODE_IMAGE=$base" \
+    --volume "$HOME/.npm:/root/.npm" --volume "$CACHE/npmrc:/root/.npmrc:ro" \
+    --tag "$tag" --file "$ROOT/Dockerfile" "$ROOT" >/dev/null
+  # The image this build replaced under the same tag is left untagged: remove it.
+  current=$(buildah_ inspect --type image --format '{{.FromImageID}}' "$tag")
+  if [ -n "$previous" ] && [ "$previous" != "$current" ]; then buildah_ rmi "$previous" >/dev/null 2>&1 || true; fi
+  echo "$tag"
+}
+
+case "${1:-}" in
+  install) install_ ;;
+  base) base_ ;;
+  build) build_ "${2:?image.sh build TAG}" ;;
+  buildah) shift; exec buildah --root "$CACHE/storage-$DRIVER" --runroot "/run/regionctl-buildah-$DRIVER" --storage-driver "$DRIVER" "$@" ;;
+  *) echo "usage: image.sh install | base | build TAG | buildah ARG..." >&2; exit 64 ;;
+esac
