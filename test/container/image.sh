@@ -4,6 +4,8 @@
 #
 #   image.sh install        installs buildah and debootstrap from Debian packages (root; skips
 #                           what is present)
+#   image.sh prepare        install, then makes the Debian root of the base (no Node needed yet:
+#                           .ci/run starts it while npm ci runs)
 #   image.sh base           prints the name of the test base image, making it when missing
 #   image.sh build TAG      builds the Dockerfile of the checkout as TAG on the test base
 #   image.sh buildah ARG... runs buildah on this script's image store
@@ -15,7 +17,8 @@
 # official image. Cached in $REGIONCTL_IMAGE_CACHE (default ~/.cache/regionctl-image), keyed
 # by its inputs: the debootstrap root as a tar, the image in the store. A cold base took
 # 2.5 minutes on an idle machine, 4.5 on a loaded one (debootstrap, mostly downloading);
-# a warm one is reused at once. A build on a warm base takes 1.5 minutes.
+# a warm one is reused at once (remove the cache dir to take newer Debian packages). A build
+# on a warm base takes 1.5 minutes.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -26,8 +29,8 @@ PACKAGES=git,ca-certificates,openssh-client,tini
 NPM_VERSION=11.21.2
 # Bump when base_ changes what goes into the base.
 BASE_RECIPE=1
-# overlay needs a kernel that mounts it (root, not inside most containers); vfs works anywhere.
-DRIVER="${REGIONCTL_IMAGE_STORAGE_DRIVER:-overlay}"
+# overlay where the kernel has it (this VM's does); vfs, which copies every layer, elsewhere.
+if grep -qw overlay /proc/filesystems; then DRIVER="${REGIONCTL_IMAGE_STORAGE_DRIVER:-overlay}"; else DRIVER="${REGIONCTL_IMAGE_STORAGE_DRIVER:-vfs}"; fi
 
 # This script's own image store (another checkout's cache dir gets its own run root too).
 STORE=(--root "$CACHE/storage-$DRIVER" --runroot "/run/regionctl-buildah-$(printf '%s' "$CACHE" | sha256sum | cut -c1-12)-$DRIVER" --storage-driver "$DRIVER")
@@ -117,11 +120,12 @@ build_() {
   previous=$(buildah_ inspect --type image --format '{{.FromImageID}}' "$tag" 2>/dev/null || true)
   # The build stage's `npm ci` installs from the host's npm cache only (CI's own `npm ci` fills
   # it): offline, it needs neither the registry nor the host's TLS trust inside the build.
-  mkdir -p "$HOME/.npm"
+  local npm_cache="${npm_config_cache:-$(npm config get cache)}"
+  mkdir -p "$npm_cache"
   printf 'offline=true\nupdate-notifier=false\n' >"$CACHE/npmrc"
   buildah_ bud --isolation chroot --layers=false --format docker --quiet \
     --build-arg "NODE_IMAGE=$base" \
-    --volume "$HOME/.npm:/root/.npm" --volume "$CACHE/npmrc:/root/.npmrc:ro" \
+    --volume "$npm_cache:/root/.npm" --volume "$CACHE/npmrc:/root/.npmrc:ro" \
     --tag "$tag" --file "$ROOT/Dockerfile" "$ROOT" >/dev/null
   # The image this build replaced under the same tag is left untagged: remove it.
   current=$(buildah_ inspect --type image --format '{{.FromImageID}}' "$tag")
@@ -131,8 +135,9 @@ build_() {
 
 case "${1:-}" in
   install) install_ ;;
+  prepare) install_ && rootfs_tar >/dev/null ;;
   base) base_ ;;
   build) build_ "${2:?image.sh build TAG}" ;;
   buildah) shift; exec buildah "${STORE[@]}" "$@" ;;
-  *) echo "usage: image.sh install | base | build TAG | buildah ARG..." >&2; exit 64 ;;
+  *) echo "usage: image.sh install | prepare | base | build TAG | buildah ARG..." >&2; exit 64 ;;
 esac
