@@ -28,7 +28,7 @@ MIRROR=http://deb.debian.org/debian
 PACKAGES=git,ca-certificates,openssh-client,tini
 NPM_VERSION=11.21.2
 # Bump when base_ changes what goes into the base.
-BASE_RECIPE=1
+BASE_RECIPE=2
 # overlay where the kernel has it (this VM's does); vfs, which copies every layer, elsewhere.
 if grep -qw overlay /proc/filesystems; then DRIVER="${REGIONCTL_IMAGE_STORAGE_DRIVER:-overlay}"; else DRIVER="${REGIONCTL_IMAGE_STORAGE_DRIVER:-vfs}"; fi
 
@@ -103,6 +103,11 @@ base_() {
   tar -C "$mnt/usr/local/lib/node_modules/npm" --strip-components=1 -xzf "$npm_tgz"
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$mnt/usr/local/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$mnt/usr/local/bin/npx"
+  # As the official images' Debian base (debuerreotype) does: apt keeps no package caches in a
+  # layer, dpkg skips fsync, and the slim variant has no documentation or translations.
+  printf 'Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n' >"$mnt/etc/apt/apt.conf.d/docker-clean"
+  echo force-unsafe-io >"$mnt/etc/dpkg/dpkg.cfg.d/docker-apt-speedup"
+  rm -rf "$mnt"/usr/share/doc/* "$mnt"/usr/share/man/* "$mnt"/usr/share/locale/* "$mnt"/usr/share/info/*
   buildah_ umount "$ctr" >/dev/null
   buildah_ config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd node "$ctr"
   buildah_ commit --quiet --rm "$ctr" "$image" >/dev/null
