@@ -19,8 +19,9 @@
 
 # The official Node image, pinned by digest (the multi-platform index of node:24-bookworm-slim,
 # Node 24.19.0, as published on 25 Aug 2026; docker-library/repo-info,
-# repos/node/remote/24-bookworm-slim.md). Dependabot or a person moves the pin; the tests
-# pass another base (--build-arg NODE_IMAGE=...) since no registry is reachable there.
+# repos/node/remote/24-bookworm-slim.md). To move it: `docker buildx imagetools inspect
+# node:24-bookworm-slim` prints the current digest. The tests pass another base
+# (--build-arg NODE_IMAGE=...) since no registry is reachable where they run.
 ARG NODE_IMAGE=node:24-bookworm-slim@sha256:a9f5f7c91a432850b2a8a7797adf5eadb6c733ceed61167806cee7ea7fbc29df
 
 # ---- build: compile TypeScript, then drop devDependencies ----
