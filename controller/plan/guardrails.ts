@@ -86,8 +86,11 @@ function unhealthyRegions(desired: DesiredState, live: LiveState): Set<string> {
 function minHealthyRegions(plan: Plan, desired: DesiredState, live: LiveState): Refusal[] {
   const now = servingRegionsNow(desired, live);
   const atEnd = desired.regions.filter((region) => servesAtEnd(region, desired.dns.records)).map((region) => region.code);
+  const notAtEnd = [...now].filter((region) => !atEnd.includes(region));
+  // Planning speed: the plan's steps are read only when some serving region stops serving.
+  if (notAtEnd.length === 0) return [];
   const withSteps = new Set(plan.steps.map((step) => stepRegion(step, desired.name)));
-  const reducing = [...now].filter((region) => !atEnd.includes(region) && withSteps.has(region)).sort();
+  const reducing = notAtEnd.filter((region) => withSteps.has(region)).sort();
   if (reducing.length === 0) return [];
   const unhealthy = unhealthyRegions(desired, live);
   // A joining region whose check is not healthy yet (a new check warms up) still counts when
@@ -279,6 +282,14 @@ const SERVING_REPLICA = new Set(['ACTIVE', 'UPDATING', 'CREATING', 'DELETING']);
 function tablesNotReady(plan: Plan, desired: DesiredState, live: LiveState): Refusal[] {
   const refusals: Refusal[] = [];
   const regions = desired.regions.map((region) => region.code);
+  // Replica creations by table, in plan order (one walk over the steps for all tables).
+  const creates = new Map<string, string[]>();
+  for (const step of plan.steps) {
+    if (step.action !== 'replica.create' || step.payload.kind !== 'replica') continue;
+    const list = creates.get(step.payload.table);
+    if (list) list.push(step.payload.region);
+    else creates.set(step.payload.table, [step.payload.region]);
+  }
   for (const table of desired.tables) {
     const liveTable = live.tables[table.name];
     if (!liveTable) {
@@ -302,9 +313,7 @@ function tablesNotReady(plan: Plan, desired: DesiredState, live: LiveState): Ref
         message: `table-not-ready: replica of table ${table.name} in ${replica.region} is ${replica.status}${aws}; ${advice}`,
       });
     }
-    const adding = plan.steps
-      .filter((step) => step.action === 'replica.create' && step.payload.kind === 'replica' && step.payload.table === table.name)
-      .map((step) => (step.payload as { region: string }).region)
+    const adding = (creates.get(table.name) ?? [])
       .filter((region) => !liveTable.replicas.some((replica) => replica.region === region))
       .sort();
     if (adding.length === 0) continue;
