@@ -59,14 +59,20 @@ export function setIdentifier(regionSet: string, region: string, location?: GeoL
 }
 
 export function isOwnedRecord(record: DnsRecord, regionSet: string): boolean {
-  return record.setIdentifier !== undefined && record.setIdentifier.startsWith(`${regionSet}:`);
+  return record.setIdentifier !== undefined && ownedSetIdentifier(record.setIdentifier, regionSet);
+}
+
+/** `REGIONSET:...` (planning speed: no string built per record). */
+function ownedSetIdentifier(setId: string, regionSet: string): boolean {
+  return setId.length > regionSet.length && setId.charCodeAt(regionSet.length) === 58 && setId.startsWith(regionSet);
 }
 
 /** The region an owned set identifier names (region codes hold no colon). */
 export function regionOfSetIdentifier(setId: string, regionSet: string): string | undefined {
-  if (!setId.startsWith(`${regionSet}:`)) return undefined;
-  const rest = setId.slice(regionSet.length + 1);
-  const region = rest.split(':')[0];
+  if (!ownedSetIdentifier(setId, regionSet)) return undefined;
+  const start = regionSet.length + 1;
+  const end = setId.indexOf(':', start);
+  const region = end === -1 ? setId.slice(start) : setId.slice(start, end);
   return region ? region : undefined;
 }
 
