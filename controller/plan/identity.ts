@@ -173,6 +173,9 @@ export function parseInventory(record: DnsRecord): string[] | undefined {
 
 /** A TXT value may hold several quoted strings (`"a" "b"`): join them. */
 function unquote(value: string): string {
+  // Planning speed: one quoted string without escapes or inner quotes needs no pattern.
+  const last = value.length - 1;
+  if (last > 0 && value.charCodeAt(0) === 34 && value.charCodeAt(last) === 34 && value.indexOf('"', 1) === last && !value.includes('\\')) return value.slice(1, last);
   const parts = value.match(/"((?:[^"\\]|\\.)*)"/g);
   if (!parts) return value;
   return parts.map((part) => part.slice(1, -1).replace(/\\(.)/g, '$1')).join('');

@@ -24,7 +24,7 @@ export function regionTransitions(context: PlanContext, steps: readonly Step[], 
   for (const step of steps) {
     if (step.region) {
       withSteps.add(step.region);
-      if (reductions.has(step.id)) reducing.add(step.region);
+      if (reductions.size > 0 && reductions.has(step.id)) reducing.add(step.region);
       continue;
     }
     // Routing-switch steps belong to no region: their set identifiers say which.
