@@ -55,23 +55,32 @@ export function packChanges<T>(changes: readonly T[], describe: (change: T) => P
 
   const batches: T[][] = [];
   let current: T[] = [];
-  let used: BatchCost = { records: 0, characters: 0 };
+  let records = 0;
+  let characters = 0;
   const flush = () => {
     if (current.length > 0) batches.push(current);
     current = [];
-    used = { records: 0, characters: 0 };
+    records = 0;
+    characters = 0;
   };
-  const fits = (cost: BatchCost) => used.records + cost.records <= MAX_RECORDS_PER_BATCH && used.characters + cost.characters <= MAX_CHARACTERS_PER_BATCH;
+  const fits = (cost: BatchCost) => records + cost.records <= MAX_RECORDS_PER_BATCH && characters + cost.characters <= MAX_CHARACTERS_PER_BATCH;
   const add = (change: T, cost: BatchCost) => {
     current.push(change);
-    used = { records: used.records + cost.records, characters: used.characters + cost.characters };
+    records += cost.records;
+    characters += cost.characters;
   };
 
   for (const unordered of groups.values()) {
     // Route 53 applies a batch in order: deletes first free the set identifiers and the
     // routing policy that creates of the same name then take (DELETE then CREATE is allowed).
-    const group = [...unordered.filter((c) => c.packed.action === 'DELETE'), ...unordered.filter((c) => c.packed.action !== 'DELETE')];
-    const total = group.reduce((sum, { packed }) => ({ records: sum.records + packed.cost.records, characters: sum.characters + packed.cost.characters }), { records: 0, characters: 0 });
+    const group = unordered.some((c) => c.packed.action === 'DELETE')
+      ? [...unordered.filter((c) => c.packed.action === 'DELETE'), ...unordered.filter((c) => c.packed.action !== 'DELETE')]
+      : unordered;
+    const total: BatchCost = { records: 0, characters: 0 };
+    for (const { packed } of group) {
+      total.records += packed.cost.records;
+      total.characters += packed.cost.characters;
+    }
     if (!fits(total)) flush();
     if (fits(total)) {
       for (const { change, packed } of group) add(change, packed.cost);

@@ -169,7 +169,7 @@ function replicaRules(plan: Plan, desired: DesiredState, live: LiveState): Refus
     if (step.payload.kind !== 'replica') continue;
     const { table, region } = step.payload;
     if (step.action === 'replica.delete') {
-      deletes.set(table, [...(deletes.get(table) ?? []), region]);
+      addTo(deletes, table, region);
       const allowed = desired.tables.find((t) => t.name === table)?.removeReplicas === true;
       if (!allowed) {
         refusals.push({
@@ -181,7 +181,7 @@ function replicaRules(plan: Plan, desired: DesiredState, live: LiveState): Refus
         });
       }
     } else if (step.action === 'replica.create') {
-      creates.set(table, [...(creates.get(table) ?? []), region]);
+      addTo(creates, table, region);
     }
   }
   for (const [table, regions] of [...deletes.entries()].sort(([a], [b]) => compareStrings(a, b))) {
@@ -198,6 +198,12 @@ function replicaRules(plan: Plan, desired: DesiredState, live: LiveState): Refus
     });
   }
   return refusals;
+}
+
+function addTo(lists: Map<string, string[]>, key: string, value: string): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
 }
 
 // ---- ownership ---------------------------------------------------------------------------------
@@ -286,9 +292,7 @@ function tablesNotReady(plan: Plan, desired: DesiredState, live: LiveState): Ref
   const creates = new Map<string, string[]>();
   for (const step of plan.steps) {
     if (step.action !== 'replica.create' || step.payload.kind !== 'replica') continue;
-    const list = creates.get(step.payload.table);
-    if (list) list.push(step.payload.region);
-    else creates.set(step.payload.table, [step.payload.region]);
+    addTo(creates, step.payload.table, step.payload.region);
   }
   for (const table of desired.tables) {
     const liveTable = live.tables[table.name];
