@@ -139,11 +139,13 @@ export class StepList {
   readonly byId = new Map<string, Step>();
 
   add(step: StepDraft): string {
-    if (this.byId.has(step.id)) throw new Error(`internal error: planner made two steps with id ${step.id}`);
-    // The draft is the pass's own fresh literal: completed in place rather than copied (planning speed).
+    // The draft is the pass's own fresh literal: completed in place rather than copied, and
+    // added with one map operation, a duplicate seen by the size (planning speed).
     const complete = step as unknown as Step;
-    complete.dependsOn = dependencyList(step.id, step.dependsOn);
+    const size = this.byId.size;
     this.byId.set(step.id, complete);
+    if (this.byId.size === size) throw new Error(`internal error: planner made two steps with id ${step.id}`);
+    complete.dependsOn = dependencyList(step.id, step.dependsOn);
     return step.id;
   }
 

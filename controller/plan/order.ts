@@ -64,8 +64,9 @@ export function orderSteps(context: PlanContext, steps: readonly Step[], facts: 
 export function indexSteps(steps: readonly Step[], index = new Map<string, number>(), offset = 0): Map<string, number> {
   for (let i = 0; i < steps.length; i++) {
     const id = steps[i]!.id;
-    if (index.has(id)) throw new Error(`internal error: planner made two steps with id ${id}`);
+    const size = index.size;
     index.set(id, offset + i);
+    if (index.size === size) throw new Error(`internal error: planner made two steps with id ${id}`);
   }
   return index;
 }
