@@ -17,10 +17,9 @@ export function orderSteps(context: PlanContext, steps: readonly Step[], facts: 
     'reducingTakeovers',
     'takeoverCreates',
   );
-  const ids = index;
   const extra = new Map<string, string[]>();
   const dependOn = (id: string, more: Iterable<string>) => {
-    if (!ids.has(id)) return;
+    if (!index.has(id)) return;
     const list = extra.get(id);
     if (list) list.push(...more);
     else extra.set(id, [...more]);
@@ -29,13 +28,13 @@ export function orderSteps(context: PlanContext, steps: readonly Step[], facts: 
   // Leaving regions: after their DNS is gone, the stack; after the stack, the replicas (when allowed).
   for (const region of context.leaving) {
     const dns = removalSteps.get(region) ?? [];
-    const stackSteps = [`${region}:stack.wait`, `${region}:stack.delete`].filter((id) => ids.has(id));
+    const stackSteps = [`${region}:stack.wait`, `${region}:stack.delete`].filter((id) => index.has(id));
     if (stackSteps[0]) dependOn(stackSteps[0], dns);
     const lastStack = stackSteps[stackSteps.length - 1];
     for (const table of context.desired.tables) {
       // The new copies first: a replica change goes through another ACTIVE replica, and
       // the data must never be down to fewer copies than the plan ends with.
-      const creates = context.desired.regions.map((r) => `${r.code}:replica.create:${table.name}`).filter((id) => ids.has(id));
+      const creates = context.desired.regions.map((r) => `${r.code}:replica.create:${table.name}`).filter((id) => index.has(id));
       dependOn(`${region}:replica.delete:${table.name}`, [...(lastStack ? [lastStack] : dns), ...creates]);
     }
   }
