@@ -69,8 +69,8 @@ describe('AWS stacks adapter on the API-level sandbox', () => {
     const { clock, cloud, stacks } = world();
     await stacks.create(stackInput());
     await clock.advance(90_000);
-    cloud.faults.fail('UpdateStack');
-    cloud.faults.fail('UpdateStack:rollback');
+    cloud.faults.fail('StackUpdate');
+    cloud.faults.fail('StackUpdateRollback');
     await stacks.update(stackInput({ parameters: { Version: '2' }, clientToken: 'update-1' }));
     await clock.advance(200_000);
     expect((await stacks.describe('us-east-1', 'orders'))?.status).toBe('UPDATE_ROLLBACK_FAILED');
@@ -81,7 +81,7 @@ describe('AWS stacks adapter on the API-level sandbox', () => {
 
   it('a first create that fails is never protected: it stays deletable (item 6)', async () => {
     const { clock, cloud, stacks } = world();
-    cloud.faults.fail('CreateStack');
+    cloud.faults.fail('StackCreate');
     await stacks.create(stackInput({ terminationProtection: true }));
     await clock.advance(200_000);
     expect(await stacks.describe('us-east-1', 'orders')).toMatchObject({ status: 'ROLLBACK_COMPLETE', terminationProtection: false });

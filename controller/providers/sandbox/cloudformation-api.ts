@@ -7,6 +7,7 @@
 
 import type { CloudFormationApi, CloudFormationOperation, CloudFormationOps, ExecutionStatus, Parameter, Stack, StackResource, Tag } from '../aws/api.js';
 import { AwsRequestError } from '../../errors.js';
+import { arnIn } from '../../partition.js';
 import type { StackStatus } from '../types.js';
 import { awsError } from './aws-error.js';
 import { invokeApi, nextId, type SandboxContext } from './context.js';
@@ -39,6 +40,7 @@ const WRITES: ReadonlySet<string> = new Set([
 const UPDATABLE: ReadonlySet<StackStatus> = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 // cfn.template-body-limit: "maximum length of 51,200 bytes".
 const MAX_TEMPLATE_BODY = 51_200;
+const MAX_TAGS = 50;
 // cfn.changeset-no-changes
 const NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set.";
 const EMPTY: Omit<StackConfig, 'outputs'> = { templateBody: '', parameters: {}, tags: {} };
@@ -245,7 +247,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     const before = type === 'CREATE' ? undefined : { template: parseTemplate(stack.current.templateBody), parameters: stack.current.parameters };
     const changes = diffResources(before, { template, parameters: config.parameters });
     if (input['Tags'] === undefined && type === 'UPDATE') config.tags = { ...stack.current.tags };
-    const id = `arn:aws:cloudformation:${this.region}:${this.ctx.state.accountId}:changeSet/${name}/${uuid(nextId(this.ctx, 'changeSet', 32))}`;
+    const id = arnIn(this.region, 'cloudformation', this.ctx.state.accountId, `changeSet/${name}/${uuid(nextId(this.ctx, 'changeSet', 32))}`);
     const record: ChangeSetRecord = {
       region: this.region,
       stackId: stack.id,
@@ -386,7 +388,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     const stack: StackRecord = {
       region: this.region,
       name,
-      id: `arn:aws:cloudformation:${this.region}:${this.ctx.state.accountId}:stack/${name}/${uuid(nextId(this.ctx, 'stack', 32))}`,
+      id: arnIn(this.region, 'cloudformation', this.ctx.state.accountId, `stack/${name}/${uuid(nextId(this.ctx, 'stack', 32))}`),
       status: 'REVIEW_IN_PROGRESS',
       // cfn.create-changeset-review-in-progress: "User Initiated", no tags until execution.
       statusReason: 'User Initiated',
@@ -399,7 +401,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
   }
 
   private startCreate(stack: StackRecord, config: Omit<StackConfig, 'outputs'>, template: ParsedTemplate, protect: boolean): void {
-    const fails = this.ctx.faults.take('CreateStack', this.region, ['fail']) !== undefined;
+    const fails = this.ctx.faults.take('StackCreate', this.region, ['fail']) !== undefined;
     stack.terminationProtection = protect;
     stack.createdAt = this.now();
     stack.current = { ...EMPTY, tags: { ...config.tags }, outputs: {} };
@@ -409,8 +411,8 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
   }
 
   private startUpdate(stack: StackRecord, config: Omit<StackConfig, 'outputs'>, template: ParsedTemplate): void {
-    let fails = this.ctx.faults.take('UpdateStack', this.region, ['fail']) !== undefined;
-    let rollbackFails = fails && this.ctx.faults.take('UpdateStack:rollback', this.region, ['fail']) !== undefined;
+    let fails = this.ctx.faults.take('StackUpdate', this.region, ['fail']) !== undefined;
+    let rollbackFails = fails && this.ctx.faults.take('StackUpdateRollback', this.region, ['fail']) !== undefined;
     // cfn.update-rollback-failed: the control step failResourceUpdate.
     if (stack.failUpdate) {
       fails = true;
@@ -440,6 +442,11 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     for (const p of (input['Parameters'] as Parameter[] | undefined) ?? []) if (p.ParameterKey) parameters[p.ParameterKey] = p.ParameterValue ?? '';
     const tags: Record<string, string> = {};
     for (const t of (input['Tags'] as Tag[] | undefined) ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+    // API reference, CreateChangeSet and CreateStack, Tags: "Array Members: Maximum number of 50
+    // items" (the same constraint message as templateBody's; aws/aws-cdk#7612 quotes it for tags).
+    if (Object.keys(tags).length > MAX_TAGS) {
+      throw awsError('ValidationError', `1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TAGS}`);
+    }
     for (const key of Object.keys(tags)) {
       if (key.toLowerCase().startsWith('aws:')) throw awsError('ValidationError', `Invalid tag key [${key}]: the aws: prefix is reserved for AWS use`);
     }
