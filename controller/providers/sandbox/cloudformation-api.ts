@@ -442,8 +442,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     for (const p of (input['Parameters'] as Parameter[] | undefined) ?? []) if (p.ParameterKey) parameters[p.ParameterKey] = p.ParameterValue ?? '';
     const tags: Record<string, string> = {};
     for (const t of (input['Tags'] as Tag[] | undefined) ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
-    // API reference, CreateChangeSet and CreateStack, Tags: "Array Members: Maximum number of 50
-    // items" (the same constraint message as templateBody's; aws/aws-cdk#7612 quotes it for tags).
+    // cfn.tags-limit: at most 50 tags (API reference, CreateChangeSet and CreateStack).
     if (Object.keys(tags).length > MAX_TAGS) {
       throw awsError('ValidationError', `1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TAGS}`);
     }
