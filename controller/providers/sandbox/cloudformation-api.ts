@@ -14,7 +14,7 @@ import { invokeApi, nextId, type SandboxContext } from './context.js';
 import { isInProgress, observedPhase, settleStacks, stackPhases } from './stacks.js';
 import type { ChangeSetRecord, DeletedStackRecord, StackConfig, StackRecord } from './state.js';
 import { checkCapabilities, checkParameters, diffResources, parseTemplate, synthesizeOutputs, type ParsedTemplate } from './template.js';
-import { changeSetStatus, describeDeleted, describeStack, echoed, fingerprintOf, firstLogicalId, sameConfig, splitToken, str, strings, toChange, toParameters, toTags, uuid } from './cloudformation-shapes.js';
+import { changeSetStatus, checkTags, describeDeleted, describeStack, echoed, fingerprintOf, firstLogicalId, sameConfig, splitToken, str, strings, toChange, toParameters, toTags, uuid } from './cloudformation-shapes.js';
 
 /** Operations served beyond the adapter's narrowed set (conformance setup calls). */
 export interface CloudFormationExtraOps {
@@ -40,7 +40,6 @@ const WRITES: ReadonlySet<string> = new Set([
 const UPDATABLE: ReadonlySet<StackStatus> = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 // cfn.template-body-limit: "maximum length of 51,200 bytes".
 const MAX_TEMPLATE_BODY = 51_200;
-const MAX_TAGS = 50;
 // cfn.changeset-no-changes
 const NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set.";
 const EMPTY: Omit<StackConfig, 'outputs'> = { templateBody: '', parameters: {}, tags: {} };
@@ -442,13 +441,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     for (const p of (input['Parameters'] as Parameter[] | undefined) ?? []) if (p.ParameterKey) parameters[p.ParameterKey] = p.ParameterValue ?? '';
     const tags: Record<string, string> = {};
     for (const t of (input['Tags'] as Tag[] | undefined) ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
-    // cfn.tags-limit: at most 50 tags (API reference, CreateChangeSet and CreateStack).
-    if (Object.keys(tags).length > MAX_TAGS) {
-      throw awsError('ValidationError', `1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TAGS}`);
-    }
-    for (const key of Object.keys(tags)) {
-      if (key.toLowerCase().startsWith('aws:')) throw awsError('ValidationError', `Invalid tag key [${key}]: the aws: prefix is reserved for AWS use`);
-    }
+    checkTags(tags);
     return { templateBody: body, parameters, tags };
   }
 

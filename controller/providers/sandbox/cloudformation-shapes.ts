@@ -2,6 +2,7 @@
 // SDK's response shapes built from the stored state, client-token fingerprints, input readers.
 
 import type { Change, ExecutionStatus, Parameter, Stack, Tag } from '../aws/api.js';
+import { awsError } from './aws-error.js';
 import { observedPhase } from './stacks.js';
 import type { ChangeSetRecord, DeletedStackRecord, StackConfig, StackRecord } from './state.js';
 import { parseTemplate } from './template.js';
@@ -74,6 +75,18 @@ export function toChange(c: ChangeSetRecord['changes'][number]): Change {
       ...(c.replacement ? { Replacement: c.replacement as never } : {}),
     },
   };
+}
+
+const MAX_TAGS = 50;
+
+/** Stack tags as AWS checks them: at most 50 (cfn.tags-limit), and the aws: prefix is AWS's own. */
+export function checkTags(tags: Record<string, string>): void {
+  if (Object.keys(tags).length > MAX_TAGS) {
+    throw awsError('ValidationError', `1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TAGS}`);
+  }
+  for (const key of Object.keys(tags)) {
+    if (key.toLowerCase().startsWith('aws:')) throw awsError('ValidationError', `Invalid tag key [${key}]: the aws: prefix is reserved for AWS use`);
+  }
 }
 
 export function toTags(tags: Record<string, string>): Tag[] {
