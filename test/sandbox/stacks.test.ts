@@ -39,6 +39,23 @@ describe('sandbox CloudFormation: status model', () => {
     expect((await again.stacks.describe('us-east-1', 'orders'))?.outputs).toEqual(east?.outputs);
   });
 
+  it('derives the partition of stack, change set and table ARNs from the region (aws-cn, aws-us-gov)', async () => {
+    const { cloud, stacks } = makeCloud('instant');
+    await stacks.create(stackInput({ region: 'cn-north-1' }));
+    expect((await stacks.describe('cn-north-1', 'orders'))?.id).toMatch(/^arn:aws-cn:cloudformation:cn-north-1:123456789012:stack\/orders\//);
+    const made = await cloud.api.cloudFormationApi('us-gov-west-1').send('CreateChangeSet', {
+      StackName: 'orders',
+      ChangeSetName: 'review',
+      ChangeSetType: 'CREATE',
+      TemplateBody: TEMPLATE,
+      Parameters: [{ ParameterKey: 'Version', ParameterValue: '1' }],
+    });
+    expect(made.Id).toMatch(/^arn:aws-us-gov:cloudformation:us-gov-west-1:123456789012:changeSet\/review\//);
+    cloud.seedTable('ledger', 'us-gov-west-1');
+    const table = await cloud.api.dynamodbApi('us-gov-west-1').send('DescribeTable', { TableName: 'ledger' });
+    expect(table.Table?.TableArn).toBe('arn:aws-us-gov:dynamodb:us-gov-west-1:123456789012:table/ledger');
+  });
+
   it('returns undefined for a stack that does not exist', async () => {
     const { stacks } = makeCloud();
     expect(await stacks.describe('us-east-1', 'missing')).toBeUndefined();
