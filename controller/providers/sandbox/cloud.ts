@@ -39,7 +39,7 @@ export const SANDBOX_STATE_VERSION = 1;
 export class SandboxCloud {
   readonly clock: Clock;
   readonly faults: Faults;
-  /** Every provider call, as AWS API operations (see CallLog). */
+  /** Every AWS API call the adapters sent (see CallLog). */
   readonly calls = new CallLog();
   private state: SandboxState;
   private readonly ctx: SandboxContext;
@@ -99,7 +99,7 @@ export class SandboxCloud {
     };
   }
 
-  /** Called before every provider call takes effect; throwing aborts it (e.g. a simulated kill). */
+  /** Called before every AWS API call takes effect; throwing aborts it (e.g. a simulated kill). */
   set onCall(hook: CallHook | undefined) {
     this.ctx.onCall = hook;
   }
@@ -108,7 +108,7 @@ export class SandboxCloud {
     return this.ctx.onCall;
   }
 
-  /** Called after every provider call, with its outcome. */
+  /** Called after every AWS API call, with its outcome. */
   set afterCall(hook: ((call: CallRecord) => void) | undefined) {
     this.ctx.afterCall = hook;
   }
