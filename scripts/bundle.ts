@@ -1,0 +1,51 @@
+// npm run build: the CLI as one bundled ESM file, dist/regionctl.mjs, plus the chunks it
+// imports on demand (dist/chunks/): each command, the sandbox, and the AWS SDK clients,
+// which only an AWS run loads. Dependencies are bundled too, so a cold start reads a few
+// files instead of resolving hundreds in node_modules. `tsc` still typechecks (npm test).
+// test/bench/cold-start.bench.ts builds its floor scripts with the same bundleOptions.
+//
+//   npx tsx scripts/bundle.ts      # what npm run build and prepare run
+
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Bundled CommonJS dependencies (yaml, the AWS SDK's helpers, pino) call require() for
+ * Node built-ins; an ES module has no require, so every output file gets one.
+ */
+const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+export function bundleOptions(entryPoints: Record<string, string>, outdir: string): BuildOptions & { metafile: true } {
+  return {
+    entryPoints,
+    outdir,
+    bundle: true,
+    // Every dynamic import() becomes its own chunk, loaded only when the code runs it.
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    banner: { js: REQUIRE_SHIM },
+    metafile: true,
+    logLevel: 'warning',
+  };
+}
+
+export const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+/** Which source files went into which output file (tests read it to name the AWS SDK's chunks). */
+export const METAFILE = `${DIST}meta.json`;
+
+export async function bundleCli(): Promise<Metafile> {
+  rmSync(DIST, { recursive: true, force: true });
+  const root = fileURLToPath(new URL('../', import.meta.url));
+  const { metafile } = await build({ ...bundleOptions({ regionctl: `${root}controller/regionctl.ts` }, DIST), absWorkingDir: root });
+  writeFileSync(METAFILE, JSON.stringify(metafile));
+  return metafile;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await bundleCli();
+}
