@@ -20,19 +20,20 @@
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# ---- build: compile TypeScript, then drop devDependencies ----
+# ---- build: bundle the CLI (dist/regionctl.mjs + dist/chunks/), then drop devDependencies ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json ./
 # --ignore-scripts: no dependency's install script runs; we build explicitly below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY schemas ./schemas
 COPY controller ./controller
 COPY handlers ./handlers
+COPY scripts ./scripts
 RUN npm run build
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
-# ---- runtime: production dependencies, compiled code, git for the git source ----
+# ---- runtime: production dependencies, the bundle, git for the git source ----
 FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates && rm -rf /var/lib/apt/lists/*
 RUN groupadd --gid 10001 regionctl && useradd --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin regionctl
@@ -48,4 +49,4 @@ COPY --from=build /src/schemas ./schemas
 USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "dist/controller/cli.js", "run"]
+ENTRYPOINT ["node", "dist/regionctl.mjs", "run"]

@@ -56,7 +56,7 @@ describe('Dockerfile', () => {
   });
 
   it('starts `regionctl run`, exposes one port and checks /healthz on it', () => {
-    expect(execForm(last(finalStage, 'ENTRYPOINT')!.args)).toEqual(['node', 'dist/controller/cli.js', 'run']);
+    expect(execForm(last(finalStage, 'ENTRYPOINT')!.args)).toEqual(['node', 'dist/regionctl.mjs', 'run']);
     const port = last(finalStage, 'EXPOSE')!.args;
     expect(healthcheckCommand(last(finalStage, 'HEALTHCHECK')!.args)).toContain(`http://127.0.0.1:${port}/healthz`);
     // The port the controller listens on comes from the image's ENV (replaced by the replay).
