@@ -6,8 +6,9 @@
 //
 //   npx tsx scripts/bundle.ts      # what npm run build and prepare run
 
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -15,6 +16,25 @@ import { fileURLToPath } from 'node:url';
  * Node built-ins; an ES module has no require, so every output file gets one.
  */
 const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+// node:module stays an import: the entry needs it before anything else, and the banner has it.
+const BUILTINS = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)].filter((name) => !/^(node:)?module$/.test(name)));
+
+/**
+ * `import … from 'node:fs'` in an ES module makes Node build the module's ESM facade, which
+ * reads every export: fs.promises, for one, loads the promise API with its streams and
+ * readline (about 10 ms of a cold start). Through require() a built-in is just the object,
+ * its lazy parts left unloaded. So imports of built-ins become requires in the bundle.
+ */
+const builtinsThroughRequire: Plugin = {
+  name: 'builtins-through-require',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+      BUILTINS.has(args.path) && (args.kind === 'import-statement' || args.kind === 'dynamic-import') ? { path: args.path, namespace: 'builtin' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
 
 export function bundleOptions(entryPoints: Record<string, string>, outdir: string): BuildOptions & { metafile: true } {
   return {
@@ -29,6 +49,7 @@ export function bundleOptions(entryPoints: Record<string, string>, outdir: strin
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     banner: { js: REQUIRE_SHIM },
+    plugins: [builtinsThroughRequire],
     metafile: true,
     logLevel: 'warning',
   };

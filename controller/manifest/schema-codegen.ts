@@ -36,7 +36,9 @@ export async function generateValidatorSource(schemaText = readFileSync(SCHEMA_F
     .replace(/^"use strict";\n/, '')
     .replace(/require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)/gi, (_match, specifier: string) => {
       const name = `runtime${imports.length}`;
-      imports.push(`import ${name} from '${specifier}.js';`);
+      // The CommonJS module object, as require() gives it, whichever interop the importer
+      // applies (Node's and esbuild's default is module.exports; vitest's is exports.default).
+      imports.push(`import * as ${name}Module from '${specifier}.js';`, `const ${name} = ${name}Module.default?.__esModule ? ${name}Module.default : ${name}Module;`);
       return name;
     });
   if (/\brequire\(/.test(code)) throw new Error('ajv standalone code requires a module other than its runtime helpers: extend schema-codegen.ts');

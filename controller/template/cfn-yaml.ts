@@ -42,8 +42,9 @@ export function parseTemplateDocument(body: string): unknown {
  */
 export function noEchoParameters(body: string): string[] | undefined {
   // Without the word, no parameter can be NoEcho, and the parse (the slowest part of a cold
-  // `validate`) is skipped. A backslash could spell the key with escapes ("No\x45cho").
-  if (!body.includes('NoEcho') && !body.includes('\\')) return [];
+  // `validate`) is skipped. A backslash could spell the key with escapes ("No\x45cho"), a NUL
+  // means another encoding than UTF-8 (UTF-16): those are parsed.
+  if (!body.includes('NoEcho') && !body.includes('\\') && !body.includes('\0')) return [];
   let doc: unknown;
   try {
     doc = parseTemplateDocument(body);
