@@ -24,18 +24,19 @@
 # (--build-arg NODE_IMAGE=...) since no registry is reachable where they run.
 ARG NODE_IMAGE=node:24-bookworm-slim@sha256:a9f5f7c91a432850b2a8a7797adf5eadb6c733ceed61167806cee7ea7fbc29df
 
-# ---- build: compile TypeScript, then drop devDependencies ----
+# ---- build: bundle the CLI (dist/regionctl.mjs + dist/chunks/), then drop devDependencies ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json ./
 # --ignore-scripts: no dependency's install script runs; we build explicitly below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY schemas ./schemas
 COPY controller ./controller
 COPY handlers ./handlers
+COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
-# ---- runtime: production dependencies, compiled code, git for the git source ----
+# ---- runtime: production dependencies, the bundle, git for the git source ----
 FROM ${NODE_IMAGE} AS runtime
 # tini runs as PID 1: it reaps the git processes the controller starts and passes SIGTERM to
 # node. Debian's versions are not pinned: the base is, and its security updates should flow in.
@@ -57,5 +58,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["nod
 # The CLI's entry point, named here only (absolute, so it runs from any working directory):
 # `docker run IMAGE` runs the controller; `docker run -v "$PWD:/work" -w /work IMAGE diff
 # manifests/app.yaml` (or --version) any other command.
-ENTRYPOINT ["tini", "--", "node", "/app/dist/controller/cli.js"]
+ENTRYPOINT ["tini", "--", "node", "/app/dist/regionctl.mjs"]
 CMD ["run"]

@@ -1,5 +1,5 @@
-#!/usr/bin/env node
-// Entry point: parses the command name and loads only that command's module, so that
+// The CLI: dist/regionctl.mjs (controller/regionctl.ts) loads it once the compile cache is on;
+// tests also run it through tsx. Parses the command name and loads only that command's module, so that
 // `validate` and `diff --sandbox` never load the AWS SDK (cold start matters). Help,
 // "did you mean" and completion come from the command table (commands/table.ts).
 

@@ -1,5 +1,5 @@
-// regionctl's version, from package.json: two levels up from dist/controller/version.js,
-// one from controller/version.ts. Shown by --version and recorded in saved plans.
+// regionctl's version, from package.json: one level up from the bundle (dist/regionctl.mjs),
+// two from a chunk (dist/chunks/*.mjs), one from controller/version.ts. Shown by --version and recorded in saved plans.
 
 export async function packageVersion(): Promise<string> {
   const { readFile } = await import('node:fs/promises');

@@ -77,6 +77,8 @@ async function validateFile(file: string): Promise<FileReport> {
  * stalls all but the recorded owner): each is reported at its metadata.name, naming the others.
  */
 async function addDuplicateNames(reports: FileReport[]): Promise<void> {
+  // One file cannot clash with itself: no second read and parse.
+  if (reports.length < 2) return;
   const byName = new Map<string, Array<{ report: FileReport; line: number; column: number }>>();
   for (const report of reports) {
     const named = await readName(report.file);

@@ -1,6 +1,6 @@
 // Written shape → DesiredState: every default applied in one place, names canonical,
 // regions sorted, parameters merged and stringified, durations in milliseconds.
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { dnsNameKey } from '../dns-name.js';
 import { noEchoParameters } from '../template/cfn-yaml.js';
 import { parseDuration } from './duration.js';
@@ -34,7 +34,12 @@ export function canonicalName(name: string): string {
   return dnsNameKey(name);
 }
 
+// node:crypto is loaded on first use: its start-up (a dozen internal modules, about 8 ms of
+// CPU here) would be paid by every cold `validate`, which never needs the hash.
+const require = createRequire(import.meta.url);
+
 export function templateHash(body: string): string {
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(body).digest('hex').slice(0, 16);
 }
 
@@ -53,7 +58,12 @@ export function normalise(manifest: RegionSetManifest, file: string, templateBod
       name: spec.stack.name,
       templatePath: spec.stack.template,
       templateBody,
-      templateHash: templateHash(templateBody),
+      // Computed on first read (planning reads it; validation never does), then kept.
+      get templateHash(): string {
+        const value = templateHash(templateBody);
+        Object.defineProperty(this, 'templateHash', { value, enumerable: true, writable: true, configurable: true });
+        return value;
+      },
       // A template regionctl cannot read (AWS will refuse it) hides every value: mask rather than guess.
       noEchoParameters: noEchoParameters(templateBody) ?? [...new Set(regions.flatMap((r) => Object.keys(r.parameters)))].sort(),
       capabilities: [...(spec.stack.capabilities ?? DEFAULTS.stack.capabilities)],

@@ -50,14 +50,20 @@ export function parseManifestYaml(text: string): ParseResult {
   };
   // The parser builds the syntax tree without recursion; its depth is checked before the
   // (recursive) composer sees it. Deep flow nesting ("[[[[…") is found first by the lexer,
-  // which stops there: the parser takes seconds on 100,000 open brackets.
-  const flowTooDeep = deepFlowOffset(text);
+  // which stops there: the parser takes seconds on 100,000 open brackets. The parser is fed
+  // the same lexemes (yaml's documented user-provided lexer), so the text is lexed once.
+  const { lexemes, flowTooDeep } = lexWithFlowDepth(text);
+  lineCounter.addNewLine(0);
   if (flowTooDeep !== undefined) {
     // Not parsed: the line starts up to the offset, for its position (as the parser would).
-    lineCounter.addNewLine(0);
     for (let i = text.indexOf('\n'); i !== -1 && i < flowTooDeep; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
   }
-  const tokens = flowTooDeep === undefined ? [...new Parser(lineCounter.addNewLine).parse(text)] : [];
+  const tokens: CST.Token[] = [];
+  if (flowTooDeep === undefined) {
+    const parser = new Parser(lineCounter.addNewLine);
+    for (const lexeme of lexemes) for (const token of parser.next(lexeme)) tokens.push(token);
+    for (const token of parser.end()) tokens.push(token);
+  }
   const tooDeep = flowTooDeep ?? deepestCollection(tokens);
   if (tooDeep !== undefined) {
     return {
@@ -129,21 +135,23 @@ export function parseManifestYaml(text: string): ParseResult {
 }
 
 /**
- * Offset of the first flow collection more than MAX_NESTING_DEPTH brackets deep, from the
- * lexer alone (block nesting is left to deepestCollection). The lexer's control tokens
- * (document start, scalar, flow error end) take no room in the text.
+ * The lexemes of text, up to the first flow collection more than MAX_NESTING_DEPTH brackets
+ * deep (its offset is then flowTooDeep; block nesting is left to deepestCollection). The
+ * lexer's control tokens (document start, scalar, flow error end) take no room in the text.
  */
-function deepFlowOffset(text: string): number | undefined {
+function lexWithFlowDepth(text: string): { lexemes: string[]; flowTooDeep?: number } {
+  const lexemes: string[] = [];
   let offset = 0;
   let depth = 0;
   for (const token of new Lexer().lex(text)) {
     const type = CST.tokenType(token);
     if (type === 'flow-map-start' || type === 'flow-seq-start') {
-      if (++depth > MAX_NESTING_DEPTH) return offset;
+      if (++depth > MAX_NESTING_DEPTH) return { lexemes, flowTooDeep: offset };
     } else if (type === 'flow-map-end' || type === 'flow-seq-end') depth = Math.max(0, depth - 1);
     if (token !== CST.DOCUMENT && token !== CST.FLOW_END && token !== CST.SCALAR) offset += token.length;
+    lexemes.push(token);
   }
-  return undefined;
+  return { lexemes };
 }
 
 /** Offset of the first collection deeper than MAX_NESTING_DEPTH, walking the tree with an explicit stack. */

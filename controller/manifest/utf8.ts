@@ -1,36 +1,34 @@
 // Strict UTF-8 for manifests: Node's default decoder silently turns invalid bytes into
 // U+FFFD, so a Latin-1 "é" in a record name or tag would reach AWS as a replacement
 // character. The file is refused instead, at the position of the first invalid byte.
+import { Buffer, isUtf8 } from 'node:buffer';
 import type { PositionedIssue } from './parse.js';
-
-// ignoreBOM keeps a leading BOM in the text, as readFile(…, 'utf8') did: the YAML parser
-// accepts it and an edited file keeps it.
-const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export type Utf8Result = { ok: true; text: string } | { ok: false; issue: PositionedIssue };
 
 /** Decodes `bytes` or says where the first invalid byte is. */
 export function decodeUtf8(bytes: Uint8Array): Utf8Result {
-  try {
-    return { ok: true, text: strict.decode(bytes) };
-  } catch {
-    const bad = firstInvalid(bytes);
-    const lineStart = bad.offset === 0 ? 0 : bytes.lastIndexOf(0x0a, bad.offset - 1) + 1;
-    const line = countNewlines(bytes, lineStart) + 1;
-    // Columns count characters, as the YAML positions do; the line's start is valid UTF-8.
-    const column = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(lineStart, bad.offset)).length + 1;
-    const hex = `0x${bytes[bad.offset]!.toString(16).padStart(2, '0')}`;
-    return {
-      ok: false,
-      issue: {
-        line,
-        column,
-        pointer: '',
-        rule: 'invalid-utf8',
-        message: `byte ${hex} at byte offset ${bad.offset} is not valid UTF-8 (${bad.reason}); manifests must be UTF-8: save the file as UTF-8 and retype the character there`,
-      },
-    };
-  }
+  // isUtf8 and Buffer's decoder, not a fatal TextDecoder: the first use of TextDecoder loads
+  // Node's encoding modules, a cost every cold `validate` and `diff` paid. The decoder keeps
+  // a leading BOM in the text, as readFile(…, 'utf8') did: the YAML parser accepts it and an
+  // edited file keeps it.
+  if (isUtf8(bytes)) return { ok: true, text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') };
+  const bad = firstInvalid(bytes);
+  const lineStart = bad.offset === 0 ? 0 : bytes.lastIndexOf(0x0a, bad.offset - 1) + 1;
+  const line = countNewlines(bytes, lineStart) + 1;
+  // Columns count characters, as the YAML positions do; the line's start is valid UTF-8.
+  const column = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(lineStart, bad.offset)).length + 1;
+  const hex = `0x${bytes[bad.offset]!.toString(16).padStart(2, '0')}`;
+  return {
+    ok: false,
+    issue: {
+      line,
+      column,
+      pointer: '',
+      rule: 'invalid-utf8',
+      message: `byte ${hex} at byte offset ${bad.offset} is not valid UTF-8 (${bad.reason}); manifests must be UTF-8: save the file as UTF-8 and retype the character there`,
+    },
+  };
 }
 
 /** The first byte that starts an invalid sequence, by the WHATWG decoder's rules. */

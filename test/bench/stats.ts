@@ -1,5 +1,5 @@
 // Small helpers for benchmarks: medians of repeated runs, and a process's cold start.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
 export function median(values: number[]): number {
@@ -20,18 +20,43 @@ export async function medianMs(runs: number, fn: () => unknown, warmup = 3): Pro
   return median(times);
 }
 
-/** Median ms from spawn to exit of `node args...`; throws when the exit code is unexpected. */
-export function coldStartMs(args: string[], runs: number, expectedExit: number[] = [0]): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    const result = spawnSync(process.execPath, args, { encoding: 'utf8' });
-    times.push(performance.now() - start);
-    if (!expectedExit.includes(result.status ?? -1)) {
-      throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+export interface ColdStart {
+  /** Arguments of `node`. */
+  args: string[];
+  /** Exit codes that count as success (default 0). */
+  expectedExit?: number[];
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
+}
+
+/**
+ * Median ms from spawn to exit of each command, after `warmup` unmeasured rounds. The runs
+ * are interleaved (one of each per round), so a change in machine load meets every command
+ * alike and their ratios hold even when the absolute times move. The children run
+ * asynchronously: a server this process started (moto) keeps being served meanwhile.
+ */
+export async function coldStartsMs(commands: ColdStart[], runs: number, warmup = 0): Promise<number[]> {
+  const times = commands.map((): number[] => []);
+  for (let round = -warmup; round < runs; round++) {
+    for (const [i, { args, expectedExit = [0], env }] of commands.entries()) {
+      const start = performance.now();
+      const { code, stderr } = await exited(args, { ...process.env, ...env });
+      const elapsed = performance.now() - start;
+      if (!expectedExit.includes(code ?? -1)) throw new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`);
+      if (round >= 0) times[i]!.push(elapsed);
     }
   }
-  return median(times);
+  return times.map(median);
+}
+
+function exited(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
 }
 
 /** Least-squares slope of [x, y] points, as the change of y per `per` of x (0 with fewer than two points). */

@@ -54,6 +54,7 @@ describe('Dockerfile', () => {
     expect(entrypoint.slice(0, 3)).toEqual(['tini', '--', 'node']);
     expect(entrypoint[3], 'the entry point must not depend on the working directory').toMatch(/^\//);
     expect(execForm(last(finalStage, 'CMD')!.args)).toEqual(['run']);
+    expect(entrypoint[3]).toBe('/app/dist/regionctl.mjs');
     const port = last(finalStage, 'EXPOSE')!.args;
     expect(healthcheckCommand(last(finalStage, 'HEALTHCHECK')!.args).join(' ')).toContain(`http://127.0.0.1:${port}/healthz`);
     // The port the controller listens on comes from the image's ENV.

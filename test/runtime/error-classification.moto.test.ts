@@ -12,10 +12,10 @@ import { classifyError, ManifestError } from '../../controller/errors.js';
 import { Controller } from '../../controller/runtime/controller.js';
 import { AlwaysLeader } from '../../controller/runtime/leases.js';
 import { openTargets } from '../../controller/targets/index.js';
+import { CLI } from '../support/cli.js';
 import { startMoto, type Moto } from '../support/moto.js';
 import { MANIFEST, manifestRepo } from './helpers.js';
 
-const CLI = join(process.cwd(), 'dist/controller/cli.js');
 let moto: Moto;
 let repo: ReturnType<typeof manifestRepo>;
 

@@ -87,7 +87,9 @@ describe('NoEcho parameters are known from the template', () => {
   });
 
   it('a template regionctl cannot parse masks every parameter rather than guess', async () => {
-    const desired = await load(manifestText(), 'Parameters: [unclosed\n');
+    // Unclosed: which parameters are NoEcho cannot be known. (A template that never says
+    // NoEcho has none, readable or not: it is not parsed for them.)
+    const desired = await load(manifestText(), 'Parameters: { DbPassword: { Type: String, NoEcho: true }\n');
     expect(desired.stack.noEchoParameters).toEqual(['DbPassword', 'Stage']);
     const { clock, cloud } = world();
     // The planner needs no template parsing: the plan is made (AWS would refuse the template at apply).

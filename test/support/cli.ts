@@ -1,5 +1,5 @@
 // Runs the regionctl CLI as users do: a separate node process, capturing stdout, stderr and
-// the exit code. By default the built entry point (dist/controller/cli.js, built by the
+// the exit code. By default the bundle users install (dist/regionctl.mjs, built by the
 // vitest global setup); `fromSource` runs controller/cli.ts through tsx (no build needed).
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The built CLI entry point. */
-export const CLI = `${REPO_ROOT}dist/controller/cli.js`;
+/** The built CLI entry point: package.json's bin, bundled by scripts/bundle.ts. */
+export const CLI = `${REPO_ROOT}dist/regionctl.mjs`;
 
 export interface CliRun {
   code: number | null;
