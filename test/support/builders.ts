@@ -454,3 +454,8 @@ export function sandboxDesired(overrides: DesiredOverrides = {}): DesiredState {
     stack: { templateBody: template, templateHash: hash16(template), capabilities: [], ...overrides.stack },
   });
 }
+
+/** An HTTPS health check on /health of a regional API Gateway endpoint, checked from `regions` (in this order). */
+export function apiHealthCheckConfig(regions: string[]): HealthCheckConfig {
+  return { protocol: 'HTTPS', fqdn: 'abc123.execute-api.eu-west-1.amazonaws.com', port: 443, path: '/health', interval: 30, failureThreshold: 3, regions };
+}
