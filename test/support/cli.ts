@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
-import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
+import { readStateFile, SandboxCloud } from '../../controller/providers/sandbox/index.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The built CLI entry point. */
@@ -140,4 +140,17 @@ export function cliWorkspace(prefix: string, options: { each?: boolean; converge
 /** The sandbox cloud saved in a state file (on a fake clock). */
 export function readSandbox(stateFile: string): SandboxCloud {
   return SandboxCloud.fromJSON(JSON.parse(readFileSync(stateFile, 'utf8')), { clock: new FakeClock() });
+}
+
+/** What a sandbox state file holds for RegionSet `name` (its records named `<name>.example.com.`, its table `orders-<name>`), sorted. */
+export function regionSetCensus(stateFile: string, name: string): { stacks: string[]; records: Array<string | undefined>; checks: string[]; replicas: string[] } {
+  const saved = readStateFile(stateFile);
+  if (!saved) throw new Error(`no sandbox state in ${stateFile}`);
+  const cloud = SandboxCloud.fromJSON(saved, { clock: new FakeClock(saved.savedNow ?? 0, false) });
+  return {
+    stacks: cloud.listStacks().filter((s) => s.name === name).map((s) => s.region).sort(),
+    records: cloud.recordsOf('example.com.').filter((r) => r.name === `${name}.example.com.`).map((r) => r.region).sort(),
+    checks: cloud.listHealthChecks().filter((h) => h.tags['regionctl:regionset'] === name).map((h) => h.id).sort(),
+    replicas: cloud.replicasOf(`orders-${name}`).map((r) => r.region).sort(),
+  };
 }
