@@ -10,6 +10,7 @@ import { TransientError } from '../../controller/errors.js';
 import { AwsHealthCheckProvider } from '../../controller/providers/aws/healthchecks.js';
 import { AwsDnsProvider } from '../../controller/providers/aws/route53.js';
 import { expectAwsError, makeCloud } from './helpers.js';
+import { CLI, sandboxFlags } from '../support/cli.js';
 
 function zoneCloud() {
   const made = makeCloud('instant');
@@ -53,7 +54,7 @@ describe('one adapter code path for the sandbox and AWS', () => {
     const regionctl = (...args: string[]) =>
       spawnSync(
         process.execPath,
-        ['--import', `data:text/javascript,${encodeURIComponent(register)}`, join(process.cwd(), 'dist/controller/cli.js'), ...args, '--sandbox', join(root, 'state.json'), '--sandbox-speed', '100000'],
+        ['--import', `data:text/javascript,${encodeURIComponent(register)}`, CLI, ...args, ...sandboxFlags(join(root, 'state.json'))],
         { encoding: 'utf8' },
       );
     const manifest = join(root, 'manifests/global-api.yaml');
