@@ -160,19 +160,18 @@ describe('regionctl run: HTTP endpoints', () => {
     const suspended = await http('/suspend?regionSet=global-api', bearer());
     expect(suspended.status).toBe(200);
     expect(await suspended.json()).toEqual({ regionSet: 'global-api', suspended: true });
+    /** global-api in /status once the controller is idle. */
+    const globalApi = async () => {
+      await runtime.controller.idle();
+      return (await json('/status')).regionSets['global-api'];
+    };
     world.cloud.calls.reset();
     expect((await http('/trigger?regionSet=global-api', bearer())).status).toBe(202);
-    await runtime.controller.idle();
-    const set = (await json('/status')).regionSets['global-api'];
-    expect(set.suspended).toBe(true);
-    expect(set.lastOutcome).toBe('suspended');
+    expect(await globalApi()).toMatchObject({ suspended: true, lastOutcome: 'suspended' });
     expect(world.cloud.calls.count()).toBe(0);
 
     expect((await http('/resume?regionSet=global-api', bearer())).status).toBe(200);
-    await runtime.controller.idle();
-    const resumed = (await json('/status')).regionSets['global-api'];
-    expect(resumed.suspended).toBe(false);
-    expect(resumed.lastOutcome).toBe('converged');
+    expect(await globalApi()).toMatchObject({ suspended: false, lastOutcome: 'converged' });
     expect(world.cloud.calls.count()).toBeGreaterThan(0);
     expect((await http('/suspend', bearer())).status).toBe(400);
   });
