@@ -35,6 +35,8 @@ export class ControllerMetrics {
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Counter<L>({ name, help, labelNames, registers });
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Gauge<L>({ name, help, labelNames, registers });
     this.reconcileDuration = new Histogram({
       name: 'regionctl_reconcile_duration_seconds',
       help: 'Wall-clock time of one reconcile of one RegionSet, by outcome',
@@ -43,70 +45,37 @@ export class ControllerMetrics {
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
       registers,
     });
-    this.reconciles = new Counter({
-      name: 'regionctl_reconcile_total',
-      help: 'Reconciles by RegionSet and outcome (converged, applied, drift, refused, apply-failed, stalled, error, interrupted, suspended, not-leader)',
-      labelNames: ['regionset', 'outcome'],
-      registers,
-    });
-    this.planSteps = new Gauge({
-      name: 'regionctl_plan_steps',
-      help: 'Steps of the last plan of each RegionSet, by action',
-      labelNames: ['regionset', 'action'],
-      registers,
-    });
-    this.driftDetected = new Gauge({
-      name: 'regionctl_drift_detected',
-      help: '1 when the last plan of the RegionSet found differences that were not applied (plan-only, refused or failed), else 0',
-      labelNames: ['regionset'],
-      registers,
-    });
-    this.refusals = new Counter({
-      name: 'regionctl_plan_refusals_total',
-      help: 'Guardrail refusals of plans, by rule',
-      labelNames: ['regionset', 'rule'],
-      registers,
-    });
-    this.lastSuccess = new Gauge({
-      name: 'regionctl_last_successful_reconcile_timestamp_seconds',
-      help: 'Unix time of the last reconcile of the RegionSet that left it Ready',
-      labelNames: ['regionset'],
-      registers,
-    });
-    this.awsCalls = new Counter({
-      name: 'regionctl_aws_calls_total',
-      help: 'AWS API calls by service, operation and outcome (ok or the AWS error code)',
-      labelNames: ['service', 'operation', 'outcome'],
-      registers,
-    });
+    this.reconciles = counter(
+      'regionctl_reconcile_total',
+      'Reconciles by RegionSet and outcome (converged, applied, drift, refused, apply-failed, stalled, error, interrupted, suspended, not-leader)',
+      ['regionset', 'outcome'],
+    );
+    this.planSteps = gauge('regionctl_plan_steps', 'Steps of the last plan of each RegionSet, by action', ['regionset', 'action']);
+    this.driftDetected = gauge(
+      'regionctl_drift_detected',
+      '1 when the last plan of the RegionSet found differences that were not applied (plan-only, refused or failed), else 0',
+      ['regionset'],
+    );
+    this.refusals = counter('regionctl_plan_refusals_total', 'Guardrail refusals of plans, by rule', ['regionset', 'rule']);
+    this.lastSuccess = gauge('regionctl_last_successful_reconcile_timestamp_seconds', 'Unix time of the last reconcile of the RegionSet that left it Ready', ['regionset']);
+    this.awsCalls = counter('regionctl_aws_calls_total', 'AWS API calls by service, operation and outcome (ok or the AWS error code)', ['service', 'operation', 'outcome']);
     // Apart from the managed cloud's calls: a follower makes lease calls only.
-    this.leaseCalls = new Counter({
-      name: 'regionctl_lease_calls_total',
-      help: 'Calls to the lease table (leader election) by operation and outcome (ok or the AWS error code)',
-      labelNames: ['operation', 'outcome'],
-      registers,
-    });
-    this.sourceFetchFailures = new Counter({
-      name: 'regionctl_source_fetch_failures_total',
-      help: 'Failed syncs of the manifest source (the last good revision is kept)',
-      registers,
-    });
-    this.sourceLastSync = new Gauge({
-      name: 'regionctl_source_last_sync_timestamp_seconds',
-      help: 'Unix time of the last successful sync of the manifest source',
-      registers,
-    });
-    this.webhookDuplicates = new Counter({
-      name: 'regionctl_webhook_duplicates_total',
-      help: 'Webhook deliveries ignored as replays of a delivery id already handled within the window, by sender',
-      labelNames: ['source'],
-      registers,
-    });
-    this.orphaned = new Gauge({
-      name: 'regionctl_orphaned_regionsets',
-      help: 'RegionSets whose inventory is live in a zone the manifests use but that no manifest declares (kept, not reconciled)',
-      registers,
-    });
+    this.leaseCalls = counter(
+      'regionctl_lease_calls_total',
+      'Calls to the lease table (leader election) by operation and outcome (ok or the AWS error code)',
+      ['operation', 'outcome'],
+    );
+    this.sourceFetchFailures = counter('regionctl_source_fetch_failures_total', 'Failed syncs of the manifest source (the last good revision is kept)');
+    this.sourceLastSync = gauge('regionctl_source_last_sync_timestamp_seconds', 'Unix time of the last successful sync of the manifest source');
+    this.webhookDuplicates = counter(
+      'regionctl_webhook_duplicates_total',
+      'Webhook deliveries ignored as replays of a delivery id already handled within the window, by sender',
+      ['source'],
+    );
+    this.orphaned = gauge(
+      'regionctl_orphaned_regionsets',
+      'RegionSets whose inventory is live in a zone the manifests use but that no manifest declares (kept, not reconciled)',
+    );
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'regionctl_' });
   }
 

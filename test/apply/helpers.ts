@@ -6,22 +6,14 @@ import type { ExecEvent, ExecuteOptions } from '../../controller/apply/execute.j
 import type { HealthCheckRef, Plan, RecordTemplate, Step } from '../../controller/plan/types.js';
 import { SandboxCloud, type Latencies } from '../../controller/providers/sandbox/index.js';
 import { nextRandom } from '../../controller/providers/sandbox/util.js';
+import { apiTemplate } from '../support/builders.js';
 
 export const START = Date.UTC(2026, 0, 1);
 export const REGION_SET = 'global-api';
 export const STACK = 'global-api';
 export const RECORD = 'api.example.com.';
 
-export const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
-Resources:
-  Api:
-    Type: AWS::ApiGateway::RestApi
-    Properties:
-      Name: regional-api
-Outputs:
-  ApiDomainName:
-    Value: !GetAtt Api.RootResourceId
-`;
+export const TEMPLATE = apiTemplate();
 
 export interface World {
   clock: FakeClock;

@@ -56,6 +56,15 @@ export function threeRegionManifest(options: { tables: boolean }): string {
   return options.tables ? text : withoutTables;
 }
 
+/** The three-region manifest (global-api.yaml) and the stand-in template it names (stacks/regional-api.yaml) written into `dir`; the manifest's path. */
+export function writeMotoExample(dir: string, options: { tables: boolean }): string {
+  mkdirSync(join(dir, 'stacks'));
+  writeFileSync(join(dir, 'stacks/regional-api.yaml'), MOTO_STAND_IN_TEMPLATE);
+  const manifest = join(dir, 'global-api.yaml');
+  writeFileSync(manifest, threeRegionManifest(options));
+  return manifest;
+}
+
 export interface QuietReconcileCalls {
   /** Calls per "service:Operation" (after the SDK's own retries). */
   calls: Record<string, number>;
@@ -83,10 +92,7 @@ export async function measureQuietReconcile(endpoint: string): Promise<QuietReco
   const dir = mkdtempSync(join(tmpdir(), 'regionctl-budget-'));
   const dynamodb = mockClient(DynamoDBClient);
   try {
-    mkdirSync(join(dir, 'stacks'));
-    writeFileSync(join(dir, 'stacks/regional-api.yaml'), MOTO_STAND_IN_TEMPLATE);
-    writeFileSync(join(dir, 'global-api.yaml'), threeRegionManifest({ tables: true }));
-    const loaded = await loadManifestFile(join(dir, 'global-api.yaml'));
+    const loaded = await loadManifestFile(writeMotoExample(dir, { tables: true }));
     if (!loaded.ok) throw new Error(`budget manifest is invalid: ${JSON.stringify(loaded.errors)}`);
     const desired = loaded.value;
     await ensureZone(endpoint, desired.dns.zone);
@@ -182,12 +188,14 @@ export async function fillMotoStackOutputs(endpoint: string, stackName: string, 
   }
 }
 
-async function ensureZone(endpoint: string, zone: string): Promise<void> {
+/** The hosted zone `zone` (with its trailing dot) in moto, created unless it is there; its id. */
+export async function ensureZone(endpoint: string, zone: string): Promise<string> {
   const route53 = new Route53Client({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
   try {
     const { HostedZones } = await route53.send(new ListHostedZonesByNameCommand({ DNSName: zone, MaxItems: 1 }));
-    if (HostedZones?.[0]?.Name === zone) return;
-    await route53.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: `budget-${zone}` }));
+    if (HostedZones?.[0]?.Name === zone) return HostedZones[0].Id!;
+    const created = await route53.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: `budget-${zone}` }));
+    return created.HostedZone!.Id!;
   } finally {
     route53.destroy();
   }

@@ -4,15 +4,15 @@
 // moto never computes the outputs of stacks made through change sets (see
 // fillMotoStackOutputs), so the first apply creates the stacks and stops at the records
 // that need an output; a second apply, once moto has them, converges.
-import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../support/cli.js';
 import { startMoto, type Moto } from '../support/moto.js';
-import { fillMotoStackOutputs, MOTO_STAND_IN_TEMPLATE, threeRegionManifest } from './budget.js';
+import { ensureZone, fillMotoStackOutputs, writeMotoExample } from './budget.js';
 
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 let moto: Moto;
@@ -28,14 +28,8 @@ function regionctl(args: string[], env: Record<string, string | undefined> = {})
 beforeAll(async () => {
   moto = await startMoto();
   dir = mkdtempSync(join(tmpdir(), 'regionctl-aws-cli-'));
-  mkdirSync(join(dir, 'stacks'));
-  writeFileSync(join(dir, 'stacks/regional-api.yaml'), MOTO_STAND_IN_TEMPLATE);
-  manifest = join(dir, 'global-api.yaml');
-  writeFileSync(manifest, threeRegionManifest({ tables: false }));
-  const route53 = new Route53Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: CREDENTIALS });
-  const zone = await route53.send(new CreateHostedZoneCommand({ Name: 'example.com.', CallerReference: 'cli-test' }));
-  zoneId = zone.HostedZone!.Id!;
-  route53.destroy();
+  manifest = writeMotoExample(dir, { tables: false });
+  zoneId = await ensureZone(moto.endpoint, 'example.com.');
 }, 180_000);
 
 afterAll(async () => {

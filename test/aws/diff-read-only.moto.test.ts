@@ -5,15 +5,14 @@
 // other write sent by the read-only path fails the test. The default diff is run beside it
 // and must send change-set writes: that proves the counter sees writes at all.
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CloudFormationClient, CreateChangeSetCommand, DescribeStacksCommand, ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main as diff } from '../../controller/commands/diff.js';
 import { startMoto, type Moto } from '../support/moto.js';
-import { MOTO_STAND_IN_TEMPLATE, threeRegionManifest } from './budget.js';
+import { ensureZone, MOTO_STAND_IN_TEMPLATE, writeMotoExample } from './budget.js';
 
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const REGIONS = ['ap-southeast-1', 'eu-west-1', 'us-east-2'];
@@ -71,13 +70,8 @@ beforeAll(async () => {
     process.env[name] = value;
   }
   dir = mkdtempSync(join(tmpdir(), 'regionctl-read-only-'));
-  mkdirSync(join(dir, 'stacks'));
-  writeFileSync(join(dir, 'stacks/regional-api.yaml'), MOTO_STAND_IN_TEMPLATE);
-  manifest = join(dir, 'global-api.yaml');
-  writeFileSync(manifest, threeRegionManifest({ tables: true }));
-  const route53 = new Route53Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: CREDENTIALS });
-  await route53.send(new CreateHostedZoneCommand({ Name: 'example.com.', CallerReference: 'read-only-test' }));
-  route53.destroy();
+  manifest = writeMotoExample(dir, { tables: true });
+  await ensureZone(moto.endpoint, 'example.com.');
   // The existing table of the manifest, in its first region, as a 2019.11.21 global table's source.
   const dynamodb = new DynamoDBClient({ region: 'eu-west-1', endpoint: moto.endpoint, credentials: CREDENTIALS });
   await dynamodb.send(

@@ -36,6 +36,7 @@ import { AwsHealthCheckProvider } from '../../controller/providers/aws/healthche
 import { RateLimiter } from '../../controller/providers/aws/rate-limit.js';
 import { AwsDnsProvider, InvalidChangeBatchError } from '../../controller/providers/aws/route53.js';
 import type { HealthCheckConfig, RecordChange } from '../../controller/providers/types.js';
+import { apiHealthCheckConfig } from '../support/builders.js';
 
 const route53 = mockClient(Route53Client);
 const ZONE = '/hostedzone/Z0123456789ABCDEFGHIJ';
@@ -57,15 +58,7 @@ function weighted(name: string, setIdentifier: string, weight: number): Resource
   return { Name: name, Type: 'A', SetIdentifier: setIdentifier, Weight: weight, TTL: 60, ResourceRecords: [{ Value: '192.0.2.10' }] };
 }
 
-const config: HealthCheckConfig = {
-  protocol: 'HTTPS',
-  fqdn: 'abc123.execute-api.eu-west-1.amazonaws.com',
-  port: 443,
-  path: '/health',
-  interval: 30,
-  failureThreshold: 3,
-  regions: ['eu-west-1', 'us-east-1', 'ap-southeast-1'],
-};
+const config: HealthCheckConfig = apiHealthCheckConfig(['eu-west-1', 'us-east-1', 'ap-southeast-1']);
 
 /** A health check as ListHealthChecks / CreateHealthCheck return it. */
 function healthCheck(id: string, callerReference: string, overrides: Partial<NonNullable<HealthCheck['HealthCheckConfig']>> = {}): HealthCheck {

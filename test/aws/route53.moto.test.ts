@@ -10,16 +10,16 @@
 // - moto ignores CallerReference: a second CreateHealthCheck with the same reference makes
 //   a second check, so idempotency is an adapter test; GetHealthCheckStatus is always "Success".
 import { CreateHostedZoneCommand, ListTagsForResourceCommand } from '@aws-sdk/client-route-53';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AwsRequestError } from '../../controller/errors.js';
 import { AwsClients, type AwsCall } from '../../controller/providers/aws/clients.js';
 import { AwsHealthCheckProvider } from '../../controller/providers/aws/healthchecks.js';
 import { RateLimiter } from '../../controller/providers/aws/rate-limit.js';
 import { AwsDnsProvider } from '../../controller/providers/aws/route53.js';
 import type { DnsRecord, HealthCheckConfig, RecordChange } from '../../controller/providers/types.js';
-import { startMoto, type Moto } from '../support/moto.js';
+import { apiHealthCheckConfig } from '../support/builders.js';
+import { useMoto } from '../support/moto.js';
 
-let moto: Moto;
 const calls: AwsCall[] = [];
 let clients: AwsClients;
 let dns: AwsDnsProvider;
@@ -39,29 +39,15 @@ const upsert = (record: DnsRecord): RecordChange => ({ action: 'UPSERT', record 
 const remove = (record: DnsRecord): RecordChange => ({ action: 'DELETE', record });
 const key = (r: DnsRecord) => `${r.name} ${r.type} ${r.setIdentifier ?? ''}`.trim();
 
-const healthCheckConfig: HealthCheckConfig = {
-  protocol: 'HTTPS',
-  fqdn: 'abc123.execute-api.eu-west-1.amazonaws.com',
-  port: 443,
-  path: '/health',
-  interval: 30,
-  failureThreshold: 3,
-  regions: ['ap-southeast-1', 'eu-west-1', 'us-east-1'],
-};
+const healthCheckConfig: HealthCheckConfig = apiHealthCheckConfig(['ap-southeast-1', 'eu-west-1', 'us-east-1']);
 
-beforeAll(async () => {
-  moto = await startMoto();
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
+useMoto((moto) => {
   clients = new AwsClients({ endpointUrl: moto.endpoint, maxAttempts: 1, onCall: (call) => calls.push(call) });
   // Generous budget on real time: the limiter's pacing has its own virtual-time tests.
   const limiter = new RateLimiter({ ratePerSecond: 200, burst: 200 });
   dns = new AwsDnsProvider({ clients, limiter });
   checks = new AwsHealthCheckProvider({ clients, limiter });
-});
-
-afterAll(async () => {
-  clients?.destroy();
-  await moto?.stop();
+  return () => clients.destroy();
 });
 
 describe('AwsDnsProvider on moto', () => {

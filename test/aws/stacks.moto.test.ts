@@ -5,32 +5,23 @@
 
 import { readFileSync } from 'node:fs';
 import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { AwsClients } from '../../controller/providers/aws/clients.js';
 import { AwsStackProvider } from '../../controller/providers/aws/stacks.js';
 import type { StackInput } from '../../controller/providers/types.js';
-import { startMoto, type Moto } from '../support/moto.js';
+import { useMoto } from '../support/moto.js';
 
 const TEMPLATE = readFileSync('manifests/stacks/regional-api.yaml', 'utf8');
 const REGIONS = ['eu-west-1', 'us-east-2', 'ap-southeast-1'];
 const STACK = 'global-api';
 
-let moto: Moto;
 let clients: AwsClients;
 let stacks: AwsStackProvider;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  process.env['AWS_ACCESS_KEY_ID'] = 'testing';
-  process.env['AWS_SECRET_ACCESS_KEY'] = 'testing';
+useMoto((moto) => {
   clients = new AwsClients({ endpointUrl: moto.endpoint });
   stacks = new AwsStackProvider({ clients, clock: new FakeClock(), changeSetPollMs: 100 });
-});
-
-afterAll(async () => {
-  clients?.destroy();
-  await moto?.stop();
+  return () => clients.destroy();
 });
 
 function input(region: string, overrides: Partial<StackInput> = {}): StackInput {

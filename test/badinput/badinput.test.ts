@@ -4,25 +4,12 @@
 // document pushed as commits with a signed webhook each, and (b) a few hundred hostile
 // webhook requests generated with fast-check. Nothing may write to the cloud, crash the
 // process, hang a request or answer 5xx. Deadlines are hang guards, not measurements.
-import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitDaemon, type GitServer } from '../support/git-server.js';
-import {
-  controllerEnv,
-  expectAccepted,
-  regionSetManifest,
-  sandboxCensus,
-  sendGithubPush,
-  STACK_TEMPLATE,
-  startController,
-  waitFor,
-  type ControllerProcess,
-  type ControllerSettings,
-  type ControllerStatusView,
-} from '../e2e/support.js';
+import type { GitServer } from '../support/git-server.js';
+import { controllerEnv, e2eFixtures, expectAccepted, readyAt as readyAtOf, regionSetManifest, sandboxCensus, sendGithubPush, STACK_TEMPLATE, waitFor, type ControllerProcess, type ControllerSettings, type ControllerStatusView } from '../e2e/support.js';
 import { sendRaw } from './raw-http.js';
 import { hostileRequest, type HostileRequest } from './webhook-requests.js';
 
@@ -33,10 +20,10 @@ const CORPUS = join(process.cwd(), 'test/fixtures/invalid');
 const REQUEST_BOUND_MS = 15_000;
 const WEBHOOK_RUNS = 200;
 
+const fixtures = e2eFixtures();
 let git: GitServer;
 let controller: ControllerProcess;
 let settings: ControllerSettings;
-let dir: string;
 let appliedRevision: string;
 const tally = { manifests: 0, requests: 0, writes: 0, crashes: 0, hangs: 0, fiveHundreds: 0, statuses: new Map<string, number>() };
 
@@ -46,8 +33,7 @@ function validManifest(regions: string[]): string {
 }
 
 beforeAll(async () => {
-  git = await startGitDaemon();
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-badinput-'));
+  ({ git, settings } = await fixtures.workspace({ prefix: 'regionctl-badinput-', secret: SECRET }));
   appliedRevision = await git.commit(
     {
       [MANIFEST]: validManifest(['eu-west-1', 'us-east-2', 'ap-southeast-1']),
@@ -57,8 +43,7 @@ beforeAll(async () => {
     },
     'three regions',
   );
-  settings = { gitUrl: git.url, branch: git.branch, workDir: join(dir, 'work'), sandboxFile: join(dir, 'sandbox.json'), sandboxSpeed: 1000, webhookSecret: SECRET };
-  controller = await startController('badinput', { ...controllerEnv(settings), REGIONCTL_MANIFESTS: 'manifests/*.yaml' });
+  controller = await fixtures.start('badinput', { ...controllerEnv(settings), REGIONCTL_MANIFESTS: 'manifests/*.yaml' });
   await readyAt(appliedRevision);
 }, 120_000);
 
@@ -68,9 +53,6 @@ afterAll(async () => {
   console.log(
     `bad input: ${inputs} inputs (${tally.manifests} manifest commits, ${tally.requests} webhook requests), ${tally.writes} writes, ${tally.crashes} crashes, ${tally.hangs} hangs, ${tally.fiveHundreds} 5xx; webhook answers: ${statuses}`,
   );
-  await controller?.kill('SIGKILL');
-  await git?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function conditionOf(set: ControllerStatusView['regionSets'][string] | undefined, type: string): string | undefined {
@@ -78,12 +60,7 @@ function conditionOf(set: ControllerStatusView['regionSets'][string] | undefined
 }
 
 async function readyAt(revision: string, timeoutMs = 30_000): Promise<ControllerStatusView> {
-  return waitFor(`${SET} Ready at ${revision.slice(0, 8)}`, timeoutMs, async () => {
-    const status = await controller.status();
-    const set = status.regionSets[SET];
-    if (set?.lastAppliedRevision === revision && conditionOf(set, 'Ready') === 'True' && conditionOf(set, 'Reconciling') !== 'True') return status;
-    throw new Error(`at ${set?.lastAppliedRevision?.slice(0, 8)}, last outcome ${set?.lastOutcome}, error ${set?.lastError?.message}`);
-  });
+  return readyAtOf(controller, SET, revision, timeoutMs);
 }
 
 /** AWS calls so far from /metrics: anything but Describe/List/Get is a write. */

@@ -1,44 +1,30 @@
 // A table encrypted with a customer-managed KMS key (issue 12 item 2): DynamoDB needs, for
 // every new replica, a key in the replica's own region (KMSMasterKeyId on the replica Create;
 // ddb.cmk-replica-key). Through the real CLI on a sandbox state file holding such a table.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
-import { runCliSync, sandboxFlags } from '../support/cli.js';
+import { cliWorkspace, runCliSync } from '../support/cli.js';
 
 const ACCOUNT = '111122223333';
 const key = (region: string) => `arn:aws:kms:${region}:${ACCOUNT}:key/0f1e2d3c-${region}`;
-let dir: string;
-let manifest: string;
-let state: string;
-
-function regionctl(...args: string[]) {
-  return runCliSync([...args, ...sandboxFlags(state)]);
-}
+const { manifest, state, regionctl, cloud: sandbox } = cliWorkspace('regionctl-cmk-', { each: true });
 
 /** The example manifest with these lines under the orders table. */
 function withTableLines(lines: string): void {
-  const text = readFileSync(join(dir, 'manifests/global-api.yaml.orig'), 'utf8');
+  const text = readFileSync(`${manifest}.orig`, 'utf8');
   expect(text).toMatch(/    - name: orders +#.*\n/);
   writeFileSync(manifest, text.replace(/(    - name: orders +#.*\n)/, `$1${lines}`));
 }
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-cmk-'));
-  cpSync('manifests', join(dir, 'manifests'), { recursive: true });
-  manifest = join(dir, 'manifests/global-api.yaml');
   cpSync(manifest, `${manifest}.orig`);
-  state = join(dir, 'sandbox.json');
   const cloud = new SandboxCloud({ clock: new FakeClock() });
   cloud.seedZone('example.com.');
   cloud.seedTable('orders', 'eu-west-1', { kmsKeyArn: key('eu-west-1') });
   writeFileSync(state, JSON.stringify(cloud.toJSON()));
 });
-
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('a table encrypted with a customer-managed KMS key', () => {
   it('with a key per new region: apply creates each replica with its own key, and the next diff is clean', () => {
@@ -46,7 +32,7 @@ describe('a table encrypted with a customer-managed KMS key', () => {
     const apply = regionctl('apply', manifest, '--yes');
     expect(apply.stderr).toBe('');
     expect(apply.code).toBe(0);
-    const cloud = SandboxCloud.fromJSON(JSON.parse(readFileSync(state, 'utf8')), { clock: new FakeClock() });
+    const cloud = sandbox();
     expect(cloud.replicasOf('orders').map((r) => `${r.region} ${r.status}`).sort()).toEqual(['ap-southeast-1 ACTIVE', 'eu-west-1 ACTIVE', 'us-east-2 ACTIVE']);
     const diff = regionctl('diff', manifest, '--detailed-exitcode');
     expect(diff.stdout).toMatch(/^No changes\.$/m);
@@ -63,7 +49,7 @@ describe('a table encrypted with a customer-managed KMS key', () => {
     expect(out).toContain('kmsKeys: { ap-southeast-1: <key ARN or alias/name in ap-southeast-1> }');
     const apply = regionctl('apply', manifest, '--yes');
     expect(apply.code).toBe(3);
-    const cloud = SandboxCloud.fromJSON(JSON.parse(readFileSync(state, 'utf8')), { clock: new FakeClock() });
+    const cloud = sandbox();
     expect(cloud.replicasOf('orders').map((r) => r.region)).toEqual(['eu-west-1']);
   });
 

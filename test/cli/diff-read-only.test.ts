@@ -2,20 +2,13 @@
 // parameters change shows the template-level change (the parameter, before → after) and is
 // marked as not previewed, in text and JSON; the default diff shows the resource-level
 // preview instead. (The zero-write-call proof against moto is test/aws/diff-read-only.moto.test.ts.)
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleWorkspace, runCliSync, sandboxFlags } from '../support/cli.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cliWorkspace } from '../support/cli.js';
 
-let dir: string;
-let manifest: string;
-let state: string;
-
-function regionctl(...args: string[]) {
-  return runCliSync([...args, ...sandboxFlags(state)]);
-}
+const { manifest, regionctl } = cliWorkspace('regionctl-read-only-');
 
 beforeAll(() => {
-  ({ dir, manifest, state } = exampleWorkspace('regionctl-read-only-'));
   const apply = regionctl('apply', manifest, '--yes');
   expect(apply.stderr).toBe('');
   expect(apply.code).toBe(0);
@@ -23,8 +16,6 @@ beforeAll(() => {
   expect(text).toContain('Stage: prod');
   writeFileSync(manifest, text.replace('Stage: prod', 'Stage: beta'));
 }, 120_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('regionctl diff --read-only (sandbox)', () => {
   it('shows the parameter change of each stack and marks the resource-level preview as skipped', () => {

@@ -2,27 +2,12 @@
 // 3 a plan refused by a guardrail — with the plan and the refusal still printed in every
 // output format — and 1 an error. The refusal here is a real one: a stack named like the
 // RegionSet's, not tagged with it, already stands in the region being added.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUnownedStack, runCliSync, sandboxFlags } from '../support/cli.js';
+import { addUnownedStack, cliWorkspace } from '../support/cli.js';
 
-let dir: string;
-let manifest: string;
-let state: string;
-const regionctl = (...args: string[]) => runCliSync([...args, ...sandboxFlags(state)]);
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-exit-codes-'));
-  cpSync('manifests', join(dir, 'manifests'), { recursive: true });
-  manifest = join(dir, 'manifests/global-api.yaml');
-  state = join(dir, 'sandbox.json');
-  const seed = regionctl('apply', manifest, '--yes');
-  if (seed.code !== 0) throw new Error(`setup apply failed: ${seed.stderr}`);
-}, 120_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, manifest, state, regionctl } = cliWorkspace('regionctl-exit-codes-', { converge: true });
 
 describe('regionctl diff and apply exit codes', () => {
   it('0 when converged, with or without --detailed-exitcode', () => {

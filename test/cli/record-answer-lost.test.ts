@@ -2,35 +2,13 @@
 // ChangeResourceRecordSets takes effect but loses its answer (a timeout). The adapter re-reads
 // the zone instead of sending the CREATE again (which Route 53 would refuse as "already
 // exists", r53.create-existing-record): apply succeeds and the next diff is clean.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { writeStateFile } from '../../controller/providers/sandbox/statefile.js';
-import { runCliSync, sandboxFlags } from '../support/cli.js';
+import { cliWorkspace } from '../support/cli.js';
 
-let dir: string;
-let manifest: string;
-let state: string;
-
-function regionctl(...args: string[]) {
-  return runCliSync([...args, ...sandboxFlags(state)]);
-}
-
-function loadCloud(): SandboxCloud {
-  return SandboxCloud.fromJSON(JSON.parse(readFileSync(state, 'utf8')), { clock: new FakeClock() });
-}
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-answer-lost-'));
-  cpSync('manifests', join(dir, 'manifests'), { recursive: true });
-  manifest = join(dir, 'manifests/global-api.yaml');
-  state = join(dir, 'sandbox.json');
-}, 120_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { manifest, state, regionctl, cloud: loadCloud } = cliWorkspace('regionctl-answer-lost-');
 
 describe('a record change whose answer is lost', () => {
   it('is not sent twice: apply succeeds and the next diff is clean', () => {

@@ -2,26 +2,18 @@
 // AWS keeps a replica for 24 hours after it was the source of a new replica
 // (ddb.source-replica-24h, enforced by the sandbox), so the new replica must be created through
 // a region that stays. Through the real CLI on a sandbox state file.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import type { SandboxState } from '../../controller/providers/sandbox/state.js';
-import { runCliSync, sandboxFlags } from '../support/cli.js';
+import { cliWorkspace } from '../support/cli.js';
 
-let dir: string;
-let manifest: string;
-let state: string;
-
-function regionctl(...args: string[]) {
-  return runCliSync([...args, ...sandboxFlags(state)]);
-}
+const { manifest, state, regionctl } = cliWorkspace('regionctl-swap-', { each: true });
 
 /** The example manifest with `removeReplicas: true` on the table and these regions. */
 function writeManifest(regions: string[]): void {
-  const text = readFileSync(join(dir, 'manifests/global-api.yaml.orig'), 'utf8');
+  const text = readFileSync(`${manifest}.orig`, 'utf8');
   expect(text).toMatch(/    - name: orders +#.*\n/);
   expect(text).toMatch(/  regions:\n(    [\w-]+: \{\}\n)+/);
   writeFileSync(
@@ -38,18 +30,12 @@ function replicas(): { region: string; status: string; sourceOfCreationAt?: numb
 }
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-swap-'));
-  cpSync('manifests', join(dir, 'manifests'), { recursive: true });
-  manifest = join(dir, 'manifests/global-api.yaml');
   cpSync(manifest, `${manifest}.orig`);
-  state = join(dir, 'sandbox.json');
   const cloud = new SandboxCloud({ clock: new FakeClock() });
   cloud.seedZone('example.com.');
   cloud.seedTable('orders', 'eu-west-1');
   writeFileSync(state, JSON.stringify(cloud.toJSON()));
 });
-
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('adding a region and removing another in one plan', () => {
   it('creates the new replica through a region that stays, removes the other replica, and the next diff is clean', () => {

@@ -1,26 +1,11 @@
 // The one-line workflow a user runs, through the real CLI process and a sandbox state
 // file: apply the example, add a region, drain it. Every command is a separate process,
 // as in CI, so the state file is what carries the cloud between them.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../controller/clock.js';
-import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
-import { runCliSync, sandboxFlags } from '../support/cli.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cliWorkspace } from '../support/cli.js';
 
-let dir: string;
-let manifest: string;
-let state: string;
-
-function regionctl(...args: string[]) {
-  // Sandbox time runs 100,000 times faster: minutes of AWS waits take milliseconds.
-  return runCliSync([...args, ...sandboxFlags(state)]);
-}
-
-function sandbox(): SandboxCloud {
-  return SandboxCloud.fromJSON(JSON.parse(readFileSync(state, 'utf8')), { clock: new FakeClock() });
-}
+const { manifest, state, regionctl, cloud: sandbox } = cliWorkspace('regionctl-flow-');
 
 function setRegionLine(from: RegExp, to: string) {
   const text = readFileSync(manifest, 'utf8');
@@ -28,14 +13,6 @@ function setRegionLine(from: RegExp, to: string) {
   writeFileSync(manifest, text.replace(from, to));
 }
 
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-flow-'));
-  cpSync('manifests', join(dir, 'manifests'), { recursive: true });
-  manifest = join(dir, 'manifests/global-api.yaml');
-  state = join(dir, 'sandbox.json');
-}, 120_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('regionctl apply/diff on a sandbox state file', () => {
   it('converges the three-region example, then reports no changes', () => {

@@ -2,67 +2,37 @@
 // cloud: only the lease holder ever applies, the other serves status saying it does not
 // lead; SIGKILL the leader and the other takes over once the lease expires and converges
 // the next commit.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureLeaseTable } from '../../controller/providers/aws/leases.js';
-import { startGitDaemon, type GitServer } from '../support/git-server.js';
-import { startMoto, type Moto } from '../support/moto.js';
-import {
-  controllerEnv,
-  expectAccepted,
-  metricSum,
-  regionSetManifest,
-  sandboxCensus,
-  sendGithubPush,
-  STACK_TEMPLATE,
-  startController,
-  waitFor,
-  type ControllerProcess,
-  type ControllerSettings,
-} from './support.js';
+import type { Moto } from '../support/moto.js';
+import { controllerEnv, e2eFixtures, expectAccepted, metricSum, regionSetManifest, sandboxCensus, sendGithubPush, STACK_TEMPLATE, waitFor, type ControllerSettings, type E2eWorkspace } from './support.js';
 
 const SECRET = 'e2e-webhook-secret';
 const SET = 'global-api';
 const TABLE = 'regionctl-leases';
 const LEASE_SECONDS = 3;
 
+const fixtures = e2eFixtures();
 let moto: Moto;
-let git: GitServer;
-let dir: string;
-const processes: ControllerProcess[] = [];
+let workspace: E2eWorkspace;
 
 beforeAll(async () => {
-  // The SDK's notice that its 2027 releases need Node 22: nothing these tests can act on.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  moto = await startMoto();
+  moto = await fixtures.startMoto();
   const client = new DynamoDBClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
   try {
     await ensureLeaseTable(client, TABLE);
   } finally {
     client.destroy();
   }
-  git = await startGitDaemon();
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-e2e-leases-'));
+  workspace = await fixtures.workspace({ prefix: 'regionctl-e2e-leases-', secret: SECRET });
 }, 180_000);
-
-afterAll(async () => {
-  await Promise.all(processes.map((p) => p.kill('SIGKILL')));
-  await git?.dispose();
-  await moto?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 function settingsFor(instanceId: string): ControllerSettings {
   return {
-    gitUrl: git.url,
-    branch: git.branch,
-    workDir: join(dir, `work-${instanceId}`),
-    sandboxFile: join(dir, 'sandbox.json'),
-    sandboxSpeed: 1000,
-    webhookSecret: SECRET,
+    ...workspace.settings,
+    workDir: join(workspace.dir, `work-${instanceId}`),
     lease: { table: TABLE, seconds: LEASE_SECONDS, instanceId, awsEnv: moto.env },
   };
 }
@@ -73,11 +43,9 @@ function applied(metrics: string): number {
 
 describe('two controllers on one lease table', () => {
   it('lets only the lease holder apply, and hands over to the other within the lease time when the holder is killed', async () => {
-    const first = await git.commit({ 'regions.yaml': regionSetManifest(['eu-west-1', 'us-east-2']), 'stacks/regional-api.yaml': STACK_TEMPLATE }, 'two regions');
-    const a = await startController('replica-a', controllerEnv(settingsFor('replica-a')));
-    processes.push(a);
-    const b = await startController('replica-b', controllerEnv(settingsFor('replica-b')));
-    processes.push(b);
+    const first = await workspace.git.commit({ 'regions.yaml': regionSetManifest(['eu-west-1', 'us-east-2']), 'stacks/regional-api.yaml': STACK_TEMPLATE }, 'two regions');
+    const a = await fixtures.start('replica-a', controllerEnv(settingsFor('replica-a')));
+    const b = await fixtures.start('replica-b', controllerEnv(settingsFor('replica-b')));
 
     // Both have looked at the RegionSet: one leads and applied it, the other says it does not lead.
     const roles = await waitFor('one leader Ready at the first commit and one follower', 30_000, async () => {
@@ -93,8 +61,8 @@ describe('two controllers on one lease table', () => {
     expect(sandboxCensus(settingsFor('x').sandboxFile).stacks).toEqual(['eu-west-1/global-api', 'us-east-2/global-api']);
 
     // Webhooks reach both replicas (a load balancer may send them to either): still one writer.
-    const second = await git.commit({ 'regions.yaml': regionSetManifest(['eu-west-1', 'us-east-2', 'ap-southeast-1']) }, 'add ap-southeast-1');
-    for (const replica of [follower, leader]) await expectAccepted(await sendGithubPush(replica, { secret: SECRET, branch: git.branch, after: second }));
+    const second = await workspace.git.commit({ 'regions.yaml': regionSetManifest(['eu-west-1', 'us-east-2', 'ap-southeast-1']) }, 'add ap-southeast-1');
+    for (const replica of [follower, leader]) await expectAccepted(await sendGithubPush(replica, { secret: SECRET, branch: workspace.git.branch, after: second }));
     await waitFor(`${leader.name} to apply the second commit`, 30_000, async () => (await leader.status()).regionSets[SET]?.lastAppliedRevision === second);
     await waitFor(`${follower.name} to see the second commit and still not lead`, 30_000, async () => {
       const status = await follower.status();
@@ -112,8 +80,8 @@ describe('two controllers on one lease table', () => {
     // The leader dies without releasing its lease: the follower takes over once it expires.
     await leader.kill('SIGKILL');
     const killedAt = Date.now();
-    const third = await git.commit({ 'regions.yaml': regionSetManifest(['eu-west-1', 'us-east-2', 'ap-southeast-1']).replace('ap-southeast-1: {}', 'ap-southeast-1: { state: drained }') }, 'drain ap-southeast-1');
-    await expectAccepted(await sendGithubPush(follower, { secret: SECRET, branch: git.branch, after: third }));
+    const third = await workspace.git.commit({ 'regions.yaml': regionSetManifest(['eu-west-1', 'us-east-2', 'ap-southeast-1']).replace('ap-southeast-1: {}', 'ap-southeast-1: { state: drained }') }, 'drain ap-southeast-1');
+    await expectAccepted(await sendGithubPush(follower, { secret: SECRET, branch: workspace.git.branch, after: third }));
     await waitFor(`${follower.name} to take the lease over`, LEASE_SECONDS * 1000 + 20_000, async () => (await follower.status()).regionSets[SET]?.leader === true);
     const takeoverMs = Date.now() - killedAt;
     const converged = await waitFor(`${follower.name} to converge the third commit`, 30_000, async () => {

@@ -9,23 +9,12 @@
 // triggered reconcile converges the DNS part.
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateHostedZoneCommand, ListHealthChecksCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fillMotoStackOutputs, MOTO_STAND_IN_TEMPLATE, threeRegionManifest } from '../aws/budget.js';
-import { startGitDaemon, type GitServer } from '../support/git-server.js';
-import { startMoto, type Moto } from '../support/moto.js';
-import {
-  expectAccepted,
-  metricSum,
-  postTrigger,
-  sendGithubPush,
-  startController,
-  waitFor,
-  type ControllerProcess,
-  type ControllerStatusView,
-} from './support.js';
+import type { GitServer } from '../support/git-server.js';
+import type { Moto } from '../support/moto.js';
+import { conditionOf, e2eFixtures, expectAccepted, metricSum, postTrigger, readyAt as readyAtOf, sendGithubPush, waitFor, type ControllerProcess, type ControllerStatusView } from './support.js';
 
 const SECRET = 'e2e-moto-webhook-secret';
 const TRIGGER_TOKEN = 'e2e-moto-trigger-token';
@@ -36,6 +25,7 @@ const THREE_REGIONS = ['ap-southeast-1', 'eu-west-1', 'us-east-2'];
 const FOUR_REGIONS = [...THREE_REGIONS, 'sa-east-1'].sort();
 const MISSING_OUTPUT = /has no output ApiDomainName/;
 
+const fixtures = e2eFixtures();
 let moto: Moto;
 let git: GitServer;
 let dir: string;
@@ -43,9 +33,7 @@ let zoneId: string;
 let controller: ControllerProcess | undefined;
 
 beforeAll(async () => {
-  // The SDK's notice that its 2027 releases need Node 22: nothing these tests can act on.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  moto = await startMoto();
+  moto = await fixtures.startMoto();
   const route53 = route53Client();
   try {
     const zone = await route53.send(new CreateHostedZoneCommand({ Name: 'example.com.', CallerReference: 'e2e-moto' }));
@@ -53,16 +41,8 @@ beforeAll(async () => {
   } finally {
     route53.destroy();
   }
-  git = await startGitDaemon();
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-e2e-moto-'));
+  ({ git, dir } = await fixtures.workspace({ prefix: 'regionctl-e2e-moto-', secret: SECRET }));
 }, 180_000);
-
-afterAll(async () => {
-  await controller?.kill('SIGKILL');
-  await git?.dispose();
-  await moto?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 function route53Client(): Route53Client {
   return new Route53Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: CREDENTIALS });
@@ -115,7 +95,7 @@ function manifestWith(regions: string[]): string {
 }
 
 function condition(status: ControllerStatusView, type: string): string | undefined {
-  return status.regionSets[SET]?.conditions.find((c) => c.type === type)?.status;
+  return conditionOf(status, SET, type);
 }
 
 /** Waits until a reconcile of `revision` has finished (whatever its outcome); returns the status then. */
@@ -130,13 +110,7 @@ async function attempted(revision: string, timeoutMs = 30_000): Promise<Controll
 
 /** Waits until the RegionSet is Ready at `revision`; returns the status then. */
 async function readyAt(revision: string, timeoutMs = 30_000): Promise<ControllerStatusView> {
-  return waitFor(`${SET}: Ready at ${revision.slice(0, 8)}`, timeoutMs, async () => {
-    const status = await controller!.status();
-    const set = status.regionSets[SET];
-    if (set?.lastAppliedRevision === revision && condition(status, 'Ready') === 'True' && condition(status, 'Reconciling') !== 'True') return status;
-    // Thrown, so that a timeout says where the RegionSet got stuck.
-    throw new Error(`at ${set?.lastAppliedRevision?.slice(0, 8)}, last outcome ${set?.lastOutcome}, error ${set?.lastError?.message}`);
-  });
+  return readyAtOf(controller!, SET, revision, timeoutMs);
 }
 
 describe('regionctl run against AWS (moto)', () => {
@@ -145,7 +119,7 @@ describe('regionctl run against AWS (moto)', () => {
 
   it('creates the three stacks on start-up, reports the missing output, and converges the DNS part on a manual trigger', async () => {
     first = await git.commit({ 'manifests/global-api.yaml': threeRegionManifest({ tables: false }), 'manifests/stacks/regional-api.yaml': MOTO_STAND_IN_TEMPLATE }, 'three regions');
-    controller = await startController('controller-on-moto', {
+    controller = await fixtures.start('controller-on-moto', {
       ...moto.env,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // moto finishes every operation at once.

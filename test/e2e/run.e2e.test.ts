@@ -3,73 +3,32 @@
 // shared secret. A commit plus a webhook converges; a forged webhook or a broken commit
 // changes nothing; a controller killed mid-apply converges after a restart without
 // duplicates. Every wait has a deadline; every process is killed in afterAll.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitDaemon, type GitServer } from '../support/git-server.js';
-import {
-  controllerEnv,
-  expectAccepted,
-  metricSum,
-  regionSetManifest,
-  sandboxCensus,
-  sendGithubPush,
-  STACK_TEMPLATE,
-  startController,
-  waitFor,
-  type ControllerProcess,
-  type ControllerSettings,
-} from './support.js';
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GitServer } from '../support/git-server.js';
+import { conditionOf, controllerEnv, e2eFixtures, expectAccepted, metricSum, readyAt as readyAtOf, regionSetManifest, sandboxCensus, sendGithubPush, STACK_TEMPLATE, waitFor, type ControllerProcess, type ControllerSettings, type ControllerStatusView } from './support.js';
 
 const SECRET = 'e2e-webhook-secret';
 const SET = 'global-api';
-const processes: ControllerProcess[] = [];
-const servers: GitServer[] = [];
-const dirs: string[] = [];
-
-afterAll(async () => {
-  await Promise.all(processes.map((p) => p.kill('SIGKILL')));
-  await Promise.all(servers.map((s) => s.dispose()));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const fixtures = e2eFixtures();
 
 async function setUp(regions: string[], sandboxSpeed: number): Promise<{ git: GitServer; settings: ControllerSettings; first: string }> {
-  const git = await startGitDaemon();
-  servers.push(git);
-  const dir = mkdtempSync(join(tmpdir(), 'regionctl-e2e-'));
-  dirs.push(dir);
+  const { git, settings } = await fixtures.workspace({ prefix: 'regionctl-e2e-', secret: SECRET, sandboxSpeed });
   const first = await git.commit({ 'regions.yaml': regionSetManifest(regions), 'stacks/regional-api.yaml': STACK_TEMPLATE }, `${regions.length} regions`);
-  const settings: ControllerSettings = {
-    gitUrl: git.url,
-    branch: git.branch,
-    workDir: join(dir, 'work'),
-    sandboxFile: join(dir, 'sandbox.json'),
-    sandboxSpeed,
-    webhookSecret: SECRET,
-  };
   return { git, settings, first };
 }
 
 async function start(name: string, settings: ControllerSettings): Promise<ControllerProcess> {
-  const controller = await startController(name, controllerEnv(settings));
-  processes.push(controller);
-  return controller;
+  return fixtures.start(name, controllerEnv(settings));
 }
 
-function condition(status: Awaited<ReturnType<ControllerProcess['status']>>, type: string): string | undefined {
-  return status.regionSets[SET]?.conditions.find((c) => c.type === type)?.status;
+function condition(status: ControllerStatusView, type: string): string | undefined {
+  return conditionOf(status, SET, type);
 }
 
 /** Waits until the RegionSet is Ready at `revision`; returns the status then. */
 async function readyAt(controller: ControllerProcess, revision: string, timeoutMs = 30_000) {
-  return waitFor(`${controller.name}: ${SET} Ready at ${revision.slice(0, 8)}`, timeoutMs, async () => {
-    const status = await controller.status();
-    const set = status.regionSets[SET];
-    if (set?.lastAppliedRevision === revision && condition(status, 'Ready') === 'True' && condition(status, 'Reconciling') !== 'True') return status;
-    // Thrown, so that a timeout says where the RegionSet got stuck.
-    throw new Error(`at ${set?.lastAppliedRevision?.slice(0, 8)}, last outcome ${set?.lastOutcome}, error ${set?.lastError?.message}`);
-  });
+  return readyAtOf(controller, SET, revision, timeoutMs);
 }
 
 function reconciles(metrics: string): number {

@@ -4,9 +4,13 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { CLI } from '../support/cli.js';
+import { startGitDaemon, type GitServer } from '../support/git-server.js';
+import { startMoto, type Moto } from '../support/moto.js';
 import { freePort } from '../support/ports.js';
 
 export { CLI };
@@ -256,4 +260,71 @@ export const STACK_TEMPLATE = readFileSync(join(process.cwd(), 'manifests', 'sta
 export async function postTrigger(controller: ControllerProcess, token: string): Promise<void> {
   const response = await fetch(`${controller.url}/trigger`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
   if (response.status !== 202) throw new Error(`manual trigger not accepted: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** The status ('True', 'False', …) of condition `type` on RegionSet `set`. */
+export function conditionOf(status: ControllerStatusView, set: string, type: string): string | undefined {
+  return status.regionSets[set]?.conditions.find((c) => c.type === type)?.status;
+}
+
+/** Waits until RegionSet `set` is Ready at `revision` and not reconciling; returns the status then. */
+export async function readyAt(controller: ControllerProcess, set: string, revision: string, timeoutMs = 30_000): Promise<ControllerStatusView> {
+  return waitFor(`${controller.name}: ${set} Ready at ${revision.slice(0, 8)}`, timeoutMs, async () => {
+    const status = await controller.status();
+    const current = status.regionSets[set];
+    if (current?.lastAppliedRevision === revision && conditionOf(status, set, 'Ready') === 'True' && conditionOf(status, set, 'Reconciling') !== 'True') return status;
+    // Thrown, so that a timeout says where the RegionSet got stuck.
+    throw new Error(`at ${current?.lastAppliedRevision?.slice(0, 8)}, last outcome ${current?.lastOutcome}, error ${current?.lastError?.message}`);
+  });
+}
+
+/** A git daemon, a temporary directory and the settings of a controller on both (sandbox cloud in that directory). */
+export interface E2eWorkspace {
+  git: GitServer;
+  dir: string;
+  settings: ControllerSettings;
+}
+
+/**
+ * The set-up an end-to-end test file shares, registered in that file: what it starts here
+ * (moto, git daemons, temporary directories, controller processes) is killed, stopped and
+ * removed in afterAll, controllers first.
+ */
+export function e2eFixtures(): {
+  startMoto(): Promise<Moto>;
+  workspace(options: { prefix: string; secret: string; sandboxSpeed?: number }): Promise<E2eWorkspace>;
+  start(name: string, env: Record<string, string>): Promise<ControllerProcess>;
+} {
+  const processes: ControllerProcess[] = [];
+  const servers: GitServer[] = [];
+  const dirs: string[] = [];
+  const motos: Moto[] = [];
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
+    await Promise.all(servers.map((s) => s.dispose()));
+    await Promise.all(motos.map((m) => m.stop()));
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    async startMoto() {
+      // The SDK's notice that its 2027 releases need Node 22: nothing these tests can act on.
+      process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+      const moto = await startMoto();
+      motos.push(moto);
+      return moto;
+    },
+    async workspace({ prefix, secret, sandboxSpeed = 1000 }) {
+      const git = await startGitDaemon();
+      servers.push(git);
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      const settings = { gitUrl: git.url, branch: git.branch, workDir: join(dir, 'work'), sandboxFile: join(dir, 'sandbox.json'), sandboxSpeed, webhookSecret: secret };
+      return { git, dir, settings };
+    },
+    async start(name, env) {
+      const controller = await startController(name, env);
+      processes.push(controller);
+      return controller;
+    },
+  };
 }

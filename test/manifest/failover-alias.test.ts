@@ -2,26 +2,12 @@
 // evaluates the alias target's health: EvaluateTargetHealth defaults to true for failover
 // aliases (r53.failover-alias), stays as written when the manifest sets it, and other routing
 // policies keep false.
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadManifestText, type LoadOptions } from '../../controller/manifest/load.js';
+import { loadManifestText } from '../../controller/manifest/load.js';
+import { shopManifest, withTemplate as files } from './shop.js';
 
-const TEMPLATE = 'AWSTemplateFormatVersion: "2010-09-09"\nResources: {}\n';
-const files: LoadOptions = { readFile: async (p) => (p === path.join('repo', 'stacks/api.yaml') ? TEMPLATE : undefined) };
-
-const manifest = (routing: string, alias: string, regions: string) => `
-apiVersion: regionctl/v1
-kind: RegionSet
-metadata: { name: shop }
-spec:
-  stack: { name: shop, template: stacks/api.yaml }
-  dns:
-    zone: example.com
-    records:
-      - { name: api.example.com, type: A, routing: ${routing}, target: ApiDomainName, alias: ${alias}, healthCheck: { path: /health } }
-  regions:
-${regions}
-`;
+const manifest = (routing: string, alias: string, regions: string) =>
+  shopManifest(`{ name: api.example.com, type: A, routing: ${routing}, target: ApiDomainName, alias: ${alias}, healthCheck: { path: /health } }`, regions);
 
 async function aliasOf(routing: string, alias: string, regions: string) {
   const result = await loadManifestText(manifest(routing, alias, regions), 'repo/regions.yaml', files);

@@ -8,28 +8,12 @@ import { parseDuration } from '../../controller/manifest/duration.js';
 import { loadManifestFile, loadManifestText, type LoadOptions } from '../../controller/manifest/load.js';
 import { MAX_MANIFEST_BYTES } from '../../controller/manifest/parse.js';
 import type { DesiredState, LoadResult } from '../../controller/manifest/types.js';
+import { shopManifest, TEMPLATE, withTemplate } from './shop.js';
 
-const TEMPLATE = 'AWSTemplateFormatVersion: "2010-09-09"\nResources: {}\n';
 // sha256("AWSTemplateFormatVersion: \"2010-09-09\"\nResources: {}\n"), first 16 hex characters
 const TEMPLATE_HASH = '4e4e06e485ce06aa';
 
-const files = (entries: Record<string, string>): LoadOptions => ({ readFile: async (p) => entries[p] });
-const withTemplate = files({ [path.join('repo', 'stacks/api.yaml')]: TEMPLATE });
-
-const MINIMAL = `
-apiVersion: regionctl/v1
-kind: RegionSet
-metadata: { name: shop }
-spec:
-  stack: { name: shop, template: stacks/api.yaml }
-  dns:
-    zone: Example.COM
-    records:
-      - { name: API.Example.com, routing: latency, target: ApiDomainName }
-  regions:
-    us-east-2:
-    eu-west-1: {}
-`;
+const MINIMAL = shopManifest('{ name: API.Example.com, routing: latency, target: ApiDomainName }', '    us-east-2:\n    eu-west-1: {}', 'Example.COM');
 
 async function load(text: string, opts = withTemplate): Promise<DesiredState> {
   const result = await loadManifestText(text, 'repo/regions.yaml', opts);

@@ -1,28 +1,13 @@
 // A RegionSet lives in one AWS partition (aws, aws-cn, aws-us-gov), derived from its region
 // codes: validate refuses a manifest that mixes them; the partition decides where the Route 53
 // API is called and how ARNs are spelt.
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadManifestText, type LoadOptions } from '../../controller/manifest/load.js';
+import { loadManifestText } from '../../controller/manifest/load.js';
 import { arnIn, partitionOf, route53RegionOf } from '../../controller/partition.js';
 import { AwsClients } from '../../controller/providers/aws/clients.js';
+import { shopManifest, withTemplate as files } from './shop.js';
 
-const TEMPLATE = 'AWSTemplateFormatVersion: "2010-09-09"\nResources: {}\n';
-const files: LoadOptions = { readFile: async (p) => (p === path.join('repo', 'stacks/api.yaml') ? TEMPLATE : undefined) };
-
-const manifest = (regions: string[]) => `
-apiVersion: regionctl/v1
-kind: RegionSet
-metadata: { name: shop }
-spec:
-  stack: { name: shop, template: stacks/api.yaml }
-  dns:
-    zone: example.com
-    records:
-      - { name: api.example.com, routing: latency, target: ApiDomainName }
-  regions:
-${regions.map((r) => `    ${r}: {}`).join('\n')}
-`;
+const manifest = (regions: string[]) => shopManifest('{ name: api.example.com, routing: latency, target: ApiDomainName }', regions.map((r) => `    ${r}: {}`).join('\n'));
 
 describe('partitions', () => {
   it('accepts a manifest whose regions are all in aws-cn, or all in aws-us-gov', async () => {

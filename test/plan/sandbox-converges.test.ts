@@ -7,30 +7,11 @@ import { FakeClock } from '../../controller/clock.js';
 import type { DesiredState } from '../../controller/manifest/types.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { planReconcile } from '../../controller/reconcile.js';
-import { DEFAULT_HEALTH_CHECK, desiredState, hash16, withRegion, withoutRegion } from '../support/builders.js';
+import { apiTemplate, DEFAULT_HEALTH_CHECK, hash16, sandboxDesired, withRegion, withoutRegion } from '../support/builders.js';
 
-const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
-Parameters:
-  Stage:
-    Type: String
-Resources:
-  Api:
-    Type: AWS::ApiGateway::RestApi
-    Properties:
-      Name: regional-api
-Outputs:
-  ApiDomainName:
-    Value: !GetAtt Api.RootResourceId
-`;
+const TEMPLATE = apiTemplate({ stage: true });
 
-function manifest(overrides: Parameters<typeof desiredState>[0] = {}): DesiredState {
-  return desiredState({
-    regions: ['us-east-1', 'eu-west-1'],
-    rollout: { minHealthyRegions: 1 },
-    ...overrides,
-    stack: { templateBody: TEMPLATE, templateHash: hash16(TEMPLATE), capabilities: [], ...overrides.stack },
-  });
-}
+const manifest = sandboxDesired;
 
 async function applyUntilConverged(cloud: SandboxCloud, clock: FakeClock, desired: DesiredState): Promise<number[]> {
   const counts: number[] = [];

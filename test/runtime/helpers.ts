@@ -4,8 +4,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterEach, beforeEach } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
+import { startRuntime, type Runtime, type RuntimeConfig, type RuntimeDependencies } from '../../controller/runtime/main.js';
 
 export const MANIFEST = 'manifests/global-api.yaml';
 
@@ -56,5 +58,65 @@ export function captureLines(): { stream: Writable & { write(line: string): bool
         .split('\n')
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+/** What start() gives: the running runtime and its HTTP surface. */
+export interface StartedRuntime {
+  runtime: Runtime;
+  url: string;
+  http(path: string, init?: RequestInit): Promise<Response>;
+  json(path: string): Promise<any>;
+}
+
+/**
+ * The per-test set-up of the runtime tests, registered in the calling file: a fresh manifest
+ * repository before each test; after it, the runtime stopped and the repository removed.
+ * config() is the configuration these tests share (the repository as source, apply mode, no
+ * resync, 127.0.0.1 on a free port, silent logs), with the test's overrides on top.
+ */
+export function runtimeHarness(): {
+  readonly repo: ReturnType<typeof manifestRepo>;
+  config(overrides?: Partial<RuntimeConfig>): RuntimeConfig;
+  start(config: RuntimeConfig, deps: Partial<RuntimeDependencies>): Promise<StartedRuntime>;
+} {
+  let repo: ReturnType<typeof manifestRepo> | undefined;
+  let runtime: Runtime | undefined;
+  beforeEach(() => {
+    repo = manifestRepo();
+  });
+  afterEach(async () => {
+    await runtime?.stop();
+    runtime = undefined;
+    repo?.remove();
+  });
+  const current = () => {
+    if (!repo) throw new Error('runtimeHarness: the repository exists only inside a test');
+    return repo;
+  };
+  return {
+    get repo() {
+      return current();
+    },
+    config: (overrides = {}) => ({
+      sourceUrl: current().dir,
+      branch: 'main',
+      manifestGlob: 'manifests/*.yaml',
+      mode: 'apply',
+      resync: false,
+      webhookSecrets: {},
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'silent',
+      suspended: [],
+      shutdownTimeoutMs: 10_000,
+      ...overrides,
+    }),
+    async start(config, deps) {
+      runtime = await startRuntime(config, deps);
+      const url = runtime.server.url;
+      const http = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
+      return { runtime, url, http, json: async (path: string) => (await http(path)).json() };
+    },
   };
 }

@@ -1,49 +1,27 @@
 // DynamoDB leases against moto over real HTTP: one leader per RegionSet among replicas
 // sharing one table, renewal, takeover after expiry with a higher fencing token, release.
 // Time is a FakeClock moved by hand, so expiry needs no waiting.
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { leaseSettingsFromEnvironment, openDynamoLeases, StoreLeases } from '../../controller/runtime/lease.js';
-import { DynamoLeaseStore, ensureLeaseTable } from '../../controller/providers/aws/leases.js';
-import { startMoto, type Moto } from '../support/moto.js';
+import { useMotoLeaseTable } from '../support/moto.js';
 
 const TABLE = 'regionctl-leases';
 const LEASE_MS = 30_000;
 
-let moto: Moto;
-let client: DynamoDBClient;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  // The SDK's notice that its 2027 releases need Node 22: nothing these tests can act on.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  // openDynamoLeases takes credentials from the SDK's default chain, as in production.
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: moto.endpoint,
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
-  await ensureLeaseTable(client, TABLE);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await moto?.stop();
-});
+const leaseTable = useMotoLeaseTable(TABLE);
 
 function replicas(clock: FakeClock, ...ids: string[]): Array<StoreLeases & { lost: string[] }> {
   return ids.map((instanceId) => {
     const lost: string[] = [];
-    const leases = new StoreLeases({ store: new DynamoLeaseStore(client, TABLE), instanceId, leaseMs: LEASE_MS, clock, onLost: (regionSet) => lost.push(regionSet) });
+    const leases = new StoreLeases({ store: leaseTable.store(), instanceId, leaseMs: LEASE_MS, clock, onLost: (regionSet) => lost.push(regionSet) });
     return Object.assign(leases, { lost });
   });
 }
 
 async function storedItem(regionSet: string): Promise<{ holder: string; expiresAt: number; fencingToken: number } | undefined> {
-  const { Item } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: regionSet } }, ConsistentRead: true }));
+  const { Item } = await leaseTable.client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: regionSet } }, ConsistentRead: true }));
   if (!Item) return undefined;
   return { holder: Item['holder']!.S!, expiresAt: Number(Item['expiresAt']!.N), fencingToken: Number(Item['fencingToken']!.N) };
 }
@@ -172,8 +150,8 @@ describe('StoreLeases on the DynamoDB lease store (moto)', () => {
 describe('openDynamoLeases (as regionctl run opens them)', () => {
   it('keeps renewing on its own timer, so a lease outlives its duration while the process lives, and hands over on release', async () => {
     const settings = (id: string) => leaseSettingsFromEnvironment({ REGIONCTL_LEASE_TABLE: TABLE, REGIONCTL_LEASE_SECONDS: '3', REGIONCTL_INSTANCE_ID: id, AWS_REGION: 'us-east-1' })!;
-    const a = await openDynamoLeases(settings('timer-a'), { endpointUrl: moto.endpoint });
-    const b = await openDynamoLeases(settings('timer-b'), { endpointUrl: moto.endpoint });
+    const a = await openDynamoLeases(settings('timer-a'), { endpointUrl: leaseTable.moto.endpoint });
+    const b = await openDynamoLeases(settings('timer-b'), { endpointUrl: leaseTable.moto.endpoint });
     try {
       expect(await a.acquire('timer-renewed')).toBeDefined();
       // Longer than the 3 s lease: only the renewal timer (every second) keeps it a's.

@@ -1,35 +1,22 @@
 // Which files under the manifest glob the controller reconciles: another tool's YAML is
 // skipped, but a regionctl manifest with a wrong kind stalls with line:col in /status
 // instead of its RegionSet silently vanishing.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../controller/runtime/main.js';
+import { describe, expect, it } from 'vitest';
 import { condition } from '../../controller/runtime/status.js';
-import { captureLines, MANIFEST, manifestRepo, sandboxWorld } from './helpers.js';
+import { captureLines, MANIFEST, runtimeHarness, sandboxWorld } from './helpers.js';
 
-let repo: ReturnType<typeof manifestRepo>;
-let runtime: Runtime | undefined;
-beforeEach(() => {
-  repo = manifestRepo();
-});
-afterEach(async () => {
-  await runtime?.stop();
-  runtime = undefined;
-  repo.remove();
-});
+const harness = runtimeHarness();
 
 async function reconcileOnce() {
   const world = sandboxWorld();
-  runtime = await startRuntime(
-    { sourceUrl: repo.dir, branch: 'main', manifestGlob: 'manifests/*.yaml', mode: 'apply', resync: false, webhookSecrets: {}, host: '127.0.0.1', port: 0, logLevel: 'silent', suspended: [], shutdownTimeoutMs: 10_000 },
-    { sandboxCloud: world.cloud, source: { sync: async () => ({ revision: 'rev-1', dir: repo.dir }) }, logDestination: captureLines().stream },
-  );
+  const { runtime } = await harness.start(harness.config(), { sandboxCloud: world.cloud, source: { sync: async () => ({ revision: 'rev-1', dir: harness.repo.dir }) }, logDestination: captureLines().stream });
   await runtime.controller.idle();
   return { world, status: runtime.controller.status.snapshot() };
 }
 
 describe('manifest discovery', () => {
   it('a regionctl manifest whose kind is wrong stalls at the kind, with no AWS call', async () => {
-    repo.edit('kind: RegionSet', 'kind: Deployment');
+    harness.repo.edit('kind: RegionSet', 'kind: Deployment');
     const { world, status } = await reconcileOnce();
     const set = status.regionSets['global-api'];
     expect(set).toBeDefined();
@@ -39,7 +26,7 @@ describe('manifest discovery', () => {
   });
 
   it("another tool's manifest in the same directory is skipped, and the RegionSet beside it converges", async () => {
-    repo.write('manifests/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata:\n  name: other\nresources: []\n');
+    harness.repo.write('manifests/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata:\n  name: other\nresources: []\n');
     const { status } = await reconcileOnce();
     expect(Object.keys(status.regionSets)).toEqual(['global-api']);
     expect(condition(status.regionSets['global-api']!, 'Ready')?.status).toBe('True');

@@ -1,29 +1,20 @@
 // The composed runtime (startRuntime) on 127.0.0.1:0 with real HTTP requests: the sandbox
 // on virtual time as the cloud, a local manifest directory behind a source the test gates.
 import { createHmac } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import type { ManifestSource } from '../../controller/runtime/controller.js';
 import type { Leases } from '../../controller/runtime/leases.js';
-import { startRuntime, type Runtime, type RuntimeConfig, type RuntimeDependencies } from '../../controller/runtime/main.js';
+import type { RuntimeConfig, RuntimeDependencies } from '../../controller/runtime/main.js';
 import { condition } from '../../controller/runtime/status.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
-import { captureLines, manifestRepo, sandboxWorld } from './helpers.js';
+import { captureLines, runtimeHarness, sandboxWorld } from './helpers.js';
 
 const GIT_TOKEN = 'ghp_GitTokenThatMustNeverBeLogged';
 const WEBHOOK_SECRET = 'github-webhook-secret-7f3a';
 const TRIGGER_TOKEN = 'trigger-token-2b9c41';
 
-let repo: ReturnType<typeof manifestRepo>;
-let runtime: Runtime | undefined;
-beforeEach(() => {
-  repo = manifestRepo();
-});
-afterEach(async () => {
-  await runtime?.stop();
-  runtime = undefined;
-  repo.remove();
-});
+const harness = runtimeHarness();
 
 /** A local-directory source whose syncs wait until the test opens the gate; revisions are set by the test. */
 function gatedSource(dir: string) {
@@ -43,33 +34,15 @@ function gatedSource(dir: string) {
 }
 
 function config(overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
-  return {
-    sourceUrl: repo.dir,
-    branch: 'main',
-    gitToken: GIT_TOKEN,
-    manifestGlob: 'manifests/*.yaml',
-    mode: 'apply',
-    resync: false,
-    webhookSecrets: { github: WEBHOOK_SECRET },
-    triggerToken: TRIGGER_TOKEN,
-    host: '127.0.0.1',
-    port: 0,
-    logLevel: 'debug',
-    suspended: [],
-    shutdownTimeoutMs: 10_000,
-    ...overrides,
-  };
+  return harness.config({ gitToken: GIT_TOKEN, webhookSecrets: { github: WEBHOOK_SECRET }, triggerToken: TRIGGER_TOKEN, logLevel: 'debug', ...overrides });
 }
 
 async function start(overrides: Partial<RuntimeConfig> = {}, deps: Partial<RuntimeDependencies> = {}) {
   const world = deps.sandboxCloud ? { cloud: deps.sandboxCloud } : sandboxWorld();
-  const gated = gatedSource(repo.dir);
+  const gated = gatedSource(harness.repo.dir);
   const logs = captureLines();
-  runtime = await startRuntime(config(overrides), { sandboxCloud: world.cloud, source: gated.source, logDestination: logs.stream, ...deps });
-  const url = runtime.server.url;
-  const http = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
-  const json = async (path: string) => (await http(path)).json() as Promise<any>;
-  return { world, gated, logs, url, http, json, runtime };
+  const started = await harness.start(config(overrides), { sandboxCloud: world.cloud, source: gated.source, logDestination: logs.stream, ...deps });
+  return { world, gated, logs, ...started };
 }
 
 function signedPush(body: object, secret = WEBHOOK_SECRET): RequestInit {
@@ -147,7 +120,7 @@ describe('regionctl run: HTTP endpoints', () => {
     await runtime.controller.idle();
     world.cloud.calls.reset();
 
-    repo.edit('    us-east-2: {}\n', '    us-east-2: { weight: 900 }\n');
+    harness.repo.edit('    us-east-2: {}\n', '    us-east-2: { weight: 900 }\n');
     gated.state.revision = 'rev-bad';
     await http('/webhook', signedPush({ ref: 'refs/heads/main', after: 'rev-bad' }));
     await runtime.controller.idle();
@@ -158,7 +131,7 @@ describe('regionctl run: HTTP endpoints', () => {
     expect(set.lastPlan.revision).toBe('rev-1');
     expect(world.cloud.calls.count()).toBe(0);
 
-    repo.edit('    us-east-2: { weight: 900 }\n', '    us-east-2: {}\n    sa-east-1: {}\n');
+    harness.repo.edit('    us-east-2: { weight: 900 }\n', '    us-east-2: {}\n    sa-east-1: {}\n');
     gated.state.revision = 'rev-good';
     await http('/webhook', signedPush({ ref: 'refs/heads/main', after: 'rev-good' }));
     await runtime.controller.idle();
@@ -188,19 +161,18 @@ describe('regionctl run: HTTP endpoints', () => {
     const suspended = await http('/suspend?regionSet=global-api', bearer());
     expect(suspended.status).toBe(200);
     expect(await suspended.json()).toEqual({ regionSet: 'global-api', suspended: true });
+    /** global-api in /status once the controller is idle. */
+    const globalApi = async () => {
+      await runtime.controller.idle();
+      return (await json('/status')).regionSets['global-api'];
+    };
     world.cloud.calls.reset();
     expect((await http('/trigger?regionSet=global-api', bearer())).status).toBe(202);
-    await runtime.controller.idle();
-    const set = (await json('/status')).regionSets['global-api'];
-    expect(set.suspended).toBe(true);
-    expect(set.lastOutcome).toBe('suspended');
+    expect(await globalApi()).toMatchObject({ suspended: true, lastOutcome: 'suspended' });
     expect(world.cloud.calls.count()).toBe(0);
 
     expect((await http('/resume?regionSet=global-api', bearer())).status).toBe(200);
-    await runtime.controller.idle();
-    const resumed = (await json('/status')).regionSets['global-api'];
-    expect(resumed.suspended).toBe(false);
-    expect(resumed.lastOutcome).toBe('converged');
+    expect(await globalApi()).toMatchObject({ suspended: false, lastOutcome: 'converged' });
     expect(world.cloud.calls.count()).toBeGreaterThan(0);
     expect((await http('/suspend', bearer())).status).toBe(400);
   });

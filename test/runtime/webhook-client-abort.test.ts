@@ -2,17 +2,10 @@
 // answers 400 (or the socket is simply gone), logs no error and keeps serving. Before, the
 // aborted body read surfaced as "request failed" at error level with an attempted 500.
 import { connect } from 'node:net';
-import { afterEach, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../controller/runtime/main.js';
-import { captureLines, manifestRepo, sandboxWorld } from './helpers.js';
+import { expect, it } from 'vitest';
+import { captureLines, runtimeHarness, sandboxWorld } from './helpers.js';
 
-let runtime: Runtime | undefined;
-let repo: ReturnType<typeof manifestRepo> | undefined;
-afterEach(async () => {
-  await runtime?.stop();
-  runtime = undefined;
-  repo?.remove();
-});
+const harness = runtimeHarness();
 
 /** Sends `head` and `sent` body bytes, half-closes, and returns whatever the server wrote before closing. */
 function truncatedPost(port: number, head: string, sent: string): Promise<string> {
@@ -34,16 +27,16 @@ function truncatedPost(port: number, head: string, sent: string): Promise<string
 }
 
 it('a webhook body cut short by the client gets no 5xx and no error log; the server keeps answering', async () => {
-  repo = manifestRepo();
   const logs = captureLines();
-  runtime = await startRuntime(
-    { sourceUrl: repo.dir, branch: 'main', manifestGlob: 'manifests/*.yaml', mode: 'apply', resync: false, webhookSecrets: { github: 'github-webhook-secret-7f3a' }, host: '127.0.0.1', port: 0, logLevel: 'debug', suspended: [], shutdownTimeoutMs: 10_000 },
-    { sandboxCloud: sandboxWorld().cloud, source: { sync: async () => ({ revision: 'rev-1', dir: repo!.dir }) }, logDestination: logs.stream },
-  );
+  const { runtime, http } = await harness.start(harness.config({ webhookSecrets: { github: 'github-webhook-secret-7f3a' }, logLevel: 'debug' }), {
+    sandboxCloud: sandboxWorld().cloud,
+    source: { sync: async () => ({ revision: 'rev-1', dir: harness.repo.dir }) },
+    logDestination: logs.stream,
+  });
   const head = 'POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nContent-Length: 5000\r\n\r\n';
   const answer = await truncatedPost(runtime.server.port, head, '{"ref": "refs/heads/ma');
   expect(answer).not.toMatch(/^HTTP\/1\.1 5\d\d/);
-  expect((await fetch(`${runtime.server.url}/healthz`)).status).toBe(200);
+  expect((await http('/healthz')).status).toBe(200);
   expect(logs.records().filter((record) => record['level'] === 'error')).toEqual([]);
   expect(logs.records().some((record) => record['msg'] === 'webhook dropped: the connection ended before the body was complete')).toBe(true);
 });

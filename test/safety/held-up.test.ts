@@ -4,12 +4,12 @@
 // cloud, and asserts what an attacker would see (the status code) and what they must not
 // get: a sync, a reconcile, an AWS write, or a secret in a log line or /status.
 import { createHmac } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ManifestSource } from '../../controller/runtime/controller.js';
-import { startRuntime, type Runtime, type RuntimeConfig } from '../../controller/runtime/main.js';
+import type { RuntimeConfig } from '../../controller/runtime/main.js';
 import { GitSource, SourceError } from '../../controller/source/git.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../handlers/webhook.js';
-import { captureLines, manifestRepo, sandboxWorld } from '../runtime/helpers.js';
+import { captureLines, runtimeHarness, sandboxWorld } from '../runtime/helpers.js';
 
 const SECRETS = {
   gitToken: 'ghp_HeldUpGitTokenNeverLogged01',
@@ -19,33 +19,15 @@ const SECRETS = {
   trigger: 'trigger-token-held-up-77b1',
 };
 
-let repo: ReturnType<typeof manifestRepo>;
-let runtime: Runtime | undefined;
-beforeEach(() => {
-  repo = manifestRepo();
-});
-afterEach(async () => {
-  await runtime?.stop();
-  runtime = undefined;
-  repo.remove();
-});
+const harness = runtimeHarness();
 
 function config(): RuntimeConfig {
-  return {
-    sourceUrl: repo.dir,
-    branch: 'main',
+  return harness.config({
     gitToken: SECRETS.gitToken,
-    manifestGlob: 'manifests/*.yaml',
-    mode: 'apply',
-    resync: false,
     webhookSecrets: { github: SECRETS.github, gitlab: SECRETS.gitlab, generic: SECRETS.generic },
     triggerToken: SECRETS.trigger,
-    host: '127.0.0.1',
-    port: 0,
     logLevel: 'debug',
-    suspended: [],
-    shutdownTimeoutMs: 10_000,
-  };
+  });
 }
 
 /** A running controller that has converged the example once; counters reset after that. */
@@ -55,15 +37,13 @@ async function converged() {
   const source: ManifestSource = {
     async sync() {
       syncs.count++;
-      return { revision: 'rev-1', dir: repo.dir };
+      return { revision: 'rev-1', dir: harness.repo.dir };
     },
   };
   const logs = captureLines();
-  runtime = await startRuntime(config(), { sandboxCloud: world.cloud, source, logDestination: logs.stream });
+  const { runtime, http, json } = await harness.start(config(), { sandboxCloud: world.cloud, source, logDestination: logs.stream });
   await runtime.controller.idle();
-  const url = runtime.server.url;
-  const http = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
-  const status = async () => (await http('/status')).json() as Promise<any>;
+  const status = () => json('/status');
   const reconcileId = (await status()).regionSets['global-api'].lastReconcileId as string;
   world.cloud.calls.reset();
   syncs.count = 0;
@@ -75,7 +55,7 @@ async function converged() {
     expect(world.cloud.calls.count()).toBe(0);
     expect((await status()).regionSets['global-api'].lastReconcileId).toBe(reconcileId);
   }
-  return { http, status, logs, expectUntouched };
+  return { http, status, logs, expectUntouched, idle: () => controller.idle() };
 }
 
 const PUSH = JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: 'b'.repeat(40) });
@@ -163,7 +143,7 @@ describe('held up: secrets never reach logs or /status', () => {
     await c.http('/webhook', post({ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': SECRETS.gitlab.slice(0, -1) }));
     await c.http('/trigger', { method: 'POST', headers: { authorization: `Bearer ${SECRETS.trigger}x` } });
     await c.http('/trigger', { method: 'POST', headers: { authorization: `Bearer ${SECRETS.trigger}` } });
-    await runtime!.controller.idle();
+    await c.idle();
     const everything = c.logs.text() + JSON.stringify(await c.status()) + (await (await c.http('/metrics')).text());
     expect(c.logs.records().length).toBeGreaterThan(3);
     for (const secret of Object.values(SECRETS)) expect(everything).not.toContain(secret);
@@ -173,14 +153,14 @@ describe('held up: secrets never reach logs or /status', () => {
 describe('held up: git option injection', () => {
   for (const url of ['--upload-pack=touch /tmp/pwned', '-oProxyCommand=sh', '--config=core.sshCommand=sh']) {
     it(`a repository URL that git would read as an option (${url.slice(0, 16)}…) is refused before git runs`, () => {
-      expect(() => new GitSource({ url, branch: 'main', dir: repo.dir })).toThrow(SourceError);
-      expect(() => new GitSource({ url, branch: 'main', dir: repo.dir })).toThrow(/is not a repository URL or directory/);
+      expect(() => new GitSource({ url, branch: 'main', dir: harness.repo.dir })).toThrow(SourceError);
+      expect(() => new GitSource({ url, branch: 'main', dir: harness.repo.dir })).toThrow(/is not a repository URL or directory/);
     });
   }
 
   for (const branch of ['--orphan', 'main..evil', '../../etc', 'a b']) {
     it(`a branch name that is not a plain ref (${branch}) is refused`, () => {
-      expect(() => new GitSource({ url: 'https://git.example.com/acme/regions.git', branch, dir: repo.dir })).toThrow(SourceError);
+      expect(() => new GitSource({ url: 'https://git.example.com/acme/regions.git', branch, dir: harness.repo.dir })).toThrow(SourceError);
     });
   }
 });
@@ -189,13 +169,13 @@ describe('held up: a replica without the lease never writes', () => {
   it('a signed push to a follower syncs but makes no AWS call, and /status says another replica leads', async () => {
     const world = sandboxWorld();
     const follower = { acquire: async () => undefined, isHeld: () => false, renewAll: async () => {}, releaseAll: async () => {} };
-    runtime = await startRuntime(config(), { sandboxCloud: world.cloud, leases: follower, logDestination: captureLines().stream, source: { sync: async () => ({ revision: 'rev-1', dir: repo.dir }) } });
+    const { runtime, http, json } = await harness.start(config(), { sandboxCloud: world.cloud, leases: follower, logDestination: captureLines().stream, source: { sync: async () => ({ revision: 'rev-1', dir: harness.repo.dir }) } });
     await runtime.controller.idle();
     const signed = post({ 'x-github-event': 'push', 'x-hub-signature-256': hmac(PUSH, SECRETS.github) });
-    expect((await fetch(`${runtime.server.url}/webhook`, signed)).status).toBeLessThan(300);
+    expect((await http('/webhook', signed)).status).toBeLessThan(300);
     await runtime.controller.idle();
     expect(world.cloud.calls.count()).toBe(0);
-    const set = ((await (await fetch(`${runtime.server.url}/status`)).json()) as any).regionSets['global-api'];
+    const set = (await json('/status')).regionSets['global-api'];
     expect(set.lastOutcome).toBe('not-leader');
   });
 });

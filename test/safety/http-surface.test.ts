@@ -6,31 +6,22 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeliveryLog } from '../../handlers/deliveries.js';
 import { redactPaths } from '../../controller/runtime/redact-paths.js';
 import { handlePushWebhook } from '../../handlers/webhook.js';
 import type { ManifestSource } from '../../controller/runtime/controller.js';
 import type { Leases } from '../../controller/runtime/leases.js';
-import { startRuntime, type Runtime, type RuntimeConfig, type RuntimeDependencies } from '../../controller/runtime/main.js';
+import type { RuntimeConfig, RuntimeDependencies } from '../../controller/runtime/main.js';
 import { condition } from '../../controller/runtime/status.js';
-import { captureLines, manifestRepo, MANIFEST, sandboxWorld } from '../runtime/helpers.js';
+import { captureLines, MANIFEST, runtimeHarness, sandboxWorld } from '../runtime/helpers.js';
 
 const WEBHOOK_SECRET = 'github-webhook-secret-7f3a';
 const GITLAB_SECRET = 'gitlab-webhook-token-93ab';
 const GENERIC_SECRET = 'generic-webhook-secret-55e1';
 const TRIGGER_TOKEN = 'trigger-token-2b9c41';
 
-let repo: ReturnType<typeof manifestRepo>;
-let runtime: Runtime | undefined;
-beforeEach(() => {
-  repo = manifestRepo();
-});
-afterEach(async () => {
-  await runtime?.stop();
-  runtime = undefined;
-  repo.remove();
-});
+const harness = runtimeHarness();
 
 /** A local-directory source; the test sets the revision or makes the next sync fail. */
 function localSource(dir: string) {
@@ -47,33 +38,16 @@ function localSource(dir: string) {
 }
 
 function config(overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
-  return {
-    sourceUrl: repo.dir,
-    branch: 'main',
-    manifestGlob: 'manifests/*.yaml',
-    mode: 'apply',
-    resync: false,
-    webhookSecrets: { github: WEBHOOK_SECRET, gitlab: GITLAB_SECRET, generic: GENERIC_SECRET },
-    triggerToken: TRIGGER_TOKEN,
-    host: '127.0.0.1',
-    port: 0,
-    logLevel: 'debug',
-    suspended: [],
-    shutdownTimeoutMs: 10_000,
-    ...overrides,
-  };
+  return harness.config({ webhookSecrets: { github: WEBHOOK_SECRET, gitlab: GITLAB_SECRET, generic: GENERIC_SECRET }, triggerToken: TRIGGER_TOKEN, logLevel: 'debug', ...overrides });
 }
 
 async function start(overrides: Partial<RuntimeConfig> = {}, deps: Partial<RuntimeDependencies> = {}) {
   const world = sandboxWorld();
-  const local = localSource(repo.dir);
+  const local = localSource(harness.repo.dir);
   const logs = captureLines();
-  runtime = await startRuntime(config(overrides), { sandboxCloud: world.cloud, source: local.source, logDestination: logs.stream, ...deps });
-  const url = runtime.server.url;
-  const http = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init);
-  const json = async (path: string) => (await http(path)).json() as Promise<any>;
-  await runtime.controller.idle();
-  return { world, local, logs, http, json, runtime };
+  const started = await harness.start(config(overrides), { sandboxCloud: world.cloud, source: local.source, logDestination: logs.stream, ...deps });
+  await started.runtime.controller.idle();
+  return { world, local, logs, ...started };
 }
 
 /** Every string in a JSON value, keys included. */
@@ -92,23 +66,23 @@ function pathsIn(status: unknown, dirs: string[]): string[] {
 describe('/status shows no filesystem path', () => {
   it('a local source, a missing template and a failed sync naming the checkout are shown relative to the source root or by their last segment', async () => {
     const { json, local, runtime } = await start();
-    repo.write('manifests/broken.yaml', readFileSync(join(repo.dir, MANIFEST), 'utf8').replace('name: global-api\n', 'name: broken\n').replace('stacks/regional-api.yaml', 'stacks/missing.yaml'));
+    harness.repo.write('manifests/broken.yaml', readFileSync(join(harness.repo.dir, MANIFEST), 'utf8').replace('name: global-api\n', 'name: broken\n').replace('stacks/regional-api.yaml', 'stacks/missing.yaml'));
     local.state.revision = 'rev-2';
     runtime.controller.requestSync('test');
     await runtime.controller.idle();
     // What git says when the cache directory was wiped under the controller.
-    local.state.failWith = `fatal: not a git repository: ${repo.dir}/.git`;
+    local.state.failWith = `fatal: not a git repository: ${harness.repo.dir}/.git`;
     runtime.controller.requestSync('test');
     await runtime.controller.idle();
 
     const status = await json('/status');
-    expect(pathsIn(status, [repo.dir])).toEqual([]);
+    expect(pathsIn(status, [harness.repo.dir])).toEqual([]);
     // Still useful: the file, the rule's position and the missing template by their names in the repository.
     const broken = status.regionSets['broken'];
     expect(broken.lastError.location).toBe('manifests/broken.yaml:11:15');
     expect(broken.lastError.message).toContain('looked for manifests/stacks/missing.yaml');
     expect(status.source.lastError.message).toBe('fatal: not a git repository: .git');
-    expect(status.source.url).toBe(`…/${basename(repo.dir)}`);
+    expect(status.source.url).toBe(`…/${basename(harness.repo.dir)}`);
     expect(status.regionSets['global-api'].file).toBe(MANIFEST);
   });
 
@@ -118,13 +92,13 @@ describe('/status shows no filesystem path', () => {
       // A careless REGIONCTL_SANDBOX: its "directory" is a file.
       writeFileSync(join(stateDir, 'not-a-dir'), '');
       const stateFile = join(stateDir, 'not-a-dir', 'sandbox.json');
-      const local = localSource(repo.dir);
-      runtime = await startRuntime(config({ sandbox: stateFile }), { source: local.source, logDestination: captureLines().stream });
+      const local = localSource(harness.repo.dir);
+      const { runtime, json } = await harness.start(config({ sandbox: stateFile }), { source: local.source, logDestination: captureLines().stream });
       await runtime.controller.idle();
-      const status = (await (await fetch(`${runtime.server.url}/status`)).json()) as any;
+      const status = await json('/status');
       expect(status.regionSets['global-api'].lastOutcome).toBe('error');
       expect(status.regionSets['global-api'].lastError.message).toContain('sandbox.json');
-      expect(pathsIn(status, [repo.dir, stateDir])).toEqual([]);
+      expect(pathsIn(status, [harness.repo.dir, stateDir])).toEqual([]);
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
@@ -163,7 +137,7 @@ class TestLeases implements Leases {
 
 describe('the leader flag is true on the replica that applies', () => {
   it('without a lease table the process leads every RegionSet, including one whose manifest is invalid', async () => {
-    repo.write('manifests/broken.yaml', 'apiVersion: regionctl/v1\nkind: RegionSet\nmetadata: { name: broken }\nspec: {}\n');
+    harness.repo.write('manifests/broken.yaml', 'apiVersion: regionctl/v1\nkind: RegionSet\nmetadata: { name: broken }\nspec: {}\n');
     const { json } = await start();
     const status = await json('/status');
     expect(status.regionSets['global-api'].leader).toBe(true);
@@ -173,7 +147,7 @@ describe('the leader flag is true on the replica that applies', () => {
 
   it('with leases, the holder says true and a replica that lost its lease says false at once, before its next reconcile', async () => {
     const leases = new TestLeases();
-    const { json, world } = await start({}, { leases });
+    const { json, world, runtime } = await start({}, { leases });
     expect((await json('/status')).regionSets['global-api']).toMatchObject({ lastOutcome: 'applied', leader: true });
 
     // Another replica takes the lease over (this one's renewal failed): it applies from now on.
@@ -183,8 +157,8 @@ describe('the leader flag is true on the replica that applies', () => {
     expect((await json('/status')).regionSets['global-api'].leader).toBe(false);
 
     // A reconcile here is skipped, and still says false; no AWS call was made.
-    runtime!.controller.requestReconcile('global-api', 'webhook');
-    await runtime!.controller.idle();
+    runtime.controller.requestReconcile('global-api', 'webhook');
+    await runtime.controller.idle();
     expect((await json('/status')).regionSets['global-api']).toMatchObject({ lastOutcome: 'not-leader', leader: false });
     expect(world.cloud.calls.count()).toBe(0);
   });
@@ -192,7 +166,7 @@ describe('the leader flag is true on the replica that applies', () => {
   it('a follower that never held the lease says false', async () => {
     const leases = new TestLeases();
     leases.grant = false;
-    const { json, world } = await start({}, { leases });
+    const { json, world, runtime } = await start({}, { leases });
     expect((await json('/status')).regionSets['global-api']).toMatchObject({ lastOutcome: 'not-leader', leader: false });
     expect(world.cloud.calls.count()).toBe(0);
   });

@@ -42,33 +42,30 @@ function liveWith(records: number, checks: number): LiveState {
 }
 
 describe('Route 53 default quotas (Quotas on Route 53: 10,000 records per hosted zone, 200 health checks per account)', () => {
-  it('refuses adding a region when the zone would hold 10,001 records (quota 10,000 per hosted zone)', () => {
-    const live = liveWith(10_000, 10);
-    const result = plan(withRegion(desired, 'eu-central-1'), live, { now: NOW });
-    expect(result.refusals).toEqual([
-      {
-        rule: 'route53-quota',
-        resource: 'zone:example.com.',
-        message:
-          "route53-quota: this plan would leave 10001 records in example.com. (now 10000), over Route 53's quota of 10000 records per hosted zone. " +
-          'Remove records or regions from the manifest, or ask AWS for a quota increase (Service Quotas, Amazon Route 53).',
-      },
-    ]);
-  });
-
-  it('refuses adding a region when the account would hold 201 health checks (quota 200 per account)', () => {
-    const live = liveWith(100, 200);
-    const result = plan(withRegion(desired, 'eu-central-1'), live, { now: NOW });
-    expect(result.refusals).toEqual([
-      {
-        rule: 'route53-quota',
-        resource: 'healthchecks',
-        message:
-          "route53-quota: this plan would leave 201 health checks in the account (now 200), over Route 53's quota of 200 health checks per account. " +
-          'Delete unused health checks, remove health checks or regions from the manifest, or ask AWS for a quota increase (Service Quotas, Amazon Route 53).',
-      },
-    ]);
-  });
+  const refusals = [
+    {
+      name: 'refuses adding a region when the zone would hold 10,001 records (quota 10,000 per hosted zone)',
+      live: { records: 10_000, checks: 10 },
+      resource: 'zone:example.com.',
+      message:
+        "route53-quota: this plan would leave 10001 records in example.com. (now 10000), over Route 53's quota of 10000 records per hosted zone. " +
+        'Remove records or regions from the manifest, or ask AWS for a quota increase (Service Quotas, Amazon Route 53).',
+    },
+    {
+      name: 'refuses adding a region when the account would hold 201 health checks (quota 200 per account)',
+      live: { records: 100, checks: 200 },
+      resource: 'healthchecks',
+      message:
+        "route53-quota: this plan would leave 201 health checks in the account (now 200), over Route 53's quota of 200 health checks per account. " +
+        'Delete unused health checks, remove health checks or regions from the manifest, or ask AWS for a quota increase (Service Quotas, Amazon Route 53).',
+    },
+  ];
+  for (const { name, live, resource, message } of refusals) {
+    it(name, () => {
+      const result = plan(withRegion(desired, 'eu-central-1'), liveWith(live.records, live.checks), { now: NOW });
+      expect(result.refusals).toEqual([{ rule: 'route53-quota', resource, message }]);
+    });
+  }
 
   it('allows a plan that ends exactly at the quotas (10,000 records, 200 health checks)', () => {
     const live = liveWith(9_999, 199);

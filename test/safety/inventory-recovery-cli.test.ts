@@ -2,34 +2,15 @@
 // another team's latency record in a Region the example does not serve is shown as foreign
 // and changes nothing; the inventory record deleted by hand and a region line removed makes
 // `diff` say the inventory was lost and plan that region's stack away, and `apply` does it.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
 import { parseInventory } from '../../controller/plan/identity.js';
 import { loadSandbox, saveSandbox } from '../../controller/providers/sandbox/persist.js';
-import { runCliSync, sandboxFlags } from '../support/cli.js';
+import { cliWorkspace } from '../support/cli.js';
 
 const INVENTORY = '_regionctl.global-api.example.com.';
-let dir: string;
-let manifest: string;
-let state: string;
-
-function regionctl(...args: string[]) {
-  return runCliSync([...args, ...sandboxFlags(state)]);
-}
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-ownership-'));
-  cpSync('manifests', join(dir, 'manifests'), { recursive: true });
-  manifest = join(dir, 'manifests/global-api.yaml');
-  state = join(dir, 'sandbox.json');
-  // The example's cloud: its zone and table, then the example converged.
-  const seed = regionctl('apply', manifest, '--yes');
-  if (seed.code !== 0) throw new Error(`setup apply failed: ${seed.stderr}`);
-}, 120_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// The example's cloud: its zone and table, then the example converged.
+const { manifest, state, regionctl } = cliWorkspace('regionctl-ownership-', { converge: true });
 
 it('diff shows a foreign latency record of another Region as foreign, exits 0 and leaves the state file as it was', async () => {
   const cloud = await loadSandbox(state);

@@ -2,28 +2,18 @@
 // region's stacks with DescribeStacks without a name, over HTTP against moto_server (as in
 // test/aws/stacks.moto.test.ts), and keeps those tagged with the RegionSet.
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { AwsClients } from '../../controller/providers/aws/clients.js';
 import { AwsStackProvider } from '../../controller/providers/aws/stacks.js';
-import { startMoto, type Moto } from '../support/moto.js';
+import { useMoto } from '../support/moto.js';
 
 const REGION = 'us-west-2';
-let moto: Moto;
-let clients: AwsClients;
 let stacks: AwsStackProvider;
-
-beforeAll(async () => {
-  moto = await startMoto();
-  process.env['AWS_ACCESS_KEY_ID'] = 'testing';
-  process.env['AWS_SECRET_ACCESS_KEY'] = 'testing';
-  clients = new AwsClients({ endpointUrl: moto.endpoint });
+useMoto((moto) => {
+  const clients = new AwsClients({ endpointUrl: moto.endpoint });
   stacks = new AwsStackProvider({ clients, clock: new FakeClock(), changeSetPollMs: 100 });
-});
-
-afterAll(async () => {
-  clients?.destroy();
-  await moto?.stop();
+  return () => clients.destroy();
 });
 
 it('finds only the stacks tagged with the RegionSet, whatever their name, and nothing in an empty region', async () => {

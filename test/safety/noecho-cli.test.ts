@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestText, ROTATED, SECRET, TEMPLATE } from './noecho-fixtures.js';
-import { runCliSync } from '../support/cli.js';
+import { runCliSync, sandboxFlags } from '../support/cli.js';
 
 
 let dir: string;
@@ -19,9 +19,9 @@ function regionctl(...args: string[]) {
   return { ...result, all: `${result.stdout}\n${result.stderr}` };
 }
 
-/** Against the sandbox state file; sandbox time runs 100,000 times faster. */
+/** Against the sandbox state file. */
 function sandboxed(...args: string[]) {
-  return regionctl(...args, '--sandbox', state, '--sandbox-speed', '100000');
+  return regionctl(...args, ...sandboxFlags(state));
 }
 
 function writeManifest(text: string, file = manifest): string {

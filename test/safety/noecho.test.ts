@@ -262,22 +262,22 @@ describe('the digest key from the environment', () => {
   });
 });
 
+/** The sandbox's providers with these stack calls in place of its own (describe and previewChanges stay the sandbox's unless given). */
+function withStacks(cloud: SandboxCloud, calls: Partial<Providers['stacks']>): Providers {
+  const providers = cloud.providers();
+  const stacks = providers.stacks;
+  return { ...providers, stacks: { ...stacks, describe: (region, name) => stacks.describe(region, name), previewChanges: (input) => stacks.previewChanges(input), ...calls } };
+}
+
 describe('failures, logs and /status never show the value', () => {
   it('a stack failure whose AWS message echoes the secret is reported with **** instead', async () => {
     const desired = await load();
     const { clock, cloud } = world();
-    const providers = cloud.providers();
-    const echoing: Providers = {
-      ...providers,
-      stacks: {
-        ...providers.stacks,
-        describe: (region, name) => providers.stacks.describe(region, name),
-        previewChanges: (input) => providers.stacks.previewChanges(input),
-        create: async (input) => {
-          throw new AwsRequestError(`Parameter DbPassword failed to satisfy constraint: value ${input.parameters['DbPassword']} is not allowed`, 'ValidationError');
-        },
+    const echoing = withStacks(cloud, {
+      create: async (input) => {
+        throw new AwsRequestError(`Parameter DbPassword failed to satisfy constraint: value ${input.parameters['DbPassword']} is not allowed`, 'ValidationError');
       },
-    };
+    });
     const plan = await planOn(cloud, clock, desired, echoing);
     const messages: string[] = [];
     const result = await execute(plan, echoing, { clock, maxParallelRegions: 4, regionSet: desired.name, onEvent: (e) => e.message && messages.push(e.message) });
@@ -293,17 +293,11 @@ describe('failures, logs and /status never show the value', () => {
   it('a preview (change set) error that echoes the secret reaches diff with **** instead', async () => {
     const desired = await load();
     const { clock, cloud } = world();
-    const providers = cloud.providers();
-    const echoing: Providers = {
-      ...providers,
-      stacks: {
-        ...providers.stacks,
-        describe: (region, name) => providers.stacks.describe(region, name),
-        previewChanges: async (input) => {
-          throw new AwsRequestError(`Parameter value ${input.parameters['DbPassword']} for DbPassword does not match AllowedPattern`, 'ValidationError');
-        },
+    const echoing = withStacks(cloud, {
+      previewChanges: async (input) => {
+        throw new AwsRequestError(`Parameter value ${input.parameters['DbPassword']} for DbPassword does not match AllowedPattern`, 'ValidationError');
       },
-    };
+    });
     const failure = await planOn(cloud, clock, desired, echoing).then(
       () => undefined,
       (error: unknown) => error,

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import { parseInventoryOwner } from '../../controller/plan/identity.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
-import { runCliSync } from '../support/cli.js';
+import { runCliSync, sandboxFlags } from '../support/cli.js';
 
 let dir: string;
 
@@ -67,7 +67,7 @@ describe('ownership through the CLI', () => {
   });
 
   it('apply records the manifest path in the git work tree; diff of a renamed file shows only the inventory moving, no refusal', () => {
-    const apply = regionctl('apply', 'manifests/global-api.yaml', '--yes', '--sandbox', 'sandbox.json', '--sandbox-speed', '100000');
+    const apply = regionctl('apply', 'manifests/global-api.yaml', '--yes', ...sandboxFlags('sandbox.json'));
     expect(apply.code).toBe(0);
     expect(sandboxOwner()).toBe('manifests/global-api.yaml');
 

@@ -10,32 +10,13 @@ import type { Plan } from '../../controller/plan/types.js';
 import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import type { DnsRecord } from '../../controller/providers/types.js';
 import { planReconcile } from '../../controller/reconcile.js';
-import { desiredState, hash16 } from '../support/builders.js';
+import { apiTemplate, sandboxDesired } from '../support/builders.js';
 
-export const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
-Parameters:
-  Stage:
-    Type: String
-Resources:
-  Api:
-    Type: AWS::ApiGateway::RestApi
-    Properties:
-      Name: regional-api
-Outputs:
-  ApiDomainName:
-    Value: !GetAtt Api.RootResourceId
-`;
+export const TEMPLATE = apiTemplate({ stage: true });
 
 export const NAME = 'api.example.com.';
 
-export function manifest(overrides: Parameters<typeof desiredState>[0] = {}): DesiredState {
-  return desiredState({
-    regions: ['us-east-1', 'eu-west-1'],
-    rollout: { minHealthyRegions: 1 },
-    ...overrides,
-    stack: { templateBody: TEMPLATE, templateHash: hash16(TEMPLATE), capabilities: [], ...overrides.stack },
-  });
-}
+export const manifest = sandboxDesired;
 
 export interface World {
   clock: FakeClock;

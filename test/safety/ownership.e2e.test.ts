@@ -3,33 +3,20 @@
 // sorts first and renames one record is committed: it is stalled naming both files, and
 // the original RegionSet's records, health checks and stacks stay exactly as they were,
 // with no AWS write. Deleting the original later does not hand the RegionSet to the copy.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitDaemon, type GitServer } from '../support/git-server.js';
-import {
-  controllerEnv,
-  expectAccepted,
-  metricSum,
-  regionSetManifest,
-  sendGithubPush,
-  STACK_TEMPLATE,
-  startController,
-  waitFor,
-  type ControllerProcess,
-  type ControllerSettings,
-} from '../e2e/support.js';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GitServer } from '../support/git-server.js';
+import { controllerEnv, e2eFixtures, expectAccepted, metricSum, readyAt, regionSetManifest, sendGithubPush, STACK_TEMPLATE, waitFor, type ControllerProcess, type ControllerSettings } from '../e2e/support.js';
 
 const SECRET = 'e2e-ownership-secret';
 const ORIGINAL = 'global-api.yaml';
 const COPY = 'a-copy.yaml';
 const WRITES = /^(Create|Delete|Update|Change|Execute|Continue)/;
 
+const fixtures = e2eFixtures();
 let git: GitServer;
 let controller: ControllerProcess;
 let settings: ControllerSettings;
-let dir: string;
 
 /** Everything the RegionSet owns in the sandbox file: zones (records), health checks, stacks. */
 function owned(): string {
@@ -49,22 +36,11 @@ async function push(revision: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  git = await startGitDaemon();
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-owner-e2e-'));
+  ({ git, settings } = await fixtures.workspace({ prefix: 'regionctl-owner-e2e-', secret: SECRET }));
   const first = await git.commit({ [ORIGINAL]: regionSetManifest(['eu-west-1', 'us-east-2', 'ap-southeast-1']), 'stacks/regional-api.yaml': STACK_TEMPLATE }, 'global-api in three regions');
-  settings = { gitUrl: git.url, branch: git.branch, workDir: join(dir, 'work'), sandboxFile: join(dir, 'sandbox.json'), sandboxSpeed: 1000, webhookSecret: SECRET };
-  controller = await startController('controller', { ...controllerEnv(settings), REGIONCTL_MANIFESTS: '*.yaml' });
-  await waitFor('global-api Ready at the first revision', 60_000, async () => {
-    const set = (await controller.status()).regionSets['global-api'];
-    return set?.lastAppliedRevision === first && set.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-  });
+  controller = await fixtures.start('controller', { ...controllerEnv(settings), REGIONCTL_MANIFESTS: '*.yaml' });
+  await readyAt(controller, 'global-api', first, 60_000);
 }, 90_000);
-
-afterAll(async () => {
-  await controller?.kill('SIGKILL');
-  await git?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 describe('the copy-a-file takeover against the running controller', () => {
   it('a copy sorting first with one record renamed is stalled naming both files; the original keeps its records, checks and stacks, zero writes', async () => {

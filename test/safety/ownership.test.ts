@@ -4,37 +4,33 @@
 // a RegionSet whose file is gone is reported as orphaned and never deleted.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../controller/runtime/main.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Runtime } from '../../controller/runtime/main.js';
 import { condition } from '../../controller/runtime/status.js';
 import { inventoryValues, ownerIs, parseInventory, parseInventoryOwner } from '../../controller/plan/identity.js';
 import type { SandboxCloud } from '../../controller/providers/sandbox/index.js';
-import { captureLines, MANIFEST, manifestRepo, sandboxWorld } from '../runtime/helpers.js';
+import { captureLines, MANIFEST, runtimeHarness, sandboxWorld } from '../runtime/helpers.js';
 
 const COPY = 'manifests/a-copy.yaml';
-let repo: ReturnType<typeof manifestRepo>;
+const harness = runtimeHarness();
 let runtime: Runtime | undefined;
 let world: ReturnType<typeof sandboxWorld>;
 let revision = 1;
 let logs: ReturnType<typeof captureLines>;
 
 beforeEach(() => {
-  repo = manifestRepo();
+  runtime = undefined;
   world = sandboxWorld();
   revision = 1;
   logs = captureLines();
 });
-afterEach(async () => {
-  await runtime?.stop();
-  runtime = undefined;
-  repo.remove();
-});
 
 async function start(mode: 'apply' | 'plan-only' = 'apply'): Promise<Runtime> {
-  runtime = await startRuntime(
-    { sourceUrl: repo.dir, branch: 'main', manifestGlob: 'manifests/*.yaml', mode, resync: false, webhookSecrets: {}, host: '127.0.0.1', port: 0, logLevel: 'info', suspended: [], shutdownTimeoutMs: 10_000 },
-    { sandboxCloud: world.cloud, source: { sync: async () => ({ revision: `rev-${revision}`, dir: repo.dir }) }, logDestination: logs.stream },
-  );
+  ({ runtime } = await harness.start(harness.config({ mode, logLevel: 'info' }), {
+    sandboxCloud: world.cloud,
+    source: { sync: async () => ({ revision: `rev-${revision}`, dir: harness.repo.dir }) },
+    logDestination: logs.stream,
+  }));
   await runtime.controller.idle();
   return runtime;
 }
@@ -48,12 +44,12 @@ async function push(): Promise<void> {
 
 /** The example with its record renamed: what the careless copy declares. */
 function copyOfOriginal(): string {
-  return readFileSync(join(repo.dir, MANIFEST), 'utf8').replace('name: api.example.com.', 'name: www.example.com.');
+  return readFileSync(join(harness.repo.dir, MANIFEST), 'utf8').replace('name: api.example.com.', 'name: www.example.com.');
 }
 
 /** A second RegionSet beside the example, in the same zone: its own name, stack and record. */
 function otherApi(): string {
-  return readFileSync(join(repo.dir, MANIFEST), 'utf8').replaceAll('name: global-api', 'name: other-api').replace('name: api.example.com.', 'name: other.example.com.');
+  return readFileSync(join(harness.repo.dir, MANIFEST), 'utf8').replaceAll('name: global-api', 'name: other-api').replace('name: api.example.com.', 'name: other.example.com.');
 }
 
 /** Everything the RegionSet owns in the sandbox, to compare before and after. */
@@ -64,6 +60,25 @@ function ownedState(cloud: SandboxCloud): string {
     checks: cloud.listHealthChecks(),
     stacks: cloud.listStacks().map((s) => ({ region: s.region, name: s.name, status: s.status })),
   });
+}
+
+/** Pushes the commit `change` makes, the call log reset first: no AWS write, and what the RegionSet owns is still `before`. */
+async function pushWritesNothing(before: string, change: () => void): Promise<void> {
+  change();
+  world.cloud.calls.reset();
+  await push();
+  expect(world.cloud.calls.writes()).toEqual([]);
+  expect(ownedState(world.cloud)).toBe(before);
+}
+
+/** The example converged, a copy of it pushed beside it, then `file` (the copy or the original) removed in a push that writes nothing; the status after it. */
+async function clashThenRemove(file: string) {
+  await start();
+  const before = ownedState(world.cloud);
+  writeFileSync(join(harness.repo.dir, COPY), copyOfOriginal());
+  await push();
+  await pushWritesNothing(before, () => rmSync(join(harness.repo.dir, file)));
+  return runtime!.controller.status.snapshot();
 }
 
 function inventoryOwner(cloud: SandboxCloud): string | undefined {
@@ -82,7 +97,7 @@ describe('RegionSet ownership across files', () => {
     const rt = await start();
     const before = ownedState(world.cloud);
     world.cloud.calls.reset();
-    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    writeFileSync(join(harness.repo.dir, COPY), copyOfOriginal());
     await push();
 
     expect(world.cloud.calls.writes()).toEqual([]);
@@ -100,14 +115,14 @@ describe('RegionSet ownership across files', () => {
 
   it('the clash is logged as a warning naming both files and the owner', async () => {
     await start();
-    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    writeFileSync(join(harness.repo.dir, COPY), copyOfOriginal());
     await push();
     const warning = logs.records().find((r) => r['level'] === 'warn' && String(r['msg']).includes('declared in several files'));
     expect(warning).toMatchObject({ regionSet: 'global-api', files: [COPY, MANIFEST], owner: MANIFEST });
   });
 
   it('two files with the same name and no inventory yet: both are stalled and nothing at all is written', async () => {
-    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    writeFileSync(join(harness.repo.dir, COPY), copyOfOriginal());
     const rt = await start();
     expect(world.cloud.calls.writes()).toEqual([]);
     expect(world.cloud.listStacks()).toEqual([]);
@@ -123,28 +138,14 @@ describe('RegionSet ownership across files', () => {
     const inventory = world.cloud.recordsOf(zone.id).find((r) => r.name === '_regionctl.global-api.example.com.')!;
     // As regionctl wrote it before it recorded files.
     await world.cloud.providers().dns.change(zone.id, [{ action: 'UPSERT', record: { ...inventory, values: inventory.values.filter((v) => !v.includes('file=')) } }], 'test');
-    const before = ownedState(world.cloud);
-    world.cloud.calls.reset();
-    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
-    await push();
-    expect(world.cloud.calls.writes()).toEqual([]);
-    expect(ownedState(world.cloud)).toBe(before);
+    await pushWritesNothing(ownedState(world.cloud), () => writeFileSync(join(harness.repo.dir, COPY), copyOfOriginal()));
     const status = runtime!.controller.status.snapshot();
     expect(condition(status.regionSets['global-api'], 'Stalled')?.status).toBe('True');
     expect(condition(status.regionSets[MANIFEST], 'Stalled')?.status).toBe('True');
   });
 
   it('a clash never changes the owner: after the copy is removed again the original converges with no change', async () => {
-    await start();
-    const before = ownedState(world.cloud);
-    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
-    await push();
-    rmSync(join(repo.dir, COPY));
-    world.cloud.calls.reset();
-    await push();
-    expect(world.cloud.calls.writes()).toEqual([]);
-    expect(ownedState(world.cloud)).toBe(before);
-    const status = runtime!.controller.status.snapshot();
+    const status = await clashThenRemove(COPY);
     expect(Object.keys(status.regionSets)).toEqual(['global-api']);
     expect(inventoryOwner(world.cloud)).toBe(MANIFEST);
   });
@@ -152,8 +153,8 @@ describe('RegionSet ownership across files', () => {
   it('a rename in one commit (git mv) moves the RegionSet to the new file: the inventory records it, nothing else changes', async () => {
     await start();
     const before = JSON.parse(ownedState(world.cloud)) as { checks: unknown; stacks: unknown };
-    writeFileSync(join(repo.dir, 'manifests/api.yaml'), readFileSync(join(repo.dir, MANIFEST)));
-    rmSync(join(repo.dir, MANIFEST));
+    writeFileSync(join(harness.repo.dir, 'manifests/api.yaml'), readFileSync(join(harness.repo.dir, MANIFEST)));
+    rmSync(join(harness.repo.dir, MANIFEST));
     world.cloud.calls.reset();
     await push();
     expect(world.cloud.calls.writes().map((c) => c.operation)).toEqual(['ChangeResourceRecordSets']);
@@ -165,16 +166,7 @@ describe('RegionSet ownership across files', () => {
   });
 
   it('deleting the owner later does not hand the RegionSet to a copy that was stalled before: the copy stays stalled, zero writes', async () => {
-    await start();
-    const before = ownedState(world.cloud);
-    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
-    await push();
-    rmSync(join(repo.dir, MANIFEST));
-    world.cloud.calls.reset();
-    await push();
-    expect(world.cloud.calls.writes()).toEqual([]);
-    expect(ownedState(world.cloud)).toBe(before);
-    const set = runtime!.controller.status.snapshot().regionSets['global-api'];
+    const set = (await clashThenRemove(MANIFEST)).regionSets['global-api'];
     expect(set?.file).toBe(COPY);
     expect(condition(set, 'Stalled')?.status).toBe('True');
     expect(set?.lastError?.issues?.[0]).toMatchObject({ rule: 'regionset-owner-gone', file: COPY, line: 7, column: 9 });
@@ -182,10 +174,10 @@ describe('RegionSet ownership across files', () => {
   });
 
   it('a deleted manifest leaves its RegionSet orphaned: condition, metric and warning, and nothing is deleted', async () => {
-    repo.write('manifests/other.yaml', otherApi());
+    harness.repo.write('manifests/other.yaml', otherApi());
     const rt = await start();
     const before = ownedState(world.cloud);
-    rmSync(join(repo.dir, MANIFEST));
+    rmSync(join(harness.repo.dir, MANIFEST));
     world.cloud.calls.reset();
     await push();
 
@@ -200,10 +192,10 @@ describe('RegionSet ownership across files', () => {
   });
 
   it('an orphan is still known after a restart, from its inventory record in the zone (no extra AWS call)', async () => {
-    repo.write('manifests/other.yaml', otherApi());
+    harness.repo.write('manifests/other.yaml', otherApi());
     await start();
     await runtime!.stop();
-    rmSync(join(repo.dir, MANIFEST));
+    rmSync(join(harness.repo.dir, MANIFEST));
     world.cloud.calls.reset();
     const rt = await start();
     expect(world.cloud.calls.writes()).toEqual([]);
@@ -217,7 +209,7 @@ describe('RegionSet ownership: more careless and hostile variants', () => {
     await start();
     const before = ownedState(world.cloud);
     world.cloud.calls.reset();
-    writeFileSync(join(repo.dir, 'manifests/z-copy.yaml'), copyOfOriginal());
+    writeFileSync(join(harness.repo.dir, 'manifests/z-copy.yaml'), copyOfOriginal());
     await push();
     expect(world.cloud.calls.writes()).toEqual([]);
     expect(ownedState(world.cloud)).toBe(before);
@@ -229,8 +221,8 @@ describe('RegionSet ownership: more careless and hostile variants', () => {
   it('three files with one name: the recorded owner keeps it, each newcomer is stalled naming the other two', async () => {
     await start();
     const before = ownedState(world.cloud);
-    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
-    writeFileSync(join(repo.dir, 'manifests/b-copy.yaml'), copyOfOriginal().replace('www.example.com.', 'web.example.com.'));
+    writeFileSync(join(harness.repo.dir, COPY), copyOfOriginal());
+    writeFileSync(join(harness.repo.dir, 'manifests/b-copy.yaml'), copyOfOriginal().replace('www.example.com.', 'web.example.com.'));
     world.cloud.calls.reset();
     await push();
     expect(world.cloud.calls.writes()).toEqual([]);
@@ -244,7 +236,7 @@ describe('RegionSet ownership: more careless and hostile variants', () => {
     await start();
     world.cloud.seedZone('example.org.');
     const before = ownedState(world.cloud);
-    writeFileSync(join(repo.dir, COPY), copyOfOriginal().replace('zone: example.com.', 'zone: example.org.').replace('www.example.com.', 'api.example.org.'));
+    writeFileSync(join(harness.repo.dir, COPY), copyOfOriginal().replace('zone: example.com.', 'zone: example.org.').replace('www.example.com.', 'api.example.org.'));
     world.cloud.calls.reset();
     await push();
     expect(world.cloud.calls.writes()).toEqual([]);
@@ -255,7 +247,7 @@ describe('RegionSet ownership: more careless and hostile variants', () => {
   it('in plan-only mode a clash is reported the same way and nothing is written', async () => {
     await start();
     await runtime!.stop();
-    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    writeFileSync(join(harness.repo.dir, COPY), copyOfOriginal());
     world.cloud.calls.reset();
     const rt = await start('plan-only');
     expect(world.cloud.calls.writes()).toEqual([]);
@@ -266,8 +258,8 @@ describe('RegionSet ownership: more careless and hostile variants', () => {
   it('a lone file whose inventory names a file deleted while the controller was down is stalled with the way out, zero writes', async () => {
     await start();
     await runtime!.stop();
-    writeFileSync(join(repo.dir, 'manifests/api.yaml'), readFileSync(join(repo.dir, MANIFEST)));
-    rmSync(join(repo.dir, MANIFEST));
+    writeFileSync(join(harness.repo.dir, 'manifests/api.yaml'), readFileSync(join(harness.repo.dir, MANIFEST)));
+    rmSync(join(harness.repo.dir, MANIFEST));
     world.cloud.calls.reset();
     const rt = await start();
     expect(world.cloud.calls.writes()).toEqual([]);
@@ -278,13 +270,13 @@ describe('RegionSet ownership: more careless and hostile variants', () => {
   });
 
   it('restoring a deleted manifest clears the orphan: Orphaned False, the metric back to 0, and it converges with no change', async () => {
-    repo.write('manifests/other.yaml', otherApi());
+    harness.repo.write('manifests/other.yaml', otherApi());
     const rt = await start();
-    const text = readFileSync(join(repo.dir, MANIFEST), 'utf8');
-    rmSync(join(repo.dir, MANIFEST));
+    const text = readFileSync(join(harness.repo.dir, MANIFEST), 'utf8');
+    rmSync(join(harness.repo.dir, MANIFEST));
     await push();
     expect(condition(rt.controller.status.snapshot().regionSets['global-api'], 'Orphaned')?.status).toBe('True');
-    writeFileSync(join(repo.dir, MANIFEST), text);
+    writeFileSync(join(harness.repo.dir, MANIFEST), text);
     world.cloud.calls.reset();
     await push();
     expect(world.cloud.calls.writes()).toEqual([]);
@@ -298,8 +290,8 @@ describe('RegionSet ownership: more careless and hostile variants', () => {
     await start();
     const before = JSON.parse(ownedState(world.cloud)) as { stacks: unknown };
     // The original now declares another RegionSet (its own stack and record); a new file takes the old name.
-    writeFileSync(join(repo.dir, 'manifests/new.yaml'), readFileSync(join(repo.dir, MANIFEST)));
-    writeFileSync(join(repo.dir, MANIFEST), otherApi());
+    writeFileSync(join(harness.repo.dir, 'manifests/new.yaml'), readFileSync(join(harness.repo.dir, MANIFEST)));
+    writeFileSync(join(harness.repo.dir, MANIFEST), otherApi());
     world.cloud.calls.reset();
     await push();
     const set = runtime!.controller.status.snapshot().regionSets['global-api'];
@@ -313,7 +305,7 @@ describe('RegionSet ownership: more careless and hostile variants', () => {
   it('when the inventory cannot be read during a clash (Route 53 unavailable) no file is reconciled, the sync itself succeeds, zero writes', async () => {
     await start();
     const before = ownedState(world.cloud);
-    writeFileSync(join(repo.dir, COPY), copyOfOriginal());
+    writeFileSync(join(harness.repo.dir, COPY), copyOfOriginal());
     world.cloud.faults.unavailable('ListResourceRecordSets', { times: 1 });
     world.cloud.calls.reset();
     await push();

@@ -4,13 +4,12 @@
 // view and the others' stacks, records and checks were lost; a killed apply lost everything
 // it had done (the file was written once, at the end).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { CLI, runCliSync, sandboxFlags } from '../support/cli.js';
+import { CLI, regionSetCensus, runCliSync, sandboxFlags } from '../support/cli.js';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../controller/clock.js';
-import { readStateFile, SandboxCloud } from '../../controller/providers/sandbox/index.js';
+import { readStateFile } from '../../controller/providers/sandbox/index.js';
 
 const REGIONS = ['ap-southeast-1', 'eu-west-1', 'us-east-2'];
 let root: string;
@@ -69,14 +68,7 @@ function waitForLine(run: Running, pattern: RegExp): Promise<RegExpMatchArray> {
 
 /** What the file holds for RegionSet `name`. */
 function census(name: string) {
-  const saved = readStateFile(state)!;
-  const cloud = SandboxCloud.fromJSON(saved, { clock: new FakeClock(saved.savedNow ?? 0, false) });
-  return {
-    stacks: cloud.listStacks().filter((s) => s.name === name).map((s) => s.region).sort(),
-    records: cloud.recordsOf('example.com.').filter((r) => r.name === `${name}.example.com.`).map((r) => r.region).sort(),
-    checks: cloud.listHealthChecks().filter((h) => h.tags['regionctl:regionset'] === name).map((h) => h.id).sort(),
-    replicas: cloud.replicasOf(`orders-${name}`).map((r) => r.region).sort(),
-  };
+  return regionSetCensus(state, name);
 }
 
 beforeAll(() => {

@@ -6,13 +6,13 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../controller/clock.js';
-import { readStateFile, SandboxCloud, lockStateFile } from '../../controller/providers/sandbox/index.js';
+import { lockStateFile } from '../../controller/providers/sandbox/index.js';
 import { AlwaysLeader } from '../../controller/runtime/leases.js';
 import { silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
 import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import { MANIFEST, manifestRepo } from '../runtime/helpers.js';
+import { regionSetCensus } from '../support/cli.js';
 
 const REGIONS = ['ap-southeast-1', 'eu-west-1', 'us-east-2'];
 let repo: ReturnType<typeof manifestRepo>;
@@ -51,13 +51,8 @@ function reconcile(name: string, targets: SandboxTargets, revision = 'rev-1') {
 }
 
 function census(name: string) {
-  const saved = readStateFile(state)!;
-  const cloud = SandboxCloud.fromJSON(saved, { clock: new FakeClock(saved.savedNow ?? 0, false) });
-  return {
-    stacks: cloud.listStacks().filter((s) => s.name === name).map((s) => s.region).sort(),
-    records: cloud.recordsOf('example.com.').filter((r) => r.name === `${name}.example.com.`).map((r) => r.region).sort(),
-    checks: cloud.listHealthChecks().filter((h) => h.tags['regionctl:regionset'] === name).length,
-  };
+  const { stacks, records, checks } = regionSetCensus(state, name);
+  return { stacks, records, checks: checks.length };
 }
 
 describe('controller replicas sharing one sandbox state file', () => {

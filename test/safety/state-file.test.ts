@@ -31,16 +31,28 @@ function expectOneLineError(stderr: string, pattern: RegExp) {
   expect(stderr).not.toMatch(/\n\s+at |internal error/);
 }
 
-/** apply with `content` in the state file: refused with `pattern`, the file unchanged. */
-function expectApplyRefused(content: string, pattern: RegExp) {
+/**
+ * apply (of `options.manifest`, the example by default) with `content` in the state file, after
+ * `options.lock` took write access away: refused with `pattern`, the file unchanged.
+ */
+function expectApplyRefused(content: string, pattern: RegExp, options: { manifest?: string; lock?: () => void } = {}) {
   writeFileSync(state, content);
-  const apply = regionctl(['apply', manifest, '--yes']);
+  options.lock?.();
+  const apply = regionctl(['apply', options.manifest ?? manifest, '--yes']);
   expect(apply.code).toBe(1);
   expectOneLineError(apply.stderr, pattern);
   // Refused before planning: no plan was shown, nothing was applied.
   expect(apply.stdout).toBe('');
   expect(readFileSync(state, 'utf8')).toBe(content);
   expect(existsSync(`${state}.lock`)).toBe(false);
+}
+
+/** The example with one region more (an apply of it writes), as grown.yaml beside a copy of its stack templates in the test's directory. */
+function grownManifest(): string {
+  const grown = join(dir, 'grown.yaml');
+  writeFileSync(grown, readFileSync(manifest, 'utf8').replace('    ap-southeast-1: {}\n', '    ap-southeast-1: {}\n    sa-east-1: {}\n'));
+  cpSync(join(root, 'manifests/stacks'), join(dir, 'stacks'), { recursive: true });
+  return grown;
 }
 
 beforeAll(() => {
@@ -105,30 +117,12 @@ describe('a bad sandbox state file is one line naming it, before the first chang
   });
 
   it('a read-only state file is refused before planning: apply does not rename over it', () => {
-    writeFileSync(state, converged);
     // One region more: the apply would write if it were allowed to.
-    const grown = join(dir, 'grown.yaml');
-    writeFileSync(grown, readFileSync(manifest, 'utf8').replace('    ap-southeast-1: {}\n', '    ap-southeast-1: {}\n    sa-east-1: {}\n'));
-    cpSync(join(root, 'manifests/stacks'), join(dir, 'stacks'), { recursive: true });
-    chmodSync(state, 0o444);
-    const apply = regionctl(['apply', grown, '--yes']);
-    expect(apply.code).toBe(1);
-    expectOneLineError(apply.stderr, /read-only.*chmod/);
-    expect(apply.stdout).toBe('');
-    expect(readFileSync(state, 'utf8')).toBe(converged);
+    expectApplyRefused(converged, /read-only.*chmod/, { manifest: grownManifest(), lock: () => chmodSync(state, 0o444) });
   });
 
   it('an unwritable directory is refused before planning, naming the file', () => {
-    writeFileSync(state, converged);
-    const grown = join(dir, 'grown.yaml');
-    writeFileSync(grown, readFileSync(manifest, 'utf8').replace('    ap-southeast-1: {}\n', '    ap-southeast-1: {}\n    sa-east-1: {}\n'));
-    cpSync(join(root, 'manifests/stacks'), join(dir, 'stacks'), { recursive: true });
-    chmodSync(dir, 0o555);
-    const apply = regionctl(['apply', grown, '--yes']);
-    expect(apply.code).toBe(1);
-    expectOneLineError(apply.stderr, /directory .* not writable/);
-    expect(apply.stdout).toBe('');
-    expect(readFileSync(state, 'utf8')).toBe(converged);
+    expectApplyRefused(converged, /directory .* not writable/, { manifest: grownManifest(), lock: () => chmodSync(dir, 0o555) });
   });
 
   it('a state path that is a directory is refused, naming it', () => {
@@ -204,9 +198,7 @@ describe('one writer at a time: the lock', () => {
 
   it('apply leaves no lock and no temporary file behind', () => {
     writeFileSync(state, converged);
-    const grown = join(dir, 'grown.yaml');
-    writeFileSync(grown, readFileSync(manifest, 'utf8').replace('    ap-southeast-1: {}\n', '    ap-southeast-1: {}\n    sa-east-1: {}\n'));
-    cpSync(join(root, 'manifests/stacks'), join(dir, 'stacks'), { recursive: true });
+    const grown = grownManifest();
     const apply = regionctl(['apply', grown, '--yes']);
     expect(apply.code).toBe(0);
     const leftovers = spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();

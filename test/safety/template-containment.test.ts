@@ -19,7 +19,7 @@ import { silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet } from '../../controller/runtime/reconciler.js';
 import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import { MANIFEST, sandboxWorld } from '../runtime/helpers.js';
-import { CLI } from '../support/cli.js';
+import { CLI, sandboxFlags } from '../support/cli.js';
 
 const TEMPLATE_LINE = '    template: stacks/regional-api.yaml     # relative to this file\n';
 
@@ -174,7 +174,7 @@ describe('template containment (loader: validate, diff, apply and the controller
 
   it('diff and apply on a sandbox refuse it before planning: exit 1, no AWS call, state file unchanged', () => {
     const state = join(repo, 'sandbox.json');
-    const regionctl = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--sandbox', state, '--sandbox-speed', '100000'], { cwd: repo, encoding: 'utf8' });
+    const regionctl = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, ...sandboxFlags(state)], { cwd: repo, encoding: 'utf8' });
     expect(regionctl('apply', MANIFEST, '--yes').status).toBe(0);
     const before = readFileSync(state);
     setTemplate(path.relative(join(repo, 'manifests'), '/proc/self/environ'));

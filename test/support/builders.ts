@@ -424,3 +424,38 @@ export function convergedLive(desired: DesiredState): LiveState {
 
   return { stacks, tables, zone: { id: ZONE_ID, name: zoneName }, records, healthChecks, health: {} };
 }
+
+/**
+ * A regional stack template the sandbox accepts: a RestApi whose id stands in for the domain
+ * name as the output ApiDomainName; with `stage`, it declares the Stage parameter the
+ * example's regions pass.
+ */
+export function apiTemplate(options: { stage?: boolean } = {}): string {
+  const parameters = options.stage ? 'Parameters:\n  Stage:\n    Type: String\n' : '';
+  return `AWSTemplateFormatVersion: '2010-09-09'
+${parameters}Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: regional-api
+Outputs:
+  ApiDomainName:
+    Value: !GetAtt Api.RootResourceId
+`;
+}
+
+/** desiredState() in us-east-1 and eu-west-1, one healthy region enough, its stack apiTemplate({ stage: true }): a RegionSet the sandbox converges. */
+export function sandboxDesired(overrides: DesiredOverrides = {}): DesiredState {
+  const template = apiTemplate({ stage: true });
+  return desiredState({
+    regions: ['us-east-1', 'eu-west-1'],
+    rollout: { minHealthyRegions: 1 },
+    ...overrides,
+    stack: { templateBody: template, templateHash: hash16(template), capabilities: [], ...overrides.stack },
+  });
+}
+
+/** An HTTPS health check on /health of a regional API Gateway endpoint, checked from `regions` (in this order). */
+export function apiHealthCheckConfig(regions: string[]): HealthCheckConfig {
+  return { protocol: 'HTTPS', fqdn: 'abc123.execute-api.eu-west-1.amazonaws.com', port: 443, path: '/health', interval: 30, failureThreshold: 3, regions };
+}

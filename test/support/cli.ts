@@ -3,10 +3,14 @@
 // vitest global setup); `fromSource` runs controller/cli.ts through tsx (no build needed).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { FakeClock } from '../../controller/clock.js';
+import { readStateFile, SandboxCloud } from '../../controller/providers/sandbox/index.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The built CLI entry point: package.json's bin, bundled by scripts/bundle.ts. */
@@ -89,6 +93,10 @@ export function sandboxFlags(stateFile: string, speed = 1_000): string[] {
 export function exampleWorkspace(prefix: string): { dir: string; manifest: string; state: string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   cpSync(`${REPO_ROOT}manifests`, join(dir, 'manifests'), { recursive: true });
+  return workspacePaths(dir);
+}
+
+function workspacePaths(dir: string): { dir: string; manifest: string; state: string } {
   return { dir, manifest: join(dir, 'manifests/global-api.yaml'), state: join(dir, 'sandbox.json') };
 }
 
@@ -124,4 +132,59 @@ export async function addUnownedStack(state: string, region: string, name = 'glo
     clientToken: 'another-team-create',
   });
   await saveSandbox(cloud, state);
+}
+
+export interface CliWorkspace {
+  dir: string;
+  manifest: string;
+  state: string;
+  /** Runs the CLI (runCliSync) with these arguments on the workspace's sandbox state file. */
+  regionctl(...args: string[]): CliRun;
+  /** The sandbox cloud as the state file holds it now. */
+  cloud(): SandboxCloud;
+}
+
+/**
+ * The example workspace of a CLI test file (see exampleWorkspace), registered in that file:
+ * made before all its tests (before each with `each`) and removed after. Its paths are fixed
+ * at once, so the file can name them at its top. With `converge`, the set-up applies the
+ * example and fails with the CLI's stderr when that does not succeed.
+ */
+export function cliWorkspace(prefix: string, options: { each?: boolean; converge?: boolean } = {}): CliWorkspace {
+  const paths = workspacePaths(join(tmpdir(), `${prefix}${randomUUID()}`));
+  const regionctl = (...args: string[]) => runCliSync([...args, ...sandboxFlags(paths.state)]);
+  const setUp = () => {
+    mkdirSync(paths.dir, { mode: 0o700 });
+    cpSync(`${REPO_ROOT}manifests`, join(paths.dir, 'manifests'), { recursive: true });
+    if (!options.converge) return;
+    const seed = regionctl('apply', paths.manifest, '--yes');
+    if (seed.code !== 0) throw new Error(`setup apply failed: ${seed.stderr}`);
+  };
+  const tearDown = () => rmSync(paths.dir, { recursive: true, force: true });
+  if (options.each) {
+    beforeEach(setUp, 120_000);
+    afterEach(tearDown);
+  } else {
+    beforeAll(setUp, 120_000);
+    afterAll(tearDown);
+  }
+  return { ...paths, regionctl, cloud: () => readSandbox(paths.state) };
+}
+
+/** The sandbox cloud saved in a state file (on a fake clock). */
+export function readSandbox(stateFile: string): SandboxCloud {
+  return SandboxCloud.fromJSON(JSON.parse(readFileSync(stateFile, 'utf8')), { clock: new FakeClock() });
+}
+
+/** What a sandbox state file holds for RegionSet `name` (its records named `<name>.example.com.`, its table `orders-<name>`), sorted. */
+export function regionSetCensus(stateFile: string, name: string): { stacks: string[]; records: Array<string | undefined>; checks: string[]; replicas: string[] } {
+  const saved = readStateFile(stateFile);
+  if (!saved) throw new Error(`no sandbox state in ${stateFile}`);
+  const cloud = SandboxCloud.fromJSON(saved, { clock: new FakeClock(saved.savedNow ?? 0, false) });
+  return {
+    stacks: cloud.listStacks().filter((s) => s.name === name).map((s) => s.region).sort(),
+    records: cloud.recordsOf('example.com.').filter((r) => r.name === `${name}.example.com.`).map((r) => r.region).sort(),
+    checks: cloud.listHealthChecks().filter((h) => h.tags['regionctl:regionset'] === name).map((h) => h.id).sort(),
+    replicas: cloud.replicasOf(`orders-${name}`).map((r) => r.region).sort(),
+  };
 }

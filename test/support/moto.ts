@@ -5,6 +5,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { DynamoLeaseStore, ensureLeaseTable } from '../../controller/providers/aws/leases.js';
 import { freePort } from './ports.js';
 
 export const MOTO_VERSION = '5.2.5';
@@ -95,5 +98,60 @@ export async function startMoto(): Promise<Moto> {
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
       if (child.exitCode === null) child.kill('SIGKILL');
     },
+  };
+}
+
+/**
+ * moto for the tests of one file, registered there. Before all: the server started, fake
+ * credentials put in this process's environment (clients on the SDK's default chain find
+ * them), the SDK's notice that its 2027 releases need Node 22 silenced (nothing a test can act
+ * on), then `connect` builds the file's clients and may return how to close them. After all:
+ * they are closed and the server stopped. `current` is the server once started.
+ */
+export function useMoto(connect: (moto: Moto) => Promise<(() => void) | void> | (() => void) | void = () => {}): { readonly current: Moto } {
+  let moto: Moto | undefined;
+  let close: (() => void) | void;
+  beforeAll(async () => {
+    moto = await startMoto();
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
+    process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+    close = await connect(moto);
+  }, 180_000);
+  afterAll(async () => {
+    close?.();
+    await moto?.stop();
+  });
+  return {
+    get current() {
+      if (!moto) throw new Error('useMoto: moto runs only while the tests of the file that registered it do');
+      return moto;
+    },
+  };
+}
+
+/**
+ * useMoto with the lease table `table` made in it: `client` is a DynamoDB client on moto (one
+ * attempt, fake credentials), `store()` a lease store on the table.
+ */
+export function useMotoLeaseTable(table: string): { readonly moto: Moto; readonly client: DynamoDBClient; store(): DynamoLeaseStore } {
+  let client: DynamoDBClient | undefined;
+  const moto = useMoto(async ({ endpoint }) => {
+    const created = new DynamoDBClient({ region: 'us-east-1', endpoint, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    client = created;
+    await ensureLeaseTable(created, table);
+    return () => created.destroy();
+  });
+  const current = () => {
+    if (!client) throw new Error('useMotoLeaseTable: the client exists only while the tests of the file that registered it run');
+    return client;
+  };
+  return {
+    get moto() {
+      return moto.current;
+    },
+    get client() {
+      return current();
+    },
+    store: () => new DynamoLeaseStore(current(), table),
   };
 }

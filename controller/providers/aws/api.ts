@@ -11,38 +11,46 @@ import type * as R53 from '@aws-sdk/client-route-53';
 /** A response without the SDK's transport metadata (the sandbox has no HTTP exchange). */
 type Out<T> = Omit<T, '$metadata'>;
 
-export interface CloudFormationOps {
-  DescribeStacks: [Cfn.DescribeStacksCommandInput, Out<Cfn.DescribeStacksCommandOutput>];
-  CreateChangeSet: [Cfn.CreateChangeSetCommandInput, Out<Cfn.CreateChangeSetCommandOutput>];
-  DescribeChangeSet: [Cfn.DescribeChangeSetCommandInput, Out<Cfn.DescribeChangeSetCommandOutput>];
-  ExecuteChangeSet: [Cfn.ExecuteChangeSetCommandInput, Out<Cfn.ExecuteChangeSetCommandOutput>];
-  DeleteChangeSet: [Cfn.DeleteChangeSetCommandInput, Out<Cfn.DeleteChangeSetCommandOutput>];
-  ListChangeSets: [Cfn.ListChangeSetsCommandInput, Out<Cfn.ListChangeSetsCommandOutput>];
-  DeleteStack: [Cfn.DeleteStackCommandInput, Out<Cfn.DeleteStackCommandOutput>];
-  ContinueUpdateRollback: [Cfn.ContinueUpdateRollbackCommandInput, Out<Cfn.ContinueUpdateRollbackCommandOutput>];
-  ListStackResources: [Cfn.ListStackResourcesCommandInput, Out<Cfn.ListStackResourcesCommandOutput>];
-  UpdateTerminationProtection: [Cfn.UpdateTerminationProtectionCommandInput, Out<Cfn.UpdateTerminationProtectionCommandOutput>];
-}
+/** An operation's [input, output], as the SDK's command class for it (`<Name>Command`) declares them. */
+type Operation<Sdk, Name extends string> = Sdk[`${Name}Command` & keyof Sdk] extends abstract new (
+  ...args: never[]
+) => { resolveMiddleware(...args: never[]): (args: { input: infer I }) => Promise<{ output: infer O }> }
+  ? [I, Out<O>]
+  : never;
 
-export interface DynamoDbOps {
-  DescribeTable: [Ddb.DescribeTableCommandInput, Out<Ddb.DescribeTableCommandOutput>];
-  UpdateTable: [Ddb.UpdateTableCommandInput, Out<Ddb.UpdateTableCommandOutput>];
-  DescribeTableReplicaAutoScaling: [Ddb.DescribeTableReplicaAutoScalingCommandInput, Out<Ddb.DescribeTableReplicaAutoScalingCommandOutput>];
-}
+/** The named operations of one SDK client package, each with its [input, output]. */
+type Operations<Sdk, Names extends string> = { [Name in Names]: Operation<Sdk, Name> };
 
-export interface Route53Ops {
-  GetHostedZone: [R53.GetHostedZoneCommandInput, Out<R53.GetHostedZoneCommandOutput>];
-  ListHostedZonesByName: [R53.ListHostedZonesByNameCommandInput, Out<R53.ListHostedZonesByNameCommandOutput>];
-  ListResourceRecordSets: [R53.ListResourceRecordSetsCommandInput, Out<R53.ListResourceRecordSetsCommandOutput>];
-  ChangeResourceRecordSets: [R53.ChangeResourceRecordSetsCommandInput, Out<R53.ChangeResourceRecordSetsCommandOutput>];
-  GetChange: [R53.GetChangeCommandInput, Out<R53.GetChangeCommandOutput>];
-  ListHealthChecks: [R53.ListHealthChecksCommandInput, Out<R53.ListHealthChecksCommandOutput>];
-  CreateHealthCheck: [R53.CreateHealthCheckCommandInput, Out<R53.CreateHealthCheckCommandOutput>];
-  UpdateHealthCheck: [R53.UpdateHealthCheckCommandInput, Out<R53.UpdateHealthCheckCommandOutput>];
-  DeleteHealthCheck: [R53.DeleteHealthCheckCommandInput, Out<R53.DeleteHealthCheckCommandOutput>];
-  GetHealthCheckStatus: [R53.GetHealthCheckStatusCommandInput, Out<R53.GetHealthCheckStatusCommandOutput>];
-  ChangeTagsForResource: [R53.ChangeTagsForResourceCommandInput, Out<R53.ChangeTagsForResourceCommandOutput>];
-}
+export type CloudFormationOps = Operations<
+  typeof Cfn,
+  | 'DescribeStacks'
+  | 'CreateChangeSet'
+  | 'DescribeChangeSet'
+  | 'ExecuteChangeSet'
+  | 'DeleteChangeSet'
+  | 'ListChangeSets'
+  | 'DeleteStack'
+  | 'ContinueUpdateRollback'
+  | 'ListStackResources'
+  | 'UpdateTerminationProtection'
+>;
+
+export type DynamoDbOps = Operations<typeof Ddb, 'DescribeTable' | 'UpdateTable' | 'DescribeTableReplicaAutoScaling'>;
+
+export type Route53Ops = Operations<
+  typeof R53,
+  | 'GetHostedZone'
+  | 'ListHostedZonesByName'
+  | 'ListResourceRecordSets'
+  | 'ChangeResourceRecordSets'
+  | 'GetChange'
+  | 'ListHealthChecks'
+  | 'CreateHealthCheck'
+  | 'UpdateHealthCheck'
+  | 'DeleteHealthCheck'
+  | 'GetHealthCheckStatus'
+  | 'ChangeTagsForResource'
+>;
 
 /** One service's API: an operation name fixes its input and output types. */
 export interface ServiceApi<Ops extends { [Op in keyof Ops]: [unknown, unknown] }> {

@@ -264,20 +264,28 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
 
   opDescribeChangeSet(input: Input): CloudFormationOps['DescribeChangeSet'][1] {
     const cs = this.findChangeSet(input);
-    const { status, execution } = changeSetStatus(this.now(), cs);
+    const summary = this.changeSetSummary(cs);
     return {
-      ChangeSetName: cs.name,
-      ChangeSetId: cs.id,
-      StackId: cs.stackId,
-      StackName: cs.stackName,
-      Status: status,
-      ...(status === 'FAILED' ? { StatusReason: cs.failedReason } : {}),
-      ExecutionStatus: execution,
-      CreationTime: new Date(cs.createdAt),
+      ...summary,
       Parameters: toParameters(cs.config.parameters),
       Tags: toTags(cs.config.tags),
       Capabilities: cs.capabilities as never,
-      Changes: status === 'CREATE_COMPLETE' ? cs.changes.map(toChange) : [],
+      Changes: summary.Status === 'CREATE_COMPLETE' ? cs.changes.map(toChange) : [],
+    };
+  }
+
+  /** What DescribeChangeSet and ListChangeSets both say of a change set. */
+  private changeSetSummary(cs: ChangeSetRecord) {
+    const { status, execution } = changeSetStatus(this.now(), cs);
+    return {
+      StackId: cs.stackId,
+      StackName: cs.stackName,
+      ChangeSetId: cs.id,
+      ChangeSetName: cs.name,
+      Status: status,
+      ExecutionStatus: execution,
+      ...(status === 'FAILED' ? { StatusReason: cs.failedReason } : {}),
+      CreationTime: new Date(cs.createdAt),
     };
   }
 
@@ -288,19 +296,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     // cfn.executed-changeset: only active change sets are listed.
     const summaries = this.changeSetsOf(stack.id)
       .filter((cs) => cs.execution !== 'EXECUTED')
-      .map((cs) => {
-        const { status, execution } = changeSetStatus(this.now(), cs);
-        return {
-          StackId: cs.stackId,
-          StackName: cs.stackName,
-          ChangeSetId: cs.id,
-          ChangeSetName: cs.name,
-          Status: status,
-          ExecutionStatus: execution,
-          ...(status === 'FAILED' ? { StatusReason: cs.failedReason } : {}),
-          CreationTime: new Date(cs.createdAt),
-        };
-      });
+      .map((cs) => this.changeSetSummary(cs));
     return { Summaries: summaries };
   }
 

@@ -50,6 +50,11 @@ function replicaActive(replicaRegion: string, via = HOME): ApiCall {
   });
 }
 
+/** The table created, then a replica in `replicaRegion` added and ACTIVE. */
+function withReplica(replicaRegion = 'eu-west-1'): ApiCall[] {
+  return [createTable(), settled(), replicaUpdate('Create', replicaRegion, ok()), replicaActive(replicaRegion)];
+}
+
 function replicaUpdate(action: 'Create' | 'Delete', replicaRegion: string, expect: Outcome, via = HOME, extra: Record<string, unknown> = {}): ApiCall {
   return call('UpdateTable', { TableName: TABLE, ReplicaUpdates: [{ [action]: { RegionName: replicaRegion, ...extra } }] }, expect, { region: via });
 }
@@ -64,30 +69,34 @@ const REPLICA_DESCRIPTION = reference(
   'ReplicaStatus: The current state of the replica: CREATING - The replica is being created. UPDATING - The replica is being updated. DELETING - The replica is being deleted. ACTIVE - The replica is ready for use.',
 );
 
+/** A replica added, then removed at once (it was the source of nothing): it goes DELETING. */
+const REMOVE_REPLICA: ApiCall[] = [
+  ...withReplica(),
+  settled(),
+  replicaUpdate('Delete', 'eu-west-1', ok({ path: 'TableDescription.Replicas', contains: { RegionName: 'eu-west-1', ReplicaStatus: 'DELETING' } })),
+];
+
+/** A case against the table's home region. */
+const tableCase = (fields: Omit<ConformanceCase, 'service' | 'region'>): ConformanceCase => ({ service: 'dynamodb', region: HOME, ...fields });
+
 export const dynamoDbCases: ConformanceCase[] = [
-  {
+  tableCase({
     id: 'ddb.create-duplicate-table',
     title: 'CreateTable on an existing name is ResourceInUseException "Table already exists: NAME"',
-    service: 'dynamodb',
-    region: HOME,
     sources: [snapshot(TABLE_TESTS, 'TestDynamoDB::test_create_duplicate_table', 'Error')],
     moto: true,
     steps: [createTable(), call('CreateTable', { TableName: TABLE, AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }, fails('ResourceInUseException', `Table already exists: ${TABLE}`, 400))],
-  },
-  {
+  }),
+  tableCase({
     id: 'ddb.delete-missing-table',
     title: 'DeleteTable on a missing table is ResourceNotFoundException with AWS\'s message',
-    service: 'dynamodb',
-    region: HOME,
     sources: [snapshot(TABLE_TESTS, 'TestDynamoDB::test_table_crud', 'delete-non-existent-table')],
     moto: { false: 'moto 5.2.5 says only "Requested resource not found", without the table name' },
     steps: [call('DeleteTable', { TableName: 'non-existent-${run}' }, fails('ResourceNotFoundException', 'Requested resource not found: Table: non-existent-${run} not found', 400))],
-  },
-  {
+  }),
+  tableCase({
     id: 'ddb.describe-table-shape',
     title: 'DescribeTable returns the fields regionctl reads: status, ARN, id, key schema, deletion protection, streams',
-    service: 'dynamodb',
-    region: HOME,
     sources: [snapshot(TABLE_TESTS, 'TestDynamoDB::test_table_crud', 'describe-table'), reference(`${DDB_API}/API_TableDescription.html`, 'LatestStreamArn: The Amazon Resource Name (ARN) that uniquely identifies the latest stream for this table.')],
     moto: { false: 'moto 5.2.5 leaves TableId out of DescribeTable' },
     steps: [
@@ -103,12 +112,10 @@ export const dynamoDbCases: ConformanceCase[] = [
         { path: 'Table.LatestStreamArn', present: true },
       ]),
     ],
-  },
-  {
+  }),
+  tableCase({
     id: 'ddb.replica-lifecycle',
     title: 'A replica Create puts the table in UPDATING with the replica CREATING, then both ACTIVE; version 2019.11.21',
-    service: 'dynamodb',
-    region: HOME,
     sources: [UPDATE_TABLE, REPLICA_DESCRIPTION, reference(`${DDB_API}/API_TableDescription.html`, 'GlobalTableVersion: Represents the version of global tables in use, if the table is replicated across AWS Regions.')],
     moto: { false: MOTO_NO_REPLICAS },
     steps: [
@@ -126,31 +133,22 @@ export const dynamoDbCases: ConformanceCase[] = [
         note: 'the new replica answers in its own region and lists the home region',
       }),
     ],
-  },
-  {
+  }),
+  tableCase({
     id: 'ddb.replica-delete',
     title: 'A replica Delete goes through DELETING and the region leaves Replicas',
-    service: 'dynamodb',
-    region: HOME,
     sources: [UPDATE_TABLE, REPLICA_DESCRIPTION],
     moto: { false: MOTO_NO_REPLICAS },
     steps: [
-      createTable(),
-      settled(),
-      replicaUpdate('Create', 'eu-west-1', ok()),
-      replicaActive('eu-west-1'),
-      settled(),
-      replicaUpdate('Delete', 'eu-west-1', ok({ path: 'TableDescription.Replicas', contains: { RegionName: 'eu-west-1', ReplicaStatus: 'DELETING' } })),
+      ...REMOVE_REPLICA,
       call('DescribeTable', { TableName: TABLE }, ok({ path: 'Table.Replicas', lacks: { RegionName: 'eu-west-1' } }), {
         until: { path: 'Table.Replicas', lacks: { RegionName: 'eu-west-1' } },
       }),
     ],
-  },
-  {
+  }),
+  tableCase({
     id: 'ddb.update-while-updating',
     title: 'A second UpdateTable while the table is UPDATING is ResourceInUseException (wait and retry)',
-    service: 'dynamodb',
-    region: HOME,
     sources: [UPDATE_TABLE, reference(`${DDB_API}/API_UpdateTable.html`, 'ResourceInUseException: The operation conflicts with the resource\'s availability. For example: You attempted to recreate an existing table. You tried to delete a table currently in the CREATING state. You tried to update a resource that was already being updated.')],
     moto: { false: MOTO_NO_REPLICAS },
     steps: [
@@ -160,24 +158,20 @@ export const dynamoDbCases: ConformanceCase[] = [
       replicaUpdate('Create', 'ap-southeast-1', fails('ResourceInUseException', undefined, 400)),
       replicaActive('eu-west-1'),
     ],
-  },
-  {
+  }),
+  tableCase({
     id: 'ddb.local-region-replica',
     title: 'ReplicaUpdates naming the region called in is a ValidationException with AWS\'s text',
-    service: 'dynamodb',
-    region: HOME,
     sources: [
       reference(`${DDB_API}/API_UpdateTable.html`, 'ReplicaUpdates: A list of replica update actions (create, delete, update, or disassociate) for the table.'),
       issue('https://github.com/aws/aws-cli/issues/4906', `An error occurred (ValidationException) when calling the UpdateTable operation: ${LOCAL_REGION}`),
     ],
     moto: { false: MOTO_NO_REPLICAS },
     steps: [createTable(), settled(), replicaUpdate('Create', HOME, fails('ValidationException', LOCAL_REGION, 400)), replicaUpdate('Delete', HOME, fails('ValidationException', LOCAL_REGION, 400))],
-  },
-  {
+  }),
+  tableCase({
     id: 'ddb.provisioned-without-autoscaling',
     title: 'A PROVISIONED table without auto scaling cannot gain a replica',
-    service: 'dynamodb',
-    region: HOME,
     sources: [
       reference(
         `${DDB_GUIDE}/globaltables_reqs_bestpractices.html`,
@@ -191,12 +185,10 @@ export const dynamoDbCases: ConformanceCase[] = [
       settled(),
       replicaUpdate('Create', 'eu-west-1', fails('ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled.', 400)),
     ],
-  },
-  {
+  }),
+  tableCase({
     id: 'ddb.cmk-replica-key',
     title: 'A table encrypted with a customer-managed key gains a replica only with a KMSMasterKeyId in the replica\'s region',
-    service: 'dynamodb',
-    region: HOME,
     sources: [
       reference(
         `${DDB_API}/API_CreateReplicationGroupMemberAction.html`,
@@ -218,12 +210,10 @@ export const dynamoDbCases: ConformanceCase[] = [
       replicaActive('eu-west-1'),
       call('DescribeTable', { TableName: TABLE }, ok({ path: 'Table.Replicas', contains: { RegionName: 'eu-west-1', KMSMasterKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/66666666-7777-8888-9999-000000000000' } })),
     ],
-  },
-  {
+  }),
+  tableCase({
     id: 'ddb.source-replica-24h',
     title: 'The replica that was the source of a replica creation cannot be removed for 24 hours',
-    service: 'dynamodb',
-    region: HOME,
     sources: [
       // The English page words it the same way; the Chinese edition is quoted because its text was read verbatim.
       reference(
@@ -234,54 +224,35 @@ export const dynamoDbCases: ConformanceCase[] = [
     ],
     moto: { false: 'needs 24 hours to pass (a control step) and replicas, which moto ignores' },
     steps: [
-      createTable(),
-      settled(),
-      replicaUpdate('Create', 'eu-west-1', ok(), HOME, {}),
-      replicaActive('eu-west-1'),
+      ...withReplica(),
       settled(),
       replicaUpdate('Delete', HOME, fails('ValidationException', SOURCE_REPLICA_24H, 400), 'eu-west-1'),
       { service: 'control', operation: 'advanceTime', input: { Milliseconds: 24 * 3600 * 1000 + 60_000 } },
       replicaUpdate('Delete', HOME, ok({ path: 'TableDescription.Replicas', contains: { RegionName: HOME, ReplicaStatus: 'DELETING' } }), 'eu-west-1'),
     ],
-  },
-  {
+  }),
+  tableCase({
     id: 'ddb.non-source-replica-removable',
     title: 'A replica that was not a source can be removed at once',
-    service: 'dynamodb',
-    region: HOME,
     sources: [UPDATE_TABLE, REPLICA_DESCRIPTION],
     moto: { false: MOTO_NO_REPLICAS },
-    steps: [
-      createTable(),
-      settled(),
-      replicaUpdate('Create', 'eu-west-1', ok()),
-      replicaActive('eu-west-1'),
-      settled(),
-      replicaUpdate('Delete', 'eu-west-1', ok({ path: 'TableDescription.Replicas', contains: { RegionName: 'eu-west-1', ReplicaStatus: 'DELETING' } })),
-    ],
-  },
-  {
+    steps: REMOVE_REPLICA,
+  }),
+  tableCase({
     id: 'ddb.streams-per-replica',
     title: 'Every replica of a global table has its own stream (NEW_AND_OLD_IMAGES)',
-    service: 'dynamodb',
-    region: HOME,
     sources: [snapshot(TABLE_TESTS, 'TestDynamoDB::test_streams_on_global_tables', 'secondary-region-streams'), reference('https://docs.aws.amazon.com/sdkfornet/v3/apidocs/items/DynamoDBv2/MIDynamoDBCreateGlobalTableCreateGlobalTableRequest.html', 'The table must have DynamoDB Streams enabled, with the stream containing both the new and the old images of the item.')],
     moto: { false: MOTO_NO_REPLICAS },
     steps: [
-      createTable(),
-      settled(),
-      replicaUpdate('Create', 'eu-west-1', ok()),
-      replicaActive('eu-west-1'),
+      ...withReplica(),
       call('DescribeTable', { TableName: TABLE }, ok({ path: 'Table.StreamSpecification.StreamViewType', equals: 'NEW_AND_OLD_IMAGES' }, { path: 'Table.LatestStreamArn', matches: /^arn:aws[\w-]*:dynamodb:eu-west-1:/ }), {
         region: 'eu-west-1',
       }),
     ],
-  },
-  {
+  }),
+  tableCase({
     id: 'ddb.streams-enabled-by-replica',
     title: 'Adding a replica to a table without a stream turns on its NEW_AND_OLD_IMAGES stream (version 2019.11.21)',
-    service: 'dynamodb',
-    region: HOME,
     sources: [
       // The thread cites https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html#global-tables-streams
       issue('https://github.com/hashicorp/terraform-provider-aws/issues/43625', 'If the replica configuration block is added to a table, it automatically enables streams.'),
@@ -294,5 +265,5 @@ export const dynamoDbCases: ConformanceCase[] = [
       replicaActive('eu-west-1'),
       settled(HOME, [{ path: 'Table.StreamSpecification', equals: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }, { path: 'Table.LatestStreamArn', present: true }]),
     ],
-  },
+  }),
 ];
