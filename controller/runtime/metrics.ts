@@ -30,6 +30,7 @@ export class ControllerMetrics {
   private readonly sourceLastSync: Gauge;
   private readonly webhookDuplicates: Counter<'source'>;
   private readonly orphaned: Gauge;
+  private readonly notifications: Counter<'provider' | 'event' | 'outcome'>;
   /** Actions set in each RegionSet's last plan, so that actions gone from the next plan drop to 0. */
   private readonly lastActions = new Map<string, Set<string>>();
 
@@ -107,6 +108,12 @@ export class ControllerMetrics {
       help: 'RegionSets whose inventory is live in a zone the manifests use but that no manifest declares (kept, not reconciled)',
       registers,
     });
+    this.notifications = new Counter({
+      name: 'regionctl_notifications_total',
+      help: 'Notifications by configured provider, event and outcome (delivered; failed after the retries or refused by the receiver; dropped: the queue was full or the controller stopped)',
+      labelNames: ['provider', 'event', 'outcome'],
+      registers,
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'regionctl_' });
   }
 
@@ -158,6 +165,10 @@ export class ControllerMetrics {
 
   recordOrphans(count: number): void {
     this.orphaned.set(count);
+  }
+
+  recordNotification(provider: string, event: string, outcome: string): void {
+    this.notifications.inc({ provider, event, outcome });
   }
 
   recordSourceSync(at: number): void {
