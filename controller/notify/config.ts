@@ -129,7 +129,8 @@ async function validate(data: unknown): Promise<ErrorObject[]> {
     const { Ajv } = await import('ajv');
     validator = new Ajv({ allErrors: true, verbose: true, strict: false }).compile(NOTIFY_SCHEMA) as Validate;
   }
-  return validator(data) ? [] : [...(validator.errors ?? [])];
+  // An `if` failing only says which `then` applies; the `then`'s own errors say what is wrong.
+  return validator(data) ? [] : (validator.errors ?? []).filter((error) => error.keyword !== 'if');
 }
 
 export interface NotifyConfigContext {
