@@ -194,7 +194,7 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
   if (notifyFile) {
     const { loadNotifyConfig, formatIssue } = await import('../notify/config.js');
     const loaded = await loadNotifyConfig(notifyFile, { env, sourceUrl });
-    if (!loaded.ok) throw new UsageError(`REGIONCTL_NOTIFY_CONFIG: ${loaded.errors.map(formatIssue).join('\n')}`);
+    if (!loaded.ok) throw new UsageError(`REGIONCTL_NOTIFY_CONFIG is not valid:\n${loaded.errors.map(formatIssue).join('\n')}`);
     notify = loaded.value;
   }
 

@@ -2,6 +2,9 @@
 // its mistakes), the payloads and signatures each provider sends (the HMAC checked here
 // independently), retries and their limits, routing per RegionSet, the bounded queue.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseNotifyConfig, type NotifyConfigContext } from '../../controller/notify/config.js';
 import type { NotifyEvent } from '../../controller/notify/events.js';
@@ -11,6 +14,7 @@ import { ControllerMetrics } from '../../controller/runtime/metrics.js';
 import { createLogger } from '../../controller/runtime/logger.js';
 import { metricSum } from '../e2e/support.js';
 import { captureLines } from '../runtime/helpers.js';
+import { runCliSync } from '../support/cli.js';
 import { startReceiver, type Answer, type ReceivedRequest, type Receiver } from '../support/receiver.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -284,5 +288,21 @@ routes:
     expect(await issues(`providers:\n  commits:\n    type: github\nroutes:\n  - providers: [commits]\n`, { env: { REGIONCTL_GITHUB_TOKEN: 'tok-1234' }, sourceUrl: '/srv/manifests' })).toEqual([
       '2:3 github-repository: provider commits: the git source is not a GitHub URL, so write repository: OWNER/REPO',
     ]);
+  });
+});
+
+describe('regionctl run with a broken REGIONCTL_NOTIFY_CONFIG', () => {
+  it('refuses to start: exit 1, file:line:column and the rule, no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regionctl-notify-config-'));
+    try {
+      const file = join(dir, 'notify.yaml');
+      writeFileSync(file, 'providers:\n  ops: { type: webhook, urlFromEnv: OPS_URL }\nroutes:\n  - providers: [ops]\n');
+      const run = runCliSync(['run'], { env: { REGIONCTL_GIT_URL: dir, REGIONCTL_NOTIFY_CONFIG: file, OPS_URL: undefined }, timeoutMs: 15_000 });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`${file}:2:37: missing-environment-variable: providers.ops.urlFromEnv names OPS_URL, which is not set`);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
