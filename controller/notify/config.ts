@@ -169,7 +169,8 @@ function resolve(raw: RawConfig, file: string, positions: PositionIndex, context
   const fromEnv = (segments: Array<string | number>, name: string): string | undefined => {
     const value = context.env[name];
     if (value === undefined || value === '') {
-      issue(segments, 'missing-environment-variable', `${displayPath(encodePointer(segments))} names ${name}, which is not set; set it in the controller's environment (from a Kubernetes Secret)`);
+      const what = segments.length > 2 ? `${displayPath(encodePointer(segments))} names ${name}` : `provider ${String(segments[1])} reads its token from ${name}`;
+      issue(segments, 'missing-environment-variable', `${what}, which is not set; set it in the controller's environment (from a Kubernetes Secret)`, segments.length > 2 ? 'value' : 'key');
       return undefined;
     }
     secrets.push(value);

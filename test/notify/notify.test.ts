@@ -285,6 +285,9 @@ routes:
     expect(await issues(`providers:\n  chat:\n    type: slack\n    urlFromEnv: SLACK_URL\nroutes:\n  - providers: [chat]\n`)).toEqual([
       "4:17 missing-environment-variable: providers.chat.urlFromEnv names SLACK_URL, which is not set; set it in the controller's environment (from a Kubernetes Secret)",
     ]);
+    expect(await issues(`providers:\n  commits:\n    type: github\n    repository: example/infra\nroutes:\n  - providers: [commits]\n`)).toEqual([
+      "2:3 missing-environment-variable: provider commits reads its token from REGIONCTL_GITHUB_TOKEN, which is not set; set it in the controller's environment (from a Kubernetes Secret)",
+    ]);
     expect(await issues(`providers:\n  commits:\n    type: github\nroutes:\n  - providers: [commits]\n`, { env: { REGIONCTL_GITHUB_TOKEN: 'tok-1234' }, sourceUrl: '/srv/manifests' })).toEqual([
       '2:3 github-repository: provider commits: the git source is not a GitHub URL, so write repository: OWNER/REPO',
     ]);
