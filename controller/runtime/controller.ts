@@ -351,8 +351,8 @@ export class Controller {
       if (this.revision !== undefined) this.updateOrphans(this.revision);
     }
     this.metrics.recordReconcile(outcome);
-    const event = this.options.notify && outcomeEvent(outcome);
-    if (event) this.options.notify!(event);
+    const event = outcomeEvent(outcome);
+    if (event) this.options.notify?.(event);
     this.scheduleRetry(outcome);
   }
 
