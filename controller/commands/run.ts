@@ -47,6 +47,9 @@
 //   REGIONCTL_SHUTDOWN_TIMEOUT   --shutdown-timeout D  how long running steps may take to finish on SIGTERM
 //                                                    (default 30s; 45s, 2m, or a number of seconds)
 //   REGIONCTL_CONCURRENCY        --concurrency N     RegionSets reconciled at once (default 4)
+//   REGIONCTL_NOTIFY_CONFIG                          YAML file of notification providers (webhook, Slack, GitHub
+//                                                    commit status) and per-RegionSet routes (README: Notifications)
+//   REGIONCTL_GITHUB_TOKEN                           token of the GitHub commit-status provider (repo:status)
 //   REGIONCTL_LOG_LEVEL          --log-level LEVEL   trace, debug, info (default), warn, error, silent
 //
 // Bad configuration is one line on stderr and exit code 1.
@@ -186,6 +189,15 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
     .map((name) => name.trim())
     .filter(Boolean);
 
+  let notify: RuntimeConfig['notify'];
+  const notifyFile = env['REGIONCTL_NOTIFY_CONFIG']?.trim();
+  if (notifyFile) {
+    const { loadNotifyConfig, formatIssue } = await import('../notify/config.js');
+    const loaded = await loadNotifyConfig(notifyFile, { env, sourceUrl });
+    if (!loaded.ok) throw new UsageError(`REGIONCTL_NOTIFY_CONFIG is not valid:\n${loaded.errors.map(formatIssue).join('\n')}`);
+    notify = loaded.value;
+  }
+
   const pollMs = pollIntervalFromEnvironment();
   const sshKeyFile = pick('ssh-key-file', 'REGIONCTL_GIT_SSH_KEY_FILE');
   const gitDir = pick('git-dir', 'REGIONCTL_GIT_DIR');
@@ -218,6 +230,7 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
     ...(leases ? { leases } : {}),
     ...(pollMs !== undefined ? { pollMs } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(notify ? { notify } : {}),
   };
 }
 

@@ -17,6 +17,7 @@ import { Scheduler } from './scheduler.js';
 import { StatusStore } from './status.js';
 import type { TargetFactory } from '../targets/types.js';
 import { discoverRegionSets, type IndexedRegionSet } from './discovery.js';
+import { controlEvent, outcomeEvent, type NotifyEvent } from '../notify/events.js';
 
 export interface ManifestSource {
   /** Brings the files to the newest revision; throws (keeping the last good files) on failure. */
@@ -68,6 +69,8 @@ export interface ControllerOptions {
   now?: () => number;
   /** Drives the controller's timers (retries) and, without `now`, its wall clock; default: real timers. */
   clock?: Clock;
+  /** Notifications (controller/notify): apply started/succeeded/failed, plan refused, drift, suspend/resume. Must not block. */
+  notify?: (event: NotifyEvent) => void;
 }
 
 /** A RegionSet whose inventory is in a zone the manifests use, but that no file declares any more. */
@@ -177,16 +180,19 @@ export class Controller {
   }
 
   suspend(name: string): void {
+    const changed = !this.suspended.has(name);
     this.suspended.add(name);
     this.status.setSuspended(name, true);
     this.logger.info({ regionSet: name }, 'suspended');
+    if (changed) this.options.notify?.(controlEvent('suspended', name, this.revision, this.now()));
   }
 
   /** Resumes and reconciles at once, so the RegionSet catches up with the revision. */
   resume(name: string): void {
-    this.suspended.delete(name);
+    const changed = this.suspended.delete(name);
     this.status.setSuspended(name, false);
     this.logger.info({ regionSet: name }, 'resumed');
+    if (changed) this.options.notify?.(controlEvent('resumed', name, this.revision, this.now()));
     this.requestReconcile(name, 'resume');
   }
 
@@ -327,6 +333,7 @@ export class Controller {
       ...(this.options.pollMs !== undefined ? { pollMs: this.options.pollMs } : {}),
       scrub: (text) => this.scrub(text),
       now: () => this.now(),
+      ...(this.options.notify ? { notify: this.options.notify } : {}),
     });
     this.record(outcome);
   }
@@ -344,6 +351,8 @@ export class Controller {
       if (this.revision !== undefined) this.updateOrphans(this.revision);
     }
     this.metrics.recordReconcile(outcome);
+    const event = outcomeEvent(outcome);
+    if (event) this.options.notify?.(event);
     this.scheduleRetry(outcome);
   }
 

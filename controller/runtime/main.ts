@@ -15,6 +15,7 @@ import { ControllerMetrics } from './metrics.js';
 import type { RunMode } from './outcome.js';
 import { startServer, type RuntimeServer } from './server.js';
 import { openTargets, type TargetFactory } from '../targets/index.js';
+import type { NotifyConfig } from '../notify/config.js';
 
 export interface RuntimeConfig {
   /** Git URL (https, ssh, git, file), a bare repository path, or a local directory read in place. */
@@ -46,6 +47,8 @@ export interface RuntimeConfig {
   pollMs?: number;
   /** RegionSets reconciled at once. */
   concurrency?: number;
+  /** Notification providers and routes (REGIONCTL_NOTIFY_CONFIG), secrets resolved. */
+  notify?: NotifyConfig;
 }
 
 /** Test seams; production passes none. */
@@ -70,7 +73,7 @@ export interface Runtime {
 }
 
 export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependencies = {}): Promise<Runtime> {
-  const secrets = [config.gitToken, config.triggerToken, config.webhookSecrets.github, config.webhookSecrets.gitlab, config.webhookSecrets.generic];
+  const secrets = [config.gitToken, config.triggerToken, config.webhookSecrets.github, config.webhookSecrets.gitlab, config.webhookSecrets.generic, ...(config.notify?.secrets ?? [])];
   const logger = createLogger({ level: config.logLevel, secrets, ...(deps.logDestination ? { destination: deps.logDestination } : {}) });
   if (secrets.some((secret) => secret !== undefined && secret.length > 0 && secret.length < MIN_SCRUBBED_SECRET_LENGTH)) {
     logger.warn(`a configured token or webhook secret is shorter than ${MIN_SCRUBBED_SECRET_LENGTH} characters: too short to be scrubbed from free text; use a long random value`);
@@ -129,6 +132,17 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
           return (onTick: () => void) => start(schedule, onTick);
         })());
 
+  let notifier: import('../notify/notifier.js').Notifier | undefined;
+  if (config.notify) {
+    const { Notifier } = await import('../notify/notifier.js');
+    notifier = new Notifier({
+      providers: config.notify.providers,
+      routes: config.notify.routes,
+      logger: logger.child({ component: 'notify' }),
+      record: (provider, event, outcome) => metrics.recordNotification(provider, event, outcome),
+    });
+  }
+
   const controller = new Controller({
     source,
     sourceUrl: gitSource.displayUrl,
@@ -148,6 +162,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     // First retry after an error within a third of the lease; followers look again when the holder's lease ends.
     ...(config.leases ? { retryMs: Math.max(1_000, Math.floor(config.leases.leaseMs / 3)) } : {}),
     ...(startResync ? { startResync } : {}),
+    ...(notifier ? { notify: (event) => notifier.emit(event) } : {}),
   });
 
   let server: RuntimeServer;
@@ -172,6 +187,8 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     stopping ??= (async () => {
       server.stopAccepting();
       const result = await controller.stop();
+      // The last events (an apply that finished during the stop) get a few seconds to go out.
+      await notifier?.close(5_000);
       leases.close?.();
       await server.close();
       if (ownGitDir) await rm(ownGitDir, { recursive: true, force: true }).catch(() => {});

@@ -30,6 +30,7 @@ export class ControllerMetrics {
   private readonly sourceLastSync: Gauge;
   private readonly webhookDuplicates: Counter<'source'>;
   private readonly orphaned: Gauge;
+  private readonly notifications: Counter<'provider' | 'event' | 'outcome'>;
   /** Actions set in each RegionSet's last plan, so that actions gone from the next plan drop to 0. */
   private readonly lastActions = new Map<string, Set<string>>();
 
@@ -75,6 +76,11 @@ export class ControllerMetrics {
     this.orphaned = gauge(
       'regionctl_orphaned_regionsets',
       'RegionSets whose inventory is live in a zone the manifests use but that no manifest declares (kept, not reconciled)',
+    );
+    this.notifications = counter(
+      'regionctl_notifications_total',
+      'Notifications by configured provider, event and outcome (delivered; failed after the retries or refused by the receiver; dropped: the queue was full or the controller stopped)',
+      ['provider', 'event', 'outcome'],
     );
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'regionctl_' });
   }
@@ -127,6 +133,10 @@ export class ControllerMetrics {
 
   recordOrphans(count: number): void {
     this.orphaned.set(count);
+  }
+
+  recordNotification(provider: string, event: string, outcome: string): void {
+    this.notifications.inc({ provider, event, outcome });
   }
 
   recordSourceSync(at: number): void {

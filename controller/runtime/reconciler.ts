@@ -15,6 +15,7 @@ import type { IssueReport, OutcomeKind, PlanReport, ReconcileOutcome, RunMode } 
 import type { RuntimeTarget, TargetFactory } from '../targets/types.js';
 import { findInventoryRecord, parseInventoryOwner } from '../plan/identity.js';
 import { inventoriesInZone, ownerCheck } from './ownership.js';
+import { applyStartedEvent, type NotifyEvent } from '../notify/events.js';
 
 /** How often a running apply checks that this replica still holds the RegionSet's lease. */
 const LEASE_CHECK_MS = 500;
@@ -51,6 +52,8 @@ export interface ReconcilerOptions {
   scrub?: (text: string) => string;
   /** Wall clock for the outcome's times. */
   now?: () => number;
+  /** Notifications (controller/notify): told when an apply starts; must not block. */
+  notify?: (event: NotifyEvent) => void;
 }
 
 export async function reconcileRegionSet(request: ReconcileRequest, options: ReconcilerOptions): Promise<ReconcileOutcome> {
@@ -152,6 +155,7 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
     // A lease lost while planning: another replica applies now.
     if (!options.leases.isHeld(request.regionSet)) return finish('not-leader', { desiredRegions });
 
+    options.notify?.(applyStartedEvent({ regionSet: request.regionSet, revision: request.revision, reconcileId, file: request.file }, report, now()));
     const { execute } = await import('../apply/execute.js');
     const pollMs = options.pollMs;
     // Losing the lease mid-apply (renewal failed, another replica took over) stops new
