@@ -49,7 +49,9 @@ export const COMMANDS = {
     usage: 'regionctl validate FILE... [--output text|json]',
     summary: 'check manifests offline',
     description: `Checks RegionSet manifests: YAML, schema and the rules between regions, records and the
-rollout. FILE may be a path or a quoted glob pattern such as 'manifests/*.yaml'.
+rollout. FILE may be a path, a folder (its .yaml and .yml files) or a quoted glob pattern
+such as 'manifests/*.yaml'. Another tool's YAML (apiVersion not regionctl/..., kind not
+RegionSet) is skipped, saying so; a RegionSet name declared in two files is an error.
 Warnings (such as a NoEcho parameter's value written in the manifest) are printed but
 do not fail.`,
     flags: {
@@ -58,11 +60,14 @@ do not fail.`,
     exitCodes: '0 every file is valid, 1 otherwise',
   },
   diff: {
-    usage: 'regionctl diff FILE [options]   (alias: regionctl plan)',
+    usage: 'regionctl diff FILE... [options]   (alias: regionctl plan)',
     summary: 'show the plan (dry run); applies nothing',
     description: `Plans the manifest against the live state (AWS, or the sandbox with --sandbox) and prints
-the plan. Nothing is changed. Without --sandbox it uses the usual AWS credentials
-(AWS_PROFILE, AWS_ACCESS_KEY_ID, ...).`,
+the plan. Nothing is changed. FILE may be a path, a folder or a quoted glob, as for
+validate: each RegionSet is planned on its own and printed under its own header (JSON: one
+entry per file; one plain FILE prints its plan object), and the exit code is the worst of
+them. Without --sandbox it uses the usual AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID,
+...).`,
     flags: {
       ...TARGET_FLAGS,
       output: { type: 'string', short: 'o', arg: 'FORMAT', help: 'text (default), json or markdown' },
@@ -75,10 +80,12 @@ the plan. Nothing is changed. Without --sandbox it uses the usual AWS credential
     exitCodes: '0 no changes (or changes without --detailed-exitcode), 1 error, 2 changes (with --detailed-exitcode), 3 plan refused by a guardrail',
   },
   apply: {
-    usage: 'regionctl apply FILE [options]',
+    usage: 'regionctl apply FILE... [options]',
     summary: 'show the plan, confirm, converge',
-    description: `Plans the manifest like diff, prints the plan, asks for confirmation (only "yes" is
-accepted; --yes skips the question) and carries it out, showing progress.`,
+    description: `Plans the manifests like diff, prints the plans, asks for confirmation (only "yes" is
+accepted; --yes skips the question) and carries them out one RegionSet after another,
+showing progress. Nothing is changed in any RegionSet when one manifest is invalid or one
+plan is refused; a failed RegionSet stops those not yet started.`,
     flags: {
       ...TARGET_FLAGS,
       yes: { type: 'boolean', short: 'y', help: 'do not ask for confirmation (needed when stdin is not a terminal)' },
