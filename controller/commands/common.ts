@@ -90,7 +90,7 @@ export async function withPlans(
     const results: PlanResult[] = [];
     for (const set of desired) {
       try {
-        const { plan } = await planReconcile(set, target.providers, { now: target.clock.now(), previewStacks });
+        const { plan } = await planReconcile(set, target.providers, { now: target.clock.now(), previewStacks, ...(options.region !== undefined ? { defaultRegion: options.region } : {}) });
         results.push({ desired: set, plan });
       } catch (error) {
         if (stopsEveryPlan(error)) throw error;

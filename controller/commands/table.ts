@@ -37,6 +37,12 @@ const TARGET_FLAGS = {
   'endpoint-url': { type: 'string', arg: 'URL', help: 'send every AWS call to URL, e.g. an emulator (wins over AWS_ENDPOINT_URL)' },
   'max-attempts': { type: 'string', arg: 'N', help: 'AWS SDK attempts per call (default AWS_MAX_ATTEMPTS or 3)' },
   'retry-mode': { type: 'string', arg: 'MODE', help: 'AWS SDK retries: standard (default) or adaptive' },
+  profile: { type: 'string', arg: 'NAME', help: 'AWS shared-config profile for credentials, as AWS_PROFILE (wins over it): SSO, role_arn, credential_process, keys' },
+  region: {
+    type: 'string',
+    arg: 'CODE',
+    help: "default AWS region: where credentials are resolved and checked, and the partition when the manifest names no region (the manifest's regions are always called in themselves)",
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 const PLAN_EXIT_CODES = '0 success (or no changes), 1 error, 3 plan refused by a guardrail (the plan and the refusal are printed)';
