@@ -80,10 +80,7 @@ function targetSpec(options: TargetOptions): TargetSpec {
     throw new UsageError(`--endpoint-url must be an http:// or https:// URL (got "${options.endpointUrl}")`);
   }
   if (options.profile !== undefined && options.profile.trim() === '') throw new UsageError('--profile must name a profile of the AWS config file, e.g. --profile prod');
-  if (options.region !== undefined && !isAwsRegion(options.region)) {
-    const guess = closestRegion(options.region);
-    throw new UsageError(`--region "${options.region}" is not an AWS region code${guess ? `; did you mean ${guess}?` : ', e.g. us-east-1'}`);
-  }
+  if (options.region !== undefined) checkRegionFlag(options.region);
   const changeSetPollMs = pollIntervalFromEnvironment();
   return {
     kind: 'aws',
@@ -94,6 +91,13 @@ function targetSpec(options: TargetOptions): TargetSpec {
     ...(retryMode !== undefined ? { retryMode } : {}),
     ...(changeSetPollMs !== undefined ? { changeSetPollMs } : {}),
   };
+}
+
+/** --region must be an AWS region code (a typo gets "did you mean"). */
+export function checkRegionFlag(region: string): void {
+  if (isAwsRegion(region)) return;
+  const guess = closestRegion(region);
+  throw new UsageError(`--region "${region}" is not an AWS region code${guess ? `; did you mean ${guess}?` : ', e.g. us-east-1'}`);
 }
 
 /**
