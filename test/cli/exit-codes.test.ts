@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSandbox, saveSandbox } from '../../controller/providers/sandbox/persist.js';
+import { createUnownedStack } from '../support/builders.js';
 import { runCliSync, sandboxFlags } from '../support/cli.js';
 
 let dir: string;
@@ -46,16 +47,7 @@ describe('regionctl diff and apply exit codes', () => {
     let original: string;
     beforeAll(async () => {
       const cloud = await loadSandbox(state);
-      await cloud.providers().stacks.create({
-        region: 'sa-east-1',
-        name: 'global-api',
-        templateBody: '{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}',
-        parameters: {},
-        capabilities: [],
-        tags: { team: 'someone-else' },
-        terminationProtection: false,
-        clientToken: 'another-team-create',
-      });
+      await createUnownedStack(cloud.providers(), 'sa-east-1', 'global-api');
       await saveSandbox(cloud, state);
       original = readFileSync(manifest, 'utf8');
       writeFileSync(manifest, original.replace('    us-east-2: {}\n', '    us-east-2: {}\n    sa-east-1: {}\n'));

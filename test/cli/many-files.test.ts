@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../controller/clock.js';
 import { SandboxCloud, saveSandbox } from '../../controller/providers/sandbox/index.js';
+import { createUnownedStack } from '../support/builders.js';
 import { runCliSync, sandboxFlags } from '../support/cli.js';
 
 let dir: string;
@@ -31,16 +32,7 @@ beforeAll(async () => {
   state = join(dir, 'sandbox.json');
   // Another team's stack, named like global-api's, in one of its regions: global-api's plan is refused.
   const cloud = new SandboxCloud({ clock: new ScaledClock(1_000, Date.now()), latencies: 'instant' });
-  await cloud.providers().stacks.create({
-    region: 'eu-west-1',
-    name: 'global-api',
-    templateBody: '{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}',
-    parameters: {},
-    capabilities: [],
-    tags: { team: 'someone-else' },
-    terminationProtection: false,
-    clientToken: 'another-team-create',
-  });
+  await createUnownedStack(cloud.providers(), 'eu-west-1', 'global-api');
   await saveSandbox(cloud, state);
 });
 
