@@ -88,6 +88,20 @@ export interface ErrorClass {
   retry: boolean;
 }
 
+/**
+ * The *_IN_PROGRESS state named by one of AWS's "busy" answers, undefined for any other text.
+ * CloudFormation says it two ways (ValidationError, or InvalidChangeSetStatus from ExecuteChangeSet):
+ *   "Stack:ARN is in UPDATE_IN_PROGRESS state and can not be updated."   (UpdateStack, CreateChangeSet)
+ *   "Stack [ARN] cannot be deleted while in status UPDATE_IN_PROGRESS"    (DeleteStack)
+ * (conformance cases cfn.busy-stack, cfn.delete-busy-stack). REVIEW_IN_PROGRESS is not busy: such
+ * a stack waits for a change set to be executed and never moves on by itself.
+ */
+export function busyState(message: string): string | undefined {
+  const match = /\bis in ([A-Z_]+_IN_PROGRESS) state\b|\bcannot be deleted while in status ([A-Z_]+_IN_PROGRESS)\b/.exec(message);
+  const state = match?.[1] ?? match?.[2];
+  return state === 'REVIEW_IN_PROGRESS' ? undefined : state;
+}
+
 export function classifyError(error: unknown): ErrorClass {
   // An SDK credentials failure that reached here unwrapped (a client other than the providers').
   if (!(error instanceof CredentialsError) && credentialsFailureCode(error) !== undefined) return classifyError(toCredentialsError(error, {}));
@@ -99,7 +113,8 @@ export function classifyError(error: unknown): ErrorClass {
   if (error instanceof ManifestError || error instanceof UsageError) {
     return { kind: 'user', message, exitCode: 1, condition: { stalled: true, reason: 'ManifestInvalid' }, retry: false };
   }
-  if (error instanceof WaitingError) return { kind: 'waiting', message, exitCode: 1, condition: { stalled: false, reason: 'Retrying' }, retry: true };
+  // An AWS refusal in AWS's own "busy" wording is a wait, whichever layer let it through unmapped.
+  if (error instanceof WaitingError || (error instanceof AwsRequestError && busyState(message) !== undefined)) return { kind: 'waiting', message, exitCode: 1, condition: { stalled: false, reason: 'Retrying' }, retry: true };
   if (error instanceof TransientError) return { kind: 'transient', message, exitCode: 1, condition: { stalled: false, reason: 'Retrying' }, retry: true };
   if (error instanceof CredentialsError) return { kind: 'stalled', message, exitCode: 1, condition: { stalled: true, reason: 'CredentialsError' }, retry: true };
   // AWS refused the request as invalid: retrying alone will not help, but a person may fix it outside the manifest.

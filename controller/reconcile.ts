@@ -166,7 +166,12 @@ async function readRegionHealth(desired: DesiredState, live: LiveState, provider
 
 async function previewStackChanges(plan: Plan, providers: Providers): Promise<PlanOptions['stackPreviews']> {
   const previews: NonNullable<PlanOptions['stackPreviews']> = {};
-  const stackSteps = plan.steps.filter((s) => s.payload.kind === 'stack' && (s.action === 'stack.update' || s.action === 'stack.create'));
+  // AWS refuses a change set while the stack is UPDATE_ROLLBACK_FAILED or busy (cfn.update-rollback-failed,
+  // cfn.busy-stack): a change after a continued rollback or a wait is previewed once that has finished.
+  const deferred = new Set(plan.steps.filter((s) => s.action === 'stack.continue-rollback' || s.action === 'stack.wait').map((s) => s.id));
+  const stackSteps = plan.steps.filter(
+    (s) => s.payload.kind === 'stack' && (s.action === 'stack.update' || s.action === 'stack.create') && !s.dependsOn.some((id) => deferred.has(id)),
+  );
   await Promise.all(
     stackSteps.map(async (step) => {
       if (step.payload.kind !== 'stack') return;

@@ -34,24 +34,26 @@ export async function runStackStep(ctx: ExecutionContext, step: Step): Promise<s
       throw unexpected(input.region, input.name, 'update', stack, reason);
     }
     case 'stack.recreate': {
-      // ROLLBACK_COMPLETE cannot be updated: AWS's way out is delete, then create again.
+      // ROLLBACK_COMPLETE cannot be updated: AWS's way out is delete, then create again. A
+      // DELETE_FAILED stack is deleted retaining the resources that failed (cfn.delete-failed-retain).
       const input = stackInput(ctx, step);
-      await remove(ctx, input.region, input.name, stepToken(ctx, step, 'delete'));
+      const retain = step.payload.kind === 'stack' ? step.payload.retainResources : undefined;
+      await remove(ctx, input.region, input.name, stepToken(ctx, step, 'delete'), retain);
       await create(ctx, input);
       return undefined;
     }
     case 'stack.continue-rollback': {
-      const { region, stackName } = stackRef(step);
+      const { region, stackName, resourcesToSkip } = stackRef(step);
       await call(ctx, `ContinueUpdateRollback ${describeStack(region, stackName)}`, () =>
-        ctx.providers.stacks.continueUpdateRollback(region, stackName, stepToken(ctx, step)),
+        ctx.providers.stacks.continueUpdateRollback(region, stackName, stepToken(ctx, step), resourcesToSkip),
       );
       const { stack, reason } = await waitUntilStable(ctx, region, stackName, 'to finish rolling back');
       if (stack?.status === 'UPDATE_ROLLBACK_COMPLETE') return remember(ctx, stack);
       throw unexpected(region, stackName, 'continue the rollback of', stack, reason);
     }
     case 'stack.delete': {
-      const { region, stackName } = stackRef(step);
-      await remove(ctx, region, stackName, stepToken(ctx, step));
+      const { region, stackName, retainResources } = stackRef(step);
+      await remove(ctx, region, stackName, stepToken(ctx, step), retainResources);
       return undefined;
     }
     case 'stack.wait': {
@@ -90,8 +92,9 @@ async function create(ctx: ExecutionContext, input: StackInput): Promise<void> {
   throw unexpected(input.region, input.name, 'create', stack, reason);
 }
 
-async function remove(ctx: ExecutionContext, region: string, name: string, token: string): Promise<void> {
-  await call(ctx, `DeleteStack ${describeStack(region, name)}`, () => ctx.providers.stacks.delete(region, name, token));
+async function remove(ctx: ExecutionContext, region: string, name: string, token: string, retain?: string[]): Promise<void> {
+  const what = `DeleteStack ${describeStack(region, name)}${retain?.length ? ` retaining ${retain.join(', ')}` : ''}`;
+  await call(ctx, what, () => ctx.providers.stacks.delete(region, name, token, retain));
   ctx.stacks.delete(region);
   const { stack, reason } = await waitUntilStable(ctx, region, name, 'to be deleted');
   if (stack) {
@@ -151,7 +154,7 @@ function stackInput(ctx: ExecutionContext, step: Step): StackInput {
   return { ...step.payload.input, clientToken: stepToken(ctx, step) };
 }
 
-function stackRef(step: Step): { region: string; stackName: string } {
+function stackRef(step: Step): { region: string; stackName: string; retainResources?: string[]; resourcesToSkip?: string[] } {
   if (step.payload.kind === 'stack-ref') return step.payload;
   if (step.payload.kind === 'stack') return { region: step.payload.input.region, stackName: step.payload.input.name };
   throw new StepFailure(`step ${step.id}: ${step.action} needs a stack payload, got ${step.payload.kind}`);

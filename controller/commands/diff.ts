@@ -40,7 +40,7 @@ export async function main(argv: string[], hooks: DiffHooks = {}): Promise<numbe
           return;
         }
         const { plan } = result;
-        if (plan.steps.some((step) => step.after !== undefined && 'resourcePreview' in step.after)) {
+        if (plan.steps.some((step) => step.after !== undefined && 'resourcePreview' in step.after && step.after.resourcePreview === 'skipped')) {
           plan.notes.push(
             'diff --read-only created no CloudFormation change set: stack changes show the template, parameters and tags only. Run diff without --read-only (it needs manifests/iam-policy.json) to preview the resource changes inside each stack.',
           );

@@ -17,6 +17,7 @@ import {
 import { takesTraffic } from './routing.js';
 import { atManagedName, clashReason } from './foreign.js';
 import { route53Quotas } from './quotas.js';
+import { failedToDelete } from './stack-recovery.js';
 import type { Plan, Refusal, Step } from './types.js';
 
 export function checkGuardrails(plan: Plan, desired: DesiredState, live: LiveState): Refusal[] {
@@ -260,7 +261,20 @@ function terminationProtection(plan: Plan, live: LiveState): Refusal[] {
 function failedStacks(desired: DesiredState, live: LiveState): Refusal[] {
   const refusals: Refusal[] = [];
   for (const [region, stack] of Object.entries(live.stacks).sort(([a], [b]) => compareStrings(a, b))) {
-    if (!stack || !isOwnedStack(stack, desired.name) || stack.status !== 'IMPORT_ROLLBACK_FAILED') continue;
+    if (!stack || !isOwnedStack(stack, desired.name)) continue;
+    if (stack.status === 'DELETE_FAILED' && !failedToDelete(stack)) {
+      // A plain DeleteStack fails again: it needs RetainResources, and nothing names the resources to retain.
+      refusals.push({
+        rule: 'stack-failed',
+        resource: `stack:${region}`,
+        message:
+          `stack-failed: stack ${stack.name} in ${region} is DELETE_FAILED${stack.statusReason ? ` (${stack.statusReason.trim()})` : ''} and AWS names no resource that failed to delete, ` +
+          `so regionctl cannot say what to retain. Find them (aws cloudformation list-stack-resources --stack-name ${stack.name} --region ${region}, status DELETE_FAILED), ` +
+          `delete the stack retaining them (aws cloudformation delete-stack --stack-name ${stack.name} --region ${region} --retain-resources ID ...), then reconcile again.`,
+      });
+      continue;
+    }
+    if (stack.status !== 'IMPORT_ROLLBACK_FAILED') continue;
     refusals.push({
       rule: 'stack-failed',
       resource: `stack:${region}`,

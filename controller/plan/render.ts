@@ -17,6 +17,11 @@ const KNOWN_AFTER_APPLY = '(known after apply)';
 const PREVIEW_SKIPPED = 'resource-level preview skipped (--read-only: no change set was created)';
 /** `diff --read-only` creates no change set: what changes inside the stack is not known. */
 export const RESOURCE_PREVIEW_SKIPPED = 'resource changes not previewed (--read-only)';
+/** AWS refuses change sets until the stack has left its failed or busy state: previewed after it (one line per reason). */
+const PREVIEW_DEFERRED: Record<'after-rollback' | 'after-wait', string> = {
+  'after-rollback': 'resource-level preview after the rollback completes (AWS refuses change sets in UPDATE_ROLLBACK_FAILED)',
+  'after-wait': 'resource-level preview after the current operation finishes (AWS refuses change sets while a stack is busy)',
+};
 
 export function renderJson(plan: Plan): string {
   return `${JSON.stringify(sortKeys(withSecretsMasked(plan)), null, 2)}\n`;
@@ -172,17 +177,25 @@ function stepText(step: Step, plan: Plan): string[] {
         const params = step.after?.parameters ?? {};
         if (Object.keys(params).length > 0) details.push(`parameters ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')}`);
       }
-      if (step.action === 'stack.recreate') details.unshift(`${String(step.before?.status)}: delete and create again`);
-      if (step.after?.resourcePreview === 'skipped') details.push(RESOURCE_PREVIEW_SKIPPED);
+      const retain = step.action === 'stack.recreate' ? step.before?.retain : undefined;
+      if (step.action === 'stack.recreate') details.unshift(`${String(step.before?.status)}: delete${retain ? ` retaining ${retain.join(', ')} (left in the account)` : ''} and create again`);
+      const deferred = step.after?.resourcePreview;
+      if (deferred === 'skipped') details.push(RESOURCE_PREVIEW_SKIPPED);
       const lines = [`${sign} stack ${step.payload.input.name}  ${details.join('; ')}`];
       for (const change of step.after?.resourceChanges ?? []) lines.push(`    ${resourceChangeLine(change)}`);
-      if (step.after?.resourcePreview === 'skipped') lines.push(`    ${PREVIEW_SKIPPED}`);
+      if (deferred) lines.push(`    ${deferred === 'skipped' ? PREVIEW_SKIPPED : PREVIEW_DEFERRED[deferred]}`);
       return lines;
     }
-    case 'stack.continue-rollback':
-      return [`~ stack ${step.payload.stackName}  continue the failed rollback (UPDATE_ROLLBACK_FAILED → UPDATE_ROLLBACK_COMPLETE)`];
-    case 'stack.delete':
-      return [`- stack ${step.payload.stackName}`];
+    case 'stack.continue-rollback': {
+      const skip = step.before?.skip;
+      return [
+        `~ stack ${step.payload.stackName}  continue the failed rollback (UPDATE_ROLLBACK_FAILED → UPDATE_ROLLBACK_COMPLETE)${skip ? `, skipping ${skip.join(', ')} (could not roll back)` : ''}`,
+      ];
+    }
+    case 'stack.delete': {
+      const retain = step.before?.retain;
+      return [`- stack ${step.payload.stackName}${retain ? `  ${String(step.before?.status)}: delete retaining ${retain.join(', ')} (left in the account)` : ''}`];
+    }
     case 'stack.wait':
       return [`… stack ${step.payload.stackName} is ${String(step.before?.status)}: wait for it to settle`];
     case 'replica.create': {

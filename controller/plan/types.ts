@@ -35,8 +35,13 @@ interface StepBase {
 type StepOf<A extends string, P, Before, After> = StepBase & { action: A; payload: P; before?: Before; after?: After };
 
 /** secretParameters: the NoEcho ones, whose values every output masks. */
-export interface StackPayload { kind: 'stack'; input: Omit<StackInput, 'clientToken'>; secretParameters?: string[] }
-export interface StackRefPayload { kind: 'stack-ref'; region: string; stackName: string }
+/** retainResources (stack.recreate of a DELETE_FAILED stack): the resources its DeleteStack leaves in the account. */
+export interface StackPayload { kind: 'stack'; input: Omit<StackInput, 'clientToken'>; secretParameters?: string[]; retainResources?: string[] }
+/**
+ * retainResources (stack.delete of a DELETE_FAILED stack): DeleteStack's RetainResources;
+ * resourcesToSkip (stack.continue-rollback): ContinueUpdateRollback's ResourcesToSkip.
+ */
+export interface StackRefPayload { kind: 'stack-ref'; region: string; stackName: string; retainResources?: string[]; resourcesToSkip?: string[] }
 export interface ReplicaPayload {
   kind: 'replica';
   table: string;
@@ -52,19 +57,25 @@ export interface HealthPayload { kind: 'health'; healthCheck: HealthCheckRef; ho
 export interface RecordPayload { kind: 'record'; zoneId: string; change: 'CREATE' | 'UPSERT' | 'DELETE'; record: RecordTemplate }
 export interface WaitPayload { kind: 'wait'; ms: number }
 
-/** A stack's status, shown before a wait, delete or recovery. */
-export interface StatusDisplay { status: string }
+/** A stack's status, shown before a wait, delete or recovery; the resources a recovery retains or skips. */
+export interface StatusDisplay { status: string; retain?: string[]; skip?: string[] }
 /** A stack's template and (masked) parameters, and what else changes. */
 export interface StackDisplay {
   status?: string;
+  /** stack.recreate of a DELETE_FAILED stack: the resources left in the account. */
+  retain?: string[];
   templateHash?: string;
   parameters?: Record<string, string>;
   tags?: Record<string, string>;
   terminationProtection?: boolean;
   /** The provider's preview of resource changes (diff only). */
   resourceChanges?: StackResourceChange[];
-  /** `diff --read-only`: no change set was created, so resource changes are not known. */
-  resourcePreview?: 'skipped';
+  /**
+   * Why the resource changes are not shown: `skipped` by `diff --read-only` (no change set);
+   * `after-rollback` / `after-wait`: AWS refuses a change set until the rollback this plan
+   * continues, or the operation it waits for, has finished.
+   */
+  resourcePreview?: 'skipped' | 'after-rollback' | 'after-wait';
 }
 export interface InventoryDisplay { regions?: string[]; file?: string | null }
 /** Health-check fields that change (a reference until the stack exists). */

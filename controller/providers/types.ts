@@ -23,6 +23,12 @@ export interface LiveStack {
   parameters: Record<string, string>;
   outputs: Record<string, string>;
   terminationProtection: boolean;
+  /**
+   * Logical ids of the resources that hold the stack in a failed state, read (one more call)
+   * only then: DELETE_FAILED, those that failed to delete (DeleteStack must retain them);
+   * UPDATE_ROLLBACK_FAILED, those that failed to roll back (ContinueUpdateRollback may skip them).
+   */
+  failedResources?: string[];
 }
 
 export interface StackInput {
@@ -51,8 +57,10 @@ export interface StackProvider {
   create(input: StackInput): Promise<void>;
   /** 'no-changes' is AWS's "No updates are to be performed.": converged, not a failure. */
   update(input: StackInput): Promise<'started' | 'no-changes'>;
-  delete(region: string, name: string, clientToken: string): Promise<void>;
-  continueUpdateRollback(region: string, name: string, clientToken: string): Promise<void>;
+  /** retainResources (RetainResources): only for a DELETE_FAILED stack, the resources left in the account. */
+  delete(region: string, name: string, clientToken: string, retainResources?: string[]): Promise<void>;
+  /** resourcesToSkip (ResourcesToSkip): resources that failed to roll back, marked UPDATE_COMPLETE as they are. */
+  continueUpdateRollback(region: string, name: string, clientToken: string, resourcesToSkip?: string[]): Promise<void>;
   /** UpdateTerminationProtection: switched on only once a stack first reached CREATE_COMPLETE (issue 12 item 6). */
   setTerminationProtection(region: string, name: string, enabled: boolean): Promise<void>;
   /** What a create or update would change inside the stack; used by diff, never applies. */

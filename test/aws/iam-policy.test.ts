@@ -165,6 +165,13 @@ async function actionsOfReadOnlyDiff(): Promise<string[]> {
   world.cloud.calls.reset();
   await readOnlyDiff(world, await desiredState({ regions: { 'us-east-1': '{}', 'eu-west-1': '{ state: drained }', 'ap-southeast-1': '{}' } }));
   for (const action of readActions(world, 'diff --read-only of a drain and a join')) sent.add(action);
+
+  // A stack a failed delete left DELETE_FAILED: its failed resources are read too (ListStackResources).
+  const desired = await desiredState(two);
+  Object.assign(world.cloud.stackRecord('eu-west-1', desired.stack.name), { status: 'DELETE_FAILED', failDeletion: ['Api'] });
+  world.cloud.calls.reset();
+  await readOnlyDiff(world, desired);
+  for (const action of readActions(world, 'diff --read-only of a DELETE_FAILED stack')) sent.add(action);
   return [...sent].sort();
 }
 
@@ -225,7 +232,7 @@ describe('manifests/iam-policy-read-only.json (diff --read-only)', () => {
   it('allows exactly the actions diff --read-only sends, all reads (plus the documented scan permission)', async () => {
     const sent = await actionsOfReadOnlyDiff();
     // The runs reach every service, health statuses and the zone by id included.
-    for (const action of ['cloudformation:DescribeStacks', 'dynamodb:DescribeTable', 'route53:ListResourceRecordSets', 'route53:GetHealthCheckStatus', 'route53:GetHostedZone']) {
+    for (const action of ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources', 'dynamodb:DescribeTable', 'route53:ListResourceRecordSets', 'route53:GetHealthCheckStatus', 'route53:GetHostedZone']) {
       expect(sent).toContain(action);
     }
     const expected = [...new Set([...sent, ...DOCUMENTED_SCAN_SIDE])].sort();

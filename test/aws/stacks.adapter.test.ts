@@ -16,6 +16,7 @@ import {
   ExecuteChangeSetCommand,
   InvalidChangeSetStatusException,
   ListChangeSetsCommand,
+  ListStackResourcesCommand,
   TokenAlreadyExistsException,
   UpdateTerminationProtectionCommand,
   type Stack,
@@ -97,7 +98,21 @@ function operations(): string[] {
 const NO_CHANGES_REASON = "The submitted information didn't contain changes. Submit different information to create a change set.";
 
 describe('describe', () => {
-  it('maps status, reason, tags, parameters, every output, termination protection and id', async () => {
+  it('maps status, reason, tags, parameters, every output, termination protection, id and the resources that failed to roll back', async () => {
+    // Two pages: the resources that could not roll back are UPDATE_FAILED (cfn.update-rollback-failed-skip).
+    cfn
+      .on(ListStackResourcesCommand, { StackName: STACK_ID })
+      .resolves({
+        StackResourceSummaries: [
+          { LogicalResourceId: 'Api', ResourceType: 'AWS::ApiGateway::RestApi', ResourceStatus: 'UPDATE_COMPLETE', LastUpdatedTimestamp: new Date() },
+          { LogicalResourceId: 'Function', ResourceType: 'AWS::Lambda::Function', ResourceStatus: 'UPDATE_FAILED', LastUpdatedTimestamp: new Date() },
+        ],
+        NextToken: 'page-2',
+      })
+      .on(ListStackResourcesCommand, { StackName: STACK_ID, NextToken: 'page-2' })
+      .resolves({
+        StackResourceSummaries: [{ LogicalResourceId: 'Alias', ResourceType: 'AWS::Lambda::Alias', ResourceStatus: 'UPDATE_FAILED', LastUpdatedTimestamp: new Date() }],
+      });
     cfn.on(DescribeStacksCommand).resolves({
       Stacks: [
         liveStack({
@@ -125,8 +140,29 @@ describe('describe', () => {
       parameters: { Stage: 'prod', TableName: 'orders' },
       outputs: { ApiDomainName: 'd-abc123.execute-api.eu-west-1.amazonaws.com', ApiHostedZoneId: 'ZLY8HYME6SFDD', HealthCheckPath: '/health' },
       terminationProtection: true,
+      failedResources: ['Alias', 'Function'],
     });
     expect(cfn.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({ StackName: NAME });
+    expect(operations()).toEqual(['DescribeStacks', 'ListStackResources', 'ListStackResources']);
+  });
+
+  it('names the resources that failed to delete of a DELETE_FAILED stack (cfn.delete-failed-retain)', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [liveStack({ StackStatus: 'DELETE_FAILED', StackStatusReason: 'The following resource(s) failed to delete: [Bucket]. ' })] });
+    cfn.on(ListStackResourcesCommand).resolves({
+      StackResourceSummaries: [
+        { LogicalResourceId: 'Bucket', ResourceType: 'AWS::S3::Bucket', ResourceStatus: 'DELETE_FAILED', LastUpdatedTimestamp: new Date() },
+        { LogicalResourceId: 'Queue', ResourceType: 'AWS::SQS::Queue', ResourceStatus: 'DELETE_COMPLETE', LastUpdatedTimestamp: new Date() },
+      ],
+    });
+
+    expect(await stacks.describe(REGION, NAME)).toMatchObject({ status: 'DELETE_FAILED', failedResources: ['Bucket'] });
+  });
+
+  it('reads no resources of a stack in any other state (a quiet reconcile pays one call per stack)', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [liveStack({ StackStatus: 'UPDATE_COMPLETE' })] });
+
+    expect(await stacks.describe(REGION, NAME)).not.toHaveProperty('failedResources');
+    expect(operations()).toEqual(['DescribeStacks']);
   });
 
   it.each(['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'REVIEW_IN_PROGRESS'] as const)(
@@ -362,6 +398,20 @@ describe('delete and continueUpdateRollback', () => {
     expect(cfn.commandCalls(DeleteStackCommand)[0]?.args[0].input).toEqual({ StackName: NAME, ClientRequestToken: TOKEN });
   });
 
+  it('sends RetainResources when told which resources to retain', async () => {
+    cfn.on(DeleteStackCommand).resolves({});
+
+    await stacks.delete(REGION, NAME, TOKEN, ['Bucket', 'Queue']);
+
+    expect(cfn.commandCalls(DeleteStackCommand)[0]?.args[0].input).toEqual({ StackName: NAME, ClientRequestToken: TOKEN, RetainResources: ['Bucket', 'Queue'] });
+  });
+
+  it('waits (WaitingError) when DeleteStack finds the stack busy, in AWS\'s wording (cfn.delete-busy-stack)', async () => {
+    cfn.on(DeleteStackCommand).rejects(awsError('ValidationError', `Stack [${STACK_ID}] cannot be deleted while in status UPDATE_IN_PROGRESS`));
+
+    expect(await stacks.delete(REGION, NAME, TOKEN).catch((e: unknown) => e)).toBeInstanceOf(WaitingError);
+  });
+
   it('reports termination protection with AWS message and how to turn it off', async () => {
     cfn.on(DeleteStackCommand).rejects(awsError('ValidationError', `Stack [${NAME}] cannot be deleted while TerminationProtection is enabled`));
 
@@ -389,6 +439,14 @@ describe('delete and continueUpdateRollback', () => {
     await stacks.continueUpdateRollback(REGION, NAME, TOKEN);
 
     expect(cfn.commandCalls(ContinueUpdateRollbackCommand)[0]?.args[0].input).toEqual({ StackName: NAME, ClientRequestToken: TOKEN });
+  });
+
+  it('sends ResourcesToSkip when told which resources to skip', async () => {
+    cfn.on(ContinueUpdateRollbackCommand).resolves({});
+
+    await stacks.continueUpdateRollback(REGION, NAME, TOKEN, ['Function']);
+
+    expect(cfn.commandCalls(ContinueUpdateRollbackCommand)[0]?.args[0].input).toEqual({ StackName: NAME, ClientRequestToken: TOKEN, ResourcesToSkip: ['Function'] });
   });
 });
 

@@ -2,11 +2,9 @@
 // parameters change shows the template-level change (the parameter, before → after) and is
 // marked as not previewed, in text and JSON; the default diff shows the resource-level
 // preview instead. (The zero-write-call proof against moto is test/aws/diff-read-only.moto.test.ts.)
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliSync, sandboxFlags } from '../support/cli.js';
+import { exampleWorkspace, runCliSync, sandboxFlags } from '../support/cli.js';
 
 let dir: string;
 let manifest: string;
@@ -17,10 +15,7 @@ function regionctl(...args: string[]) {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-read-only-'));
-  cpSync('manifests', join(dir, 'manifests'), { recursive: true });
-  manifest = join(dir, 'manifests/global-api.yaml');
-  state = join(dir, 'sandbox.json');
+  ({ dir, manifest, state } = exampleWorkspace('regionctl-read-only-'));
   const apply = regionctl('apply', manifest, '--yes');
   expect(apply.stderr).toBe('');
   expect(apply.code).toBe(0);

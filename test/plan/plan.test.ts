@@ -6,7 +6,7 @@ import { dependencyDepths } from '../../controller/plan/order.js';
 import { plan } from '../../controller/plan/plan.js';
 import { rampWeights } from '../../controller/plan/passes/records.js';
 import type { Plan, Step } from '../../controller/plan/types.js';
-import type { LiveState } from '../../controller/providers/types.js';
+import type { LiveStack, LiveState } from '../../controller/providers/types.js';
 import { DEFAULT_HEALTH_CHECK, desiredState, healthCheckId, liveFor, outputValue, withoutRegion, withRegion, ZONE_ID } from '../support/builders.js';
 import { expectIndependent, expectOrder, expectWellFormed, ids, NOW, step } from './helpers.js';
 
@@ -437,11 +437,57 @@ describe('stacks in AWS failure and progress states', () => {
     expect(step(result, 'eu-west-1:stack.update').before).toMatchObject({ templateHash: latency.stack.templateHash });
   });
 
-  it('REVIEW_IN_PROGRESS is created; DELETE_FAILED is recreated when wanted and deleted again when leaving', () => {
+  it('REVIEW_IN_PROGRESS is created', () => {
     expect(ids(run(latency, liveFor(latency).stackStatus('eu-west-1', 'REVIEW_IN_PROGRESS').build()))).toContain('eu-west-1:stack.create');
-    expect(ids(run(latency, liveFor(latency).stackStatus('eu-west-1', 'DELETE_FAILED').build()))).toContain('eu-west-1:stack.recreate');
-    const leaving = run(withoutRegion(latency, 'eu-west-1'), liveFor(latency).stackStatus('eu-west-1', 'DELETE_FAILED').build());
-    expect(ids(leaving)).toContain('eu-west-1:stack.delete');
+  });
+});
+
+// Issue 12 item 9: AWS fails a plain DeleteStack of a DELETE_FAILED stack again (it needs
+// RetainResources: cfn.delete-failed-retain) and refuses change sets in UPDATE_ROLLBACK_FAILED
+// until ContinueUpdateRollback has finished (cfn.update-rollback-failed).
+describe('stack recovery paths as AWS allows them', () => {
+  const deleteFailed = (patch: Partial<LiveStack>) => liveFor(latency).stack('eu-west-1', { status: 'DELETE_FAILED', ...patch }).build();
+  const reason = 'The following resource(s) failed to delete: [Queue, Bucket]. ';
+
+  it.each([
+    { name: 'wanted, resources listed by AWS', desired: latency, live: deleteFailed({ failedResources: ['Bucket', 'Queue'] }), action: 'stack.recreate' },
+    { name: 'wanted, named only by the status reason', desired: latency, live: deleteFailed({ statusReason: reason }), action: 'stack.recreate' },
+    { name: 'leaving, resources listed by AWS', desired: withoutRegion(latency, 'eu-west-1'), live: deleteFailed({ failedResources: ['Bucket', 'Queue'] }), action: 'stack.delete' },
+    { name: 'leaving, named only by the status reason', desired: withoutRegion(latency, 'eu-west-1'), live: deleteFailed({ statusReason: reason }), action: 'stack.delete' },
+  ])('DELETE_FAILED ($name): the delete retains the resources that failed, and a note says they stay in the account', ({ desired, live, action }) => {
+    const result = run(desired, live);
+    const stackSteps = result.steps.filter((s) => s.resource === 'stack:eu-west-1');
+    expect(stackSteps.map((s) => s.action)).toEqual([action]);
+    expect(stackSteps[0]!.payload).toMatchObject({ retainResources: ['Bucket', 'Queue'] });
+    expect(stackSteps[0]!.before).toMatchObject({ status: 'DELETE_FAILED', retain: ['Bucket', 'Queue'] });
+    expect(result.notes.find((note) => note.includes('DELETE_FAILED'))).toMatch(/retains Bucket, Queue .*stay in the account/);
+    expect(result.refusals).toEqual([]);
+  });
+
+  it.each([
+    ['wanted', latency],
+    ['leaving', withoutRegion(latency, 'eu-west-1')],
+  ])('DELETE_FAILED (%s) with no resource named: no plain retry is planned, the plan is refused with the commands to run', (_name, desired) => {
+    const result = plan(desired, deleteFailed({ failedResources: [], statusReason: 'Internal failure.' }), { now: NOW });
+    expect(result.steps.filter((s) => s.resource === 'stack:eu-west-1')).toEqual([]);
+    expect(result.refusals).toEqual([expect.objectContaining({ rule: 'stack-failed', resource: 'stack:eu-west-1', message: expect.stringContaining('--retain-resources') })]);
+  });
+
+  it.each([
+    { name: 'resources that could not roll back are skipped', failedResources: ['Function'], skip: ['Function'] },
+    { name: 'nothing reported: a plain ContinueUpdateRollback', failedResources: [], skip: undefined },
+  ])('UPDATE_ROLLBACK_FAILED ($name); the update\'s preview comes after the rollback', ({ failedResources, skip }) => {
+    const changed = desiredState({ stack: { templateBody: 'v2' } });
+    const live = liveFor(latency).stack('eu-west-1', { status: 'UPDATE_ROLLBACK_FAILED', failedResources }).build();
+    // As diff plans it: previews were asked for (none could be made for this region).
+    const result = plan(changed, live, { now: NOW, stackPreviews: {} });
+    expectOrder(result, 'eu-west-1:stack.continue-rollback', 'eu-west-1:stack.update');
+    const cont = step(result, 'eu-west-1:stack.continue-rollback');
+    expect(cont.payload).toEqual({ kind: 'stack-ref', region: 'eu-west-1', stackName: latency.stack.name, ...(skip ? { resourcesToSkip: skip } : {}) });
+    expect(step(result, 'eu-west-1:stack.update').after).toMatchObject({ resourcePreview: 'after-rollback' });
+    expect(result.notes.some((note) => note.includes('skips Function'))).toBe(skip !== undefined);
+    // apply's plan asks for no preview: nothing is marked.
+    expect(step(run(changed, live), 'eu-west-1:stack.update').after).not.toHaveProperty('resourcePreview');
   });
 });
 

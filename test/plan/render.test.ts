@@ -73,6 +73,24 @@ describe('renderText', () => {
       "
     `);
   });
+
+  // Issue 12 item 9: the recovery paths, as a reviewer reads them in the diff.
+  it('shows a DELETE_FAILED stack deleted retaining the resources that failed, with a note that they stay in the account', () => {
+    const desired = withoutRegion(weighted, 'eu-west-1');
+    const live = liveFor(weighted).stack('eu-west-1', { status: 'DELETE_FAILED', failedResources: ['LogsBucket'] }).build();
+    const text = renderText(plan(desired, live, { now: NOW }), desired);
+    expect(text).toContain('  - stack global-api  DELETE_FAILED: delete retaining LogsBucket (left in the account)\n');
+    expect(text).toMatch(/Notes:\n(?:.*\n)*  - stack global-api in eu-west-1 is DELETE_FAILED: deleting it retains LogsBucket .*stay in the account.*delete it with its own service/);
+  });
+
+  it('shows the continued rollback with what it skips, and the update\'s resource preview as coming after the rollback', () => {
+    const desired = desiredState({ records: [{ routing: 'weighted' }], stack: { templateBody: 'v2' } });
+    const live = liveFor(weighted).stack('eu-west-1', { status: 'UPDATE_ROLLBACK_FAILED', failedResources: ['Function'] }).build();
+    const text = renderText(plan(desired, live, { now: NOW, stackPreviews: {} }), desired);
+    expect(text).toContain('  ~ stack global-api  continue the failed rollback (UPDATE_ROLLBACK_FAILED → UPDATE_ROLLBACK_COMPLETE), skipping Function (could not roll back)\n');
+    expect(text).toMatch(/ {2}~ stack global-api {2}template .*\n {6}resource-level preview after the rollback completes \(AWS refuses change sets in UPDATE_ROLLBACK_FAILED\)\n/);
+    expect(text).toContain('continuing the rollback skips Function');
+  });
 });
 
 describe('renderMarkdown', () => {

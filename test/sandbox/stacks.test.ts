@@ -128,17 +128,24 @@ describe('sandbox CloudFormation: status model', () => {
     await stacks.delete('us-east-1', 'orders', 'delete-3');
   });
 
-  it('ends DELETE_FAILED on an injected delete failure; a retried delete can then succeed', async () => {
+  it('ends DELETE_FAILED on an injected delete failure; a plain retry fails again, a delete retaining the failed resource succeeds', async () => {
     const { clock, cloud, stacks } = makeCloud();
     await stacks.create(stackInput());
     await clock.advance(90_000);
+    // cfn.retain-only-when-delete-failed
+    await expectAwsError(stacks.delete('us-east-1', 'orders', 'early', ['Api']), 'ValidationError', /specify which resources to retain only when the stack is in the DELETE_FAILED state\.$/);
     cloud.faults.fail('stacks.delete');
     await stacks.delete('us-east-1', 'orders', 'delete-1');
     await clock.advance(60_000);
     const failed = await stacks.describe('us-east-1', 'orders');
     expect(failed?.status).toBe('DELETE_FAILED');
     expect(failed?.statusReason).toContain('failed to delete');
+    expect(failed?.failedResources).toEqual(['Api']);
+    // cfn.delete-failed-retain
     await stacks.delete('us-east-1', 'orders', 'delete-2');
+    await clock.advance(60_000);
+    expect((await stacks.describe('us-east-1', 'orders'))?.status).toBe('DELETE_FAILED');
+    await stacks.delete('us-east-1', 'orders', 'delete-3', ['Api']);
     await clock.advance(60_000);
     expect(await stacks.describe('us-east-1', 'orders')).toBeUndefined();
   });
@@ -164,7 +171,8 @@ describe('sandbox CloudFormation: refusals', () => {
       'ValidationError',
       /^Stack:arn:aws:cloudformation:us-east-1:123456789012:stack\/orders\/[0-9a-f-]+ is in CREATE_IN_PROGRESS state and can not be updated\.$/,
     );
-    await expectAwsError(stacks.delete('us-east-1', 'orders', 'd'), 'ValidationError', /is in CREATE_IN_PROGRESS state and can not be deleted\.$/);
+    // cfn.delete-busy-stack
+    await expectAwsError(stacks.delete('us-east-1', 'orders', 'd'), 'ValidationError', /^Stack \[arn:aws:cloudformation:us-east-1:123456789012:stack\/orders\/[0-9a-f-]+\] cannot be deleted while in status CREATE_IN_PROGRESS$/);
   });
 
   it('refuses to update a stack in UPDATE_IN_PROGRESS', async () => {

@@ -3,6 +3,9 @@
 // vitest global setup); `fromSource` runs controller/cli.ts through tsx (no build needed).
 
 import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -77,4 +80,14 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
  */
 export function sandboxFlags(stateFile: string, speed = 1_000): string[] {
   return ['--sandbox', stateFile, '--sandbox-speed', String(speed)];
+}
+
+/**
+ * A fresh temporary directory holding a copy of the example manifests (the CLI reads and
+ * edits its own copy) and the path of a sandbox state file in it (not created).
+ */
+export function exampleWorkspace(prefix: string): { dir: string; manifest: string; state: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(`${REPO_ROOT}manifests`, join(dir, 'manifests'), { recursive: true });
+  return { dir, manifest: join(dir, 'manifests/global-api.yaml'), state: join(dir, 'sandbox.json') };
 }

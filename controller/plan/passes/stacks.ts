@@ -1,6 +1,10 @@
 // The CloudFormation stack of every region: create, update, recover (recreate, continue a
 // failed rollback, wait out a transition) or, for a leaving region, delete. Hands on, per
 // region, the steps after which the stack is usable and whether its live outputs count.
+// Recovery follows what AWS allows: a DELETE_FAILED stack fails again on a plain DeleteStack,
+// so it is deleted retaining the resources that failed (cfn.delete-failed-retain); an
+// UPDATE_ROLLBACK_FAILED stack refuses change sets until ContinueUpdateRollback has finished
+// (cfn.update-rollback-failed), so its update's resource-level preview comes after that.
 
 import type { DesiredRegion } from '../../manifest/types.js';
 import type { LiveStack, StackStatus } from '../../providers/types.js';
@@ -8,6 +12,7 @@ import { isOwnedStack, stackTags, TAG_TEMPLATE_HASH } from '../identity.js';
 import { isNoEchoTag, maskParameters, noEchoTagKey, SECRET_MASK, secretDigest } from '../secrets.js';
 import type { StackDisplay, StackPayload, StepPayload } from '../types.js';
 import { StepList, type Pass, type PlanContext } from '../context.js';
+import { failedToDelete } from '../stack-recovery.js';
 
 const STABLE: ReadonlySet<StackStatus> = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 
@@ -20,18 +25,19 @@ interface RegionStack {
 
 export const stacksPass: Pass = (context) => {
   const list = new StepList();
+  const notes: string[] = [];
   const stackReady = new Map<string, string[]>();
   const outputsKnown = new Map<string, boolean>();
   const regions: Array<[string, DesiredRegion | undefined]> = [...context.desired.regions.map((r): [string, DesiredRegion] => [r.code, r]), ...context.leaving.map((r): [string, undefined] => [r, undefined])];
   for (const [region, wanted] of regions) {
-    const result = planStack(context, list, region, wanted);
+    const result = planStack(context, list, notes, region, wanted);
     stackReady.set(region, result.ready);
     outputsKnown.set(region, result.outputsKnown);
   }
-  return { steps: list.steps, facts: { stackReady, outputsKnown } };
+  return { steps: list.steps, notes, facts: { stackReady, outputsKnown } };
 };
 
-function planStack(context: PlanContext, list: StepList, region: string, wanted: DesiredRegion | undefined): RegionStack {
+function planStack(context: PlanContext, list: StepList, notes: string[], region: string, wanted: DesiredRegion | undefined): RegionStack {
   const { desired, rs } = context;
   const stack = context.live.stacks[region];
   const name = desired.stack.name;
@@ -44,6 +50,21 @@ function planStack(context: PlanContext, list: StepList, region: string, wanted:
     if (!stack || !isOwnedStack(stack, rs)) return nothing;
     if (stack.status === 'DELETE_IN_PROGRESS') {
       list.add({ id: `${region}:stack.wait`, action: 'stack.wait', region, resource, reason: 'stack is being deleted: wait for it to finish', before: { status: stack.status }, payload: ref });
+      return nothing;
+    }
+    if (stack.status === 'DELETE_FAILED') {
+      const retain = failedToDelete(stack);
+      if (!retain) return nothing; // refused by the guardrails (stack-failed)
+      notes.push(retainedNote(stack, retain));
+      list.add({
+        id: `${region}:stack.delete`,
+        action: 'stack.delete',
+        region,
+        resource,
+        reason: `stack is DELETE_FAILED${stack.statusReason ? ` (${stack.statusReason.trim()})` : ''}: a plain retry fails again, so delete it retaining ${retain.join(', ')}`,
+        before: { status: stack.status, retain },
+        payload: { ...ref, retainResources: retain },
+      });
       return nothing;
     }
     const wait = isTransient(stack.status)
@@ -66,8 +87,15 @@ function planStack(context: PlanContext, list: StepList, region: string, wanted:
   };
   const payload: StackPayload = { kind: 'stack', input, ...(secret.length > 0 ? { secretParameters: secret } : {}) };
   const preview = context.options.stackPreviews?.[region];
-  const withPreview = (after: StackDisplay): StackDisplay =>
-    preview ? { ...after, resourceChanges: preview } : context.options.stackPreviewsSkipped ? { ...after, resourcePreview: 'skipped' } : after;
+  // A change that waits for a rollback or an operation to finish cannot be previewed before (AWS refuses the change set).
+  const withPreview = (after: StackDisplay, deferred?: 'after-rollback' | 'after-wait'): StackDisplay =>
+    preview
+      ? { ...after, resourceChanges: preview }
+      : context.options.stackPreviewsSkipped
+        ? { ...after, resourcePreview: 'skipped' }
+        : deferred && context.options.stackPreviews
+          ? { ...after, resourcePreview: deferred }
+          : after;
   const created = withPreview({ templateHash: desired.stack.templateHash, parameters: maskParameters(input.parameters, secret) });
 
   if (!stack || stack.status === 'REVIEW_IN_PROGRESS') {
@@ -80,35 +108,42 @@ function planStack(context: PlanContext, list: StepList, region: string, wanted:
     case 'ROLLBACK_COMPLETE':
     case 'ROLLBACK_FAILED':
     case 'DELETE_FAILED': {
-      const why = stack.status === 'DELETE_FAILED' ? 'a failed delete left it half-removed' : 'a failed creation cannot be updated';
+      const retain = stack.status === 'DELETE_FAILED' ? failedToDelete(stack) : undefined;
+      if (stack.status === 'DELETE_FAILED' && !retain) return nothing; // refused by the guardrails (stack-failed)
+      if (retain) notes.push(retainedNote(stack, retain));
+      const why = retain ? `a failed delete left it half-removed; a plain retry fails again, so the delete retains ${retain.join(', ')}` : 'a failed creation cannot be updated';
       const id = list.add({
         id: `${region}:stack.recreate`,
         action: 'stack.recreate',
         region,
         resource,
-        reason: `stack is ${stack.status} (${why}${stack.statusReason ? `: ${stack.statusReason}` : ''}): delete it and create it again`,
-        before: { status: stack.status },
+        reason: `stack is ${stack.status} (${why}${stack.statusReason ? `: ${stack.statusReason.trim()}` : ''}): delete it and create it again`,
+        before: { status: stack.status, ...(retain ? { retain } : {}) },
         after: created,
-        payload,
+        payload: retain ? { ...payload, retainResources: retain } : payload,
       });
       return { ready: [id], outputsKnown: false };
     }
     case 'DELETE_IN_PROGRESS': {
       const wait = list.add({ id: `${region}:stack.wait`, action: 'stack.wait', region, resource, reason: 'stack is being deleted: wait, then create it again', before: { status: stack.status }, payload: ref });
-      return { ready: [list.add({ id: `${region}:stack.create`, action: 'stack.create', region, resource, dependsOn: [wait], reason: 'stack was deleted', after: created, payload })], outputsKnown: false };
+      const after = withPreview({ templateHash: desired.stack.templateHash, parameters: maskParameters(input.parameters, secret) }, 'after-wait');
+      return { ready: [list.add({ id: `${region}:stack.create`, action: 'stack.create', region, resource, dependsOn: [wait], reason: 'stack was deleted', after, payload })], outputsKnown: false };
     }
     case 'UPDATE_ROLLBACK_FAILED': {
+      // ResourcesToSkip: what AWS reports could not roll back (resources in UPDATE_FAILED).
+      const skip = stack.failedResources?.length ? [...stack.failedResources] : undefined;
+      if (skip) notes.push(skippedNote(stack, skip));
       const cont = list.add({
         id: `${region}:stack.continue-rollback`,
         action: 'stack.continue-rollback',
         region,
         resource,
-        reason: `stack is UPDATE_ROLLBACK_FAILED${stack.statusReason ? ` (${stack.statusReason})` : ''}: continue the rollback to the last working template`,
-        before: { status: stack.status },
+        reason: `stack is UPDATE_ROLLBACK_FAILED${stack.statusReason ? ` (${stack.statusReason})` : ''}: continue the rollback to the last working template${skip ? `, skipping ${skip.join(', ')}` : ''}`,
+        before: { status: stack.status, ...(skip ? { skip } : {}) },
         after: { status: 'UPDATE_ROLLBACK_COMPLETE' },
-        payload: ref,
+        payload: skip ? { ...ref, resourcesToSkip: skip } : ref,
       });
-      return { ready: [planStackUpdate(context, list, stack, payload, withPreview, [cont]) ?? cont], outputsKnown: true };
+      return { ready: [planStackUpdate(context, list, stack, payload, (after) => withPreview(after, 'after-rollback'), [cont]) ?? cont], outputsKnown: true };
     }
     case 'IMPORT_ROLLBACK_FAILED':
       return nothing; // refused by the guardrails (stack-failed)
@@ -119,12 +154,28 @@ function planStack(context: PlanContext, list: StepList, region: string, wanted:
   if (isTransient(stack.status)) {
     const wait = list.add({ id: `${region}:stack.wait`, action: 'stack.wait', region, resource, reason: `stack is ${stack.status}: wait for it to settle`, before: { status: stack.status }, payload: ref });
     return {
-      ready: [planStackUpdate(context, list, stack, payload, withPreview, [wait]) ?? wait],
+      ready: [planStackUpdate(context, list, stack, payload, (after) => withPreview(after, 'after-wait'), [wait]) ?? wait],
       outputsKnown: stack.status !== 'CREATE_IN_PROGRESS' && stack.status !== 'CREATE_FAILED',
     };
   }
   const update = planStackUpdate(context, list, stack, payload, withPreview, []);
   return { ready: update ? [update] : [], outputsKnown: STABLE.has(stack.status) };
+}
+
+function retainedNote(stack: LiveStack, retain: string[]): string {
+  return (
+    `stack ${stack.name} in ${stack.region} is DELETE_FAILED: deleting it retains ${retain.join(', ')} (CloudFormation could not delete ${retain.length === 1 ? 'it' : 'them'}). ` +
+    `Retained resources stay in the account, outside any stack, and keep costing money: find each by its logical id in the stack's events ` +
+    `(aws cloudformation describe-stack-events --stack-name ${stack.id || stack.name} --region ${stack.region}), then delete it with its own service once nothing uses it, or import it into a stack.`
+  );
+}
+
+function skippedNote(stack: LiveStack, skip: string[]): string {
+  return (
+    `stack ${stack.name} in ${stack.region} is UPDATE_ROLLBACK_FAILED: continuing the rollback skips ${skip.join(', ')}, which could not roll back. ` +
+    'CloudFormation marks skipped resources UPDATE_COMPLETE without rolling them back, so they may no longer match the template: ' +
+    'check them (aws cloudformation describe-stack-resources) if the update that follows fails.'
+  );
 }
 
 function secretDigestTags(context: PlanContext, region: string, parameters: Record<string, string>, secret: string[]): Record<string, string> {

@@ -20,6 +20,7 @@ export interface CloudFormationOps {
   ListChangeSets: [Cfn.ListChangeSetsCommandInput, Out<Cfn.ListChangeSetsCommandOutput>];
   DeleteStack: [Cfn.DeleteStackCommandInput, Out<Cfn.DeleteStackCommandOutput>];
   ContinueUpdateRollback: [Cfn.ContinueUpdateRollbackCommandInput, Out<Cfn.ContinueUpdateRollbackCommandOutput>];
+  ListStackResources: [Cfn.ListStackResourcesCommandInput, Out<Cfn.ListStackResourcesCommandOutput>];
   UpdateTerminationProtection: [Cfn.UpdateTerminationProtectionCommandInput, Out<Cfn.UpdateTerminationProtectionCommandOutput>];
 }
 
@@ -70,4 +71,4 @@ export type { HealthCheck, HealthCheckConfig as SdkHealthCheckConfig, HealthChec
 export type { StreamViewType, TableDescription } from '@aws-sdk/client-dynamodb';
 /** Setup operations the sandbox serves for the conformance corpus only (the adapters never send them). */
 export type { AttributeDefinition, CreateTableInput, KeySchemaElement } from '@aws-sdk/client-dynamodb';
-export type { Change, ExecutionStatus, Parameter, Stack, StackResource, Tag } from '@aws-sdk/client-cloudformation';
+export type { Change, ExecutionStatus, Parameter, Stack, StackResource, StackResourceSummary, Tag } from '@aws-sdk/client-cloudformation';

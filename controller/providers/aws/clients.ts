@@ -77,6 +77,7 @@ const CLOUDFORMATION_COMMANDS: Record<CloudFormationOperation, CommandClass> = {
   ListChangeSets: Cfn.ListChangeSetsCommand,
   DeleteStack: Cfn.DeleteStackCommand,
   ContinueUpdateRollback: Cfn.ContinueUpdateRollbackCommand,
+  ListStackResources: Cfn.ListStackResourcesCommand,
   UpdateTerminationProtection: Cfn.UpdateTerminationProtectionCommand,
 };
 

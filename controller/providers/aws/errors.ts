@@ -2,7 +2,7 @@
 // should do: back off and retry (throttling, 5xx, network), wait (resource busy), or
 // report AWS's own message (the request is wrong; retrying will not help).
 
-import { AwsRequestError, TransientError, WaitingError } from '../../errors.js';
+import { AwsRequestError, busyState, TransientError, WaitingError } from '../../errors.js';
 
 const THROTTLING = new Set([
   'Throttling',
@@ -23,12 +23,13 @@ const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EN
 
 /** Maps an SDK error; `what` names the call and resource for the message. */
 export function mapAwsError(error: unknown, what: string, resource?: string): Error {
-  if (error instanceof TransientError || error instanceof WaitingError || error instanceof AwsRequestError) return error;
+  if (error instanceof TransientError || error instanceof WaitingError) return error;
+  if (error instanceof AwsRequestError) return busyState(error.message) !== undefined ? new WaitingError(error.message, error.resource ?? resource) : error;
   const code = errorCode(error);
   const message = (error as Error)?.message ?? String(error);
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   if (THROTTLING.has(code)) return new TransientError(`${what}: AWS throttled the request (${code}: ${message})`, code, { cause: error });
-  if (BUSY.has(code)) return new WaitingError(`${what}: ${code}: ${message}`, resource);
+  if (BUSY.has(code) || busyState(message) !== undefined) return new WaitingError(`${what}: ${code}: ${message}`, resource);
   if ((status !== undefined && status >= 500) || NETWORK.has(code) || NETWORK.has((error as { code?: string })?.code ?? '')) {
     return new TransientError(`${what}: ${code}${status ? ` (HTTP ${status})` : ''}: ${message}`, code, { cause: error });
   }

@@ -33,6 +33,9 @@ const TAG_REGIONSET = 'regionctl:regionset';
 // CreateChangeSet with it) and the reason of a change set that ended FAILED.
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/;
 
+/** The resource status that names the resources holding a stack in each failed state. */
+const FAILED_RESOURCE_STATUS: Partial<Record<StackStatus, string>> = { DELETE_FAILED: 'DELETE_FAILED', UPDATE_ROLLBACK_FAILED: 'UPDATE_FAILED' };
+
 type ChangeSetType = 'CREATE' | 'UPDATE';
 type ChangeSetPage = Omit<DescribeChangeSetCommandOutput, '$metadata'>;
 
@@ -60,7 +63,26 @@ export class AwsStackProvider implements StackProvider {
     if (live.status === 'REVIEW_IN_PROGRESS' && Object.keys(live.tags).length === 0 && stack.StackId) {
       live.tags = await this.pendingChangeSetTags(region, name, stack.StackId);
     }
+    // One more read only for the two failed states whose way out names resources (cfn.delete-failed-retain,
+    // cfn.update-rollback-failed-skip): a quiet reconcile never pays for it.
+    const failedStatus = FAILED_RESOURCE_STATUS[live.status];
+    if (failedStatus) live.failedResources = await this.resourcesIn(region, stack.StackId ?? name, failedStatus);
     return live;
+  }
+
+  /** Logical ids of the stack's resources in `status` (ListStackResources, all pages). */
+  private async resourcesIn(region: string, stack: string, status: string): Promise<string[]> {
+    const found: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const out = await this.call(region, stack, 'ListStackResources', (cfn) => cfn.send('ListStackResources', { StackName: stack, ...(token ? { NextToken: token } : {}) }));
+      for (const resource of out.StackResourceSummaries ?? []) {
+        if (resource.ResourceStatus === status && resource.LogicalResourceId) found.push(resource.LogicalResourceId);
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return found.sort();
   }
 
   /** The tags of regionctl's own change set waiting in a REVIEW_IN_PROGRESS stack ({} when none). */
@@ -143,9 +165,11 @@ export class AwsStackProvider implements StackProvider {
     return result;
   }
 
-  async delete(region: string, name: string, clientToken: string): Promise<void> {
+  async delete(region: string, name: string, clientToken: string, retainResources: string[] = []): Promise<void> {
     try {
-      await this.call(region, name, 'DeleteStack', (cfn) => cfn.send('DeleteStack', { StackName: name, ClientRequestToken: clientToken }));
+      await this.call(region, name, 'DeleteStack', (cfn) =>
+        cfn.send('DeleteStack', { StackName: name, ClientRequestToken: clientToken, ...(retainResources.length > 0 ? { RetainResources: retainResources } : {}) }),
+      );
     } catch (error) {
       if (error instanceof AwsRequestError && /TerminationProtection is enabled/.test(error.message)) {
         throw new AwsRequestError(
@@ -159,9 +183,9 @@ export class AwsStackProvider implements StackProvider {
     }
   }
 
-  async continueUpdateRollback(region: string, name: string, clientToken: string): Promise<void> {
+  async continueUpdateRollback(region: string, name: string, clientToken: string, resourcesToSkip: string[] = []): Promise<void> {
     await this.call(region, name, 'ContinueUpdateRollback', (cfn) =>
-      cfn.send('ContinueUpdateRollback', { StackName: name, ClientRequestToken: clientToken }),
+      cfn.send('ContinueUpdateRollback', { StackName: name, ClientRequestToken: clientToken, ...(resourcesToSkip.length > 0 ? { ResourcesToSkip: resourcesToSkip } : {}) }),
     );
   }
 
@@ -352,20 +376,11 @@ export class AwsStackProvider implements StackProvider {
   }
 
   /**
-   * One SDK call with errors mapped (messages name the operation, stack and region). A
-   * ValidationError saying the stack is in some *_IN_PROGRESS state means "come back later".
+   * One SDK call with errors mapped (messages name the operation, stack and region). AWS's
+   * "busy" answers (the stack is in some *_IN_PROGRESS state) become WaitingError there.
    */
-  private async call<T>(region: string, name: string, operation: string, send: (cfn: CloudFormationApi) => Promise<T>): Promise<T> {
-    const what = `${operation} ${name} in ${region}`;
-    try {
-      return await awsCall(what, () => send(this.clients.cloudFormationApi(region)), name);
-    } catch (error) {
-      if (error instanceof AwsRequestError && error.code === 'ValidationError') {
-        const busy = /is in ([A-Z_]+_IN_PROGRESS) state/.exec(error.message);
-        if (busy && busy[1] !== 'REVIEW_IN_PROGRESS') throw new WaitingError(error.message, name);
-      }
-      throw error;
-    }
+  private call<T>(region: string, name: string, operation: string, send: (cfn: CloudFormationApi) => Promise<T>): Promise<T> {
+    return awsCall(`${operation} ${name} in ${region}`, () => send(this.clients.cloudFormationApi(region)), name);
   }
 }
 

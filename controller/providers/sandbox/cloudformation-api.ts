@@ -5,7 +5,7 @@
 // Every rule cites the conformance case (test/conformance/cases/cloudformation.ts) that
 // records AWS's answer.
 
-import type { CloudFormationApi, CloudFormationOperation, CloudFormationOps, ExecutionStatus, Parameter, Stack, StackResource, Tag } from '../aws/api.js';
+import type { CloudFormationApi, CloudFormationOperation, CloudFormationOps, StackResource } from '../aws/api.js';
 import { AwsRequestError } from '../../errors.js';
 import type { StackStatus } from '../types.js';
 import { awsError } from './aws-error.js';
@@ -13,7 +13,8 @@ import { invokeApi, nextId, type SandboxContext } from './context.js';
 import { isInProgress, observedPhase, settleStacks, stackPhases } from './stacks.js';
 import type { ChangeSetRecord, DeletedStackRecord, StackConfig, StackRecord } from './state.js';
 import { checkCapabilities, checkParameters, diffResources, parseTemplate, synthesizeOutputs, type ParsedTemplate } from './template.js';
-import { changeSetStatus, describeDeleted, describeStack, echoed, fingerprintOf, firstLogicalId, sameConfig, splitToken, str, strings, toChange, toParameters, toTags, uuid } from './cloudformation-shapes.js';
+import { describeStackResources, listStackResources } from './cloudformation-resources.js';
+import { changeSetStatus, configOf, describeDeleted, describeStack, fingerprintOf, firstLogicalId, sameConfig, splitToken, str, strings, toChange, toParameters, toTags, uuid } from './cloudformation-shapes.js';
 
 /** Operations served beyond the adapter's narrowed set (conformance setup calls). */
 export interface CloudFormationExtraOps {
@@ -37,8 +38,6 @@ const WRITES: ReadonlySet<string> = new Set([
 ]);
 
 const UPDATABLE: ReadonlySet<StackStatus> = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
-// cfn.template-body-limit: "maximum length of 51,200 bytes".
-const MAX_TEMPLATE_BODY = 51_200;
 // cfn.changeset-no-changes
 const NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set.";
 const EMPTY: Omit<StackConfig, 'outputs'> = { templateBody: '', parameters: {}, tags: {} };
@@ -84,7 +83,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
 
   opCreateStack(input: Input): { StackId: string } {
     const name = str(input['StackName']) ?? '';
-    const config = this.configOf(input);
+    const config = configOf(input);
     const token = str(input['ClientRequestToken']);
     // cfn.client-request-token: the same request retried is accepted with the same StackId.
     const replay = this.replay(token, 'CreateStack', input);
@@ -111,7 +110,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     const replay = this.replay(token, 'UpdateStack', input);
     if (replay) return { StackId: replay };
     const stack = this.updatable(name);
-    const config = input['UsePreviousTemplate'] === true ? { ...this.configOf({ ...input, TemplateBody: stack.current.templateBody }) } : this.configOf(input);
+    const config = input['UsePreviousTemplate'] === true ? { ...configOf({ ...input, TemplateBody: stack.current.templateBody }) } : configOf(input);
     if (input['Tags'] === undefined) config.tags = { ...stack.current.tags };
     const template = this.checkTemplate(config, input);
     // cfn.update-no-changes
@@ -132,12 +131,16 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     if (status === 'DELETE_IN_PROGRESS') return {};
     // cfn.termination-protection
     if (stack.terminationProtection) throw awsError('ValidationError', `Stack [${stack.name}] cannot be deleted while TerminationProtection is enabled`);
-    // cfn.busy-stack: AWS's wording for a stack that is busy (the adapter waits on it).
-    if (isInProgress(status) && status !== 'REVIEW_IN_PROGRESS') throw awsError('ValidationError', `Stack:${stack.id} is in ${status} state and can not be updated.`);
+    // cfn.delete-busy-stack: AWS's wording for a stack that is busy (a wait, not a failure).
+    if (isInProgress(status) && status !== 'REVIEW_IN_PROGRESS') throw awsError('ValidationError', `Stack [${stack.id}] cannot be deleted while in status ${status}`);
     const retain = strings(input['RetainResources']);
-    // cfn.delete-failed-retain: RetainResources is for stacks in DELETE_FAILED only.
+    // cfn.retain-only-when-delete-failed: RetainResources is for stacks in DELETE_FAILED only ...
     if (retain.length > 0 && status !== 'DELETE_FAILED') {
-      throw awsError('ValidationError', `Invalid operation on stack [${stack.id}]. RetainResources is only valid for stacks in DELETE_FAILED state.`);
+      throw awsError('ValidationError', `Invalid operation on stack [${stack.id}]. When you delete a stack, specify which resources to retain only when the stack is in the DELETE_FAILED state.`);
+    }
+    // ... and names resources that failed to delete (the others are DELETE_COMPLETE).
+    if (retain.some((id) => !(stack.failDeletion ?? []).includes(id))) {
+      throw awsError('ValidationError', 'The specified resources to retain must be in a valid state. Do not specify resources that are in the DELETE_COMPLETE state.');
     }
     if (this.ctx.faults.take('DeleteStack', this.region, ['fail']) !== undefined) {
       stack.failDeletion = [...new Set([...(stack.failDeletion ?? []), firstLogicalId(stack.current.templateBody)])];
@@ -165,8 +168,15 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     const stack = this.mustExist(name);
     const { status } = observedPhase(stack, this.now());
     if (status !== 'UPDATE_ROLLBACK_FAILED') throw awsError('ValidationError', 'ContinueUpdateRollback cannot be called from current stack status.');
+    const skip = strings(input['ResourcesToSkip']);
+    const failed = stack.failRollback ?? [];
+    // cfn.update-rollback-failed-skip: only resources in UPDATE_FAILED because their rollback failed.
+    const invalid = skip.filter((id) => !failed.includes(id));
+    if (invalid.length > 0) throw awsError('ValidationError', `Resources [${invalid.join(', ')}] cannot be skipped: only resources in UPDATE_FAILED state because a rollback failed can be skipped.`);
+    const remaining = failed.filter((id) => !skip.includes(id));
     const latencies = this.ctx.state.latencies;
-    const fails = this.ctx.faults.take('ContinueUpdateRollback', this.region, ['fail']) !== undefined;
+    // A resource not skipped fails again while the cause is still there (the fault); a skipped one is marked UPDATE_COMPLETE.
+    const fails = remaining.length > 0 && this.ctx.faults.take('ContinueUpdateRollback', this.region, ['fail']) !== undefined;
     // cfn.update-rollback-failed: ContinueUpdateRollback ends UPDATE_ROLLBACK_COMPLETE.
     stack.operation = {
       kind: 'continueUpdateRollback',
@@ -176,9 +186,11 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
         ...(fails ? [] : [{ status: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS' as const, ms: latencies.stackCleanup }]),
       ],
       finalStatus: fails ? 'UPDATE_ROLLBACK_FAILED' : 'UPDATE_ROLLBACK_COMPLETE',
-      ...(fails ? { finalReason: `The following resource(s) failed to update during rollback: [${firstLogicalId(stack.current.templateBody)}].` } : {}),
+      ...(fails ? { finalReason: `The following resource(s) failed to update during rollback: [${remaining.join(', ')}].` } : {}),
       live: 'previous',
     };
+    if (fails) stack.failRollback = remaining;
+    else delete stack.failRollback;
     this.remember(token, 'ContinueUpdateRollback', input, stack.id);
     settleStacks(this.ctx);
     return {};
@@ -192,28 +204,11 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
   }
 
   opDescribeStackResources(input: Input): { StackResources: StackResource[] } {
-    const name = str(input['StackName']) ?? '';
-    const stack = this.live(name);
-    if (!stack) throw awsError('ValidationError', `Stack with id ${name} does not exist`);
-    const { status } = observedPhase(stack, this.now());
-    const failed = status === 'DELETE_FAILED' ? new Set(stack.failDeletion ?? []) : new Set<string>();
-    let resources: ParsedTemplate['resources'] = {};
-    try {
-      resources = parseTemplate(stack.current.templateBody).resources;
-    } catch {
-      resources = {};
-    }
-    return {
-      StackResources: Object.entries(resources).map(([logicalId, resource]) => ({
-        StackName: stack.name,
-        StackId: stack.id,
-        LogicalResourceId: logicalId,
-        PhysicalResourceId: `${stack.name}-${logicalId}`,
-        ResourceType: String((resource as { Type?: unknown }).Type ?? ''),
-        Timestamp: new Date(this.now()),
-        ResourceStatus: failed.has(logicalId) ? 'DELETE_FAILED' : 'CREATE_COMPLETE',
-      })),
-    };
+    return { StackResources: describeStackResources(this.mustExistById(str(input['StackName']) ?? ''), this.now()) };
+  }
+
+  opListStackResources(input: Input): CloudFormationOps['ListStackResources'][1] {
+    return listStackResources(this.mustExistById(str(input['StackName']) ?? ''), this.now(), str(input['NextToken']));
   }
 
   // ---- Change sets --------------------------------------------------------------------
@@ -222,7 +217,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     const stackName = str(input['StackName']) ?? '';
     const name = str(input['ChangeSetName']) ?? '';
     const type = input['ChangeSetType'] === 'CREATE' ? 'CREATE' : 'UPDATE';
-    const config = this.configOf(input);
+    const config = configOf(input);
     const template = this.checkTemplate(config, input);
     let stack: StackRecord;
     if (type === 'CREATE') {
@@ -357,6 +352,13 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     return (this.ctx.state.deletedStacks ?? []).find((s) => s.region === this.region && s.id === id);
   }
 
+  /** A live stack, by name or ARN; "Stack with id NAME does not exist" otherwise (cfn.describe-missing-stack). */
+  private mustExistById(name: string): StackRecord {
+    const stack = this.live(name);
+    if (!stack) throw awsError('ValidationError', `Stack with id ${name} does not exist`);
+    return stack;
+  }
+
   private mustExist(name: string): StackRecord {
     const stack = this.live(name);
     if (!stack) throw awsError('ValidationError', `Stack [${name}] does not exist`);
@@ -411,8 +413,10 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
   private startUpdate(stack: StackRecord, config: Omit<StackConfig, 'outputs'>, template: ParsedTemplate): void {
     let fails = this.ctx.faults.take('UpdateStack', this.region, ['fail']) !== undefined;
     let rollbackFails = fails && this.ctx.faults.take('UpdateStack:rollback', this.region, ['fail']) !== undefined;
+    let failedOn: string | undefined;
     // cfn.update-rollback-failed: the control step failResourceUpdate.
     if (stack.failUpdate) {
+      failedOn = stack.failUpdate.logicalId;
       fails = true;
       rollbackFails = stack.failUpdate.andRollback;
       delete stack.failUpdate;
@@ -420,30 +424,9 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     stack.lastUpdatedAt = this.now();
     stack.requested = { ...config, outputs: synthesizeOutputs(template, stack.name, stack.region) };
     stack.operation = stackPhases(this.ctx.state.latencies, 'update', fails, rollbackFails, this.now(), template);
+    // cfn.update-rollback-failed-skip: the resource whose rollback failed is UPDATE_FAILED until skipped or rolled back.
+    if (rollbackFails) stack.failRollback = [failedOn ?? firstLogicalId(config.templateBody)];
     settleStacks(this.ctx);
-  }
-
-  private configOf(input: Input): Omit<StackConfig, 'outputs'> {
-    const body = str(input['TemplateBody']);
-    if (body === undefined) {
-      if (str(input['TemplateURL']) !== undefined) throw awsError('ValidationError', 'TemplateURL is not served by the sandbox: send TemplateBody.');
-      throw awsError('ValidationError', 'Either Template URL or Template Body must be specified.');
-    }
-    // cfn.template-body-limit: AWS's length constraint, with the value quoted.
-    if (Buffer.byteLength(body, 'utf8') > MAX_TEMPLATE_BODY) {
-      throw awsError(
-        'ValidationError',
-        `1 validation error detected: Value '${body}' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TEMPLATE_BODY}`,
-      );
-    }
-    const parameters: Record<string, string> = {};
-    for (const p of (input['Parameters'] as Parameter[] | undefined) ?? []) if (p.ParameterKey) parameters[p.ParameterKey] = p.ParameterValue ?? '';
-    const tags: Record<string, string> = {};
-    for (const t of (input['Tags'] as Tag[] | undefined) ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
-    for (const key of Object.keys(tags)) {
-      if (key.toLowerCase().startsWith('aws:')) throw awsError('ValidationError', `Invalid tag key [${key}]: the aws: prefix is reserved for AWS use`);
-    }
-    return { templateBody: body, parameters, tags };
   }
 
   private checkTemplate(config: Omit<StackConfig, 'outputs'>, input: Input): ParsedTemplate {

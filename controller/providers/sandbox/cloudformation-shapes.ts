@@ -2,12 +2,16 @@
 // SDK's response shapes built from the stored state, client-token fingerprints, input readers.
 
 import type { Change, ExecutionStatus, Parameter, Stack, Tag } from '../aws/api.js';
+import { awsError } from './aws-error.js';
 import { observedPhase } from './stacks.js';
 import type { ChangeSetRecord, DeletedStackRecord, StackConfig, StackRecord } from './state.js';
 import { parseTemplate } from './template.js';
 import { deepEqual, stableStringify } from './util.js';
 
 type Input = Record<string, unknown>;
+
+// cfn.template-body-limit: "maximum length of 51,200 bytes".
+const MAX_TEMPLATE_BODY = 51_200;
 
 export function describeStack(now: number, stack: StackRecord): Stack {
   const { status, reason } = observedPhase(stack, now);
@@ -118,3 +122,28 @@ export function strings(value: unknown): string[] {
 export function uuid(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
+
+/** The template, parameters and tags of a CreateStack, UpdateStack or CreateChangeSet input. */
+export function configOf(input: Input): Omit<StackConfig, 'outputs'> {
+  const body = str(input['TemplateBody']);
+  if (body === undefined) {
+    if (str(input['TemplateURL']) !== undefined) throw awsError('ValidationError', 'TemplateURL is not served by the sandbox: send TemplateBody.');
+    throw awsError('ValidationError', 'Either Template URL or Template Body must be specified.');
+  }
+  // cfn.template-body-limit: AWS's length constraint, with the value quoted.
+  if (Buffer.byteLength(body, 'utf8') > MAX_TEMPLATE_BODY) {
+    throw awsError(
+      'ValidationError',
+      `1 validation error detected: Value '${body}' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TEMPLATE_BODY}`,
+    );
+  }
+  const parameters: Record<string, string> = {};
+  for (const p of (input['Parameters'] as Parameter[] | undefined) ?? []) if (p.ParameterKey) parameters[p.ParameterKey] = p.ParameterValue ?? '';
+  const tags: Record<string, string> = {};
+  for (const t of (input['Tags'] as Tag[] | undefined) ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+  for (const key of Object.keys(tags)) {
+    if (key.toLowerCase().startsWith('aws:')) throw awsError('ValidationError', `Invalid tag key [${key}]: the aws: prefix is reserved for AWS use`);
+  }
+  return { templateBody: body, parameters, tags };
+}
+

@@ -40,6 +40,7 @@ export const FAULT_OPERATIONS = [
   'ContinueUpdateRollback',
   'UpdateTerminationProtection',
   'DescribeStackResources',
+  'ListStackResources',
   // DynamoDB, at the API level.
   'DescribeTable',
   'UpdateTable',

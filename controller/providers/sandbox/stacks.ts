@@ -60,7 +60,12 @@ export class SandboxStacks implements StackProvider {
   constructor(private readonly ctx: SandboxContext) {}
 
   describe(region: string, name: string): Promise<LiveStack | undefined> {
-    return invoke(this.ctx, { service: 'cloudformation', operation: 'DescribeStacks', method: 'stacks.describe', region, write: false }, () => this.peek(region, name));
+    return invoke(this.ctx, { service: 'cloudformation', operation: 'DescribeStacks', method: 'stacks.describe', region, write: false }, () => {
+      const live = this.peek(region, name);
+      // The adapter's one more read for a stack held by failed resources (ListStackResources).
+      if (live?.failedResources) logExtraCall(this.ctx, { service: 'cloudformation', operation: 'ListStackResources', method: 'stacks.describe', region, write: false });
+      return live;
+    });
   }
 
   listByTag(region: string, key: string, value: string): Promise<LiveStack[]> {
@@ -149,6 +154,8 @@ export class SandboxStacks implements StackProvider {
         phases.push({ status: 'UPDATE_ROLLBACK_IN_PROGRESS', ms: latencies.stackRollback, reason: `${failed}.` });
         finalStatus = 'UPDATE_ROLLBACK_FAILED';
         finalReason = `${failed.replace('failed to update', 'failed to update during rollback')}.`;
+        // UPDATE_FAILED until skipped or rolled back (cfn.update-rollback-failed-skip).
+        stack.failRollback = [firstLogicalId(input.templateBody)];
       }
       stack.requested = { ...next, outputs: synthesizeOutputs(template, input.name, input.region) };
       stack.operation = {
@@ -164,10 +171,11 @@ export class SandboxStacks implements StackProvider {
     });
   }
 
-  delete(region: string, name: string, clientToken: string): Promise<void> {
+  delete(region: string, name: string, clientToken: string, retainResources: string[] = []): Promise<void> {
     return invoke(this.ctx, { service: 'cloudformation', operation: 'DeleteStack', method: 'stacks.delete', region, write: true }, () => {
       settleStacks(this.ctx);
-      if (this.replayedToken(region, clientToken, 'DeleteStack', stableStringify({ name }))) return;
+      const request = stableStringify({ name, retainResources });
+      if (this.replayedToken(region, clientToken, 'DeleteStack', request)) return;
       const stack = this.find(region, name);
       // DeleteStack of a missing stack succeeds in AWS, and deleting twice is harmless.
       if (!stack) return;
@@ -176,56 +184,71 @@ export class SandboxStacks implements StackProvider {
       if (stack.terminationProtection) {
         throw new AwsRequestError(`Stack [${name}] cannot be deleted while TerminationProtection is enabled`, 'ValidationError', name);
       }
-      if (isInProgress(status)) {
-        throw new AwsRequestError(`Stack:${stack.id} is in ${status} state and can not be deleted.`, 'ValidationError', name);
+      // cfn.delete-busy-stack
+      if (isInProgress(status)) throw new AwsRequestError(`Stack [${stack.id}] cannot be deleted while in status ${status}`, 'ValidationError', name);
+      // cfn.retain-only-when-delete-failed
+      if (retainResources.length > 0 && status !== 'DELETE_FAILED') {
+        throw new AwsRequestError(
+          `Invalid operation on stack [${stack.id}]. When you delete a stack, specify which resources to retain only when the stack is in the DELETE_FAILED state.`,
+          'ValidationError',
+          name,
+        );
       }
-      const fails = this.ctx.faults.take('stacks.delete', region, ['fail']) !== undefined;
-      const firstResource = firstLogicalId(stack.current.templateBody);
+      if (this.ctx.faults.take('stacks.delete', region, ['fail']) !== undefined) {
+        stack.failDeletion = [...new Set([...(stack.failDeletion ?? []), firstLogicalId(stack.current.templateBody)])];
+      }
+      // cfn.delete-failed-retain: a resource that failed to delete fails again until it is retained.
+      const failing = (stack.failDeletion ?? []).filter((id) => !retainResources.includes(id));
       stack.operation = {
         kind: 'delete',
         startedAt: this.ctx.clock.now(),
         phases: [{ status: 'DELETE_IN_PROGRESS', ms: this.ctx.state.latencies.stackDelete, reason: 'User Initiated' }],
-        finalStatus: fails ? 'DELETE_FAILED' : 'GONE',
-        ...(fails ? { finalReason: `The following resource(s) failed to delete: [${firstResource}]. ` } : {}),
+        finalStatus: failing.length > 0 ? 'DELETE_FAILED' : 'GONE',
+        ...(failing.length > 0 ? { finalReason: `The following resource(s) failed to delete: [${failing.join(', ')}]. ` } : {}),
         live: 'previous',
       };
-      this.rememberToken(region, clientToken, 'DeleteStack', stableStringify({ name }));
+      this.rememberToken(region, clientToken, 'DeleteStack', request);
       settleStacks(this.ctx);
     });
   }
 
-  continueUpdateRollback(region: string, name: string, clientToken: string): Promise<void> {
+  continueUpdateRollback(region: string, name: string, clientToken: string, resourcesToSkip: string[] = []): Promise<void> {
     return invoke(this.ctx, { service: 'cloudformation', operation: 'ContinueUpdateRollback', method: 'stacks.continueUpdateRollback', region, write: true }, () => {
       settleStacks(this.ctx);
-      if (this.replayedToken(region, clientToken, 'ContinueUpdateRollback', stableStringify({ name }))) return;
+      const request = stableStringify({ name, resourcesToSkip });
+      if (this.replayedToken(region, clientToken, 'ContinueUpdateRollback', request)) return;
       const stack = this.find(region, name);
       if (!stack) throw new AwsRequestError(`Stack [${name}] does not exist`, 'ValidationError', name);
       const { status } = observedPhase(stack, this.ctx.clock.now());
       if (status !== 'UPDATE_ROLLBACK_FAILED') {
         throw new AwsRequestError('ContinueUpdateRollback cannot be called from current stack status.', 'ValidationError', name);
       }
+      // cfn.update-rollback-failed-skip: skipped resources are marked UPDATE_COMPLETE; the others are rolled back again.
+      const remaining = (stack.failRollback ?? []).filter((id) => !resourcesToSkip.includes(id));
       const latencies = this.ctx.state.latencies;
-      const fails = this.ctx.faults.take('stacks.continueUpdateRollback', region, ['fail']) !== undefined;
+      const allSkipped = (stack.failRollback ?? []).length > 0 && remaining.length === 0;
+      const fails = !allSkipped && this.ctx.faults.take('stacks.continueUpdateRollback', region, ['fail']) !== undefined;
+      const rollingBack = { status: 'UPDATE_ROLLBACK_IN_PROGRESS' as const, ms: latencies.stackRollback, reason: 'User Initiated' };
+      const failing = remaining.length > 0 ? remaining : [firstLogicalId(stack.current.templateBody)];
       stack.operation = fails
         ? {
             kind: 'continueUpdateRollback',
             startedAt: this.ctx.clock.now(),
-            phases: [{ status: 'UPDATE_ROLLBACK_IN_PROGRESS', ms: latencies.stackRollback, reason: 'User Initiated' }],
+            phases: [rollingBack],
             finalStatus: 'UPDATE_ROLLBACK_FAILED',
-            finalReason: `The following resource(s) failed to update during rollback: [${firstLogicalId(stack.current.templateBody)}].`,
+            finalReason: `The following resource(s) failed to update during rollback: [${failing.join(', ')}].`,
             live: 'previous',
           }
         : {
             kind: 'continueUpdateRollback',
             startedAt: this.ctx.clock.now(),
-            phases: [
-              { status: 'UPDATE_ROLLBACK_IN_PROGRESS', ms: latencies.stackRollback, reason: 'User Initiated' },
-              { status: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', ms: latencies.stackCleanup },
-            ],
+            phases: [rollingBack, { status: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', ms: latencies.stackCleanup }],
             finalStatus: 'UPDATE_ROLLBACK_COMPLETE',
             live: 'previous',
           };
-      this.rememberToken(region, clientToken, 'ContinueUpdateRollback', stableStringify({ name }));
+      if (fails) stack.failRollback = failing;
+      else delete stack.failRollback;
+      this.rememberToken(region, clientToken, 'ContinueUpdateRollback', request);
       settleStacks(this.ctx);
     });
   }
@@ -274,6 +297,7 @@ export class SandboxStacks implements StackProvider {
       parameters: echoedParameters(shown),
       outputs: clone(stack.current.outputs),
       terminationProtection: stack.terminationProtection,
+      ...failedResources(stack, status),
     };
   }
 
@@ -296,6 +320,12 @@ export class SandboxStacks implements StackProvider {
   private rememberToken(region: string, token: string, operation: string, request: string): void {
     if (token) this.ctx.state.clientTokens.push({ region, token, request: `${operation}:${request}` });
   }
+}
+
+/** The resources holding a DELETE_FAILED or UPDATE_ROLLBACK_FAILED stack, as the adapter reads them (ListStackResources). */
+function failedResources(stack: StackRecord, status: StackStatus): { failedResources?: string[] } {
+  const ids = status === 'DELETE_FAILED' ? stack.failDeletion : status === 'UPDATE_ROLLBACK_FAILED' ? stack.failRollback : undefined;
+  return status === 'DELETE_FAILED' || status === 'UPDATE_ROLLBACK_FAILED' ? { failedResources: [...(ids ?? [])].sort() } : {};
 }
 
 /** Like DescribeStacks: a parameter the template declares NoEcho reads back as asterisks. */

@@ -90,6 +90,8 @@ export interface StackRecord {
   failDeletion?: string[];
   /** The next update fails on this resource (and its rollback too with andRollback) (cfn.update-rollback-failed). */
   failUpdate?: { logicalId: string; andRollback: boolean };
+  /** Logical ids whose rollback failed: UPDATE_FAILED while the stack is UPDATE_ROLLBACK_FAILED (cfn.update-rollback-failed-skip). */
+  failRollback?: string[];
 }
 
 /** A stack after DELETE_COMPLETE: still described by its ARN (cfn.deleted-stack-by-id). */

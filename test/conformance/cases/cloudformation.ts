@@ -1,33 +1,44 @@
 // CloudFormation as AWS answers it. Most expectations are responses recorded against AWS in
 // localstack's snapshots (see sources.ts); the rest quote the API reference.
 import { CFN_API, reference, snapshot } from './sources.js';
-import type { ApiCall, ConformanceCase, Outcome } from './types.js';
+import type { ApiCall, ConformanceCase, Outcome, Step } from './types.js';
 
-const STACK = 'conf-${run}';
+export const STACK = 'conf-${run}';
 const CHANGE_SET = 'cs-${run}';
 const NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set.";
-const MOTO_SYNC = 'moto completes every stack and change-set operation synchronously: no *_PENDING or *_IN_PROGRESS state is ever seen';
+export const MOTO_SYNC = 'moto completes every stack and change-set operation synchronously: no *_PENDING or *_IN_PROGRESS state is ever seen';
 
 /** A template with one resource whose property `value` decides whether an update has changes. */
 export function template(value: string): string {
   return JSON.stringify({ Resources: { Param: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: value } } } });
 }
 
-function call(operation: string, input: Record<string, unknown>, expect: Outcome, extra: Partial<ApiCall> = {}): ApiCall {
+export function call(operation: string, input: Record<string, unknown>, expect: Outcome, extra: Partial<ApiCall> = {}): ApiCall {
   return { service: 'cloudformation', operation, input, expect, ...extra };
 }
 
-const ok = (...checks: Extract<Outcome, { ok: unknown }>['ok']): Outcome => ({ ok: checks });
-const fails = (code: string, message?: string | RegExp, httpStatus?: number): Outcome => ({ error: { code, message, httpStatus } });
+export const ok = (...checks: Extract<Outcome, { ok: unknown }>['ok']): Outcome => ({ ok: checks });
+export const fails = (code: string, message?: string | RegExp, httpStatus?: number): Outcome => ({ error: { code, message, httpStatus } });
 
-function createStack(input: Record<string, unknown> = {}): ApiCall {
+export function createStack(input: Record<string, unknown> = {}): ApiCall {
   return call('CreateStack', { StackName: STACK, TemplateBody: template('one'), ...input }, ok({ path: 'StackId', present: true }), {
     save: { stackId: 'StackId' },
   });
 }
 
+/** A stack whose update fails on Param and whose rollback fails too: UPDATE_ROLLBACK_FAILED. */
+export function rollbackFailed(): Step[] {
+  return [
+    createStack(),
+    settles('CREATE_COMPLETE'),
+    { service: 'control', operation: 'failResourceUpdate', input: { Region: 'eu-west-1', StackName: STACK, LogicalResourceId: 'Param', AndRollback: true } },
+    call('UpdateStack', { StackName: STACK, TemplateBody: template('two') }, ok()),
+    settles('UPDATE_ROLLBACK_FAILED'),
+  ];
+}
+
 /** DescribeStacks until the stack leaves every *_IN_PROGRESS state, then expects `status`. */
-function settles(status: string, stackName = STACK, more: Extract<Outcome, { ok: unknown }>['ok'] = []): ApiCall {
+export function settles(status: string, stackName = STACK, more: Extract<Outcome, { ok: unknown }>['ok'] = []): ApiCall {
   return call('DescribeStacks', { StackName: stackName }, ok({ path: 'Stacks.0.StackStatus', equals: status }, ...more), {
     until: { path: 'Stacks.0.StackStatus', matches: /_(COMPLETE|FAILED)$/ },
     note: `stack settles in ${status}`,
@@ -51,8 +62,8 @@ function changeSetSettles(status: 'CREATE_COMPLETE' | 'FAILED', more: Extract<Ou
   });
 }
 
-const CHANGESETS = 'cloudformation/api/test_changesets';
-const STACKS = 'cloudformation/api/test_stacks';
+export const CHANGESETS = 'cloudformation/api/test_changesets';
+export const STACKS = 'cloudformation/api/test_stacks';
 const UPDATES = 'cloudformation/api/test_update_stack';
 
 export const cloudFormationCases: ConformanceCase[] = [
@@ -611,15 +622,15 @@ export const cloudFormationCases: ConformanceCase[] = [
         `${CFN_API}/API_ContinueUpdateRollback.html`,
         'Continues rolling back a stack from UPDATE_ROLLBACK_FAILED to UPDATE_ROLLBACK_COMPLETE state. … A stack enters the UPDATE_ROLLBACK_FAILED state when CloudFormation can\'t roll back all changes after a failed stack update.',
       ),
+      reference(
+        `${CFN_API}/API_ContinueUpdateRollback.html`,
+        'By continuing the rollback, you can return your stack to a working state (the UPDATE_ROLLBACK_COMPLETE state), and then try to update the stack again.',
+      ),
       snapshot(CHANGESETS, 'test_changeset_for_deleted_stack', 'ErrorForInProgress'),
     ],
     moto: { false: 'needs an update and its rollback to fail (a control step); moto has no rollbacks nor ContinueUpdateRollback' },
     steps: [
-      createStack(),
-      settles('CREATE_COMPLETE'),
-      { service: 'control', operation: 'failResourceUpdate', input: { Region: 'eu-west-1', StackName: STACK, LogicalResourceId: 'Param', AndRollback: true } },
-      call('UpdateStack', { StackName: STACK, TemplateBody: template('two') }, ok()),
-      settles('UPDATE_ROLLBACK_FAILED'),
+      ...rollbackFailed(),
       call('UpdateStack', { StackName: STACK, TemplateBody: template('three') }, fails('ValidationError', 'Stack:${stackId} is in UPDATE_ROLLBACK_FAILED state and can not be updated.', 400), {
         note: 'same wording as the recorded DELETE_IN_PROGRESS refusal',
       }),
