@@ -2,14 +2,13 @@
 // like validate; each RegionSet planned on its own and printed under its own header; the
 // exit code is the worst of them (1 > 3 > 2 > 0); apply changes nothing anywhere when any
 // manifest is invalid or any plan is refused. Other tools' YAML is skipped, saying so.
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../controller/clock.js';
 import { SandboxCloud, saveSandbox } from '../../controller/providers/sandbox/index.js';
 import { createUnownedStack } from '../support/builders.js';
-import { runCliSync, sandboxFlags } from '../support/cli.js';
+import { exampleWorkspace, runCliSync, sandboxFlags } from '../support/cli.js';
 
 let dir: string;
 let state: string;
@@ -24,12 +23,8 @@ function stacks(): string[] {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'regionctl-many-files-'));
-  mkdirSync(join(dir, 'manifests'));
-  cpSync('manifests/stacks', join(dir, 'manifests/stacks'), { recursive: true });
-  for (const name of ['global-api.yaml', 'weighted.yaml', 'failover.yaml']) copyFileSync(join('manifests', name), join(dir, 'manifests', name));
+  ({ dir, state } = exampleWorkspace('regionctl-many-files-'));
   writeFileSync(join(dir, 'manifests/deployment.yaml'), DEPLOYMENT);
-  state = join(dir, 'sandbox.json');
   // Another team's stack, named like global-api's, in one of its regions: global-api's plan is refused.
   const cloud = new SandboxCloud({ clock: new ScaledClock(1_000, Date.now()), latencies: 'instant' });
   await createUnownedStack(cloud.providers(), 'eu-west-1', 'global-api');
@@ -43,9 +38,11 @@ describe('diff over several manifests', () => {
     const diff = regionctl('diff', 'manifests', '--detailed-exitcode');
     expect(diff.stdout.match(/^RegionSet \S+ \(manifests\/\S+\)$/gm)).toEqual([
       'RegionSet billing-api (manifests/failover.yaml)',
+      'RegionSet content-api (manifests/geolocation.yaml)',
       'RegionSet global-api (manifests/global-api.yaml)',
       'RegionSet checkout-api (manifests/weighted.yaml)',
     ]);
+    // deploy/ and stacks/ are subfolders: not read.
     expect(diff.stderr).toContain('regionctl diff: manifests/deployment.yaml: not a RegionSet (kind Deployment, apiVersion apps/v1): skipped\n');
     // global-api is refused (3), the others have changes (2): 3 wins.
     expect(diff.code).toBe(3);
