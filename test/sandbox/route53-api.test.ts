@@ -63,6 +63,11 @@ describe('one adapter code path for the sandbox and AWS', () => {
     const diff = regionctl('diff', manifest, '--detailed-exitcode');
     expect(diff.stderr).not.toMatch(/the sandbox path loaded/);
     expect(diff.status).toBe(0);
+    // Several manifests (a folder) on the sandbox: still no SDK.
+    const many = regionctl('diff', join(root, 'manifests'));
+    expect(many.stderr).not.toMatch(/the sandbox path loaded/);
+    expect(many.stdout.match(/^RegionSet /gm)?.length).toBeGreaterThan(1);
+    expect(many.status).toBe(0);
   }, 120_000);
 });
 

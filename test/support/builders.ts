@@ -29,6 +29,7 @@ import type {
   LiveTable,
   ReplicaStatus,
   StackStatus,
+  Providers,
 } from '../../controller/providers/types.js';
 
 export const REGION_SET = 'global-api';
@@ -423,4 +424,21 @@ export function convergedLive(desired: DesiredState): LiveState {
   for (const rec of desired.dns.records) for (const r of desired.regions) records.push(...expectedRecords(desired, rec, r));
 
   return { stacks, tables, zone: { id: ZONE_ID, name: zoneName }, records, healthChecks, health: {} };
+}
+
+/**
+ * Another team's stack where a RegionSet would put its own: same name, not tagged with the
+ * RegionSet. A plan that would take it over is refused (unowned-resource).
+ */
+export async function createUnownedStack(providers: Providers, region: string, name: string): Promise<void> {
+  await providers.stacks.create({
+    region,
+    name,
+    templateBody: '{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}',
+    parameters: {},
+    capabilities: [],
+    tags: { team: 'someone-else' },
+    terminationProtection: false,
+    clientToken: 'another-team-create',
+  });
 }
