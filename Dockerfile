@@ -14,11 +14,15 @@
 # for several replicas, REGIONCTL_LOG_LEVEL. AWS credentials come from the SDK's chain
 # (task role, IRSA, AWS_PROFILE with a mounted config); AWS_REGION for the lease table.
 #
-# test/container/reproduce-image.ts replays this file's COPY, RUN, ENV and ENTRYPOINT
-# lines outside Docker, and test/container/image.test.ts checks this file's invariants:
-# keep the instructions simple (one command per RUN, no shell tricks) so they replay.
+# test/container/image.test.ts builds this file with buildah (test/container/image.sh) on a
+# base made from Debian packages, runs the image, and checks its invariants and hadolint.
 
-ARG NODE_IMAGE=node:24-bookworm-slim
+# The official Node image, pinned by digest (the multi-platform index of node:24-bookworm-slim,
+# Node 24.19.0, as published on 25 Aug 2026; docker-library/repo-info,
+# repos/node/remote/24-bookworm-slim.md). To move it: `docker buildx imagetools inspect
+# node:24-bookworm-slim` prints the current digest. The tests pass another base
+# (--build-arg NODE_IMAGE=...) since no registry is reachable where they run.
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:a9f5f7c91a432850b2a8a7797adf5eadb6c733ceed61167806cee7ea7fbc29df
 
 # ---- build: compile TypeScript, then drop devDependencies ----
 FROM ${NODE_IMAGE} AS build
@@ -29,12 +33,14 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY schemas ./schemas
 COPY controller ./controller
 COPY handlers ./handlers
-RUN npm run build
-RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # ---- runtime: production dependencies, compiled code, git for the git source ----
 FROM ${NODE_IMAGE} AS runtime
-RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates && rm -rf /var/lib/apt/lists/*
+# tini runs as PID 1: it reaps the git processes the controller starts and passes SIGTERM to
+# node. Debian's versions are not pinned: the base is, and its security updates should flow in.
+# hadolint ignore=DL3008
+RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates tini && rm -rf /var/lib/apt/lists/*
 RUN groupadd --gid 10001 regionctl && useradd --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin regionctl
 WORKDIR /app
 ENV NODE_ENV=production
@@ -47,5 +53,9 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /src/schemas ./schemas
 USER 10001:10001
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "dist/controller/cli.js", "run"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# The CLI's entry point, named here only (absolute, so it runs from any working directory):
+# `docker run IMAGE` runs the controller; `docker run -v "$PWD:/work" -w /work IMAGE diff
+# manifests/app.yaml` (or --version) any other command.
+ENTRYPOINT ["tini", "--", "node", "/app/dist/controller/cli.js"]
+CMD ["run"]

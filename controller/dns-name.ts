@@ -16,8 +16,20 @@ export function decodeDnsEscapes(name: string): string {
 
 /** The key two spellings of one name share: escapes decoded, lower case, trailing dot. */
 export function dnsNameKey(name: string): string {
+  if (isCanonical(name)) return name;
   const lower = decodeDnsEscapes(name.trim()).toLowerCase();
   return lower.endsWith('.') ? lower : `${lower}.`;
+}
+
+/** Already its own key (planning speed: most names are, and then nothing is built): lower-case ASCII, no escape or space, trailing dot. */
+function isCanonical(name: string): boolean {
+  const length = name.length;
+  if (length === 0 || name.charCodeAt(length - 1) !== 46) return false;
+  for (let i = 0; i < length; i++) {
+    const code = name.charCodeAt(i);
+    if (code <= 32 || code === 92 || (code >= 65 && code <= 90) || code > 127) return false;
+  }
+  return true;
 }
 
 /** Whether two spellings name the same DNS name (`*.a.example.com` and `\052.A.example.com.`). */

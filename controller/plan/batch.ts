@@ -7,21 +7,23 @@ import type { RecordChange } from '../providers/types.js';
 import { dnsNameKey } from '../dns-name.js';
 import { MAX_CHARACTERS_PER_BATCH, MAX_RECORDS_PER_BATCH, UPSERT_FACTOR } from '../route53-limits.js';
 
-
-interface BatchCost {
+export interface BatchCost {
   records: number;
   characters: number;
 }
 
 /** What a change costs against the limits; an alias record counts as one element. */
 function changeCost(change: RecordChange): BatchCost {
-  const factor = change.action === 'UPSERT' ? UPSERT_FACTOR : 1;
   const { record } = change;
-  const values = record.alias ? [record.alias.dnsName] : record.values;
-  return {
-    records: Math.max(1, values.length) * factor,
-    characters: values.reduce((sum, value) => sum + value.length, 0) * factor,
-  };
+  return valuesCost(change.action, record.alias ? [record.alias.dnsName.length] : record.values.map((value) => value.length));
+}
+
+/** The cost of a change of this action whose values (or alias target) have these lengths. */
+export function valuesCost(action: RecordChange['action'], lengths: readonly number[]): BatchCost {
+  const factor = action === 'UPSERT' ? UPSERT_FACTOR : 1;
+  let characters = 0;
+  for (const length of lengths) characters += length;
+  return { records: Math.max(1, lengths.length) * factor, characters: characters * factor };
 }
 
 /**
@@ -31,44 +33,64 @@ function changeCost(change: RecordChange): BatchCost {
  * changes exceed the limits on their own is split, as nothing else can be done.
  */
 export function batchRecordChanges(changes: RecordChange[]): RecordChange[][] {
-  const groups = new Map<string, RecordChange[]>();
+  return packChanges(changes, (change) => ({ name: dnsNameKey(change.record.name), action: change.action, cost: changeCost(change) }));
+}
+
+/** A change as packChanges sees it: its name's canonical key, its action and its cost. */
+export interface PackedChange {
+  name: string;
+  action: RecordChange['action'];
+  cost: BatchCost;
+}
+
+/** batchRecordChanges over anything that describes itself as a change (the planner's estimate packs steps). */
+export function packChanges<T>(changes: readonly T[], describe: (change: T) => PackedChange): T[][] {
+  const groups = new Map<string, Array<{ change: T; packed: PackedChange }>>();
   for (const change of changes) {
-    const name = dnsNameKey(change.record.name);
-    const group = groups.get(name);
-    if (group) group.push(change);
-    else groups.set(name, [change]);
+    const packed = describe(change);
+    const group = groups.get(packed.name);
+    if (group) group.push({ change, packed });
+    else groups.set(packed.name, [{ change, packed }]);
   }
 
-  const batches: RecordChange[][] = [];
-  let current: RecordChange[] = [];
-  let used: BatchCost = { records: 0, characters: 0 };
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let records = 0;
+  let characters = 0;
   const flush = () => {
     if (current.length > 0) batches.push(current);
     current = [];
-    used = { records: 0, characters: 0 };
+    records = 0;
+    characters = 0;
   };
-  const fits = (cost: BatchCost) => used.records + cost.records <= MAX_RECORDS_PER_BATCH && used.characters + cost.characters <= MAX_CHARACTERS_PER_BATCH;
-  const add = (change: RecordChange, cost: BatchCost) => {
+  const fits = (cost: BatchCost) => records + cost.records <= MAX_RECORDS_PER_BATCH && characters + cost.characters <= MAX_CHARACTERS_PER_BATCH;
+  const add = (change: T, cost: BatchCost) => {
     current.push(change);
-    used = { records: used.records + cost.records, characters: used.characters + cost.characters };
+    records += cost.records;
+    characters += cost.characters;
   };
 
   for (const unordered of groups.values()) {
     // Route 53 applies a batch in order: deletes first free the set identifiers and the
     // routing policy that creates of the same name then take (DELETE then CREATE is allowed).
-    const group = [...unordered.filter((c) => c.action === 'DELETE'), ...unordered.filter((c) => c.action !== 'DELETE')];
-    const costs = group.map(changeCost);
-    const total = costs.reduce((sum, cost) => ({ records: sum.records + cost.records, characters: sum.characters + cost.characters }), { records: 0, characters: 0 });
+    const group = unordered.some((c) => c.packed.action === 'DELETE')
+      ? [...unordered.filter((c) => c.packed.action === 'DELETE'), ...unordered.filter((c) => c.packed.action !== 'DELETE')]
+      : unordered;
+    const total: BatchCost = { records: 0, characters: 0 };
+    for (const { packed } of group) {
+      total.records += packed.cost.records;
+      total.characters += packed.cost.characters;
+    }
     if (!fits(total)) flush();
     if (fits(total)) {
-      group.forEach((change, i) => add(change, costs[i]!));
+      for (const { change, packed } of group) add(change, packed.cost);
       continue;
     }
     // Too big for one call even alone: split it change by change.
-    group.forEach((change, i) => {
-      if (!fits(costs[i]!)) flush();
-      add(change, costs[i]!);
-    });
+    for (const { change, packed } of group) {
+      if (!fits(packed.cost)) flush();
+      add(change, packed.cost);
+    }
   }
   flush();
   return batches;

@@ -139,8 +139,13 @@ export class StepList {
   readonly byId = new Map<string, Step>();
 
   add(step: StepDraft): string {
-    if (this.byId.has(step.id)) throw new Error(`internal error: planner made two steps with id ${step.id}`);
-    this.byId.set(step.id, { ...step, dependsOn: dependencyList(step.id, step.dependsOn) } as Step);
+    // The draft is the pass's own fresh literal: completed in place rather than copied, and
+    // added with one map operation, a duplicate seen by the size (planning speed).
+    const complete = step as unknown as Step;
+    const size = this.byId.size;
+    this.byId.set(step.id, complete);
+    if (this.byId.size === size) throw new Error(`internal error: planner made two steps with id ${step.id}`);
+    complete.dependsOn = dependencyList(step.id, step.dependsOn);
     return step.id;
   }
 
@@ -157,6 +162,7 @@ export class StepList {
 export function dependencyList(self: string, ids: Iterable<string> | undefined): string[] {
   if (ids === undefined) return [];
   if (Array.isArray(ids) && ids.length <= 1) return ids.length === 0 || ids[0] === self ? [] : [ids[0] as string];
+  if (Array.isArray(ids) && isSortedWithout(ids as string[], self)) return (ids as string[]).slice();
   const sorted = (Array.isArray(ids) ? [...(ids as string[])] : [...ids]).sort();
   let kept = 0;
   for (let i = 0; i < sorted.length; i++) {
@@ -166,6 +172,14 @@ export function dependencyList(self: string, ids: Iterable<string> | undefined):
   }
   sorted.length = kept;
   return sorted;
+}
+
+/** Whether the ids are in strictly ascending order (no duplicates) and do not hold `self`. */
+function isSortedWithout(ids: readonly string[], self: string): boolean {
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] === self || (i > 0 && !(ids[i - 1]! < ids[i]!))) return false;
+  }
+  return true;
 }
 
 /** A stack output as a literal when the live stack's outputs can be used, else a reference. */

@@ -87,8 +87,11 @@ function unhealthyRegions(desired: DesiredState, live: LiveState): Set<string> {
 function minHealthyRegions(plan: Plan, desired: DesiredState, live: LiveState): Refusal[] {
   const now = servingRegionsNow(desired, live);
   const atEnd = desired.regions.filter((region) => servesAtEnd(region, desired.dns.records)).map((region) => region.code);
+  const notAtEnd = [...now].filter((region) => !atEnd.includes(region));
+  // Planning speed: the plan's steps are read only when some serving region stops serving.
+  if (notAtEnd.length === 0) return [];
   const withSteps = new Set(plan.steps.map((step) => stepRegion(step, desired.name)));
-  const reducing = [...now].filter((region) => !atEnd.includes(region) && withSteps.has(region)).sort();
+  const reducing = notAtEnd.filter((region) => withSteps.has(region)).sort();
   if (reducing.length === 0) return [];
   const unhealthy = unhealthyRegions(desired, live);
   // A joining region whose check is not healthy yet (a new check warms up) still counts when
@@ -167,7 +170,7 @@ function replicaRules(plan: Plan, desired: DesiredState, live: LiveState): Refus
     if (step.payload.kind !== 'replica') continue;
     const { table, region } = step.payload;
     if (step.action === 'replica.delete') {
-      deletes.set(table, [...(deletes.get(table) ?? []), region]);
+      addTo(deletes, table, region);
       const allowed = desired.tables.find((t) => t.name === table)?.removeReplicas === true;
       if (!allowed) {
         refusals.push({
@@ -179,7 +182,7 @@ function replicaRules(plan: Plan, desired: DesiredState, live: LiveState): Refus
         });
       }
     } else if (step.action === 'replica.create') {
-      creates.set(table, [...(creates.get(table) ?? []), region]);
+      addTo(creates, table, region);
     }
   }
   for (const [table, regions] of [...deletes.entries()].sort(([a], [b]) => compareStrings(a, b))) {
@@ -196,6 +199,12 @@ function replicaRules(plan: Plan, desired: DesiredState, live: LiveState): Refus
     });
   }
   return refusals;
+}
+
+function addTo(lists: Map<string, string[]>, key: string, value: string): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
 }
 
 // ---- ownership ---------------------------------------------------------------------------------
@@ -293,6 +302,12 @@ const SERVING_REPLICA = new Set(['ACTIVE', 'UPDATING', 'CREATING', 'DELETING']);
 function tablesNotReady(plan: Plan, desired: DesiredState, live: LiveState): Refusal[] {
   const refusals: Refusal[] = [];
   const regions = desired.regions.map((region) => region.code);
+  // Replica creations by table, in plan order (one walk over the steps for all tables).
+  const creates = new Map<string, string[]>();
+  for (const step of plan.steps) {
+    if (step.action !== 'replica.create' || step.payload.kind !== 'replica') continue;
+    addTo(creates, step.payload.table, step.payload.region);
+  }
   for (const table of desired.tables) {
     const liveTable = live.tables[table.name];
     if (!liveTable) {
@@ -316,9 +331,7 @@ function tablesNotReady(plan: Plan, desired: DesiredState, live: LiveState): Ref
         message: `table-not-ready: replica of table ${table.name} in ${replica.region} is ${replica.status}${aws}; ${advice}`,
       });
     }
-    const adding = plan.steps
-      .filter((step) => step.action === 'replica.create' && step.payload.kind === 'replica' && step.payload.table === table.name)
-      .map((step) => (step.payload as { region: string }).region)
+    const adding = (creates.get(table.name) ?? [])
       .filter((region) => !liveTable.replicas.some((replica) => replica.region === region))
       .sort();
     if (adding.length === 0) continue;

@@ -59,14 +59,20 @@ export function setIdentifier(regionSet: string, region: string, location?: GeoL
 }
 
 export function isOwnedRecord(record: DnsRecord, regionSet: string): boolean {
-  return record.setIdentifier !== undefined && record.setIdentifier.startsWith(`${regionSet}:`);
+  return record.setIdentifier !== undefined && ownedSetIdentifier(record.setIdentifier, regionSet);
+}
+
+/** `REGIONSET:...` (planning speed: no string built per record). */
+function ownedSetIdentifier(setId: string, regionSet: string): boolean {
+  return setId.length > regionSet.length && setId.charCodeAt(regionSet.length) === 58 && setId.startsWith(regionSet);
 }
 
 /** The region an owned set identifier names (region codes hold no colon). */
 export function regionOfSetIdentifier(setId: string, regionSet: string): string | undefined {
-  if (!setId.startsWith(`${regionSet}:`)) return undefined;
-  const rest = setId.slice(regionSet.length + 1);
-  const region = rest.split(':')[0];
+  if (!ownedSetIdentifier(setId, regionSet)) return undefined;
+  const start = regionSet.length + 1;
+  const end = setId.indexOf(':', start);
+  const region = end === -1 ? setId.slice(start) : setId.slice(start, end);
   return region ? region : undefined;
 }
 
@@ -167,6 +173,9 @@ export function parseInventory(record: DnsRecord): string[] | undefined {
 
 /** A TXT value may hold several quoted strings (`"a" "b"`): join them. */
 function unquote(value: string): string {
+  // Planning speed: one quoted string without escapes or inner quotes needs no pattern.
+  const last = value.length - 1;
+  if (last > 0 && value.charCodeAt(0) === 34 && value.charCodeAt(last) === 34 && value.indexOf('"', 1) === last && !value.includes('\\')) return value.slice(1, last);
   const parts = value.match(/"((?:[^"\\]|\\.)*)"/g);
   if (!parts) return value;
   return parts.map((part) => part.slice(1, -1).replace(/\\(.)/g, '$1')).join('');

@@ -18,7 +18,7 @@ import type { LiveState } from '../providers/types.js';
 import { planContext, type Pass, type PlanFacts } from './context.js';
 import { foreignRecords } from './foreign.js';
 import { checkGuardrails } from './guardrails.js';
-import { dependencyDepths, orderSteps, sortSteps } from './order.js';
+import { indexSteps, orderSteps, sortSteps, stepDepths } from './order.js';
 import { healthChecksPass } from './passes/health-checks.js';
 import { inventoryClosingPass, inventoryPass } from './passes/inventory.js';
 import { recordsPass } from './passes/records.js';
@@ -49,11 +49,12 @@ export function plan(desired: DesiredState, live: LiveState, options: PlanOption
     for (const note of result.notes ?? []) notes.add(note);
     if (result.facts) facts = { ...facts, ...result.facts };
   }
-  const ordered = orderSteps(context, steps, facts);
-  const all = [...ordered, ...inventoryClosingPass(context, ordered, facts.inventoryAdd)];
-  assertUniqueIds(all);
-  const depths = dependencyDepths(all);
-  const sorted = sortSteps(all, depths);
+  const index = indexSteps(steps);
+  const ordered = orderSteps(context, steps, facts, index);
+  const closing = inventoryClosingPass(context, ordered, facts.inventoryAdd);
+  indexSteps(closing, index, ordered.length);
+  const all = ordered.concat(closing);
+  const { steps: sorted } = sortSteps(all, stepDepths(all, index));
   const draft: Plan = {
     regionSet: desired.name,
     plannedAt: options.now,
@@ -71,12 +72,3 @@ export function plan(desired: DesiredState, live: LiveState, options: PlanOption
   return draft;
 }
 
-
-
-function assertUniqueIds(steps: readonly Step[]): void {
-  const seen = new Set<string>();
-  for (const step of steps) {
-    if (seen.has(step.id)) throw new Error(`internal error: planner made two steps with id ${step.id}`);
-    seen.add(step.id);
-  }
-}

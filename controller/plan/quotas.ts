@@ -29,19 +29,27 @@ const DEFAULT_ROUTE53_QUOTAS: Route53Quotas = {
  */
 export function route53Quotas(plan: Plan, live: LiveState, quotas: Route53Quotas = DEFAULT_ROUTE53_QUOTAS): Refusal[] {
   const records = new Set(live.records.map((r) => recordKey(r.name, r.type, r.setIdentifier)));
-  const checks = new Set(live.healthChecks.map((check) => `id:${check.id}`));
+  // Live checks by id and the plan's new ones by caller reference (two sets: no prefixed key per check).
+  const liveChecks = new Set(live.healthChecks.map((check) => check.id));
+  const newChecks = new Set<string>();
   const recordsBefore = records.size;
-  const checksBefore = checks.size;
+  const checksBefore = liveChecks.size;
+  // Planning speed: when even every record step adding a record stays within the quota,
+  // the records need no counting (the count can only be lower).
+  const recordAdds = plan.steps.reduce((sum, step) => sum + (step.payload.kind === 'record' && step.payload.change !== 'DELETE' ? 1 : 0), 0);
+  const countRecords = recordsBefore + recordAdds > quotas.recordsPerZone;
   for (const step of plan.steps) {
     const payload = step.payload;
     if (payload.kind === 'record') {
+      if (!countRecords) continue;
       const key = recordKey(payload.record.name, payload.record.type, payload.record.setIdentifier);
       if (payload.change === 'DELETE') records.delete(key);
       else records.add(key);
-    } else if (payload.kind === 'healthcheck-create') checks.add(`new:${payload.callerReference}`);
-    else if (payload.kind === 'healthcheck-delete') checks.delete(`id:${payload.id}`);
+    } else if (payload.kind === 'healthcheck-create') newChecks.add(payload.callerReference);
+    else if (payload.kind === 'healthcheck-delete') liveChecks.delete(payload.id);
   }
 
+  const checksAfter = liveChecks.size + newChecks.size;
   const refusals: Refusal[] = [];
   const zone = live.zone?.name ?? 'the hosted zone';
   if (records.size > quotas.recordsPerZone && records.size > recordsBefore) {
@@ -53,12 +61,12 @@ export function route53Quotas(plan: Plan, live: LiveState, quotas: Route53Quotas
         'Remove records or regions from the manifest, or ask AWS for a quota increase (Service Quotas, Amazon Route 53).',
     });
   }
-  if (checks.size > quotas.healthChecksPerAccount && checks.size > checksBefore) {
+  if (checksAfter > quotas.healthChecksPerAccount && checksAfter > checksBefore) {
     refusals.push({
       rule: 'route53-quota',
       resource: 'healthchecks',
       message:
-        `route53-quota: this plan would leave ${checks.size} health checks in the account (now ${checksBefore}), over Route 53's quota of ${quotas.healthChecksPerAccount} health checks per account. ` +
+        `route53-quota: this plan would leave ${checksAfter} health checks in the account (now ${checksBefore}), over Route 53's quota of ${quotas.healthChecksPerAccount} health checks per account. ` +
         'Delete unused health checks, remove health checks or regions from the manifest, or ask AWS for a quota increase (Service Quotas, Amazon Route 53).',
     });
   }

@@ -3,16 +3,19 @@
 // sees before an apply (the plan line, the confirmation prompt, the progress header) is
 // worded by describePlannedWork from this summary, so they cannot disagree.
 
-import type { DnsRecord, RecordChange } from '../providers/types.js';
-import { batchRecordChanges } from './batch.js';
+import { dnsNameKey } from '../dns-name.js';
+import { packChanges, valuesCost, type PackedChange } from './batch.js';
 import { compareStrings, regionOfSetIdentifier } from './identity.js';
 import { takesTraffic } from './routing.js';
-import type { PlanSummary, RecordTemplate, RegionTransition, Step, ValueRef } from './types.js';
+import type { PlanSummary, RecordPayload, RegionTransition, Step, ValueRef } from './types.js';
 import type { PlanContext, PlanFacts } from './context.js';
 
 const CREATE_ACTIONS = new Set(['stack.create', 'replica.create', 'healthcheck.create', 'record.create']);
 const UPDATE_ACTIONS = new Set(['stack.update', 'stack.continue-rollback', 'healthcheck.update', 'record.update', 'inventory.update']);
 const DELETE_ACTIONS = new Set(['stack.delete', 'replica.delete', 'healthcheck.delete', 'record.delete']);
+const CREATED = 1;
+const UPDATED = 2;
+const DELETED = 4;
 
 /** What happens to each region of the manifest and each leaving one. */
 export function regionTransitions(context: PlanContext, steps: readonly Step[], facts: Readonly<PlanFacts>): Map<string, RegionTransition> {
@@ -23,7 +26,7 @@ export function regionTransitions(context: PlanContext, steps: readonly Step[], 
   for (const step of steps) {
     if (step.region) {
       withSteps.add(step.region);
-      if (reductions.has(step.id)) reducing.add(step.region);
+      if (reductions.size > 0 && reductions.has(step.id)) reducing.add(step.region);
       continue;
     }
     // Routing-switch steps belong to no region: their set identifiers say which.
@@ -61,23 +64,24 @@ export function regionTransitions(context: PlanContext, steps: readonly Step[], 
  * recreate is one deletion and one creation; several updates of one resource are one.
  */
 export function summarise(steps: readonly Step[], transitions: ReadonlyMap<string, RegionTransition>): PlanSummary {
-  const created = new Set<string>();
-  const updated = new Set<string>();
-  const deleted = new Set<string>();
+  // One entry per resource (planning speed: one map, not a set per kind of change).
+  const changes = new Map<string, number>();
   for (const step of steps) {
     const key = step.action === 'healthcheck.delete' && step.payload.kind === 'healthcheck-delete' ? `${step.resource}#${step.payload.id}` : step.resource;
-    if (step.action === 'stack.recreate') {
-      created.add(key);
-      deleted.add(key);
-    } else if (CREATE_ACTIONS.has(step.action)) created.add(key);
-    else if (DELETE_ACTIONS.has(step.action)) deleted.add(key);
-    else if (UPDATE_ACTIONS.has(step.action)) updated.add(key);
+    const change = step.action === 'stack.recreate' ? CREATED | DELETED : CREATE_ACTIONS.has(step.action) ? CREATED : DELETE_ACTIONS.has(step.action) ? DELETED : UPDATE_ACTIONS.has(step.action) ? UPDATED : 0;
+    if (change !== 0) changes.set(key, (changes.get(key) ?? 0) | change);
   }
-  for (const key of created) updated.delete(key);
-  for (const key of deleted) updated.delete(key);
+  let create = 0;
+  let update = 0;
+  let remove = 0;
+  for (const change of changes.values()) {
+    if (change & CREATED) create++;
+    if (change & DELETED) remove++;
+    if (change === UPDATED) update++;
+  }
   const regions: Record<string, RegionTransition> = {};
   for (const [region, transition] of [...transitions.entries()].sort(([a], [b]) => compareStrings(a, b))) regions[region] = transition;
-  return { steps: steps.length, create: created.size, update: updated.size, delete: deleted.size, regions, route53ChangeBatches: maxChangeBatches(steps) };
+  return { steps: steps.length, create, update, delete: remove, regions, route53ChangeBatches: maxChangeBatches(steps) };
 }
 
 /** "15 steps (at most 4 Route 53 change batches)": what the plan line, the prompt and the progress say. */
@@ -90,9 +94,12 @@ export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 
+type RecordStep = Step & { payload: RecordPayload };
+
 /** Placeholder length of a value known only after apply (a typical regional endpoint name). */
 const UNKNOWN_VALUE_LENGTH = 64;
 
+/**
 /**
  * The most ChangeResourceRecordSets calls the executor sends when every step succeeds (a
  * failed health wait adds its rollback). It batches the DNS steps of a zone that become
@@ -102,25 +109,26 @@ const UNKNOWN_VALUE_LENGTH = 64;
  * together share batches, so the executor may send fewer: never more.
  */
 function maxChangeBatches(steps: readonly Step[]): number {
-  const groups = new Map<string, RecordChange[]>();
+  const nameKeys = new Map<string, string>();
+  const describe = (step: RecordStep): PackedChange => {
+    const { change, record } = step.payload;
+    let name = nameKeys.get(record.name);
+    if (name === undefined) nameKeys.set(record.name, (name = dnsNameKey(record.name)));
+    return { name, action: change, cost: valuesCost(change, record.alias ? [valueLength(record.alias.dnsName)] : record.values.map(valueLength)) };
+  };
+  const groups = new Map<string, RecordStep[]>();
   for (const step of steps) {
     if (step.payload.kind !== 'record') continue;
-    const key = JSON.stringify([step.payload.zoneId, step.region ?? '', [...step.dependsOn].sort()]);
-    const change: RecordChange = { action: step.payload.change, record: placeholderRecord(step.payload.record) };
+    const key = `${step.payload.zoneId}\u0000${step.region ?? ''}\u0000${[...step.dependsOn].sort().join('\u0000')}`;
     const group = groups.get(key);
-    if (group) group.push(change);
-    else groups.set(key, [change]);
+    if (group) group.push(step as RecordStep);
+    else groups.set(key, [step as RecordStep]);
   }
   let batches = 0;
-  for (const changes of groups.values()) batches += batchRecordChanges(changes).length;
+  for (const group of groups.values()) batches += packChanges(group, describe).length;
   return batches;
 }
 
-function placeholderRecord(template: RecordTemplate): DnsRecord {
-  const value = (ref: ValueRef) => ('literal' in ref ? ref.literal : 'x'.repeat(UNKNOWN_VALUE_LENGTH));
-  const { values, alias, healthCheck, ...rest } = template;
-  void healthCheck;
-  const record: DnsRecord = { ...rest, values: values.map(value) };
-  if (alias) record.alias = { hostedZoneId: value(alias.hostedZoneId), dnsName: value(alias.dnsName), evaluateTargetHealth: alias.evaluateTargetHealth };
-  return record;
+function valueLength(ref: ValueRef): number {
+  return 'literal' in ref ? ref.literal.length : UNKNOWN_VALUE_LENGTH;
 }

@@ -20,7 +20,7 @@ import {
 describe('execute: failures, retries and waits', () => {
   it('retries throttled calls with backoff and succeeds', async () => {
     const w = world();
-    w.cloud.faults.throttle('stacks.create', { times: 2 });
+    w.cloud.faults.throttle('CreateChangeSet', { times: 2 });
     w.cloud.faults.throttle('ChangeResourceRecordSets', { times: 3 });
     w.cloud.faults.throttle('GetHealthCheckStatus', { times: 2 });
 
@@ -28,7 +28,9 @@ describe('execute: failures, retries and waits', () => {
 
     expect(result.failed).toEqual([]);
     expect(w.cloud.calls.failures().map((call) => call.outcome)).toEqual(Array(7).fill('Throttling'));
-    expect(w.cloud.calls.entries.filter((call) => call.operation === 'CreateStack' && call.outcome === 'ok')).toHaveLength(1);
+    // The stack was created once: one change set made and executed (by the AWS adapter, as on AWS).
+    expect(w.cloud.calls.entries.filter((call) => call.operation === 'CreateChangeSet' && call.outcome === 'ok')).toHaveLength(1);
+    expect(w.cloud.calls.entries.filter((call) => call.operation === 'ExecuteChangeSet' && call.outcome === 'ok')).toHaveLength(1);
     expect(w.cloud.listStacks().map((stack) => stack.status)).toEqual(['CREATE_COMPLETE']);
   });
 
@@ -51,19 +53,23 @@ describe('execute: failures, retries and waits', () => {
 
   it('gives up after the configured attempts and names the call and AWS message', async () => {
     const w = world();
-    w.cloud.faults.throttle('stacks.create', { times: 10 });
+    w.cloud.faults.throttle('CreateChangeSet', { times: 10 });
 
     const result = await execute(makePlan([stackCreate('eu-west-1')]), w.cloud.providers(), w.options({ retry: { maxAttempts: 3, random: () => 0.5 } }));
 
     expect(result.failed).toEqual([
-      { stepId: 'eu-west-1:stack.create', message: 'CreateStack global-api in eu-west-1: still failing after 3 attempts: Rate exceeded' },
+      {
+        stepId: 'eu-west-1:stack.create',
+        message: 'CreateStack global-api in eu-west-1: still failing after 3 attempts: CreateChangeSet global-api in eu-west-1: AWS throttled the request (Throttling: Rate exceeded)',
+      },
     ]);
-    expect(w.cloud.calls.count('CreateStack')).toBe(3);
+    expect(w.cloud.calls.count('CreateChangeSet')).toBe(3);
+    expect(w.cloud.calls.count('ExecuteChangeSet')).toBe(0);
   });
 
   it('fails a stack that rolls back, skips its dependants and finishes independent regions', async () => {
     const w = world();
-    w.cloud.faults.fail('stacks.create', { region: 'ap-southeast-1' });
+    w.cloud.faults.fail('StackCreate', { region: 'ap-southeast-1' });
     const plan = makePlan([...joinRegion('ap-southeast-1', w.zoneId), ...joinRegion('eu-west-1', w.zoneId)]);
 
     const result = await execute(plan, w.cloud.providers(), w.options());

@@ -67,8 +67,8 @@ describe('execute on the API-level sandbox: DELETE_FAILED', () => {
 describe('execute on the API-level sandbox: UPDATE_ROLLBACK_FAILED', () => {
   async function rollbackFailed() {
     const { w, providers } = await withStack();
-    w.cloud.faults.fail('UpdateStack');
-    w.cloud.faults.fail('UpdateStack:rollback');
+    w.cloud.faults.fail('StackUpdate');
+    w.cloud.faults.fail('StackUpdateRollback');
     const failed = await execute(makePlan([update()]), providers, w.options());
     expect(failed.failed).toHaveLength(1);
     const live = await providers.stacks.describe(REGION, STACK);

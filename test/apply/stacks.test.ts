@@ -77,7 +77,7 @@ describe('execute: stacks', () => {
 
   it('reports an update that rolled back, with the reason CloudFormation gave', async () => {
     const w = await withStack();
-    w.cloud.faults.fail('stacks.update');
+    w.cloud.faults.fail('StackUpdate');
 
     const result = await execute(makePlan([stackStep('stack.update', 'eu-west-1')]), w.cloud.providers(), w.options());
 
@@ -87,7 +87,7 @@ describe('execute: stacks', () => {
 
   it('recreates a stack that cannot be updated (delete, wait until gone, create)', async () => {
     const w = world();
-    w.cloud.faults.fail('stacks.create');
+    w.cloud.faults.fail('StackCreate');
     await execute(makePlan([stackCreate('eu-west-1')]), w.cloud.providers(), w.options());
     expect(w.cloud.peekStack('eu-west-1', STACK)?.status).toBe('ROLLBACK_COMPLETE');
     w.cloud.calls.reset();
@@ -95,14 +95,14 @@ describe('execute: stacks', () => {
     const result = await execute(makePlan([stackStep('stack.recreate', 'eu-west-1')]), w.cloud.providers(), w.options());
 
     expect(result.failed).toEqual([]);
-    expect(w.cloud.calls.writes().map((call) => call.operation)).toEqual(['DeleteStack', 'CreateStack']);
+    expect(w.cloud.calls.writes().map((call) => call.operation)).toEqual(['DeleteStack', 'CreateChangeSet', 'ExecuteChangeSet']);
     expect(w.cloud.peekStack('eu-west-1', STACK)?.status).toBe('CREATE_COMPLETE');
   });
 
   it('deletes a stack and waits until it is gone; DELETE_FAILED fails the step', async () => {
     const w = await withStack('eu-west-1');
     await execute(makePlan([stackCreate('us-west-2')]), w.cloud.providers(), w.options());
-    w.cloud.faults.fail('stacks.delete', { region: 'us-west-2' });
+    w.cloud.faults.fail('DeleteStack', { region: 'us-west-2' });
 
     const result = await execute(makePlan([stackDelete('eu-west-1'), stackDelete('us-west-2')]), w.cloud.providers(), w.options());
 

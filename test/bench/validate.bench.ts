@@ -4,12 +4,15 @@ import { CLI } from '../support/cli.js';
 import { readFile } from 'node:fs/promises';
 import { loadManifestText } from '../../controller/manifest/load.js';
 import { AWS_REGIONS } from '../../controller/manifest/regions.js';
+import { partitionOf } from '../../controller/partition.js';
 import type { Figure } from './run.js';
 import { coldStartMs, medianMs } from './stats.js';
 
 /** A weighted RegionSet over 30 regions with health checks, tables and per-region parameters. */
 export function manifestWithRegions(count: number): string {
-  const regions = AWS_REGIONS.slice(0, count)
+  // One partition: validate refuses a RegionSet spanning aws and aws-cn (partition.ts).
+  const regions = AWS_REGIONS.filter((code) => partitionOf(code) === 'aws')
+    .slice(0, count)
     .map((code, i) => `    ${code}: { weight: ${(i * 37) % 256}, parameters: { Shard: ${i}, Canary: ${i % 5 === 0} } }`)
     .join('\n');
   return `apiVersion: regionctl/v1

@@ -39,7 +39,7 @@ beforeAll(async () => {
   ({ dir, state } = exampleWorkspace('regionctl-many-saved-'));
   // checkout-api's (weighted.yaml) stack in us-east-1 fails to create, once.
   const cloud = new SandboxCloud({ clock: new ScaledClock(1_000, Date.now()), latencies: 'instant' });
-  cloud.faults.fail('stacks.create', { region: 'us-east-1' });
+  cloud.faults.fail('StackCreate', { region: 'us-east-1' });
   await saveSandbox(cloud, state);
 });
 

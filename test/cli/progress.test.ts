@@ -96,15 +96,15 @@ describe('apply progress in a terminal', () => {
   it("counts a failed step, the steps it skips and every retried write call, and the region's line says which step failed", async () => {
     const out = capture(true, 120, 40);
     const { plan, counts, cloud, result } = await weightedJoin(out, { NO_COLOR: '1' }, false, (c) => {
-      c.faults.throttle('stacks.create', { times: 2 });
-      c.faults.fail('stacks.create', { region: 'eu-west-1' });
+      c.faults.throttle('CreateChangeSet', { times: 2 });
+      c.faults.fail('StackCreate', { region: 'eu-west-1' });
     });
     expect(result.failed.map((failure) => failure.stepId)).toEqual(['eu-west-1:stack.create']);
     const screen = finalScreen(out.text());
     const done = result.completed.length;
     expect(screen[1]).toMatch(new RegExp(`^${done}/${plan.steps.length} steps done, 1 failed, ${result.skipped.length} skipped · `));
     expect(counts.writeCalls).toBe(cloud.calls.writes().length);
-    expect(cloud.calls.writes().filter((call) => call.operation === 'CreateStack').length).toBeGreaterThanOrEqual(3);
+    expect(cloud.calls.writes().filter((call) => call.operation === 'CreateChangeSet').length).toBeGreaterThanOrEqual(3);
     expect(screen.find((line) => line.startsWith('eu-west-1 '))).toMatch(/^eu-west-1 +failed .* failed: stack\.create stack:eu-west-1$/);
     expect(screen.at(-1)).toMatch(/^failed eu-west-1:stack\.create: /);
   });

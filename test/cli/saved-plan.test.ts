@@ -186,7 +186,7 @@ describe('diff --out, then apply plan.json', () => {
 
   it('apply --output json: a failed step is a "failed" line with its error, its dependants "skipped", the summary "failed", exit 1', async () => {
     const cloud = await loadSandbox(state);
-    cloud.faults.fail('stacks.update', { region: 'eu-west-1' });
+    cloud.faults.fail('StackUpdate', { region: 'eu-west-1' });
     await saveSandbox(cloud, state);
     const restore = editManifest('Stage: prod', 'Stage: beta');
     try {

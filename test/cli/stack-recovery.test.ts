@@ -62,8 +62,8 @@ describe('a stack left UPDATE_ROLLBACK_FAILED', () => {
   it('diff plans the continued rollback and the update (previewed after the rollback); apply converges; the next diff is clean', () => {
     // eu-west-1's update fails, and so does its rollback.
     injectFaults((cloud) => {
-      cloud.faults.fail('stacks.update', { region: 'eu-west-1' });
-      cloud.faults.fail('stacks.updateRollback', { region: 'eu-west-1' });
+      cloud.faults.fail('StackUpdate', { region: 'eu-west-1' });
+      cloud.faults.fail('StackUpdateRollback', { region: 'eu-west-1' });
     });
     editManifest('Stage: prod', 'Stage: beta');
     const failed = regionctl('apply', manifest, '--yes');
@@ -90,7 +90,7 @@ describe('a stack left UPDATE_ROLLBACK_FAILED', () => {
 describe('a stack left DELETE_FAILED', () => {
   it('diff plans the delete retaining the resource that failed and says it stays in the account; apply converges; the next diff is clean', () => {
     // ap-southeast-1 leaves the manifest; its stack's delete fails on one resource.
-    injectFaults((cloud) => cloud.faults.fail('stacks.delete', { region: 'ap-southeast-1' }));
+    injectFaults((cloud) => cloud.faults.fail('DeleteStack', { region: 'ap-southeast-1' }));
     editManifest('    ap-southeast-1: {}\n', '');
     const failed = regionctl('apply', manifest, '--yes');
     expect(failed.code).toBe(1);

@@ -1,6 +1,6 @@
 // A small Dockerfile reader: enough of the syntax for the repository's Dockerfile (ARG,
-// FROM ... AS, WORKDIR, COPY [--from], RUN, ENV, USER, EXPOSE, HEALTHCHECK, ENTRYPOINT),
-// so the reproduction script replays the file itself instead of a copy of its steps.
+// FROM ... AS, WORKDIR, COPY [--from], RUN, ENV, USER, EXPOSE, HEALTHCHECK, ENTRYPOINT, CMD),
+// so the tests check the file's invariants against the file itself.
 
 export interface Instruction {
   keyword: string;
@@ -86,14 +86,15 @@ export function execForm(args: string): string[] {
   return parsed;
 }
 
-/** HEALTHCHECK [options] CMD command → the shell command. */
-export function healthcheckCommand(args: string): string {
+/** HEALTHCHECK [options] CMD command → the command as an argv (the shell form runs in /bin/sh -c). */
+export function healthcheckCommand(args: string): string[] {
   const match = /^CMD\s+(.*)$/s.exec(args.trim());
   if (!match) throw new Error(`HEALTHCHECK ${args}: expected CMD followed by a command`);
-  return match[1]!;
+  const command = match[1]!.trim();
+  return command.startsWith('[') ? execForm(command) : ['/bin/sh', '-c', command];
 }
 
-export function substitute(value: string, vars: Record<string, string>): string {
+function substitute(value: string, vars: Record<string, string>): string {
   return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced: string, bare: string) => vars[braced ?? bare] ?? '');
 }
 

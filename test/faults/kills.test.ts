@@ -21,7 +21,7 @@ const STORM = 'Route 53 throttling 30% + CloudFormation/DynamoDB 5xx 20%';
 
 function armStorm(w: FaultWorld): void {
   w.cloud.faults.throttle('route53:*', { probability: 0.3 });
-  w.cloud.faults.unavailable('stacks.*', { probability: 0.2 });
+  w.cloud.faults.unavailable('cloudformation:*', { probability: 0.2 });
   w.cloud.faults.unavailable('dynamodb:*', { probability: 0.2 });
 }
 
@@ -30,8 +30,8 @@ interface Scenario {
   before: ScenarioManifest;
   after: ScenarioManifest;
   replicas: string[];
-  /** Stack operations AWS accepted over the killed run and the restart: each made once. */
-  acceptedOnce: { CreateStack: number; DeleteStack: number };
+  /** Stack operations AWS accepted over the killed run and the restart, each made once: change sets executed (creates here), deletes. */
+  acceptedOnce: { ExecuteChangeSet: number; DeleteStack: number };
   /** Health checks that ever existed, deleted ones included: never a duplicate, even for a while. */
   healthChecksEver: number;
 }
@@ -42,7 +42,7 @@ const scenarios: Scenario[] = [
     before: { regions: THREE },
     after: { regions: { ...THREE, 'us-west-2': '{}' } },
     replicas: ['us-east-1', 'eu-west-1', 'ap-southeast-1', 'us-west-2'],
-    acceptedOnce: { CreateStack: 1, DeleteStack: 0 },
+    acceptedOnce: { ExecuteChangeSet: 1, DeleteStack: 0 },
     healthChecksEver: 4,
   },
   {
@@ -50,7 +50,7 @@ const scenarios: Scenario[] = [
     before: { regions: THREE },
     after: { regions: { ...THREE, 'ap-southeast-1': '{ state: drained }' } },
     replicas: ['us-east-1', 'eu-west-1', 'ap-southeast-1'],
-    acceptedOnce: { CreateStack: 0, DeleteStack: 0 },
+    acceptedOnce: { ExecuteChangeSet: 0, DeleteStack: 0 },
     healthChecksEver: 3,
   },
 ];

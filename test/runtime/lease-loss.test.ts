@@ -30,7 +30,7 @@ it('stops starting steps as soon as the lease is lost, and reports not-leader', 
   const world = sandboxWorld();
   const leases = new LeaseLostAfter();
   // The targets report every AWS call (the metrics hook): lose the lease at the 3rd write.
-  const writes = new Set(['CreateStack', 'UpdateTable', 'ChangeResourceRecordSets', 'CreateHealthCheck']);
+  const writes = new Set(['ExecuteChangeSet', 'UpdateTable', 'ChangeResourceRecordSets', 'CreateHealthCheck']);
   let seen = 0;
   const targets = new SandboxTargets({
     cloud: world.cloud,

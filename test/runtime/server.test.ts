@@ -103,7 +103,8 @@ describe('regionctl run: HTTP endpoints', () => {
     const text = await metrics.text();
     expect(text).toContain('regionctl_reconcile_total{regionset="global-api",outcome="applied"} 1');
     // Fed from the sandbox's afterCall hook.
-    expect(text).toMatch(/regionctl_aws_calls_total\{service="cloudformation",operation="CreateStack",outcome="ok"\} 3/);
+    // Three stacks, each created by executing its change set.
+    expect(text).toMatch(/regionctl_aws_calls_total\{service="cloudformation",operation="ExecuteChangeSet",outcome="ok"\} 3/);
     expect(text).toContain('regionctl_last_successful_reconcile_timestamp_seconds{regionset="global-api"}');
 
     expect((await http('/nope')).status).toBe(404);
@@ -259,7 +260,7 @@ describe('regionctl run: graceful stop (what SIGTERM calls)', () => {
     // A second of virtual time at a go, until the first stacks are being created.
     await vi.waitFor(async () => {
       await clock.advance(1_000);
-      expect(cloud.calls.writes().some((c) => c.operation === 'CreateStack')).toBe(true);
+      expect(cloud.calls.writes().some((c) => c.operation === 'ExecuteChangeSet')).toBe(true);
     });
 
     let stopped = false;

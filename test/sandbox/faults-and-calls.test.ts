@@ -11,11 +11,11 @@ async function errorOf(promise: Promise<unknown>): Promise<unknown> {
 describe('sandbox fault injection', () => {
   it('throttles the next N calls of an operation with Throttling / Rate exceeded', async () => {
     const { cloud, stacks } = makeCloud('instant');
-    cloud.faults.throttle('stacks.describe', { times: 2 });
+    cloud.faults.throttle('DescribeStacks', { times: 2 });
     for (let i = 0; i < 2; i++) {
       const error = await errorOf(stacks.describe('us-east-1', 'orders'));
       expect(error).toBeInstanceOf(TransientError);
-      expect(error).toMatchObject({ code: 'Throttling', message: 'Rate exceeded' });
+      expect(error).toMatchObject({ code: 'Throttling', message: 'DescribeStacks orders in us-east-1: AWS throttled the request (Throttling: Rate exceeded)' });
     }
     expect(await stacks.describe('us-east-1', 'orders')).toBeUndefined();
     expect(cloud.faults.list()).toEqual([]);
@@ -23,7 +23,7 @@ describe('sandbox fault injection', () => {
 
   it('injects 5xx for one region only, and a throttled write changes nothing', async () => {
     const { cloud, stacks } = makeCloud('instant');
-    cloud.faults.unavailable('stacks.create', { region: 'eu-west-1' });
+    cloud.faults.unavailable('CreateChangeSet', { region: 'eu-west-1' });
     const error = await errorOf(stacks.create(stackInput({ region: 'eu-west-1' })));
     expect(error).toMatchObject({ name: 'TransientError', code: 'ServiceUnavailable' });
     expect(await stacks.describe('eu-west-1', 'orders')).toBeUndefined();
@@ -54,8 +54,17 @@ describe('sandbox fault injection', () => {
     expect(() => cloud.faults.throttle('ChangeResourceRecordSet')).toThrow(/no operation 'ChangeResourceRecordSet'/);
     expect(() => cloud.faults.throttle('dns.change')).toThrow(/no operation 'dns.change'/);
     cloud.faults.throttle('route53:*');
-    cloud.faults.fail('stacks.updateRollback');
+    cloud.faults.fail('StackUpdateRollback');
     expect(cloud.faults.list()).toHaveLength(2);
+  });
+
+  it('refuses the provider-method keys of before, naming the AWS operation to use instead', () => {
+    const { cloud } = makeCloud('instant');
+    expect(() => cloud.faults.throttle('stacks.describe')).toThrow("sandbox: fault key 'stacks.describe' is now 'DescribeStacks'");
+    expect(() => cloud.faults.unavailable('stacks.*')).toThrow("fault key 'stacks.*' is now 'cloudformation:*'");
+    expect(() => cloud.faults.fail('stacks.create')).toThrow("fault key 'stacks.create' is now 'StackCreate'");
+    expect(() => cloud.faults.fail('UpdateStack:rollback')).toThrow("fault key 'UpdateStack:rollback' is now 'StackUpdateRollback'");
+    expect(cloud.faults.list()).toEqual([]);
   });
 
   it('lets Route 53 refuse with PriorRequestNotComplete', async () => {
@@ -69,7 +78,7 @@ describe('sandbox fault injection', () => {
 });
 
 describe('sandbox call log', () => {
-  it('records each provider call as its AWS operation, with region, write flag and outcome', async () => {
+  it('records each AWS call the adapters send, with region, write flag and outcome', async () => {
     const { cloud, stacks, tables, dns, healthChecks } = makeCloud('instant');
     const zone = cloud.seedZone('example.com');
     cloud.seedTable('orders', 'us-east-1');
@@ -84,8 +93,12 @@ describe('sandbox call log', () => {
     await healthChecks.list().catch(() => undefined);
     await healthChecks.create('ref', { protocol: 'HTTPS', fqdn: 'x.example.com', port: 443, path: '/', interval: 30, failureThreshold: 3, regions: [] }, { a: 'b' });
     expect(cloud.calls.entries.map(({ service, operation, region, write, outcome }) => ({ service, operation, region, write, outcome }))).toEqual([
-      { service: 'cloudformation', operation: 'DescribeStacks', region: 'us-east-1', write: false, outcome: 'ok' },
-      { service: 'cloudformation', operation: 'CreateStack', region: 'us-east-1', write: true, outcome: 'ok' },
+      // AWS answers DescribeStacks of a missing stack with ValidationError "Stack with id orders does not exist".
+      { service: 'cloudformation', operation: 'DescribeStacks', region: 'us-east-1', write: false, outcome: 'ValidationError' },
+      // A stack is created by change set, as on AWS: created, read back (instant: no CREATE_PENDING), executed.
+      { service: 'cloudformation', operation: 'CreateChangeSet', region: 'us-east-1', write: true, outcome: 'ok' },
+      { service: 'cloudformation', operation: 'DescribeChangeSet', region: 'us-east-1', write: false, outcome: 'ok' },
+      { service: 'cloudformation', operation: 'ExecuteChangeSet', region: 'us-east-1', write: true, outcome: 'ok' },
       { service: 'dynamodb', operation: 'DescribeTable', region: 'eu-west-1', write: false, outcome: 'ResourceNotFoundException' },
       { service: 'dynamodb', operation: 'DescribeTable', region: 'us-east-1', write: false, outcome: 'ok' },
       // The adapter reads the table in the via region first (streams, capacity), as on AWS.
@@ -99,9 +112,9 @@ describe('sandbox call log', () => {
       { service: 'route53', operation: 'ChangeTagsForResource', region: undefined, write: true, outcome: 'ok' },
     ]);
     expect(cloud.calls.count('DescribeTable')).toBe(3);
-    expect(cloud.calls.countByOperation()).toMatchObject({ DescribeStacks: 1, CreateStack: 1, UpdateTable: 1 });
-    expect(cloud.calls.writes()).toHaveLength(5);
-    expect(cloud.calls.failures().map((c) => c.outcome)).toEqual(['ResourceNotFoundException', 'Throttling']);
+    expect(cloud.calls.countByOperation()).toMatchObject({ DescribeStacks: 1, CreateChangeSet: 1, ExecuteChangeSet: 1, UpdateTable: 1 });
+    expect(cloud.calls.writes()).toHaveLength(6);
+    expect(cloud.calls.failures().map((c) => c.outcome)).toEqual(['ValidationError', 'ResourceNotFoundException', 'Throttling']);
     cloud.calls.reset();
     expect(cloud.calls.count()).toBe(0);
   });
@@ -109,8 +122,13 @@ describe('sandbox call log', () => {
   it('logs refused calls with the AWS error code', async () => {
     const { cloud, stacks } = makeCloud('instant');
     await stacks.create(stackInput());
+    cloud.calls.reset();
     await stacks.create(stackInput()).catch(() => undefined);
-    expect(cloud.calls.entries.at(-1)).toMatchObject({ operation: 'CreateStack', outcome: 'AlreadyExistsException' });
+    // Refused for the name; the adapter then looks for a change set of its own under that name (none).
+    expect(cloud.calls.entries.map(({ operation, outcome }) => ({ operation, outcome }))).toEqual([
+      { operation: 'CreateChangeSet', outcome: 'ValidationError' },
+      { operation: 'DescribeChangeSet', outcome: 'ChangeSetNotFound' },
+    ]);
   });
 
   it('counts one ListResourceRecordSets call per page of 300 records', async () => {
@@ -136,7 +154,7 @@ describe('sandbox call log', () => {
   it('afterCall runs once the call took effect; throwing there loses only the answer', async () => {
     const { cloud, stacks } = makeCloud('instant');
     cloud.afterCall = (call) => {
-      if (call.operation === 'CreateStack') throw new Error('killed after the request reached AWS');
+      if (call.operation === 'ExecuteChangeSet') throw new Error('killed after the request reached AWS');
     };
     await expect(stacks.create(stackInput())).rejects.toThrow('killed after');
     cloud.afterCall = undefined;
@@ -148,11 +166,11 @@ describe('sandbox call log', () => {
     const seen: string[] = [];
     cloud.onCall = (call) => {
       seen.push(call.operation);
-      if (call.operation === 'CreateStack') throw new Error('killed');
+      if (call.operation === 'CreateChangeSet') throw new Error('killed');
     };
     await stacks.describe('us-east-1', 'orders');
     await expect(stacks.create(stackInput())).rejects.toThrow('killed');
-    expect(seen).toEqual(['DescribeStacks', 'CreateStack']);
+    expect(seen).toEqual(['DescribeStacks', 'CreateChangeSet']);
     cloud.onCall = undefined;
     expect(await stacks.describe('us-east-1', 'orders')).toBeUndefined();
   });

@@ -83,7 +83,7 @@ describe('sandbox Route 53 health checks', () => {
 
   it('is unhealthy while the stack is still being created or was rolled back', async () => {
     const { clock, cloud, stacks, healthChecks } = makeCloud();
-    cloud.faults.fail('stacks.create', { region: 'eu-west-1' });
+    cloud.faults.fail('StackCreate', { region: 'eu-west-1' });
     await stacks.create(stackInput({ region: 'eu-west-1' }));
     await stacks.create(stackInput({ region: 'us-east-1' }));
     await clock.advance(90_000);

@@ -1,4 +1,4 @@
-// Builders shared by the sandbox tests: a cloud on a manual FakeClock, stack inputs, and a
+// Builders shared by the sandbox tests: a cloud on a FakeClock, stack inputs, and a
 // small regional template in the CloudFormation YAML short form.
 
 import { FakeClock } from '../../controller/clock.js';
@@ -9,8 +9,13 @@ import { expect } from 'vitest';
 
 export const START = Date.UTC(2026, 0, 1);
 
+/**
+ * A cloud on a FakeClock that jumps to the next wake-up whenever every task sleeps: the stacks
+ * adapter polls its change sets on it (CREATE_PENDING for latencies.changeSetCreate), so a call
+ * returns once AWS would have answered; only clock.advance() moves time between calls.
+ */
 export function makeCloud(latencies?: Partial<Latencies> | 'instant') {
-  const clock = new FakeClock(START, false);
+  const clock = new FakeClock(START);
   const cloud = new SandboxCloud({ clock, ...(latencies ? { latencies } : {}) });
   return { clock, cloud, ...cloud.providers() };
 }

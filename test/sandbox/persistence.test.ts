@@ -18,12 +18,15 @@ describe('sandbox persistence', () => {
   it('resumes a stack saved in CREATE_IN_PROGRESS: loaded later, it completes', async () => {
     const { clock, cloud, stacks } = makeCloud();
     await stacks.create(stackInput());
+    // The adapter polled its change set (CREATE_PENDING for 5 s) before executing it.
+    const executedAt = clock.now();
+    expect(executedAt).toBeGreaterThan(START);
     await clock.advance(30_000);
     const path = join(dir, 'sandbox.json');
     await saveSandbox(cloud, path);
 
     const saved = JSON.parse(await readFile(path, 'utf8'));
-    expect(saved.savedNow).toBe(START + 30_000);
+    expect(saved.savedNow).toBe(executedAt + 30_000);
 
     const laterClock = new FakeClock(saved.savedNow, false);
     const loaded = await loadSandbox(path, { clock: laterClock });
@@ -35,6 +38,31 @@ describe('sandbox persistence', () => {
     expect(done?.outputs.ApiDomain).toMatch(/execute-api\.us-east-1\.amazonaws\.com$/);
   });
 
+  it('loads faults saved under the provider-method keys of before with their AWS operation names', async () => {
+    const { cloud, clock } = makeCloud('instant');
+    const state = cloud.toJSON();
+    state.faults = [
+      { id: 1, operation: 'stacks.create', kind: 'fail', remaining: 1 },
+      { id: 2, operation: 'stacks.describe', kind: 'throttle', remaining: 2, region: 'eu-west-1' },
+      { id: 3, operation: 'stacks.*', kind: 'unavailable', probability: 0.2 },
+      { id: 4, operation: 'UpdateStack:rollback', kind: 'fail', remaining: 1 },
+      { id: 5, operation: 'ChangeResourceRecordSets', kind: 'throttle', remaining: 1 },
+    ];
+    const loaded = SandboxCloud.fromJSON(JSON.parse(JSON.stringify(state)), { clock });
+    expect(loaded.faults.list().map((f) => [f.operation, f.kind])).toEqual([
+      ['StackCreate', 'fail'],
+      ['DescribeStacks', 'throttle'],
+      ['cloudformation:*', 'unavailable'],
+      ['StackUpdateRollback', 'fail'],
+      ['ChangeResourceRecordSets', 'throttle'],
+    ]);
+    // And they fire: the migrated create failure rolls the next stack back.
+    const { stacks } = loaded.providers();
+    loaded.faults.remove(3);
+    await stacks.create(stackInput());
+    expect((await stacks.describe('us-east-1', 'orders'))?.status).toBe('ROLLBACK_COMPLETE');
+  });
+
   it('round-trips every service through toJSON / fromJSON', async () => {
     const { clock, cloud, stacks, tables, dns, healthChecks } = makeCloud();
     const zone = cloud.seedZone('example.com');
@@ -43,7 +71,7 @@ describe('sandbox persistence', () => {
     await tables.addReplica('orders', 'us-east-1', 'eu-west-1');
     const change = await dns.change(zone.id, [{ action: 'CREATE', record: { name: 'x.example.com', type: 'A', ttl: 60, values: ['192.0.2.1'] } }], 'c');
     const id = await healthChecks.create('ref', { protocol: 'HTTPS', fqdn: 'x.example.com', port: 443, path: '/', interval: 30, failureThreshold: 3, regions: [] }, {});
-    cloud.faults.fail('stacks.update');
+    cloud.faults.fail('StackUpdate');
 
     const copy = SandboxCloud.fromJSON(JSON.parse(JSON.stringify(cloud.toJSON())), { clock });
     const p = copy.providers();
@@ -117,7 +145,7 @@ describe('sandbox with instant latencies', () => {
 
   it('still takes the failure path: an injected create failure ends ROLLBACK_COMPLETE', async () => {
     const { cloud, stacks } = makeCloud({ stackCreate: 0, stackRollback: 0 });
-    cloud.faults.fail('stacks.create');
+    cloud.faults.fail('StackCreate');
     await stacks.create(stackInput());
     expect((await stacks.describe('us-east-1', 'orders'))?.status).toBe('ROLLBACK_COMPLETE');
   });

@@ -1,5 +1,11 @@
+// CloudFormation as regionctl sees it in sandbox mode: the AWS stacks adapter (change sets,
+// polls on the sandbox's clock) over the sandbox's API-level CloudFormation.
 import { describe, expect, it } from 'vitest';
+import { WaitingError } from '../../controller/errors.js';
 import { expectAwsError, makeCloud, stackInput, TEMPLATE } from './helpers.js';
+
+/** Where the adapter's messages start: the AWS operation, the stack and its region. */
+const AT = 'orders in us-east-1';
 
 describe('sandbox CloudFormation: status model', () => {
   it('creates a stack through CREATE_IN_PROGRESS to CREATE_COMPLETE with synthesized outputs', async () => {
@@ -33,6 +39,23 @@ describe('sandbox CloudFormation: status model', () => {
     expect((await again.stacks.describe('us-east-1', 'orders'))?.outputs).toEqual(east?.outputs);
   });
 
+  it('derives the partition of stack, change set and table ARNs from the region (aws-cn, aws-us-gov)', async () => {
+    const { cloud, stacks } = makeCloud('instant');
+    await stacks.create(stackInput({ region: 'cn-north-1' }));
+    expect((await stacks.describe('cn-north-1', 'orders'))?.id).toMatch(/^arn:aws-cn:cloudformation:cn-north-1:123456789012:stack\/orders\//);
+    const made = await cloud.api.cloudFormationApi('us-gov-west-1').send('CreateChangeSet', {
+      StackName: 'orders',
+      ChangeSetName: 'review',
+      ChangeSetType: 'CREATE',
+      TemplateBody: TEMPLATE,
+      Parameters: [{ ParameterKey: 'Version', ParameterValue: '1' }],
+    });
+    expect(made.Id).toMatch(/^arn:aws-us-gov:cloudformation:us-gov-west-1:123456789012:changeSet\/review\//);
+    cloud.seedTable('ledger', 'us-gov-west-1');
+    const table = await cloud.api.dynamodbApi('us-gov-west-1').send('DescribeTable', { TableName: 'ledger' });
+    expect(table.Table?.TableArn).toBe('arn:aws-us-gov:dynamodb:us-gov-west-1:123456789012:table/ledger');
+  });
+
   it('returns undefined for a stack that does not exist', async () => {
     const { stacks } = makeCloud();
     expect(await stacks.describe('us-east-1', 'missing')).toBeUndefined();
@@ -40,7 +63,7 @@ describe('sandbox CloudFormation: status model', () => {
 
   it('rolls back an injected create failure to ROLLBACK_COMPLETE', async () => {
     const { clock, cloud, stacks } = makeCloud();
-    cloud.faults.fail('stacks.create');
+    cloud.faults.fail('StackCreate');
     await stacks.create(stackInput());
     await clock.advance(90_000);
     const rolling = await stacks.describe('us-east-1', 'orders');
@@ -75,7 +98,7 @@ describe('sandbox CloudFormation: status model', () => {
     const { clock, cloud, stacks } = makeCloud();
     await stacks.create(stackInput());
     await clock.advance(90_000);
-    cloud.faults.fail('stacks.update');
+    cloud.faults.fail('StackUpdate');
     await stacks.update(stackInput({ parameters: { Version: '2' } }));
     await clock.advance(60_000);
     expect((await stacks.describe('us-east-1', 'orders'))?.status).toBe('UPDATE_ROLLBACK_IN_PROGRESS');
@@ -93,8 +116,8 @@ describe('sandbox CloudFormation: status model', () => {
     const { clock, cloud, stacks } = makeCloud();
     await stacks.create(stackInput());
     await clock.advance(90_000);
-    cloud.faults.fail('stacks.update');
-    cloud.faults.fail('stacks.updateRollback');
+    cloud.faults.fail('StackUpdate');
+    cloud.faults.fail('StackUpdateRollback');
     await stacks.update(stackInput({ parameters: { Version: '2' } }));
     await clock.advance(90_000);
     const failed = await stacks.describe('us-east-1', 'orders');
@@ -111,7 +134,11 @@ describe('sandbox CloudFormation: status model', () => {
   it('refuses ContinueUpdateRollback outside UPDATE_ROLLBACK_FAILED', async () => {
     const { stacks } = makeCloud('instant');
     await stacks.create(stackInput());
-    await expectAwsError(stacks.continueUpdateRollback('us-east-1', 'orders', 'c'), 'ValidationError', 'ContinueUpdateRollback cannot be called from current stack status.');
+    await expectAwsError(
+      stacks.continueUpdateRollback('us-east-1', 'orders', 'c'),
+      'ValidationError',
+      `ContinueUpdateRollback ${AT}: ValidationError: ContinueUpdateRollback cannot be called from current stack status.`,
+    );
   });
 
   it('deletes through DELETE_IN_PROGRESS until the stack is gone', async () => {
@@ -134,12 +161,12 @@ describe('sandbox CloudFormation: status model', () => {
     await clock.advance(90_000);
     // cfn.retain-only-when-delete-failed
     await expectAwsError(stacks.delete('us-east-1', 'orders', 'early', ['Api']), 'ValidationError', /specify which resources to retain only when the stack is in the DELETE_FAILED state\.$/);
-    cloud.faults.fail('stacks.delete');
+    cloud.faults.fail('DeleteStack');
     await stacks.delete('us-east-1', 'orders', 'delete-1');
     await clock.advance(60_000);
     const failed = await stacks.describe('us-east-1', 'orders');
     expect(failed?.status).toBe('DELETE_FAILED');
-    expect(failed?.statusReason).toContain('failed to delete');
+    expect(failed?.statusReason).toBe('The following resource(s) failed to delete: [Api]. ');
     expect(failed?.failedResources).toEqual(['Api']);
     // cfn.delete-failed-retain
     await stacks.delete('us-east-1', 'orders', 'delete-2');
@@ -152,43 +179,47 @@ describe('sandbox CloudFormation: status model', () => {
 });
 
 describe('sandbox CloudFormation: refusals', () => {
-  it('refuses CreateStack on an existing name with AlreadyExistsException', async () => {
+  it('refuses a CREATE change set on an existing name (cfn.create-changeset-on-live-stack)', async () => {
     const { stacks } = makeCloud('instant');
     await stacks.create(stackInput());
-    await expectAwsError(stacks.create(stackInput()), 'AlreadyExistsException', 'Stack [orders] already exists');
+    await expectAwsError(
+      stacks.create(stackInput({ clientToken: 'again' })),
+      'ValidationError',
+      `CreateChangeSet ${AT}: ValidationError: Stack [orders] already exists and cannot be created again with the changeSet [regionctl-again].`,
+    );
   });
 
   it('refuses UpdateStack of a missing stack', async () => {
     const { stacks } = makeCloud();
-    await expectAwsError(stacks.update(stackInput()), 'ValidationError', 'Stack [orders] does not exist');
+    await expectAwsError(stacks.update(stackInput()), 'ValidationError', `UpdateStack ${AT}: Stack [orders] does not exist`);
   });
 
-  it('refuses updates and deletes while an operation is in progress, with AWS message', async () => {
-    const { stacks } = makeCloud();
+  it('waits (WaitingError) instead of updating or deleting while an operation is in progress: AWS refuses with its busy wording (cfn.busy-stack)', async () => {
+    const { cloud, stacks } = makeCloud();
     await stacks.create(stackInput());
-    await expectAwsError(
-      stacks.update(stackInput({ parameters: { Version: '2' } })),
-      'ValidationError',
-      /^Stack:arn:aws:cloudformation:us-east-1:123456789012:stack\/orders\/[0-9a-f-]+ is in CREATE_IN_PROGRESS state and can not be updated\.$/,
-    );
-    // cfn.delete-busy-stack
-    await expectAwsError(stacks.delete('us-east-1', 'orders', 'd'), 'ValidationError', /^Stack \[arn:aws:cloudformation:us-east-1:123456789012:stack\/orders\/[0-9a-f-]+\] cannot be deleted while in status CREATE_IN_PROGRESS$/);
+    const update = stacks.update(stackInput({ parameters: { Version: '2' } }));
+    await expect(update).rejects.toBeInstanceOf(WaitingError);
+    await expect(update).rejects.toThrow(`UpdateStack ${AT}: the stack is in CREATE_IN_PROGRESS; waiting for it to settle`);
+    const del = stacks.delete('us-east-1', 'orders', 'd');
+    await expect(del).rejects.toBeInstanceOf(WaitingError);
+    await expect(del).rejects.toThrow(/^DeleteStack orders in us-east-1: ValidationError: Stack \[arn:aws:cloudformation:us-east-1:123456789012:stack\/orders\/[0-9a-f-]+\] cannot be deleted while in status CREATE_IN_PROGRESS$/);
+    expect(cloud.calls.entries.at(-1)).toMatchObject({ operation: 'DeleteStack', outcome: 'ValidationError' });
   });
 
-  it('refuses to update a stack in UPDATE_IN_PROGRESS', async () => {
+  it('waits instead of updating a stack in UPDATE_IN_PROGRESS', async () => {
     const { clock, stacks } = makeCloud();
     await stacks.create(stackInput());
     await clock.advance(90_000);
     await stacks.update(stackInput({ parameters: { Version: '2' } }));
-    await expectAwsError(stacks.update(stackInput({ parameters: { Version: '3' } })), 'ValidationError', /is in UPDATE_IN_PROGRESS state and can not be updated\.$/);
+    await expect(stacks.update(stackInput({ parameters: { Version: '3' } }))).rejects.toThrow(`UpdateStack ${AT}: the stack is in UPDATE_IN_PROGRESS; waiting for it to settle`);
   });
 
   it('refuses to update a ROLLBACK_COMPLETE stack: it must be deleted and created again', async () => {
     const { cloud, stacks } = makeCloud('instant');
-    cloud.faults.fail('stacks.create');
+    cloud.faults.fail('StackCreate');
     await stacks.create(stackInput());
     await expectAwsError(stacks.update(stackInput({ parameters: { Version: '2' } })), 'ValidationError', /is in ROLLBACK_COMPLETE state and can not be updated\.$/);
-    await expectAwsError(stacks.create(stackInput()), 'AlreadyExistsException');
+    await expectAwsError(stacks.create(stackInput()), 'ValidationError', /already exists and cannot be created again/);
     await stacks.delete('us-east-1', 'orders', 'd');
     await stacks.create(stackInput());
     expect((await stacks.describe('us-east-1', 'orders'))?.status).toBe('CREATE_COMPLETE');
@@ -203,10 +234,18 @@ describe('sandbox CloudFormation: refusals', () => {
     expect(await stacks.update(stackInput({ tags: { app: 'orders', team: 'payments' } }))).toBe('started');
   });
 
-  it('blocks deletion while termination protection is enabled', async () => {
+  it('blocks deletion while termination protection is enabled, naming the command that lifts it', async () => {
     const { cloud, stacks } = makeCloud('instant');
+    // A create never protects (a failed first create must stay deletable): the executor turns it on after CREATE_COMPLETE.
     await stacks.create(stackInput({ terminationProtection: true }));
-    await expectAwsError(stacks.delete('us-east-1', 'orders', 'd'), 'ValidationError', 'Stack [orders] cannot be deleted while TerminationProtection is enabled');
+    expect((await stacks.describe('us-east-1', 'orders'))?.terminationProtection).toBe(false);
+    await stacks.setTerminationProtection('us-east-1', 'orders', true);
+    await expectAwsError(
+      stacks.delete('us-east-1', 'orders', 'd'),
+      'ValidationError',
+      `DeleteStack ${AT}: ValidationError: Stack [orders] cannot be deleted while TerminationProtection is enabled (turn it off first: set spec.stack.terminationProtection to false and apply, ` +
+        'or run aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name orders --region us-east-1)',
+    );
     expect((await stacks.describe('us-east-1', 'orders'))?.status).toBe('CREATE_COMPLETE');
     expect(await stacks.update(stackInput({ terminationProtection: false }))).toBe('no-changes');
     expect(cloud.calls.entries.at(-1)).toMatchObject({ operation: 'UpdateTerminationProtection', write: true });
@@ -214,21 +253,25 @@ describe('sandbox CloudFormation: refusals', () => {
     expect(await stacks.describe('us-east-1', 'orders')).toBeUndefined();
   });
 
-  it('treats a retried request with the same client token as done, and a reused token as TokenAlreadyExistsException', async () => {
-    const { clock, stacks } = makeCloud();
+  it('treats a retried create with the same client token as done, and a reused token as TokenAlreadyExistsException', async () => {
+    const { clock, cloud, stacks } = makeCloud();
     const input = stackInput({ clientToken: 'rc-create' });
     await stacks.create(input);
     await clock.advance(10_000);
+    cloud.calls.reset();
     await stacks.create(input);
+    // The retry found its own change set, already executed: nothing executed twice.
+    expect(cloud.calls.count('ExecuteChangeSet')).toBe(0);
     expect((await stacks.describe('us-east-1', 'orders'))?.status).toBe('CREATE_IN_PROGRESS');
     await expectAwsError(stacks.create(stackInput({ name: 'other', clientToken: 'rc-create' })), 'TokenAlreadyExistsException');
-    expect(await stacks.describe('us-east-1', 'other')).toBeUndefined();
+    // ExecuteChangeSet refused the token: the other stack was never created (left in review).
+    expect((await stacks.describe('us-east-1', 'other'))?.status).toBe('REVIEW_IN_PROGRESS');
   });
 
   it('does not use up a token on a refused request', async () => {
     const { stacks } = makeCloud('instant');
     await stacks.create(stackInput());
-    await expectAwsError(stacks.create(stackInput({ clientToken: 'rc-1' })), 'AlreadyExistsException');
+    await expectAwsError(stacks.create(stackInput({ clientToken: 'rc-1' })), 'ValidationError', /already exists and cannot be created again/);
     await stacks.create(stackInput({ name: 'second', clientToken: 'rc-1' }));
     expect((await stacks.describe('us-east-1', 'second'))?.status).toBe('CREATE_COMPLETE');
   });
@@ -243,9 +286,13 @@ describe('sandbox CloudFormation: refusals', () => {
 
   it('refuses templates that do not parse or have no Resources', async () => {
     const { stacks } = makeCloud('instant');
-    await expectAwsError(stacks.create(stackInput({ templateBody: 'Resources: [unclosed' })), 'ValidationError', /^Template format error: YAML not well-formed/);
-    await expectAwsError(stacks.create(stackInput({ templateBody: 'Outputs: {}\n', parameters: {} })), 'ValidationError', 'Template format error: At least one Resources member must be defined.');
-    await expectAwsError(stacks.create(stackInput({ templateBody: '{"Resources": ', parameters: {} })), 'ValidationError', /^Template format error: JSON not well-formed/);
+    await expectAwsError(stacks.create(stackInput({ templateBody: 'Resources: [unclosed' })), 'ValidationError', /^CreateChangeSet orders in us-east-1: ValidationError: Template format error: YAML not well-formed/);
+    await expectAwsError(
+      stacks.create(stackInput({ templateBody: 'Outputs: {}\n', parameters: {} })),
+      'ValidationError',
+      `CreateChangeSet ${AT}: ValidationError: Template format error: At least one Resources member must be defined.`,
+    );
+    await expectAwsError(stacks.create(stackInput({ templateBody: '{"Resources": ', parameters: {} })), 'ValidationError', /^CreateChangeSet orders in us-east-1: ValidationError: Template format error: JSON not well-formed/);
   });
 
   it('refuses references to undeclared resources, undeclared parameters and missing parameter values', async () => {
@@ -253,16 +300,20 @@ describe('sandbox CloudFormation: refusals', () => {
     await expectAwsError(
       stacks.create(stackInput({ templateBody: TEMPLATE.replace('Role: !GetAtt Api.RootResourceId', 'Role: !GetAtt Role.Arn') })),
       'ValidationError',
-      'Template format error: Unresolved resource dependencies [Role] in the Resources block of the template',
+      `CreateChangeSet ${AT}: ValidationError: Template format error: Unresolved resource dependencies [Role] in the Resources block of the template`,
     );
-    await expectAwsError(stacks.create(stackInput({ parameters: { Version: '1', Colour: 'blue' } })), 'ValidationError', 'Parameters: [Colour] do not exist in the template');
-    await expectAwsError(stacks.create(stackInput({ parameters: {} })), 'ValidationError', 'Parameters: [Version] must have values');
+    await expectAwsError(
+      stacks.create(stackInput({ parameters: { Version: '1', Colour: 'blue' } })),
+      'ValidationError',
+      `CreateChangeSet ${AT}: ValidationError: Parameters: [Colour] do not exist in the template`,
+    );
+    await expectAwsError(stacks.create(stackInput({ parameters: {} })), 'ValidationError', `CreateChangeSet ${AT}: ValidationError: Parameters: [Version] must have values`);
   });
 
   it('requires CAPABILITY_IAM for templates with IAM resources', async () => {
     const { stacks } = makeCloud('instant');
     const body = 'Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {}\n';
-    await expectAwsError(stacks.create(stackInput({ templateBody: body, parameters: {} })), 'InsufficientCapabilitiesException', 'Requires capabilities : [CAPABILITY_IAM]');
+    await expectAwsError(stacks.create(stackInput({ templateBody: body, parameters: {} })), 'InsufficientCapabilitiesException', `CreateChangeSet ${AT}: InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_IAM]`);
     await stacks.create(stackInput({ templateBody: body, parameters: {}, capabilities: ['CAPABILITY_IAM'] }));
   });
 
@@ -275,10 +326,12 @@ describe('sandbox CloudFormation: refusals', () => {
 });
 
 describe('sandbox CloudFormation: previewChanges', () => {
-  it('is refused while the stack is busy, like UpdateStack', async () => {
+  it('waits while the stack is busy: AWS refuses the UPDATE change set as it refuses UpdateStack', async () => {
     const { stacks } = makeCloud();
     await stacks.create(stackInput());
-    await expectAwsError(stacks.previewChanges(stackInput({ parameters: { Version: '2' } })), 'ValidationError', /is in CREATE_IN_PROGRESS state and can not be updated\.$/);
+    const preview = stacks.previewChanges(stackInput({ parameters: { Version: '2' } }));
+    await expect(preview).rejects.toBeInstanceOf(WaitingError);
+    await expect(preview).rejects.toThrow(/is in CREATE_IN_PROGRESS state and can not be updated\.$/);
   });
 
   it('lists every resource as Add for a missing stack', async () => {

@@ -19,6 +19,7 @@ export const healthChecksPass: Pass = (context, facts) => {
   for (const record of desired.dns.records) {
     const wanted = record.healthCheck;
     if (!wanted) continue;
+    const checkerRegions = [...wanted.regions].sort();
     for (const region of desired.regions) {
       if (region.state === 'drained') continue;
       const code = region.code;
@@ -30,7 +31,7 @@ export const healthChecksPass: Pass = (context, facts) => {
         path: wanted.path,
         interval: wanted.interval,
         failureThreshold: wanted.failureThreshold,
-        regions: [...wanted.regions].sort(),
+        regions: checkerRegions.slice(),
         fqdn,
       };
       const current = (checksByKey.get(healthCheckKey(record.name, code)) ?? [])[0];

@@ -58,8 +58,8 @@ function templatesFor(build: RecordBuild, record: DesiredRecord, region: Desired
       template.ttl = record.ttl;
       template.values = [outputValue(build.context, build.outputsKnown, region.code, record.targetOutput)];
     }
-    const check = build.healthChecks.get(`${record.name}|${region.code}`);
-    if (record.healthCheck && check) template.healthCheck = check.ref;
+    const check = record.healthCheck ? build.healthChecks.get(`${record.name}|${region.code}`) : undefined;
+    if (check) template.healthCheck = check.ref;
     return template;
   };
   const id = setIdentifier(build.rs, region.code);

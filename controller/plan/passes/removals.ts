@@ -91,15 +91,16 @@ export const removalsPass: Pass = (context, facts) => {
 /** Owned health checks no wanted (record, region) keeps, by region ('' when the region cannot be told). */
 function orphanHealthChecks(context: PlanContext, keptChecks: ReadonlySet<string>): Orphans {
   const { rs } = context;
+  const orphans: Orphans = new Map();
+  const sorted = context.live.healthChecks.filter((check) => isOwnedHealthCheck(check, rs) && !keptChecks.has(check.id)).sort((a, b) => compareStrings(a.id, b.id));
+  // Planning speed: the (record, region) keys are hashed only when some owned check is not kept.
+  if (sorted.length === 0) return orphans;
   const regionOfKey = new Map<string, { record: string; region: string }>();
   // Live names may be escaped (\052): the manifest's spelling is the one shown.
   const names = new Set([...context.desired.dns.records.map((r) => r.name), ...context.owned.map((r) => decodeDnsEscapes(r.name))]);
   const regions = new Set([...context.regions.keys(), ...context.leaving]);
   for (const name of names) for (const region of regions) regionOfKey.set(healthCheckKey(name, region), { record: name, region });
-  const orphans: Orphans = new Map();
-  const sorted = [...context.live.healthChecks].sort((a, b) => compareStrings(a.id, b.id));
   for (const check of sorted) {
-    if (!isOwnedHealthCheck(check, rs) || keptChecks.has(check.id)) continue;
     const owner = regionOfKey.get(healthCheckKeyOf(check, rs) ?? '');
     const region = owner?.region ?? '';
     orphans.set(region, [...(orphans.get(region) ?? []), { check, ...(owner ? { recordName: owner.record } : {}) }]);

@@ -252,6 +252,7 @@ function sameTags(live: Record<string, string>, wanted: Record<string, string>):
 }
 
 function withoutDigests(tags: Record<string, string>): Record<string, string> {
+  if (!Object.keys(tags).some(isNoEchoTag)) return tags;
   return Object.fromEntries(Object.entries(tags).filter(([key]) => !isNoEchoTag(key)));
 }
 

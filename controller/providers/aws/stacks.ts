@@ -402,7 +402,7 @@ function previewCreatedAt(changeSetName: string): number | undefined {
   return Number.isFinite(at) ? at : undefined;
 }
 
-function toLiveStack(region: string, name: string, stack: Stack): LiveStack {
+export function toLiveStack(region: string, name: string, stack: Stack): LiveStack {
   return {
     region,
     name: stack.StackName ?? name,

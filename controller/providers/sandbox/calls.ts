@@ -1,4 +1,4 @@
-// The call log: every provider call as the AWS API operation it stands for, so tests can
+// The call log: every AWS API call the adapters send to the sandbox, so tests can
 // assert "no writes" and API-call budgets the way CloudTrail would show them.
 
 export type AwsService = 'cloudformation' | 'dynamodb' | 'route53';
@@ -10,8 +10,6 @@ export interface CallRecord {
   service: AwsService;
   /** AWS API operation name, e.g. DescribeStacks, UpdateTable, ChangeResourceRecordSets. */
   operation: string;
-  /** Provider method that made the call, e.g. stacks.describe (the name faults use). */
-  method: string;
   region?: string;
   /** True when the operation changes infrastructure. */
   write: boolean;

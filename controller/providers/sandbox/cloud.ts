@@ -1,5 +1,5 @@
 // SandboxCloud: one in-memory AWS account (CloudFormation and DynamoDB per region, Route 53
-// global). Route 53 and DynamoDB answer at the API level, to the same adapters as AWS.
+// global). Every service answers at the API level, to the same adapters as AWS.
 // Everything asynchronous is derived from the clock, so FakeClock, ScaledClock and a
 // saved-then-loaded cloud all agree on what has finished.
 
@@ -7,17 +7,19 @@ import type { Clock } from '../../clock.js';
 import type { AwsApis } from '../aws/api.js';
 import { AwsHealthCheckProvider } from '../aws/healthchecks.js';
 import { AwsDnsProvider } from '../aws/route53.js';
+import { AwsStackProvider, toLiveStack } from '../aws/stacks.js';
 import { AwsTableProvider } from '../aws/tables.js';
 import type { DnsRecord, HostedZone, LiveHealthCheck, LiveStack, LiveTable, Providers } from '../types.js';
 import { CallLog, type CallRecord } from './calls.js';
 import type { CallHook, SandboxContext } from './context.js';
 import { SandboxCloudFormationApi } from './cloudformation-api.js';
+import { describeStack } from './cloudformation-shapes.js';
 import { SandboxDynamoDbApi } from './dynamodb-api.js';
-import { Faults } from './faults.js';
+import { Faults, migrateFaults } from './faults.js';
 import { SandboxHealthChecks } from './healthchecks.js';
 import { SandboxRoute53Api } from './route53-api.js';
 import { compareRecords, SandboxRecords } from './route53.js';
-import { settleStacks, SandboxStacks } from './stacks.js';
+import { settleStacks } from './stacks.js';
 import { DEFAULT_LATENCIES, emptyState, INSTANT_LATENCIES, type Latencies, type ReplicaDeletion, type SandboxState, type StackRecord } from './state.js';
 import { settleTables, viewTable, SandboxTables, type SeedTableOptions } from './tables.js';
 import { clone } from './util.js';
@@ -37,17 +39,15 @@ export const SANDBOX_STATE_VERSION = 1;
 export class SandboxCloud {
   readonly clock: Clock;
   readonly faults: Faults;
-  /** Every provider call, as AWS API operations (see CallLog). */
+  /** Every AWS API call the adapters sent (see CallLog). */
   readonly calls = new CallLog();
   private state: SandboxState;
   private readonly ctx: SandboxContext;
-  private readonly stacks: SandboxStacks;
   private readonly tables: SandboxTables;
   private readonly records: SandboxRecords;
   private readonly healthChecks: SandboxHealthChecks;
   /**
-   * The AWS APIs this sandbox serves, as the adapters of providers/aws call them (Route 53
-   * and DynamoDB so far; CloudFormation is still served at the provider level). Tests send
+   * The AWS APIs this sandbox serves, as the adapters of providers/aws call them. Tests send
    * raw calls here: `cloud.api.route53Api().send('ListResourceRecordSets', {...})`.
    */
   readonly api: AwsApis & { cloudFormationApi(region: string): SandboxCloudFormationApi };
@@ -70,7 +70,6 @@ export class SandboxCloud {
       calls: this.calls,
       onCall: options.onCall,
     };
-    this.stacks = new SandboxStacks(this.ctx);
     this.tables = new SandboxTables(this.ctx);
     this.records = new SandboxRecords(this.ctx);
     this.healthChecks = new SandboxHealthChecks(this.ctx, (id) => this.records.recordsUsingHealthCheck(id));
@@ -92,14 +91,15 @@ export class SandboxCloud {
     };
     // The same adapters as on AWS, over the sandbox's API: one code path for both.
     this.providerSet = {
-      stacks: this.stacks,
+      // Its change-set polls and waits sleep on the sandbox's clock (FakeClock or ScaledClock).
+      stacks: new AwsStackProvider({ clients: this.api, clock: this.clock }),
       tables: new AwsTableProvider({ clients: this.api }),
       dns: new AwsDnsProvider({ clients: this.api }),
       healthChecks: new AwsHealthCheckProvider({ clients: this.api }),
     };
   }
 
-  /** Called before every provider call takes effect; throwing aborts it (e.g. a simulated kill). */
+  /** Called before every AWS API call takes effect; throwing aborts it (e.g. a simulated kill). */
   set onCall(hook: CallHook | undefined) {
     this.ctx.onCall = hook;
   }
@@ -108,7 +108,7 @@ export class SandboxCloud {
     return this.ctx.onCall;
   }
 
-  /** Called after every provider call, with its outcome. */
+  /** Called after every AWS API call, with its outcome. */
   set afterCall(hook: ((call: CallRecord) => void) | undefined) {
     this.ctx.afterCall = hook;
   }
@@ -178,8 +178,11 @@ export class SandboxCloud {
     return stack;
   }
 
+  /** What DescribeStacks shows now for a live stack, without making a call. */
   peekStack(region: string, name: string): LiveStack | undefined {
-    return this.stacks.peek(region, name);
+    settleStacks(this.ctx);
+    const stack = this.state.stacks.find((s) => s.region === region && s.name === name);
+    return stack ? toLiveStack(region, name, describeStack(this.clock.now(), stack)) : undefined;
   }
 
   /** The table as read in `region` (or its home region), undefined when no such table. */
@@ -252,5 +255,8 @@ function checkState(json: unknown): SandboxState {
   if (!state || typeof state !== 'object' || state.version !== SANDBOX_STATE_VERSION || !Array.isArray(state.stacks)) {
     throw new Error(`not a sandbox state (expected version ${SANDBOX_STATE_VERSION} with stacks, tables, zones, health checks)`);
   }
-  return clone(state as SandboxState);
+  const checked = clone(state as SandboxState);
+  // Faults saved under the provider-method keys of before ('stacks.create') get their AWS operation names.
+  checked.faults = migrateFaults(checked.faults ?? []);
+  return checked;
 }

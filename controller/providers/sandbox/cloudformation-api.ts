@@ -7,6 +7,7 @@
 
 import type { CloudFormationApi, CloudFormationOperation, CloudFormationOps, StackResource } from '../aws/api.js';
 import { AwsRequestError } from '../../errors.js';
+import { arnIn } from '../../partition.js';
 import type { StackStatus } from '../types.js';
 import { awsError } from './aws-error.js';
 import { invokeApi, nextId, type SandboxContext } from './context.js';
@@ -14,7 +15,7 @@ import { isInProgress, observedPhase, settleStacks, stackPhases } from './stacks
 import type { ChangeSetRecord, DeletedStackRecord, StackConfig, StackRecord } from './state.js';
 import { checkCapabilities, checkParameters, diffResources, parseTemplate, synthesizeOutputs, type ParsedTemplate } from './template.js';
 import { describeStackResources, listStackResources } from './cloudformation-resources.js';
-import { changeSetStatus, configOf, describeDeleted, describeStack, fingerprintOf, firstLogicalId, sameConfig, splitToken, str, strings, toChange, toParameters, toTags, uuid } from './cloudformation-shapes.js';
+import { changeSetStatus, configOf, echoed, describeDeleted, describeStack, fingerprintOf, firstLogicalId, sameConfig, splitToken, str, strings, toChange, toParameters, toTags, uuid } from './cloudformation-shapes.js';
 
 /** Operations served beyond the adapter's narrowed set (conformance setup calls). */
 export interface CloudFormationExtraOps {
@@ -240,7 +241,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     const before = type === 'CREATE' ? undefined : { template: parseTemplate(stack.current.templateBody), parameters: stack.current.parameters };
     const changes = diffResources(before, { template, parameters: config.parameters });
     if (input['Tags'] === undefined && type === 'UPDATE') config.tags = { ...stack.current.tags };
-    const id = `arn:aws:cloudformation:${this.region}:${this.ctx.state.accountId}:changeSet/${name}/${uuid(nextId(this.ctx, 'changeSet', 32))}`;
+    const id = arnIn(this.region, 'cloudformation', this.ctx.state.accountId, `changeSet/${name}/${uuid(nextId(this.ctx, 'changeSet', 32))}`);
     const record: ChangeSetRecord = {
       region: this.region,
       stackId: stack.id,
@@ -388,7 +389,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     const stack: StackRecord = {
       region: this.region,
       name,
-      id: `arn:aws:cloudformation:${this.region}:${this.ctx.state.accountId}:stack/${name}/${uuid(nextId(this.ctx, 'stack', 32))}`,
+      id: arnIn(this.region, 'cloudformation', this.ctx.state.accountId, `stack/${name}/${uuid(nextId(this.ctx, 'stack', 32))}`),
       status: 'REVIEW_IN_PROGRESS',
       // cfn.create-changeset-review-in-progress: "User Initiated", no tags until execution.
       statusReason: 'User Initiated',
@@ -401,7 +402,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
   }
 
   private startCreate(stack: StackRecord, config: Omit<StackConfig, 'outputs'>, template: ParsedTemplate, protect: boolean): void {
-    const fails = this.ctx.faults.take('CreateStack', this.region, ['fail']) !== undefined;
+    const fails = this.ctx.faults.take('StackCreate', this.region, ['fail']) !== undefined;
     stack.terminationProtection = protect;
     stack.createdAt = this.now();
     stack.current = { ...EMPTY, tags: { ...config.tags }, outputs: {} };
@@ -411,8 +412,8 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
   }
 
   private startUpdate(stack: StackRecord, config: Omit<StackConfig, 'outputs'>, template: ParsedTemplate): void {
-    let fails = this.ctx.faults.take('UpdateStack', this.region, ['fail']) !== undefined;
-    let rollbackFails = fails && this.ctx.faults.take('UpdateStack:rollback', this.region, ['fail']) !== undefined;
+    let fails = this.ctx.faults.take('StackUpdate', this.region, ['fail']) !== undefined;
+    let rollbackFails = fails && this.ctx.faults.take('StackUpdateRollback', this.region, ['fail']) !== undefined;
     let failedOn: string | undefined;
     // cfn.update-rollback-failed: the control step failResourceUpdate.
     if (stack.failUpdate) {

@@ -80,6 +80,18 @@ export function toChange(c: ChangeSetRecord['changes'][number]): Change {
   };
 }
 
+const MAX_TAGS = 50;
+
+/** Stack tags as AWS checks them: at most 50 (cfn.tags-limit), and the aws: prefix is AWS's own. */
+export function checkTags(tags: Record<string, string>): void {
+  if (Object.keys(tags).length > MAX_TAGS) {
+    throw awsError('ValidationError', `1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TAGS}`);
+  }
+  for (const key of Object.keys(tags)) {
+    if (key.toLowerCase().startsWith('aws:')) throw awsError('ValidationError', `Invalid tag key [${key}]: the aws: prefix is reserved for AWS use`);
+  }
+}
+
 export function toTags(tags: Record<string, string>): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
@@ -141,9 +153,7 @@ export function configOf(input: Input): Omit<StackConfig, 'outputs'> {
   for (const p of (input['Parameters'] as Parameter[] | undefined) ?? []) if (p.ParameterKey) parameters[p.ParameterKey] = p.ParameterValue ?? '';
   const tags: Record<string, string> = {};
   for (const t of (input['Tags'] as Tag[] | undefined) ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
-  for (const key of Object.keys(tags)) {
-    if (key.toLowerCase().startsWith('aws:')) throw awsError('ValidationError', `Invalid tag key [${key}]: the aws: prefix is reserved for AWS use`);
-  }
+  checkTags(tags);
   return { templateBody: body, parameters, tags };
 }
 

@@ -1,8 +1,7 @@
 // What every sandbox service shares: state, clock, latencies, faults, the call log, and
-// `invoke`, the single door every provider call goes through (hook, faults, logging).
+// `invokeApi`, the single door every AWS API call goes through (hook, faults, logging).
 
 import type { Clock } from '../../clock.js';
-import { TransientError } from '../../errors.js';
 import type { AwsService, CallLog, CallRecord } from './calls.js';
 import type { Faults } from './faults.js';
 import { awsError } from './aws-error.js';
@@ -11,18 +10,13 @@ import { sha256Hex } from './util.js';
 
 export interface CallInfo {
   service: AwsService;
-  /** AWS API operation, e.g. UpdateStack. */
+  /** AWS API operation, e.g. CreateChangeSet: the name the call log shows and faults match. */
   operation: string;
-  /**
-   * The name faults match: the AWS operation for services the sandbox serves at the API
-   * level (Route 53), the provider method (e.g. stacks.update) for the others.
-   */
-  method: string;
   region?: string;
   write: boolean;
 }
 
-/** Called before every provider call takes effect; throwing aborts the call (e.g. a simulated kill). */
+/** Called before every API call takes effect; throwing aborts the call (e.g. a simulated kill). */
 export type CallHook = (call: CallInfo & { seq: number; at: number }) => void;
 
 export interface SandboxContext {
@@ -31,43 +25,24 @@ export interface SandboxContext {
   readonly faults: Faults;
   readonly calls: CallLog;
   onCall?: CallHook | undefined;
-  /** Called after every provider call with its outcome. */
+  /** Called after every API call with its outcome. */
   afterCall?: ((call: CallRecord) => void) | undefined;
 }
 
 /**
- * Runs one provider call: the onCall hook, then throttling/5xx faults, then the call itself;
- * logs it with its outcome. `fn` may set `entry.outcome` itself (e.g. a read that found
- * nothing, which AWS reports as an error code the provider turns into undefined).
- * afterCall runs last; throwing there loses the answer of a call that took effect.
+ * Runs one AWS API call: the onCall hook, then throttling/5xx/timeout faults, then the call
+ * itself; logs it with its outcome. Faults are thrown as the SDK would throw them, for the
+ * adapter to map. afterCall runs last; throwing there loses the answer of a call that took effect.
  */
-export function invoke<T>(ctx: SandboxContext, info: CallInfo, fn: (entry: CallRecord) => T | Promise<T>): Promise<T> {
-  return run(ctx, info, fn, (code, message) => new TransientError(message, code));
-}
-
-/**
- * Runs one AWS API call (service served at the API level): like invoke, but faults are
- * thrown as the SDK would throw them, for the adapter to map.
- */
-export function invokeApi<T>(ctx: SandboxContext, info: Omit<CallInfo, 'method'>, fn: (entry: CallRecord) => T | Promise<T>): Promise<T> {
-  return run(ctx, { ...info, method: info.operation }, fn, (code, message) => awsError(code, message, code === 'ServiceUnavailable' ? 503 : 400));
-}
-
-const FAULT_ERRORS = {
-  throttle: ['Throttling', 'Rate exceeded'],
-  unavailable: ['ServiceUnavailable', 'Service Unavailable'],
-  priorRequestNotComplete: ['PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.'],
-} as const;
-
-async function run<T>(ctx: SandboxContext, info: CallInfo, fn: (entry: CallRecord) => T | Promise<T>, faultError: (code: string, message: string) => Error): Promise<T> {
+export async function invokeApi<T>(ctx: SandboxContext, info: CallInfo, fn: (entry: CallRecord) => T | Promise<T>): Promise<T> {
   const entry = ctx.calls.record({ ...info, at: ctx.clock.now(), outcome: 'pending' });
   try {
     ctx.onCall?.({ ...info, seq: entry.seq, at: entry.at });
-    const fault = ctx.faults.take(info.method, info.region, ['throttle', 'unavailable', 'priorRequestNotComplete', 'requestLost', 'answerLost'], info.service);
+    const fault = ctx.faults.take(info.operation, info.region, ['throttle', 'unavailable', 'priorRequestNotComplete', 'requestLost', 'answerLost'], info.service);
     if (fault === 'requestLost') throw requestTimeout();
     if (fault !== undefined && fault !== 'fail' && fault !== 'answerLost') {
       const [code, message] = FAULT_ERRORS[fault];
-      throw faultError(code, message);
+      throw awsError(code, message, code === 'ServiceUnavailable' ? 503 : 400);
     }
     const result = await fn(entry);
     // The call took effect; only its answer is lost.
@@ -82,17 +57,17 @@ async function run<T>(ctx: SandboxContext, info: CallInfo, fn: (entry: CallRecor
   }
 }
 
+const FAULT_ERRORS = {
+  throttle: ['Throttling', 'Rate exceeded'],
+  unavailable: ['ServiceUnavailable', 'Service Unavailable'],
+  priorRequestNotComplete: ['PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.'],
+} as const;
+
 /** What the SDK's HTTP handler throws when requestTimeout passes (throwOnRequestTimeout). */
 function requestTimeout(): Error {
   const error = new Error('Request did not complete within the request timeout');
   error.name = 'TimeoutError';
   return error;
-}
-
-/** Logs an extra AWS call made inside one provider method (a further page, a second region). */
-export function logExtraCall(ctx: SandboxContext, info: CallInfo, outcome = 'ok'): void {
-  const entry = ctx.calls.record({ ...info, at: ctx.clock.now(), outcome });
-  ctx.afterCall?.(entry);
 }
 
 export function errorCode(error: unknown): string {

@@ -1,33 +1,34 @@
-// Fault injection by AWS operation for the services the sandbox serves at the API level
-// ('ChangeResourceRecordSets'), by provider method for the others ('stacks.create',
-// 'stacks.*'), by service ('route53:*') or everything ('*'); optionally for one region, for
-// the next N calls or with a probability from the seeded RNG.
+// Fault injection by AWS operation ('CreateChangeSet', 'ChangeResourceRecordSets', 'UpdateTable'),
+// by service ('cloudformation:*', 'route53:*') or everything ('*'); optionally for one region,
+// for the next N calls or with a probability from the seeded RNG. Every service is served at
+// the API level, so a fault hits the call the AWS adapter sends, under the name the call log
+// (and CloudTrail) shows.
 //
-// Kinds: 'throttle' (TransientError Throttling "Rate exceeded"), 'unavailable' (TransientError
-// ServiceUnavailable), 'priorRequestNotComplete' (Route 53's concurrent-change refusal),
-// 'requestLost' (a TimeoutError before the call takes effect), 'answerLost' (the call takes
-// effect, then a TimeoutError: the answer is lost), and
-// 'fail': the call is accepted but its asynchronous work fails. Async failure names:
-//   stacks.create                 → ROLLBACK_IN_PROGRESS → ROLLBACK_COMPLETE
-//   stacks.update                 → UPDATE_ROLLBACK_IN_PROGRESS → UPDATE_ROLLBACK_COMPLETE
-//   stacks.updateRollback         → the rollback of a failed update ends UPDATE_ROLLBACK_FAILED
-//   stacks.continueUpdateRollback → ends UPDATE_ROLLBACK_FAILED again
-//   stacks.delete                 → DELETE_FAILED
-//   UpdateTable                   → the replica it creates ends CREATION_FAILED
+// Kinds: 'throttle' (Throttling "Rate exceeded"), 'unavailable' (ServiceUnavailable, HTTP 503),
+// 'priorRequestNotComplete' (Route 53's concurrent-change refusal), 'requestLost' (a
+// TimeoutError before the call takes effect), 'answerLost' (the call takes effect, then a
+// TimeoutError: the answer is lost), and
+// 'fail': the call is accepted but its asynchronous work fails. Outcome names:
+//   StackCreate            → the next stack creation (an executed CREATE change set, or
+//                            CreateStack) ends ROLLBACK_IN_PROGRESS → ROLLBACK_COMPLETE
+//   StackUpdate            → the next update (an executed UPDATE change set, or UpdateStack)
+//                            ends UPDATE_ROLLBACK_IN_PROGRESS → UPDATE_ROLLBACK_COMPLETE
+//   StackUpdateRollback    → with StackUpdate: that update's rollback fails, UPDATE_ROLLBACK_FAILED
+//   ContinueUpdateRollback → ends UPDATE_ROLLBACK_FAILED again
+//   DeleteStack            → DELETE_FAILED; the resource keeps failing until RetainResources names it
+//   UpdateTable            → the replica it creates ends CREATION_FAILED
+//
+// Before the CloudFormation adapter ran on the sandbox, its faults were keyed by provider
+// method ('stacks.create', 'stacks.*'). Those keys are refused with the new name
+// (LEGACY_STACK_FAULTS); a saved state file holding them is migrated on load (migrateFaults).
 
 import type { FaultKind, FaultRecord, SandboxState } from './state.js';
 import { nextRandom } from './util.js';
 
-/** Provider methods a throttling/5xx fault can target (logged AWS operation in comments). */
+/** AWS operations a throttling/5xx/timeout fault can target. */
 export const FAULT_OPERATIONS = [
-  'stacks.describe', // DescribeStacks
-  'stacks.listByTag', // DescribeStacks (no name, all pages)
-  'stacks.create', // CreateStack
-  'stacks.update', // UpdateStack
-  'stacks.delete', // DeleteStack
-  'stacks.continueUpdateRollback', // ContinueUpdateRollback
-  'stacks.previewChanges', // CreateChangeSet
-  // CloudFormation, at the API level (cloudformation-api.ts): AWS operation names.
+  // CloudFormation (cloudformation-api.ts). CreateStack, UpdateStack and DescribeStackResources
+  // are sent only by the conformance corpus; the adapter creates and updates by change set.
   'DescribeStacks',
   'CreateStack',
   'UpdateStack',
@@ -63,22 +64,47 @@ export const FAULT_OPERATIONS = [
 export const FAULT_SERVICES = ['cloudformation:*', 'dynamodb:*', 'route53:*'] as const;
 
 /** Operations whose asynchronous work a 'fail' fault can break. */
-export const ASYNC_FAILURE_OPERATIONS = [
-  'stacks.create',
-  'stacks.update',
-  'stacks.updateRollback',
-  'stacks.continueUpdateRollback',
-  'stacks.delete',
-  // At the API level: a create (CreateStack or a CREATE change set executed), an update
-  // (UpdateStack or an UPDATE change set executed), that update's rollback too, ContinueUpdateRollback,
-  // and DeleteStack (its first resource then keeps failing to delete until retained).
-  'CreateStack',
-  'UpdateStack',
-  'UpdateStack:rollback',
-  'ContinueUpdateRollback',
-  'DeleteStack',
-  'UpdateTable',
-] as const;
+export const ASYNC_FAILURE_OPERATIONS = ['StackCreate', 'StackUpdate', 'StackUpdateRollback', 'ContinueUpdateRollback', 'DeleteStack', 'UpdateTable'] as const;
+
+/**
+ * The provider-method keys of before, with the AWS operation each now is: `fail` for the
+ * outcome fault, `call` for the first call that method sends on AWS (throttling, 5xx, timeouts).
+ */
+export const LEGACY_STACK_FAULTS: Readonly<Record<string, { call: string; fail?: string }>> = {
+  'stacks.describe': { call: 'DescribeStacks' },
+  'stacks.listByTag': { call: 'DescribeStacks' },
+  'stacks.create': { call: 'CreateChangeSet', fail: 'StackCreate' },
+  'stacks.update': { call: 'CreateChangeSet', fail: 'StackUpdate' },
+  'stacks.updateRollback': { call: 'CreateChangeSet', fail: 'StackUpdateRollback' },
+  'stacks.previewChanges': { call: 'CreateChangeSet' },
+  'stacks.delete': { call: 'DeleteStack', fail: 'DeleteStack' },
+  'stacks.continueUpdateRollback': { call: 'ContinueUpdateRollback', fail: 'ContinueUpdateRollback' },
+  'stacks.*': { call: 'cloudformation:*' },
+  // The first API-level outcome names, before the adapter sent change sets.
+  CreateStack: { call: 'CreateStack', fail: 'StackCreate' },
+  UpdateStack: { call: 'UpdateStack', fail: 'StackUpdate' },
+  'UpdateStack:rollback': { call: 'UpdateStack', fail: 'StackUpdateRollback' },
+};
+
+/** The key a fault of this kind has today, for one saved or typed with an older key (undefined: unchanged). */
+export function renamedFault(operation: string, kind: FaultKind): string | undefined {
+  const legacy = LEGACY_STACK_FAULTS[operation];
+  if (!legacy) return undefined;
+  const renamed = kind === 'fail' ? legacy.fail : legacy.call;
+  return renamed === operation ? undefined : renamed;
+}
+
+/**
+ * Faults of a state file saved before CloudFormation faults were keyed by AWS operation, under
+ * their new keys. A key with no counterpart (throttling a stack's setTerminationProtection) is
+ * left for checkOperationName to refuse when it is armed again.
+ */
+export function migrateFaults(faults: readonly FaultRecord[]): FaultRecord[] {
+  return faults.map((fault) => {
+    const renamed = renamedFault(fault.operation, fault.kind);
+    return renamed ? { ...fault, operation: renamed } : fault;
+  });
+}
 
 export interface FaultOptions {
   region?: string;
@@ -173,13 +199,13 @@ function checkOperationName(operation: string, kind: FaultKind): void {
   const known: readonly string[] = kind === 'fail' ? ASYNC_FAILURE_OPERATIONS : FAULT_OPERATIONS;
   if (operation === '*' || known.includes(operation)) return;
   if (kind !== 'fail' && (FAULT_SERVICES as readonly string[]).includes(operation)) return;
-  if (operation.endsWith('.*') && known.some((k) => k.startsWith(operation.slice(0, -1)))) return;
+  const renamed = renamedFault(operation, kind);
+  if (renamed) throw new Error(`sandbox: fault key '${operation}' is now '${renamed}' (CloudFormation faults are keyed by AWS operation, as the call log names them)`);
   throw new Error(`sandbox: no ${kind === 'fail' ? 'asynchronous ' : ''}operation '${operation}' to fault (known: ${known.join(', ')})`);
 }
 
 function matches(fault: FaultRecord, operation: string, region: string | undefined, service: string | undefined): boolean {
   if (fault.region !== undefined && fault.region !== region) return false;
   if (fault.operation === '*' || fault.operation === operation) return true;
-  if (service !== undefined && fault.operation === `${service}:*`) return true;
-  return fault.operation.endsWith('.*') && operation.startsWith(fault.operation.slice(0, -1));
+  return service !== undefined && fault.operation === `${service}:*`;
 }

@@ -1,7 +1,6 @@
-// The sandbox: one in-memory fake AWS account. Route 53 and DynamoDB are served at the API
-// level (cloud.api: the operations of providers/aws/api.ts, in the SDK's shapes, with AWS's
-// error codes), and cloud.providers() returns the AWS adapters over them; CloudFormation is
-// still served at the provider level.
+// The sandbox: one in-memory fake AWS account. CloudFormation, DynamoDB and Route 53 are
+// served at the API level (cloud.api: the operations of providers/aws/api.ts, in the SDK's
+// shapes, with AWS's error codes), and cloud.providers() returns the AWS adapters over them.
 export { SandboxCloud, SANDBOX_STATE_VERSION, type SandboxOptions } from './cloud.js';
 export { loadSandbox, saveSandbox, type LoadOptions } from './persist.js';
 export { SandboxServiceException } from './aws-error.js';

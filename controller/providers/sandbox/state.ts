@@ -216,7 +216,7 @@ export type FaultKind = 'throttle' | 'unavailable' | 'priorRequestNotComplete' |
 
 export interface FaultRecord {
   id: number;
-  /** AWS operation ('ChangeResourceRecordSets'), provider method ('stacks.create'), 'stacks.*', 'route53:*' or '*'. */
+  /** AWS operation ('ChangeResourceRecordSets'), outcome name for 'fail' ('StackCreate'), 'route53:*' or '*'. */
   operation: string;
   kind: FaultKind;
   region?: string;

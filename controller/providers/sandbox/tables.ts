@@ -4,6 +4,7 @@
 
 import type { AttributeDefinition, CreateTableInput, KeySchemaElement, StreamViewType, TableDescription } from '../aws/api.js';
 import type { DynamoDbOps } from '../aws/api.js';
+import { arnIn } from '../../partition.js';
 import type { LiveTable, ReplicaStatus } from '../types.js';
 import { awsError } from './aws-error.js';
 import type { SandboxContext } from './context.js';
@@ -183,7 +184,7 @@ export class SandboxTables {
   /** DescribeTable's TableDescription as read in `region`. */
   private describe(table: TableRecord, region: string): TableDescription {
     const view = viewTable(table, region);
-    const arn = `arn:aws:dynamodb:${region}:${this.ctx.state.accountId}:table/${table.name}`;
+    const arn = arnIn(region, 'dynamodb', this.ctx.state.accountId, `table/${table.name}`);
     const key = table.replicas.find((r) => r.region === region)?.kmsKeyArn;
     return {
       TableName: table.name,
@@ -309,6 +310,5 @@ function localRegionError(): Error {
 /** A KMS key id, alias or ARN as the key's ARN (aliases stay alias ARNs). */
 function kmsKeyArn(keyId: string, region: string, accountId: string): string {
   if (keyId.startsWith('arn:')) return keyId;
-  if (keyId.startsWith('alias/')) return `arn:aws:kms:${region}:${accountId}:${keyId}`;
-  return `arn:aws:kms:${region}:${accountId}:key/${keyId}`;
+  return arnIn(region, 'kms', accountId, keyId.startsWith('alias/') ? keyId : `key/${keyId}`);
 }

@@ -587,6 +587,32 @@ export const cloudFormationCases: ConformanceCase[] = [
     ],
   },
   {
+    id: 'cfn.tags-limit',
+    title: 'More than 50 stack tags are refused by the length constraint; 50 are accepted',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      reference(`${CFN_API}/API_CreateChangeSet.html`, 'Tags: … Type: Array of Tag objects. Array Members: Maximum number of 50 items.'),
+      reference(`${CFN_API}/API_CreateStack.html`, 'Tags: … Type: Array of Tag objects. Array Members: Maximum number of 50 items.'),
+    ],
+    moto: { false: 'moto 5.2.5 accepts a CreateChangeSet with any number of tags' },
+    steps: [
+      call(
+        'CreateChangeSet',
+        {
+          StackName: STACK,
+          ChangeSetName: CHANGE_SET,
+          ChangeSetType: 'CREATE',
+          TemplateBody: template('one'),
+          Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })),
+        },
+        fails('ValidationError', /failed to satisfy constraint: Member must have length less than or equal to 50$/, 400),
+      ),
+      call('DescribeStacks', { StackName: STACK }, fails('ValidationError', `Stack with id ${STACK} does not exist`, 400)),
+      createStack({ Tags: Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) }),
+    ],
+  },
+  {
     id: 'cfn.delete-failed-retain',
     title: 'A resource that fails to delete leaves DELETE_FAILED, fails again on a plain retry, and RetainResources finishes the delete',
     service: 'cloudformation',
