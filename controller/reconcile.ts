@@ -28,7 +28,7 @@ export class LiveStateError extends StalledError {
   override readonly name = 'LiveStateError';
 }
 
-export async function readLiveState(desired: DesiredState, providers: Providers): Promise<LiveState> {
+export async function readLiveState(desired: DesiredState, providers: Providers, defaultRegion?: string): Promise<LiveState> {
   const zone = await providers.dns.findZone(desired.dns.zone);
   if (!zone) {
     throw new LiveStateError(
@@ -49,7 +49,7 @@ export async function readLiveState(desired: DesiredState, providers: Providers)
   const tables: LiveState['tables'] = {};
   desired.tables.forEach((table, i) => (tables[table.name] = tableList[i]));
   const live: LiveState = { zone, records, healthChecks, stacks, tables, health: {} };
-  if (inventoryLost(desired, live)) live.inventoryScan = await scanForOwnedStacks(desired, providers, live);
+  if (inventoryLost(desired, live)) live.inventoryScan = await scanForOwnedStacks(desired, providers, live, defaultRegion);
   return live;
 }
 
@@ -74,10 +74,10 @@ const SCAN_PARALLEL = 6;
  * for stacks tagged with the RegionSet. Stacks of the manifest's name join the live state, so
  * a region the manifest no longer lists is planned for removal instead of being forgotten.
  */
-async function scanForOwnedStacks(desired: DesiredState, providers: Providers, live: LiveState): Promise<InventoryScan> {
+async function scanForOwnedStacks(desired: DesiredState, providers: Providers, live: LiveState, defaultRegion = 'us-east-1'): Promise<InventoryScan> {
   const scan: InventoryScan = { regions: [], skipped: [], found: [] };
-  // Only the manifest's partition (aws, aws-cn or aws-us-gov): its credentials work nowhere else.
-  const partition = partitionOf(desired.regions[0]?.code ?? 'us-east-1');
+  // Only the manifest's partition (aws, aws-cn or aws-us-gov; --region's when it names no region): its credentials work nowhere else.
+  const partition = partitionOf(desired.regions[0]?.code ?? defaultRegion);
   const regions = [...new Set([...AWS_REGIONS.filter((r) => partitionOf(r) === partition), ...Object.keys(live.stacks)])].sort();
   for (let i = 0; i < regions.length; i += SCAN_PARALLEL) {
     const chunk = regions.slice(i, i + SCAN_PARALLEL);
@@ -125,6 +125,8 @@ export interface PlanReconcileOptions {
    * marked as not previewed. Absent/false: no preview, no mark.
    */
   previewStacks?: boolean | 'skip';
+  /** The CLI's --region: the partition to scan when the RegionSet names no region (prune-regionset). */
+  defaultRegion?: string;
 }
 
 /**
@@ -136,7 +138,7 @@ export async function planReconcile(
   providers: Providers,
   options: PlanReconcileOptions,
 ): Promise<{ plan: Plan; live: LiveState }> {
-  const live = await readLiveState(desired, providers);
+  const live = await readLiveState(desired, providers, options.defaultRegion);
   const digestKey = process.env[DIGEST_KEY_ENV];
   const planOptions: PlanOptions = { now: options.now, ...(digestKey ? { parameterDigestKey: digestKey } : {}) };
   let plan = computePlan(desired, live, planOptions);

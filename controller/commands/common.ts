@@ -3,14 +3,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import type { DesiredState } from '../manifest/types.js';
+import type { DesiredState, ManifestIssue } from '../manifest/types.js';
 import type { Plan } from '../plan/types.js';
 import type { LiveState } from '../providers/types.js';
 import { openCommandTarget, type Target, type TargetOptions } from './target.js';
 import { classifyError, UsageError } from '../errors.js';
 
-/** Loads and validates one manifest; prints every issue and returns undefined when invalid. */
-export async function loadDesired(file: string): Promise<DesiredState | undefined> {
+/** Loads and validates one manifest; prints every issue (also added to `issues` when given) and returns undefined when invalid. */
+export async function loadDesired(file: string, issues?: Array<Pick<ManifestIssue, 'line' | 'column' | 'rule' | 'message' | 'pointer'>>): Promise<DesiredState | undefined> {
   const { loadManifestFile, formatIssue, formatWarning } = await import('../manifest/load.js');
   const result = await loadManifestFile(file);
   if (result.ok) {
@@ -20,6 +20,7 @@ export async function loadDesired(file: string): Promise<DesiredState | undefine
     return ownerFile === undefined ? result.value : { ...result.value, ownerFile };
   }
   for (const issue of result.errors) process.stderr.write(`${formatIssue(issue)}\n`);
+  issues?.push(...result.errors.map(({ line, column, rule, message, pointer }) => ({ line, column, rule, message, pointer })));
   process.stderr.write(`${file}: ${result.errors.length} error(s); nothing was planned or changed.\n`);
   return undefined;
 }
@@ -36,12 +37,21 @@ function repoRelativePath(file: string): string | undefined {
 }
 
 /** Errors a user can act on become one line (classifyError decides); only bugs keep their stack trace. */
-function reportFailure(command: string, error: unknown): number {
+export function reportFailure(command: string, error: unknown): number {
+  return failureLine(`regionctl ${command}: `, error).exitCode;
+}
+
+/** One line for a RegionSet that could not be planned (`FILE: message` when several are); its message and exit code. */
+export function reportPlanFailure(command: string, file: string | undefined, error: unknown): { message: string; exitCode: number } {
+  return failureLine(`regionctl ${command}: ${file === undefined ? '' : `${file}: `}`, error);
+}
+
+function failureLine(prefix: string, error: unknown): { message: string; exitCode: number } {
   const failure = classifyError(error);
   if (failure.kind === 'internal') throw error;
-  const hint = failure.kind === 'transient' ? ' (temporary: run again in a moment)' : '';
-  process.stderr.write(`regionctl ${command}: ${failure.message}${hint}\n`);
-  return failure.exitCode;
+  const message = `${failure.message}${failure.kind === 'transient' ? ' (temporary: run again in a moment)' : ''}`;
+  process.stderr.write(`${prefix}${message}\n`);
+  return { message, exitCode: failure.exitCode };
 }
 
 /**
@@ -50,20 +60,49 @@ function reportFailure(command: string, error: unknown): number {
  */
 export async function withPlan(
   command: string,
-  options: TargetOptions & { readOnly?: boolean; plannedAt?: number },
+  options: TargetOptions & { readOnly?: boolean },
   desired: DesiredState,
   body: (target: Target, plan: Plan, live: LiveState) => Promise<number>,
 ): Promise<number> {
+  return withPlans(command, options, [desired], async (target, [result]) => ('plan' in result! ? body(target, result.plan, result.live) : reportFailure(command, result!.error)));
+}
+
+/** One RegionSet's plan and the live state it was planned from, or why it could not be planned. */
+export type PlanResult = { desired: DesiredState; plan: Plan; live: LiveState } | { desired: DesiredState; error: unknown };
+
+/**
+ * Several RegionSets on one target (one sandbox lock, one set of AWS clients): each is
+ * planned on its own, and one that cannot be planned (its zone is missing, AWS refused a
+ * read) does not stop the others. A failure of the target itself (credentials, the
+ * sandbox file) and bugs stop them all.
+ */
+export async function withPlans(
+  command: string,
+  /** plannedAt: each RegionSet's plan time (a saved plan's, to check it); now otherwise. */
+  options: TargetOptions & { readOnly?: boolean; plannedAt?: readonly number[] },
+  desired: readonly DesiredState[],
+  body: (target: Target, results: PlanResult[]) => Promise<number>,
+): Promise<number> {
   let opened: Target | undefined;
   try {
-    const target = await openCommandTarget(options, [desired]);
+    const target = await openCommandTarget(options, [...desired]);
     opened = target;
     const { planReconcile } = await import('../reconcile.js');
     // --read-only (diff): no change set previews, so not one write call reaches AWS. A saved
     // plan is planned again at its own time (plannedAt) to be checked, not shown: no previews.
     const previewStacks = options.plannedAt !== undefined ? false : options.readOnly === true ? 'skip' : true;
-    const { plan, live } = await planReconcile(desired, target.providers, { now: options.plannedAt ?? target.clock.now(), previewStacks });
-    return await body(target, plan, live);
+    const results: PlanResult[] = [];
+    for (const [i, set] of desired.entries()) {
+      try {
+        const now = options.plannedAt?.[i] ?? target.clock.now();
+        const { plan, live } = await planReconcile(set, target.providers, { now, previewStacks, ...(options.region !== undefined ? { defaultRegion: options.region } : {}) });
+        results.push({ desired: set, plan, live });
+      } catch (error) {
+        if (stopsEveryPlan(error)) throw error;
+        results.push({ desired: set, error });
+      }
+    }
+    return await body(target, results);
   } catch (error) {
     return reportFailure(command, error);
   } finally {
@@ -84,4 +123,10 @@ export async function confirmYes(question: string, refusal: string): Promise<boo
   } finally {
     rl.close();
   }
+}
+
+/** Bugs and failures of the target itself (credentials) would fail every RegionSet alike. */
+function stopsEveryPlan(error: unknown): boolean {
+  const failure = classifyError(error);
+  return failure.kind === 'internal' || failure.condition.reason === 'CredentialsError';
 }

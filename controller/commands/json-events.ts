@@ -1,9 +1,13 @@
 // `apply --output json`: the run as JSON lines on stdout, one object per line and nothing
 // else, for CI systems and scripts. The lines, in order:
 //   {"type":"plan", regionSet, plannedAt, steps: [{id, action, region, resource, dependsOn}], summary, refusals}
-//   {"type":"started"|"waiting"|"succeeded"|"failed"|"skipped", stepId, action, region, resource, time, elapsedMs, ...}
-//   {"type":"route53-batch", zoneId, stepIds, message, time, elapsedMs}
-//   {"type":"summary", outcome, done, failed, skipped, notStarted, elapsedMs, wallMs, target}
+//   {"type":"started"|"waiting"|"succeeded"|"failed"|"skipped", regionSet, stepId, action, region, resource, time, elapsedMs, ...}
+//   {"type":"route53-batch", regionSet, zoneId, stepIds, message, time, elapsedMs}
+//   {"type":"summary", regionSet, outcome, done, failed, skipped, notStarted, elapsedMs, wallMs, target}
+// Several RegionSets (apply of several manifests, or of a saved plan holding several): every
+// plan line first, then each RegionSet's events and its own summary, one RegionSet after
+// another. A RegionSet without changes has its plan line only; one not started because an
+// earlier one failed gets a summary with outcome "not-started".
 // "waiting" is the start of a step that only waits (stack.wait, health.wait, drain.wait,
 // ramp.wait); "succeeded" and "failed" carry the step's own stepElapsedMs, "failed" its error.
 // time is the target's clock (the sandbox's runs faster than real time); elapsedMs counts
@@ -49,13 +53,13 @@ function eventType(event: ExecEvent): string {
   }
 }
 
-/** A progress view writing one JSON line per executor event. */
-export function createJsonEventView(out: ProgressOutput, clock: Clock): ProgressView {
+/** A progress view writing one JSON line per executor event of RegionSet `regionSet`. */
+export function createJsonEventView(out: ProgressOutput, clock: Clock, regionSet: string): ProgressView {
   const startedAt = new Map<string, number>();
   return {
     onEvent(event) {
       const step = event.step;
-      const line: Record<string, unknown> = { type: eventType(event) };
+      const line: Record<string, unknown> = { type: eventType(event), regionSet };
       if (step) Object.assign(line, { stepId: step.id, action: step.action, ...(step.region ? { region: step.region } : {}), resource: step.resource });
       else if (event.region) line['region'] = event.region;
       Object.assign(line, { time: new Date(clock.now()).toISOString(), elapsedMs: event.elapsedMs });
@@ -70,10 +74,11 @@ export function createJsonEventView(out: ProgressOutput, clock: Clock): Progress
   };
 }
 
-/** The last line: the executor's counts, as the text summary line gives them. */
-export function summaryLine(result: ApplyResult, wallMs: number, target: string): Record<string, unknown> {
+/** A RegionSet's last line: the executor's counts, as the text summary line gives them. */
+export function summaryLine(regionSet: string, result: ApplyResult, wallMs: number, target: string): Record<string, unknown> {
   return {
     type: 'summary',
+    regionSet,
     outcome: result.failed.length === 0 ? 'complete' : 'failed',
     done: result.completed.length,
     failed: result.failed.length,
@@ -83,4 +88,9 @@ export function summaryLine(result: ApplyResult, wallMs: number, target: string)
     wallMs,
     target,
   };
+}
+
+/** The summary of a RegionSet not started because an earlier one failed. */
+export function notStartedLine(plan: Plan, target: string): Record<string, unknown> {
+  return { type: 'summary', regionSet: plan.regionSet, outcome: 'not-started', done: 0, failed: 0, skipped: 0, notStarted: plan.steps.length, elapsedMs: 0, wallMs: 0, target };
 }

@@ -3,9 +3,10 @@
 // steps are carried out. The fingerprint and the step checks are plan/saved.ts.
 //
 // The file (format_version 1.0): regionctl's version, the target (the sandbox state file, or
-// AWS: partition, account when known, endpoint, regions — never credentials) and one entry per
-// RegionSet with its manifest (path as given, git commit and dirty flag, SHA-256 of the
-// manifest and of its template), the live-state fingerprint with a digest per resource, and
+// AWS: partition, account when known, endpoint, the regions of all its RegionSets — never
+// credentials) and one entry per RegionSet (a diff of several manifests saves them all), each
+// with its manifest (path as given, git commit and dirty flag, SHA-256 of the manifest and of
+// its template), the live-state fingerprint with a digest per resource, and
 // the plan exactly as `diff --output json` prints it: NoEcho values masked, so the file never
 // holds a secret; apply takes them from the manifest again. Written atomically, mode 0600.
 
@@ -93,14 +94,25 @@ function accountFromLive(live: LiveState): string | undefined {
   return undefined;
 }
 
-/** The target as a saved plan records it; `live` adds the regions read and, failing the credentials, the account. */
-export function savedTarget(identity: TargetIdentity | undefined, desired: DesiredState, live?: LiveState): SavedTarget {
+/** A RegionSet as the saved target sees it: its regions, and the live state once read. */
+export interface TargetedRegionSet {
+  desired: DesiredState;
+  live?: LiveState;
+}
+
+/**
+ * The target as a saved plan records it, for all its RegionSets: `live` adds the regions read
+ * and, failing the credentials, the account.
+ */
+export function savedTarget(identity: TargetIdentity | undefined, sets: readonly TargetedRegionSet[]): SavedTarget {
   if (identity?.kind === 'sandbox') return { kind: 'sandbox', state_file: identity.stateFile ?? null };
-  const regions = [...new Set([...desired.regions.map((r) => r.code), ...Object.keys(live?.stacks ?? {})])].sort();
+  const regions = [...new Set(sets.flatMap(({ desired, live }) => [...desired.regions.map((r) => r.code), ...Object.keys(live?.stacks ?? {})]))].sort();
+  const firstRegion = sets.map(({ desired }) => desired.regions[0]?.code).find((code) => code !== undefined);
+  const liveAccount = sets.map(({ live }) => live && accountFromLive(live)).find((account) => account !== undefined);
   return {
     kind: 'aws',
-    partition: partitionOf(desired.regions[0]?.code ?? 'us-east-1'),
-    account: identity?.kind === 'aws' && identity.account ? identity.account : ((live && accountFromLive(live)) ?? null),
+    partition: partitionOf(firstRegion ?? 'us-east-1'),
+    account: identity?.kind === 'aws' && identity.account ? identity.account : (liveAccount ?? null),
     endpoint: identity?.kind === 'aws' ? (identity.endpoint ?? null) : null,
     regions,
   };
@@ -147,13 +159,13 @@ export function checkPlanOut(out: string): void {
   }
 }
 
-/** Writes the plan file atomically, readable by its owner only. */
-export async function writePlanFile(out: string, target: Target, desired: DesiredState, entries: SavedRegionSetPlan[], live: LiveState): Promise<void> {
+/** Writes the plan file (one entry per RegionSet, in the order given) atomically, readable by its owner only. */
+export async function writePlanFile(out: string, target: Target, sets: readonly TargetedRegionSet[], entries: SavedRegionSetPlan[]): Promise<void> {
   const file: SavedPlanFile = {
     format_version: SAVED_PLAN_FORMAT,
     regionctl_version: await packageVersion(),
     created_at: new Date().toISOString(),
-    target: savedTarget(target.identity, desired, live),
+    target: savedTarget(target.identity, sets),
     plans: entries,
   };
   try {

@@ -4,9 +4,8 @@
 // never deletes an orphan on its own; this command is the explicit way. Global-table
 // replicas are kept (their data outlives the RegionSet; remove them by hand if meant).
 
-import { readFile, stat } from 'node:fs/promises';
-import { isScalar, LineCounter, parseDocument } from 'yaml';
-import { MAX_MANIFEST_BYTES } from '../manifest/parse.js';
+import { stat } from 'node:fs/promises';
+import { readManifestIdentity } from '../manifest/identity.js';
 import type { DesiredState } from '../manifest/types.js';
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
 import { confirmYes, withPlan } from './common.js';
@@ -92,18 +91,9 @@ async function declaringFiles(patterns: string[], name: string): Promise<string[
   }
   const found: string[] = [];
   for (const file of [...files].sort()) {
-    try {
-      if ((await stat(file)).size > MAX_MANIFEST_BYTES) continue;
-      const lineCounter = new LineCounter();
-      const doc = parseDocument(await readFile(file, 'utf8'), { lineCounter, uniqueKeys: false });
-      const node = doc.getIn(['metadata', 'name'], true);
-      if (isScalar(node) && node.value === name) {
-        const { line, col } = node.range ? lineCounter.linePos(node.range[0]) : { line: 1, col: 1 };
-        found.push(`${file}:${line}:${col}`);
-      }
-    } catch {
-      // Unreadable or not YAML: it declares nothing.
-    }
+    // Unreadable or not YAML: it declares nothing.
+    const identity = await readManifestIdentity(file);
+    if (identity.name === name) found.push(`${file}:${identity.nameLine ?? 1}:${identity.nameColumn ?? 1}`);
   }
   return found;
 }

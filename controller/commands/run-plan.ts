@@ -27,7 +27,7 @@ export async function runPlan(
   const counts = new ApplyCounts(plan.summary, () => target.writeCalls());
   const json = options.output === 'json' ? await import('./json-events.js') : undefined;
   const progress = json
-    ? json.createJsonEventView(process.stdout, target.clock)
+    ? json.createJsonEventView(process.stdout, target.clock, plan.regionSet)
     : await createProgressView(process.stdout, process.env, {
         plan,
         desired,
@@ -63,7 +63,7 @@ export async function runPlan(
   const wallMs = Date.now() - startedAt;
   const wall = (wallMs / 1000).toFixed(1);
   const failed = result.failed.length;
-  if (json) json.writeJsonLine(process.stdout, json.summaryLine(result, wallMs, target.describe));
+  if (json) json.writeJsonLine(process.stdout, json.summaryLine(plan.regionSet, result, wallMs, target.describe));
   else process.stdout.write(
     `\n${verb} ${failed === 0 ? 'complete' : 'failed'}: ${counts.describe()}; ${formatElapsed(result.elapsedMs)} (${wall}s wall clock, ${target.describe}).\n`,
   );
@@ -72,15 +72,39 @@ export async function runPlan(
   return failed === 0 ? 0 : 1;
 }
 
-/** The plan as text, or as the first JSON line of --output json. */
-export async function showPlan(plan: Plan, desired: DesiredState, output: 'text' | 'json'): Promise<void> {
+/**
+ * Several plans (apply of several manifests or of a saved plan holding several), one
+ * RegionSet after another; a failure stops those not started yet (said, and with --output
+ * json a "not-started" summary each). Returns the first failure's exit code, else 0.
+ */
+export async function runPlans(
+  target: Target,
+  plans: ReadonlyArray<{ plan: Plan; desired: DesiredState }>,
+  options: { noColor?: boolean; output?: 'text' | 'json' } = {},
+): Promise<number> {
+  for (const [i, { desired, plan }] of plans.entries()) {
+    const code = await runPlan(target, plan, desired, 'Apply', 'apply', options);
+    if (code === 0) continue;
+    const notStarted = plans.slice(i + 1).map((next) => next.plan);
+    if (notStarted.length > 0) process.stderr.write(`regionctl apply: not started after that failure: ${notStarted.map((next) => next.regionSet).join(', ')}.\n`);
+    if (options.output === 'json') {
+      const json = await import('./json-events.js');
+      for (const next of notStarted) json.writeJsonLine(process.stdout, json.notStartedLine(next, target.describe));
+    }
+    return code;
+  }
+  return 0;
+}
+
+/** The plan as text, or as the first JSON line of --output json; `separate` puts a blank line before the text of a later plan. */
+export async function showPlan(plan: Plan, desired: DesiredState, output: 'text' | 'json', separate = false): Promise<void> {
   if (output === 'json') {
     const { planLine, writeJsonLine } = await import('./json-events.js');
     writeJsonLine(process.stdout, planLine(plan));
     return;
   }
   const { renderText } = await import('../plan/render.js');
-  process.stdout.write(`${renderText(plan, desired).trimEnd()}\n`);
+  process.stdout.write(`${separate ? '\n' : ''}${renderText(plan, desired).trimEnd()}\n`);
 }
 
 /** Exit code of a plan refused by a guardrail (the plan and the refusals are still printed). */

@@ -37,13 +37,15 @@
 //                                                    instead of AWS (shared with `regionctl apply --sandbox PATH`)
 //   REGIONCTL_SANDBOX_SPEED      --sandbox-speed N   sandbox time runs N times faster than real time (default 100)
 //   AWS_ENDPOINT_URL             --endpoint-url URL  send every AWS call there (emulators); read by the AWS SDK
-//   AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, …    usual AWS SDK credentials and settings
+//   AWS_PROFILE                  --profile NAME      shared-config profile of the SDK's credential chain
+//   AWS_REGION                   --region CODE       default region: credentials checked there, the lease table's
+//   AWS_ACCESS_KEY_ID, …                             usual AWS SDK credentials and settings
 //   REGIONCTL_POLL_INTERVAL_MS                       shorten every wait between AWS status polls (emulators)
 //   REGIONCTL_LEASE_TABLE                            DynamoDB table of leader leases (partition key pk, S): with
 //                                                    it, several replicas share the RegionSets and only a lease
 //                                                    holder applies; without it, run one replica
 //   REGIONCTL_LEASE_SECONDS, REGIONCTL_INSTANCE_ID, REGIONCTL_LEASE_REGION   lease duration (30), replica id
-//                                                    (hostname-pid), region of the table (AWS_REGION)
+//                                                    (hostname-pid), region of the table (--region, else AWS_REGION)
 //   REGIONCTL_SHUTDOWN_TIMEOUT   --shutdown-timeout D  how long running steps may take to finish on SIGTERM
 //                                                    (default 30s; 45s, 2m, or a number of seconds)
 //   REGIONCTL_CONCURRENCY        --concurrency N     RegionSets reconciled at once (default 4)
@@ -56,7 +58,7 @@
 
 import { parseCommandArgs, runCommand, UsageError } from './args.js';
 import { COMMANDS } from './table.js';
-import { pollIntervalFromEnvironment } from './target.js';
+import { checkRegionFlag, pollIntervalFromEnvironment } from './target.js';
 import type { RuntimeConfig } from '../runtime/main.js';
 
 /** The flags of `run`, from the command table (its help lists them with the variables). */
@@ -151,6 +153,10 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
   const endpointUrl = values['endpoint-url']?.trim() || undefined;
   if (endpointUrl !== undefined && !/^https?:\/\/[^/]/.test(endpointUrl)) throw new UsageError(`--endpoint-url must be an http:// or https:// URL (got "${endpointUrl}")`);
   if (endpointUrl !== undefined && sandbox !== undefined) throw new UsageError('--endpoint-url applies to AWS, not to the sandbox');
+  const profile = values.profile?.trim() || undefined;
+  const region = values.region?.trim() || undefined;
+  if ((profile !== undefined || region !== undefined) && sandbox !== undefined) throw new UsageError('--profile and --region apply to AWS, not to the sandbox');
+  if (region !== undefined) checkRegionFlag(region);
 
   const logLevel = (pick('log-level', 'REGIONCTL_LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`REGIONCTL_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
@@ -178,7 +184,8 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
     // reloaded per reconcile and saved per write); the table itself is DynamoDB (AWS_ENDPOINT_URL for an emulator).
     const { leaseSettingsFromEnvironment } = await import('../runtime/lease.js');
     try {
-      leases = leaseSettingsFromEnvironment(env);
+      // --region is the lease table's region unless REGIONCTL_LEASE_REGION names one.
+      leases = leaseSettingsFromEnvironment(region !== undefined && !env['REGIONCTL_LEASE_REGION']?.trim() ? { ...env, REGIONCTL_LEASE_REGION: region } : env);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -227,6 +234,8 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
     ...(sandbox !== undefined ? { sandbox } : {}),
     ...(sandboxSpeed !== undefined ? { sandboxSpeed } : {}),
     ...(endpointUrl !== undefined ? { endpointUrl } : {}),
+    ...(profile !== undefined ? { profile } : {}),
+    ...(region !== undefined ? { region } : {}),
     ...(leases ? { leases } : {}),
     ...(pollMs !== undefined ? { pollMs } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),

@@ -37,6 +37,12 @@ const TARGET_FLAGS = {
   'endpoint-url': { type: 'string', arg: 'URL', help: 'send every AWS call to URL, e.g. an emulator (wins over AWS_ENDPOINT_URL)' },
   'max-attempts': { type: 'string', arg: 'N', help: 'AWS SDK attempts per call (default AWS_MAX_ATTEMPTS or 3)' },
   'retry-mode': { type: 'string', arg: 'MODE', help: 'AWS SDK retries: standard (default) or adaptive' },
+  profile: { type: 'string', arg: 'NAME', help: 'AWS shared-config profile for credentials, as AWS_PROFILE (wins over it): SSO, role_arn, credential_process, keys' },
+  region: {
+    type: 'string',
+    arg: 'CODE',
+    help: "default AWS region: where credentials are resolved and checked, and the partition when the manifest names no region (the manifest's regions are always called in themselves)",
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 /** The flags of the commands that show an apply's progress. */
@@ -54,7 +60,9 @@ export const COMMANDS = {
     usage: 'regionctl validate FILE... [--output text|json]',
     summary: 'check manifests offline',
     description: `Checks RegionSet manifests: YAML, schema and the rules between regions, records and the
-rollout. FILE may be a path or a quoted glob pattern such as 'manifests/*.yaml'.
+rollout. FILE may be a path, a folder (its .yaml and .yml files) or a quoted glob pattern
+such as 'manifests/*.yaml'. Another tool's YAML (apiVersion not regionctl/..., kind not
+RegionSet) is skipped, saying so; a RegionSet name declared in two files is an error.
 Warnings (such as a NoEcho parameter's value written in the manifest) are printed but
 do not fail.`,
     flags: {
@@ -63,16 +71,23 @@ do not fail.`,
     exitCodes: '0 every file is valid, 1 otherwise',
   },
   diff: {
-    usage: 'regionctl diff FILE [options]   (alias: regionctl plan)',
+    usage: 'regionctl diff FILE... [options]   (alias: regionctl plan)',
     summary: 'show the plan (dry run); applies nothing',
     description: `Plans the manifest against the live state (AWS, or the sandbox with --sandbox) and prints
-the plan. Nothing is changed. Without --sandbox it uses the usual AWS credentials
-(AWS_PROFILE, AWS_ACCESS_KEY_ID, ...).`,
+the plan. Nothing is changed. FILE may be a path, a folder or a quoted glob, as for
+validate: each RegionSet is planned on its own and printed under its own header (JSON: one
+entry per file; one plain FILE prints its plan object), and the exit code is the worst of
+them. Without --sandbox it uses the usual AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID,
+...).`,
     flags: {
       ...TARGET_FLAGS,
       output: { type: 'string', short: 'o', arg: 'FORMAT', help: 'text (default), json or markdown' },
       'detailed-exitcode': { type: 'boolean', help: 'exit 2 when the plan has changes (0 when there are none)' },
-      out: { type: 'string', arg: 'FILE', help: 'also save the plan to FILE (JSON, mode 0600, no secrets) for "regionctl apply FILE"; a refused plan is saved but cannot be applied' },
+      out: {
+        type: 'string',
+        arg: 'FILE',
+        help: 'also save the plans to FILE (JSON, mode 0600, no secrets; every RegionSet given, all planned) for "regionctl apply FILE"; a refused plan is saved but cannot be applied',
+      },
       'read-only': {
         type: 'boolean',
         help: 'send no write call (no CloudFormation change set, no review stack): stack changes show template, parameters and tags only; manifests/iam-policy-read-only.json is all it needs',
@@ -81,18 +96,20 @@ the plan. Nothing is changed. Without --sandbox it uses the usual AWS credential
     exitCodes: '0 no changes (or changes without --detailed-exitcode), 1 error, 2 changes (with --detailed-exitcode), 3 plan refused by a guardrail',
   },
   apply: {
-    usage: 'regionctl apply FILE|PLANFILE [options]',
+    usage: 'regionctl apply FILE...|PLANFILE [options]',
     summary: 'show the plan, confirm, converge',
-    description: `Plans the manifest like diff, prints the plan, asks for confirmation (only "yes" is
-accepted; --yes skips the question) and carries it out, showing progress.
-Given a plan saved by "diff --out PLANFILE" (recognised by its content), it reads the
-manifest and the live state again and applies exactly the saved steps, without asking;
-it refuses, naming what moved, when either changed since the plan was saved.`,
+    description: `Plans the manifests like diff, prints the plans, asks for confirmation (only "yes" is
+accepted; --yes skips the question) and carries them out one RegionSet after another,
+showing progress. Nothing is changed in any RegionSet when one manifest is invalid or one
+plan is refused; a failed RegionSet stops those not yet started.
+Given a plan saved by "diff --out PLANFILE" (recognised by its content; alone), it reads
+the manifests and the live state again and applies exactly the saved steps, without
+asking; it refuses, naming what moved, when any of them changed since the plan was saved.`,
     flags: {
       ...TARGET_FLAGS,
       yes: { type: 'boolean', short: 'y', help: 'do not ask for confirmation (needed when stdin is not a terminal)' },
       ...PROGRESS_FLAGS,
-      output: { type: 'string', short: 'o', arg: 'FORMAT', help: 'text (default) or json: one JSON object per line for the plan, each step event and the final summary; nothing else on stdout (needs --yes or a saved plan)' },
+      output: { type: 'string', short: 'o', arg: 'FORMAT', help: 'text (default) or json: one JSON object per line for each plan, each step event and a summary per RegionSet, all naming their regionSet; nothing else on stdout (needs --yes or a saved plan)' },
     },
     exitCodes:
       '0 success (or no changes), 1 error or a failed step, 3 nothing changed: plan refused by a guardrail, or a saved plan refused (made stale by a change to the live state or the manifest, or refused when saved)',
@@ -163,6 +180,8 @@ environment-only, so they never show in \`ps\`.`,
       sandbox: { type: 'string', arg: 'PATH', help: 'use the sandbox cloud kept in this JSON state file (REGIONCTL_SANDBOX)' },
       'sandbox-speed': { type: 'string', arg: 'N', help: 'sandbox time speed-up (REGIONCTL_SANDBOX_SPEED)' },
       'endpoint-url': { type: 'string', arg: 'URL', help: 'send every AWS call to URL (AWS_ENDPOINT_URL)' },
+      profile: { type: 'string', arg: 'NAME', help: 'AWS shared-config profile for credentials, as AWS_PROFILE (wins over it)' },
+      region: { type: 'string', arg: 'CODE', help: 'default AWS region: credentials are checked there, and the lease table lives there unless REGIONCTL_LEASE_REGION (AWS_REGION)' },
       'shutdown-timeout': { type: 'string', arg: 'DURATION', help: 'how long running steps may finish on SIGTERM (REGIONCTL_SHUTDOWN_TIMEOUT)' },
       concurrency: { type: 'string', arg: 'N', help: 'RegionSets reconciled at once (REGIONCTL_CONCURRENCY)' },
       'log-level': { type: 'string', arg: 'LEVEL', help: 'trace, debug, info, warn, error, fatal or silent (REGIONCTL_LOG_LEVEL)' },
@@ -189,7 +208,7 @@ environment-only, so they never show in \`ps\`.`,
       { name: 'REGIONCTL_LEASE_TABLE', help: 'DynamoDB table of leader leases (partition key pk, S); without it run one replica' },
       { name: 'REGIONCTL_LEASE_SECONDS', default: '30', help: 'lease duration' },
       { name: 'REGIONCTL_INSTANCE_ID', default: 'hostname-pid', help: 'this replica\'s id in the lease table' },
-      { name: 'REGIONCTL_LEASE_REGION', default: 'AWS_REGION', help: 'region of the lease table' },
+      { name: 'REGIONCTL_LEASE_REGION', default: '--region, else AWS_REGION', help: 'region of the lease table' },
       { name: 'REGIONCTL_SHUTDOWN_TIMEOUT', flag: 'shutdown-timeout', default: '30s', help: 'how long running steps may take to finish on SIGTERM (45s, 2m or seconds)' },
       { name: 'REGIONCTL_CONCURRENCY', flag: 'concurrency', default: '4', help: 'RegionSets reconciled at once' },
       { name: 'REGIONCTL_NOTIFY_CONFIG', help: 'YAML file of notification providers (webhook, Slack, GitHub commit status) and per-RegionSet routes' },

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import type { DesiredState } from '../manifest/types.js';
 import { openTarget, DEFAULT_SANDBOX_SPEED, type Target, type TargetHooks, type TargetIdentity, type TargetSpec } from '../targets/index.js';
+import { closestRegion, isAwsRegion } from '../manifest/regions.js';
 import { UsageError } from './args.js';
 
 export type { Target } from '../targets/index.js';
@@ -15,6 +16,10 @@ export interface TargetOptions {
   endpointUrl?: string;
   maxAttempts?: string;
   retryMode?: string;
+  /** AWS only: the shared-config profile (--profile). */
+  profile?: string;
+  /** AWS only: the default region (--region). */
+  region?: string;
   /** apply: the sandbox file is locked for the whole run and saved after every write. */
   write?: boolean;
   /** The command, for the sandbox lock's messages. */
@@ -29,6 +34,8 @@ export function targetOptions(values: {
   'endpoint-url'?: string | undefined;
   'max-attempts'?: string | undefined;
   'retry-mode'?: string | undefined;
+  profile?: string | undefined;
+  region?: string | undefined;
 }): TargetOptions {
   const options: TargetOptions = {};
   // parseArgs gives "" for a bare --sandbox (in-memory) and undefined when absent.
@@ -37,6 +44,8 @@ export function targetOptions(values: {
   if (values['endpoint-url'] !== undefined) options.endpointUrl = values['endpoint-url'];
   if (values['max-attempts'] !== undefined) options.maxAttempts = values['max-attempts'];
   if (values['retry-mode'] !== undefined) options.retryMode = values['retry-mode'];
+  if (values.profile !== undefined) options.profile = values.profile;
+  if (values.region !== undefined) options.region = values.region;
   return options;
 }
 
@@ -62,7 +71,9 @@ function targetSpec(options: TargetOptions): TargetSpec {
     if (!Number.isFinite(speed) || speed <= 0) {
       throw new UsageError(`--sandbox-speed must be a positive number (got "${options.sandboxSpeed}")`);
     }
-    if ((['endpointUrl', 'maxAttempts', 'retryMode'] as const).some((key) => options[key] !== undefined)) throw new UsageError('--endpoint-url, --max-attempts and --retry-mode apply to AWS, not to --sandbox');
+    if ((['endpointUrl', 'maxAttempts', 'retryMode', 'profile', 'region'] as const).some((key) => options[key] !== undefined)) {
+      throw new UsageError('--endpoint-url, --max-attempts, --retry-mode, --profile and --region apply to AWS, not to --sandbox');
+    }
     return { kind: 'sandbox', speed, ...(options.sandbox === true ? {} : { path: options.sandbox }) };
   }
   const maxAttempts = options.maxAttempts === undefined ? undefined : Number(options.maxAttempts);
@@ -76,14 +87,25 @@ function targetSpec(options: TargetOptions): TargetSpec {
   if (options.endpointUrl !== undefined && !/^https?:\/\/[^/]/.test(options.endpointUrl)) {
     throw new UsageError(`--endpoint-url must be an http:// or https:// URL (got "${options.endpointUrl}")`);
   }
+  if (options.profile !== undefined && options.profile.trim() === '') throw new UsageError('--profile must name a profile of the AWS config file, e.g. --profile prod');
+  if (options.region !== undefined) checkRegionFlag(options.region);
   const changeSetPollMs = pollIntervalFromEnvironment();
   return {
     kind: 'aws',
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
+    ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.endpointUrl !== undefined ? { endpointUrl: options.endpointUrl } : {}),
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     ...(retryMode !== undefined ? { retryMode } : {}),
     ...(changeSetPollMs !== undefined ? { changeSetPollMs } : {}),
   };
+}
+
+/** --region must be an AWS region code (a typo gets "did you mean"). */
+export function checkRegionFlag(region: string): void {
+  if (isAwsRegion(region)) return;
+  const guess = closestRegion(region);
+  throw new UsageError(`--region "${region}" is not an AWS region code${guess ? `; did you mean ${guess}?` : ', e.g. us-east-1'}`);
 }
 
 /**

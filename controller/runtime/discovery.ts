@@ -1,10 +1,8 @@
 // Which RegionSets a revision declares: the manifests under the glob, keyed by
 // metadata.name, with clashes (one name in several files) resolved by ownership.ts.
 
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, isScalar } from 'yaml';
-import { MAX_MANIFEST_BYTES } from '../manifest/parse.js';
+import { isOtherToolsManifest, readManifestIdentity } from '../manifest/identity.js';
 import type { TargetFactory } from '../targets/types.js';
 import type { Logger } from './logger.js';
 import type { IssueReport } from './outcome.js';
@@ -41,10 +39,10 @@ export async function discoverRegionSets(dir: string, options: DiscoveryOptions)
   const byName = new Map<string, NamedFile[]>();
   const unnamed: string[] = [];
   for (const file of files) {
-    const identity = await readIdentity(path.join(dir, file));
+    const identity = await readManifestIdentity(path.join(dir, file));
     // Only another tool's manifest is skipped; regionctl's own with a wrong kind (a typo,
     // kind: Deployment) is reconciled so that /status shows the error instead of the RegionSet vanishing.
-    if (identity.kind !== undefined && identity.kind !== 'RegionSet' && identity.apiVersion !== undefined && !identity.apiVersion.startsWith('regionctl/')) {
+    if (isOtherToolsManifest(identity)) {
       options.logger.debug({ file, kind: identity.kind, apiVersion: identity.apiVersion }, 'not a regionctl manifest: skipped');
       continue;
     }
@@ -80,39 +78,4 @@ export async function discoverRegionSets(dir: string, options: DiscoveryOptions)
     options.logger.warn({ regionSet: name, files: named.map((f) => f.file), owner: owner ?? null }, owner ? `RegionSet ${name} is declared in several files: ${owner} keeps it, the others are stalled` : `RegionSet ${name} is declared in several files and none is its recorded owner: all are stalled, nothing is applied`);
   }
   return index;
-}
-
-interface Identity {
-  apiVersion?: string;
-  kind?: string;
-  name?: string;
-  nameLine?: number;
-  nameColumn?: number;
-}
-
-/** kind and metadata.name of a manifest, read leniently (the reconcile reports the errors). */
-async function readIdentity(file: string): Promise<Identity> {
-  try {
-    if ((await stat(file)).size > MAX_MANIFEST_BYTES) return {};
-    const text = await readFile(file, 'utf8');
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
-    const kind = doc.get('kind');
-    const apiVersion = doc.get('apiVersion');
-    const nameNode = doc.getIn(['metadata', 'name'], true);
-    const identity: Identity = {};
-    if (typeof kind === 'string') identity.kind = kind;
-    if (typeof apiVersion === 'string') identity.apiVersion = apiVersion;
-    if (isScalar(nameNode) && typeof nameNode.value === 'string' && nameNode.value.trim()) {
-      identity.name = nameNode.value;
-      if (nameNode.range) {
-        const position = lineCounter.linePos(nameNode.range[0]);
-        identity.nameLine = position.line;
-        identity.nameColumn = position.col;
-      }
-    }
-    return identity;
-  } catch {
-    return {};
-  }
 }

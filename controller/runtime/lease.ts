@@ -244,13 +244,14 @@ function openStoreLeases(
  */
 export async function openDynamoLeases(
   settings: LeaseSettings,
-  options: Pick<StoreLeasesOptions, 'clock' | 'onLost' | 'onError'> & { endpointUrl?: string; onCall?: (call: { service: string; operation: string; outcome: string }) => void } = {},
+  options: Pick<StoreLeasesOptions, 'clock' | 'onLost' | 'onError'> & { endpointUrl?: string; profile?: string; onCall?: (call: { service: string; operation: string; outcome: string }) => void } = {},
 ): Promise<StoreLeases & { close(): void }> {
   const { openAwsLeaseStore } = await import('../providers/aws/leases.js');
   const opened = openAwsLeaseStore({
     table: settings.table,
     region: settings.region,
     ...(options.endpointUrl !== undefined ? { endpointUrl: options.endpointUrl } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(options.onCall ? { onCall: options.onCall } : {}),
   });
   return openStoreLeases(settings, opened, options);

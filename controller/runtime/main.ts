@@ -38,6 +38,10 @@ export interface RuntimeConfig {
   sandboxSpeed?: number;
   /** AWS only: one endpoint for every service (else AWS_ENDPOINT_URL, read by the SDK). */
   endpointUrl?: string;
+  /** AWS only: shared-config profile (--profile); AWS_PROFILE otherwise, as the SDK reads it. */
+  profile?: string;
+  /** AWS only: default region (--region): credentials are checked there. */
+  region?: string;
   /** Leader leases (REGIONCTL_LEASE_TABLE...); absent: this replica leads every RegionSet. */
   leases?: { table: string; leaseMs: number; instanceId: string; region: string };
   logLevel: string;
@@ -89,7 +93,13 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
   const targets: TargetFactory = await openTargets(
     config.sandbox !== undefined || deps.sandboxCloud
       ? { kind: 'sandbox', ...(config.sandbox !== undefined ? { path: config.sandbox } : {}), ...(config.sandboxSpeed !== undefined ? { speed: config.sandboxSpeed } : {}) }
-      : { kind: 'aws', ...(config.endpointUrl !== undefined ? { endpointUrl: config.endpointUrl } : {}), ...(config.pollMs !== undefined ? { changeSetPollMs: config.pollMs } : {}) },
+      : {
+          kind: 'aws',
+          ...(config.endpointUrl !== undefined ? { endpointUrl: config.endpointUrl } : {}),
+          ...(config.pollMs !== undefined ? { changeSetPollMs: config.pollMs } : {}),
+          ...(config.profile !== undefined ? { profile: config.profile } : {}),
+          ...(config.region !== undefined ? { region: config.region } : {}),
+        },
     {
       ...(deps.sandboxCloud ? { cloud: deps.sandboxCloud } : {}),
       ...(deps.sandboxClock ? { clock: deps.sandboxClock } : {}),
@@ -97,7 +107,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
       onLockNotice: (message) => logger.warn(message),
     },
   );
-  await targets.checkCredentials?.(process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1');
+  await targets.checkCredentials?.(config.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1');
 
   const { GitSource, listManifests } = await import('../source/git.js');
   const ownGitDir = config.gitDir === undefined && !deps.source ? await mkdtemp(path.join(tmpdir(), 'regionctl-source-')) : undefined;
@@ -116,6 +126,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     const { openDynamoLeases } = await import('./lease.js');
     leases = await openDynamoLeases(config.leases, {
       ...(config.endpointUrl !== undefined ? { endpointUrl: config.endpointUrl } : {}),
+      ...(config.profile !== undefined ? { profile: config.profile } : {}),
       onCall: (call) => metrics.recordLeaseCall(call),
       onLost: (regionSet) => logger.warn({ regionSet }, 'lease lost to another replica: no longer applying'),
       onError: (regionSet, error) => logger.warn({ regionSet, err: error }, 'lease renewal failed; keeping it until it expires'),

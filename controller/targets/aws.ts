@@ -2,14 +2,13 @@
 // metrics). This module loads the AWS SDK; targets/index.ts imports it only for AWS.
 
 import { realClock, type Clock } from '../clock.js';
-import { UsageError } from '../errors.js';
-import { checkCredentials, createAwsProviders, MissingCredentialsError, type AwsProviders } from '../providers/aws/index.js';
+import { checkCredentials, createAwsProviders, type AwsProviders } from '../providers/aws/index.js';
 import type { AwsTargetSpec, RuntimeTarget, Target, TargetFactory, TargetHooks } from './types.js';
 
 function openProviders(spec: AwsTargetSpec, clock: Clock, hooks: TargetHooks, homeRegion?: string): AwsProviders {
   // The SDK warns on every run on Node 20 that its 2027 releases need Node 22: nothing a user can act on.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  const { endpointUrl, maxAttempts, retryMode, changeSetPollMs } = spec;
+  const { endpointUrl, maxAttempts, retryMode, changeSetPollMs, profile } = spec;
   const onCall = hooks.onCall;
   return createAwsProviders({
     clock,
@@ -19,37 +18,38 @@ function openProviders(spec: AwsTargetSpec, clock: Clock, hooks: TargetHooks, ho
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     ...(retryMode !== undefined ? { retryMode } : {}),
     ...(changeSetPollMs !== undefined ? { changeSetPollMs } : {}),
+    ...(profile !== undefined ? { profile } : {}),
     ...(onCall ? { onCall: (call) => onCall({ service: call.service, operation: call.operation, outcome: call.outcome }) } : {}),
   });
 }
 
 function describeAws(spec: AwsTargetSpec): string {
   const endpoint = spec.endpointUrl ?? process.env['AWS_ENDPOINT_URL'];
-  return endpoint ? `AWS via ${endpoint}` : 'AWS';
+  const profile = spec.profile === undefined ? '' : `, profile ${spec.profile}`;
+  return endpoint ? `AWS via ${endpoint}${profile}` : `AWS${profile}`;
 }
 
-/** Missing credentials are a configuration problem the user fixes: a UsageError. */
-async function requireCredentials(opened: AwsProviders, region: string): Promise<{ accountId?: string }> {
-  try {
-    return await checkCredentials(opened.clients, region);
-  } catch (error) {
-    if (error instanceof MissingCredentialsError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
-/** One CLI run against AWS; credentials are checked in the manifest's first region. */
-export async function openAwsTarget(spec: AwsTargetSpec, region: string, hooks: TargetHooks = {}): Promise<Target> {
+/**
+ * One CLI run against AWS. Credentials are checked (a CredentialsError naming what was
+ * tried when there are none) in --region, else the manifest's first region, else us-east-1;
+ * the manifest's region, else --region, decides the partition (Route 53's endpoint).
+ */
+export async function openAwsTarget(spec: AwsTargetSpec, manifestRegion: string | undefined, hooks: TargetHooks = {}): Promise<Target> {
   let writeCalls = 0;
-  const opened = openProviders(spec, realClock, {
-    onCall: (call) => {
-      if (isWriteOperation(call.operation)) writeCalls++;
-      hooks.onCall?.(call);
+  const opened = openProviders(
+    spec,
+    realClock,
+    {
+      onCall: (call) => {
+        if (isWriteOperation(call.operation)) writeCalls++;
+        hooks.onCall?.(call);
+      },
     },
-  }, region);
+    manifestRegion ?? spec.region,
+  );
   let accountId: string | undefined;
   try {
-    ({ accountId } = await requireCredentials(opened, region));
+    ({ accountId } = await checkCredentials(opened.clients, spec.region ?? manifestRegion ?? 'us-east-1'));
   } catch (error) {
     opened.destroy();
     throw error;
@@ -84,7 +84,7 @@ export class AwsTargets implements TargetFactory {
   }
 
   async checkCredentials(region: string): Promise<void> {
-    await requireCredentials(this.providers(), region);
+    await checkCredentials(this.providers().clients, region);
   }
 
   async open(): Promise<RuntimeTarget> {

@@ -3,6 +3,8 @@
 // AWS SDK, so a cold `diff --sandbox` stays fast.
 
 import type { Clock } from '../clock.js';
+import { UsageError } from '../errors.js';
+import { partitionOf } from '../partition.js';
 import type { DesiredState } from '../manifest/types.js';
 import type { SandboxCloud } from '../providers/sandbox/index.js';
 import { DEFAULT_SANDBOX_SPEED, type Target, type TargetFactory, type TargetHooks, type TargetSpec } from './types.js';
@@ -16,14 +18,20 @@ export interface CliTargetOptions extends TargetHooks {
   command?: string;
 }
 
-/** One CLI run's target; AWS credentials are checked in the manifest's first region. */
+/** One CLI run's target; AWS credentials are checked in --region, else the manifest's first region. */
 export async function openTarget(spec: TargetSpec, desired: DesiredState[], options: CliTargetOptions = {}): Promise<Target> {
   if (spec.kind === 'sandbox') {
     const { openSandboxTarget } = await import('./sandbox.js');
     return openSandboxTarget(spec.path, spec.speed ?? DEFAULT_SANDBOX_SPEED, desired, { write: options.write === true, command: options.command ?? 'diff' });
   }
+  const manifestRegion = desired.flatMap((set) => set.regions)[0]?.code;
+  if (spec.region !== undefined && manifestRegion !== undefined && partitionOf(spec.region) !== partitionOf(manifestRegion)) {
+    throw new UsageError(
+      `--region ${spec.region} is in the ${partitionOf(spec.region)} partition but the manifest's regions are in ${partitionOf(manifestRegion)} (${manifestRegion}); credentials work in one partition only: pass a region of ${partitionOf(manifestRegion)} or leave --region out`,
+    );
+  }
   const { openAwsTarget } = await import('./aws.js');
-  return openAwsTarget(spec, desired[0]?.regions[0]?.code ?? 'us-east-1', options.onCall ? { onCall: options.onCall } : {});
+  return openAwsTarget(spec, manifestRegion, options.onCall ? { onCall: options.onCall } : {});
 }
 
 export interface RuntimeTargetOptions extends TargetHooks {

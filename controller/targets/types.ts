@@ -63,6 +63,14 @@ export interface AwsTargetSpec {
   maxAttempts?: number;
   retryMode?: 'standard' | 'adaptive';
   changeSetPollMs?: number;
+  /** Shared-config profile for the SDK's credential chain (--profile); AWS_PROFILE otherwise. */
+  profile?: string;
+  /**
+   * The default region (--region): where credentials are resolved and checked, and the
+   * partition when the manifest names no region (prune-regionset). The manifest's own
+   * regions are always called in themselves.
+   */
+  region?: string;
 }
 
 export type TargetSpec = SandboxTargetSpec | AwsTargetSpec;

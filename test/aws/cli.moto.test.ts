@@ -6,7 +6,8 @@
 // that need an output; a second apply, once moto has them, converges.
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,7 +144,10 @@ describe('regionctl diff/apply against AWS (moto)', () => {
     expect(attempts).toMatchObject({ code: 1, stderr: 'regionctl apply: --max-attempts must be a whole number of at least 1 (got "0")\n' });
     const sandbox = await regionctl(['diff', manifest, '--sandbox', '--endpoint-url', moto.endpoint]);
     expect(sandbox.code).toBe(1);
-    expect(sandbox.stderr).toMatch(/^regionctl diff: --endpoint-url, --max-attempts and --retry-mode apply to AWS, not to --sandbox\n$/);
+    expect(sandbox.stderr).toMatch(/^regionctl diff: --endpoint-url, --max-attempts, --retry-mode, --profile and --region apply to AWS, not to --sandbox\n$/);
+    const profile = await regionctl(['diff', manifest, '--sandbox', '--profile', 'prod']);
+    expect(profile.code).toBe(1);
+    expect(profile.stderr).toMatch(/apply to AWS, not to --sandbox\n$/);
   });
 
   it('saved plan against AWS: records the account and endpoint, refuses another, then applies exactly the saved steps', async () => {
@@ -181,3 +185,106 @@ describe('regionctl diff/apply against AWS (moto)', () => {
     expect(run.stderr).toMatch(/^regionctl diff: hosted zone example\.org\. .*was not found: create it, or fix the zone name\n$/);
   });
 });
+
+/** AWS's SigV4 scope of every request passed on to moto: which key signed it, for which region and service. */
+interface SignedCall {
+  accessKeyId: string;
+  region: string;
+  service: string;
+}
+
+/** A loopback proxy in front of moto that records the signing scope of each request. */
+async function recordingProxy(target: string): Promise<{ endpoint: string; calls: SignedCall[]; close(): Promise<void> }> {
+  const calls: SignedCall[] = [];
+  const hopByHop = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'expect', 'keep-alive']);
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(request.headers.authorization ?? '');
+    if (scope) calls.push({ accessKeyId: scope[1]!, region: scope[2]!, service: scope[3]! });
+    const headers = Object.entries(request.headers).filter(([name]) => !hopByHop.has(name)) as Array<[string, string]>;
+    const answer = await fetch(`${target}${request.url}`, { method: request.method!, headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
+    const body = Buffer.from(await answer.arrayBuffer());
+    response.writeHead(answer.status, Object.fromEntries([...answer.headers].filter(([name]) => !hopByHop.has(name) && name !== 'content-encoding')));
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return { endpoint: `http://127.0.0.1:${address.port}`, calls, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('--profile and --region against AWS (moto)', () => {
+  const SECRET = 'profile-secret-0123456789';
+  /** No credentials in the environment: only the files below and --profile. */
+  const noEnvironmentCredentials = () => ({
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_REGION: undefined,
+    AWS_CONFIG_FILE: join(dir, 'aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+    AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+  });
+  let proxy: Awaited<ReturnType<typeof recordingProxy>>;
+
+  beforeAll(async () => {
+    writeFileSync(join(dir, 'aws-credentials'), `[ci]\naws_access_key_id = AKIAPROFILECI\naws_secret_access_key = ${SECRET}\n`);
+    // A role assumed through STS with the ci profile's keys; no region of its own, so STS is called in the caller's region.
+    writeFileSync(join(dir, 'aws-config'), '[profile ci]\n\n[profile deployer]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = ci\n');
+    proxy = await recordingProxy(moto.endpoint);
+  });
+  afterAll(() => proxy?.close());
+
+  it('a profile that does not exist: one line naming it, what was tried and the next step', async () => {
+    const run = await regionctl(['diff', manifest, '--profile', 'nope'], noEnvironmentCredentials());
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^regionctl diff: no AWS credentials for profile "nope" \(--profile\)/);
+    for (const tried of ['aws-config (AWS_CONFIG_FILE)', 'aws-credentials (AWS_SHARED_CREDENTIALS_FILE)', 'AWS_WEB_IDENTITY_TOKEN_FILE (not set)', 'instance metadata (disabled by AWS_EC2_METADATA_DISABLED)']) {
+      expect(run.stderr).toContain(tried);
+    }
+    expect(run.stderr).toContain('`aws sso login --profile nope`');
+    expect(run.stderr).toContain('`aws configure --profile nope`');
+  });
+
+  it("a profile with static keys signs every call with that profile's key, and prints no secret", async () => {
+    proxy.calls.length = 0;
+    const run = await regionctl(['diff', manifest, '--profile', 'ci', '--endpoint-url', proxy.endpoint], noEnvironmentCredentials());
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^No changes\.$/m);
+    expect(proxy.calls.length).toBeGreaterThan(0);
+    expect(new Set(proxy.calls.map((call) => call.accessKeyId))).toEqual(new Set(['AKIAPROFILECI']));
+    expect(run.stdout + run.stderr).not.toContain(SECRET);
+  });
+
+  it('--region is where credentials are resolved: the role is assumed through STS in that region', async () => {
+    const stsRegions = async (extra: string[]) => {
+      proxy.calls.length = 0;
+      // AWS_ENDPOINT_URL: the SDK's own STS client (which assumes the role) reads only the environment.
+      const run = await regionctl(['diff', manifest, '--profile', 'deployer', ...extra], { ...noEnvironmentCredentials(), AWS_ENDPOINT_URL: proxy.endpoint });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      // The calls after AssumeRole are signed with the role's session keys, not the source profile's.
+      expect(proxy.calls.filter((call) => call.service !== 'sts').every((call) => call.accessKeyId !== 'AKIAPROFILECI')).toBe(true);
+      return proxy.calls.filter((call) => call.service === 'sts').map((call) => call.region);
+    };
+    expect((await stsRegions(['--region', 'eu-central-1']))[0]).toBe('eu-central-1');
+    // Without --region: the manifest's first region.
+    expect((await stsRegions([]))[0]).toBe('ap-southeast-1');
+  });
+
+  it('--region in another partition than the manifest is refused before any call', async () => {
+    proxy.calls.length = 0;
+    const run = await regionctl(['diff', manifest, '--profile', 'ci', '--region', 'cn-north-1', '--endpoint-url', proxy.endpoint], noEnvironmentCredentials());
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^regionctl diff: --region cn-north-1 is in the aws-cn partition but the manifest's regions are in aws/);
+    expect(proxy.calls).toEqual([]);
+  });
+});
+

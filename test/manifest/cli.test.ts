@@ -24,6 +24,25 @@ describe('regionctl validate', () => {
     expect(run.stdout).toBe('manifests/geolocation.yaml: ok\nmanifests/global-api.yaml: ok\n');
   });
 
+  it('takes a folder: its .yaml and .yml files, not its subfolders (stacks/, deploy/)', async () => {
+    const run = await runCli(['validate', 'manifests']);
+    expect(run).toEqual({ code: 0, stdout: examples.map((file) => `${file}: ok\n`).join(''), stderr: '' });
+  });
+
+  it("skips another tool's manifest, saying so, as the controller does", async () => {
+    const run = await runCli(['validate', 'manifests/deploy/kubernetes.yaml', 'manifests/global-api.yaml']);
+    expect(run).toEqual({
+      code: 0,
+      stdout: 'manifests/deploy/kubernetes.yaml: not a RegionSet (kind ServiceAccount, apiVersion v1): skipped\nmanifests/global-api.yaml: ok\n',
+      stderr: '',
+    });
+    const json = await runCli(['validate', '--output', 'json', 'manifests/deploy/kubernetes.yaml']);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { file: 'manifests/deploy/kubernetes.yaml', valid: true, errors: [], skipped: 'not a RegionSet (kind ServiceAccount, apiVersion v1): skipped' },
+    ]);
+    expect(json.code).toBe(0);
+  });
+
   it('validates each file on its own: one broken file does not hide the others', async () => {
     const run = await runCli(['validate', 'manifests/global-api.yaml', 'test/fixtures/invalid/weights-all-zero.yaml', 'manifests/weighted.yaml']);
     expect(run.code).toBe(1);

@@ -50,6 +50,16 @@ describe('regionctl run configuration', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it('--profile and --region: the AWS profile, the default region, and the lease table region unless REGIONCTL_LEASE_REGION', async () => {
+    const env = { REGIONCTL_GIT_URL: '/repo', REGIONCTL_LEASE_TABLE: 'leases', AWS_REGION: 'us-east-1' };
+    const config = await configFrom({ profile: 'ops', region: 'eu-west-1' }, env);
+    expect(config).toMatchObject({ profile: 'ops', region: 'eu-west-1', leases: { table: 'leases', region: 'eu-west-1' } });
+    expect((await configFrom({ region: 'eu-west-1' }, { ...env, REGIONCTL_LEASE_REGION: 'us-west-2' })).leases?.region).toBe('us-west-2');
+    expect((await configFrom({}, env)).leases?.region).toBe('us-east-1');
+    await expect(configFrom({ region: 'eu-wset-1' }, env)).rejects.toThrow(/--region "eu-wset-1" is not an AWS region code; did you mean eu-west-1\?/);
+    await expect(configFrom({ profile: 'ops', sandbox: '/tmp/s.json' }, env)).rejects.toThrow(/--profile and --region apply to AWS, not to the sandbox/);
+  });
+
   it('parses listen addresses', () => {
     expect(parseListen('0.0.0.0:8080')).toEqual({ host: '0.0.0.0', port: 8080 });
     expect(parseListen('[::1]:9000')).toEqual({ host: '::1', port: 9000 });

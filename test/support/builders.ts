@@ -29,6 +29,7 @@ import type {
   LiveTable,
   ReplicaStatus,
   StackStatus,
+  Providers,
 } from '../../controller/providers/types.js';
 
 export const REGION_SET = 'global-api';
@@ -458,4 +459,21 @@ export function sandboxDesired(overrides: DesiredOverrides = {}): DesiredState {
 /** An HTTPS health check on /health of a regional API Gateway endpoint, checked from `regions` (in this order). */
 export function apiHealthCheckConfig(regions: string[]): HealthCheckConfig {
   return { protocol: 'HTTPS', fqdn: 'abc123.execute-api.eu-west-1.amazonaws.com', port: 443, path: '/health', interval: 30, failureThreshold: 3, regions };
+}
+
+/**
+ * Another team's stack where a RegionSet would put its own: same name, not tagged with the
+ * RegionSet. A plan that would take it over is refused (unowned-resource).
+ */
+export async function createUnownedStack(providers: Providers, region: string, name: string): Promise<void> {
+  await providers.stacks.create({
+    region,
+    name,
+    templateBody: '{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}',
+    parameters: {},
+    capabilities: [],
+    tags: { team: 'someone-else' },
+    terminationProtection: false,
+    clientToken: 'another-team-create',
+  });
 }

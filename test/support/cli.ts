@@ -120,17 +120,9 @@ export function convergedExample(prefix: string): ExampleCopy {
 /** Another team's stack, not tagged with any RegionSet, written straight into the sandbox state file. */
 export async function addUnownedStack(state: string, region: string, name = 'global-api'): Promise<void> {
   const { loadSandbox, saveSandbox } = await import('../../controller/providers/sandbox/persist.js');
+  const { createUnownedStack } = await import('./builders.js');
   const cloud = await loadSandbox(state);
-  await cloud.providers().stacks.create({
-    region,
-    name,
-    templateBody: '{"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}}',
-    parameters: {},
-    capabilities: [],
-    tags: { team: 'someone-else' },
-    terminationProtection: false,
-    clientToken: 'another-team-create',
-  });
+  await createUnownedStack(cloud.providers(), region, name);
   await saveSandbox(cloud, state);
 }
 

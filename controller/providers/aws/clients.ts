@@ -5,6 +5,7 @@
 // Every request has a connection and a request timeout: without them a hung endpoint
 // would hang a reconcile forever.
 
+import { credentialsFailureCode, toCredentialsError } from '../../errors.js';
 import { partitionOf, route53RegionOf, type Partition } from '../../partition.js';
 import * as Cfn from '@aws-sdk/client-cloudformation';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -51,6 +52,8 @@ export interface AwsOptions {
   onCall?: (call: AwsCall) => void;
   /** A region of the manifest: its partition decides Route 53's endpoint region. */
   homeRegion?: string;
+  /** The shared-config profile (the CLI's --profile): the SDK's credential chain as with AWS_PROFILE. */
+  profile?: string;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -165,6 +168,7 @@ export class AwsClients implements AwsApis {
     const cached = this.cache.get(key);
     if (cached) return cached as T;
     const config: Record<string, unknown> = { region };
+    if (this.options.profile !== undefined) config['profile'] = this.options.profile;
     if (this.options.endpointUrl) config['endpoint'] = this.options.endpointUrl;
     if (this.options.maxAttempts !== undefined) config['maxAttempts'] = this.options.maxAttempts;
     if (this.options.retryMode) config['retryMode'] = this.options.retryMode;
@@ -177,11 +181,42 @@ export class AwsClients implements AwsApis {
       throwOnRequestTimeout: true,
     };
     const client = make(config);
+    this.explainCredentialFailures(client, region);
     this.countCalls(client, service, region);
     // A record change whose answer is lost is re-read, not resent by the SDK (issue 12 item 8).
     if (service === 'route53') addNoBlindRetry(client);
     this.cache.set(key, client);
     return client;
+  }
+
+  /** Credentials the SDK could not find, or AWS rejected, become one CredentialsError naming the profile and what to do. */
+  private explainCredentialFailures(client: AnyClient, region: string): void {
+    const profile = this.options.profile;
+    (client.middlewareStack as { add: (mw: unknown, options: unknown) => void }).add(
+      (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (credentialsFailureCode(error) === undefined) throw error;
+          throw toCredentialsError(error, { region, ...(profile !== undefined ? { profile } : {}) });
+        }
+      },
+      { step: 'initialize', name: 'regionctlCredentialsErrors', priority: 'high' },
+    );
+  }
+
+  /**
+   * The SDK's credential chain, resolved once (with this region's client): a CredentialsError
+   * when it finds none. Returns the account when the credentials name it.
+   */
+  async checkCredentials(region: string): Promise<{ accountId?: string }> {
+    try {
+      // accountId: given by SSO, web identity, process credentials and AWS_ACCOUNT_ID (saved plans record it).
+      const identity = (await this.cloudFormation(region).config.credentials()) as { accountId?: string };
+      return identity.accountId ? { accountId: identity.accountId } : {};
+    } catch (error) {
+      throw toCredentialsError(error, this.options.profile !== undefined ? { profile: this.options.profile } : {});
+    }
   }
 
   /** One report per operation (after the SDK's own retries), with its outcome. */

@@ -25,6 +25,8 @@ export interface AwsProviderOptions {
   /** How often a change set is polled until it is ready (the stack provider's default otherwise). */
   changeSetPollMs?: number;
   onCall?: (call: AwsCall) => void;
+  /** The shared-config profile (--profile); AWS_PROFILE otherwise, as the SDK reads it. */
+  profile?: string;
 }
 
 export interface AwsProviders {
@@ -41,6 +43,7 @@ export function createAwsProviders(options: AwsProviderOptions): AwsProviders {
     ...(options.retryMode !== undefined ? { retryMode: options.retryMode } : {}),
     ...(options.onCall !== undefined ? { onCall: options.onCall } : {}),
     ...(options.homeRegion !== undefined ? { homeRegion: options.homeRegion } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
   });
   // One bucket for both Route 53 providers: AWS throttles the account, not the API.
   const ratePerSecond = options.route53RatePerSecond ?? DEFAULT_ROUTE53_RATE_PER_SECOND;
@@ -58,25 +61,12 @@ export function createAwsProviders(options: AwsProviderOptions): AwsProviders {
   return { providers, clients, destroy: () => clients.destroy() };
 }
 
-/** Thrown by checkCredentials when the SDK's default chain finds no credentials. */
-export class MissingCredentialsError extends Error {
-  override readonly name = 'MissingCredentialsError';
-}
-
 /**
  * Resolves credentials once, before any planning, so that missing credentials are one
- * clear line instead of a failure on whichever call happens to go first. Returns the
- * account when the credentials name it.
+ * clear line (a CredentialsError naming the profile and what was tried) instead of a
+ * failure on whichever call happens to go first. Returns the account when the credentials
+ * name it.
  */
 export async function checkCredentials(clients: AwsClients, region: string): Promise<{ accountId?: string }> {
-  try {
-    // accountId: given by SSO, web identity, process credentials and AWS_ACCOUNT_ID (saved plans record it).
-    const identity = (await clients.cloudFormation(region).config.credentials()) as { accountId?: string };
-    return identity.accountId ? { accountId: identity.accountId } : {};
-  } catch (error) {
-    throw new MissingCredentialsError(
-      `no AWS credentials found (${(error as Error).message.split('\n')[0]}): set AWS_PROFILE to a configured profile ` +
-        '(aws configure, or aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an IAM role is available',
-    );
-  }
+  return clients.checkCredentials(region);
 }

@@ -114,6 +114,8 @@ export interface AwsLeaseStoreOptions {
   /** Region of the lease table. */
   region: string;
   endpointUrl?: string;
+  /** Shared-config profile (--profile). */
+  profile?: string;
   onCall?: (call: AwsCall) => void;
 }
 
@@ -121,6 +123,7 @@ export interface AwsLeaseStoreOptions {
 export function openAwsLeaseStore(options: AwsLeaseStoreOptions): { store: DynamoLeaseStore; close(): void } {
   const clients = new AwsClients({
     ...(options.endpointUrl !== undefined ? { endpointUrl: options.endpointUrl } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(options.onCall ? { onCall: options.onCall } : {}),
   });
   return { store: new DynamoLeaseStore(clients.dynamodb(options.region), options.table), close: () => clients.destroy() };
