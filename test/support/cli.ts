@@ -3,10 +3,11 @@
 // vitest global setup); `fromSource` runs controller/cli.ts through tsx (no build needed).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SandboxCloud, SandboxOptions } from '../../controller/providers/sandbox/index.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The built CLI entry point. */
@@ -107,6 +108,28 @@ export function convergedExample(prefix: string): ExampleCopy {
   const seed = runCliSync(['apply', example.manifest, '--yes', ...sandboxFlags(example.state)]);
   if (seed.code !== 0) throw new Error(`setup apply failed: ${seed.stderr}`);
   return example;
+}
+
+/**
+ * The account in a sandbox state file, on a FakeClock starting at the file's saved time (it
+ * jumps ahead only while everything waits, so what the test does happens at a known time).
+ */
+export async function loadStateCloud(state: string, options: Omit<SandboxOptions, 'clock'> = {}): Promise<SandboxCloud> {
+  const [sandbox, { FakeClock }] = await Promise.all([import('../../controller/providers/sandbox/index.js'), import('../../controller/clock.js')]);
+  const json = JSON.parse(readFileSync(state, 'utf8')) as { savedNow: number };
+  return sandbox.SandboxCloud.fromJSON(json, { ...options, clock: new FakeClock(json.savedNow) });
+}
+
+/** Loads the state file's account (`options`: e.g. new latencies), lets `edit` change it through the sandbox's public API (faults, calls), saves it again. */
+export async function editStateCloud(
+  state: string,
+  edit: (cloud: SandboxCloud) => void | Promise<void>,
+  options: Omit<SandboxOptions, 'clock'> = {},
+): Promise<void> {
+  const { saveSandbox } = await import('../../controller/providers/sandbox/persist.js');
+  const cloud = await loadStateCloud(state, options);
+  await edit(cloud);
+  await saveSandbox(cloud, state);
 }
 
 /** Another team's stack, not tagged with any RegionSet, written straight into the sandbox state file. */
