@@ -3,13 +3,13 @@
 // (test/conformance/cases/cloudformation.ts). Each case puts the account into the shape a
 // crash, an interrupted diff or a no-op update leaves on AWS, then `regionctl apply`
 // converges and the next `diff --detailed-exitcode` exits 0.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeClock } from '../../controller/clock.js';
 import { loadManifestFile } from '../../controller/manifest/load.js';
 import type { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { planReconcile } from '../../controller/reconcile.js';
-import { editStateCloud, exampleWorkspace, loadStateCloud, runCliSync, sandboxFlags } from '../support/cli.js';
+import { CONVERGED, convergedDiff, editManifest, editStateCloud, exampleWorkspace, loadStateCloud, runCliSync, sandboxFlags } from '../support/cli.js';
 
 const JOINING = 'us-west-2';
 const dirs: string[] = [];
@@ -20,14 +20,8 @@ function regionctl(...args: string[]) {
   return runCliSync([...args, ...sandboxFlags(state)]);
 }
 
-function editManifest(from: string, to: string): void {
-  const text = readFileSync(manifest, 'utf8');
-  expect(text).toContain(from);
-  writeFileSync(manifest, text.replace(from, to));
-}
-
 function addJoiningRegion(): void {
-  editManifest('    ap-southeast-1: {}\n', `    ap-southeast-1: {}\n    ${JOINING}: {}\n`);
+  editManifest(manifest, '    ap-southeast-1: {}\n', `    ap-southeast-1: {}\n    ${JOINING}: {}\n`);
 }
 
 function applies(): string {
@@ -38,10 +32,7 @@ function applies(): string {
 }
 
 function converged(): void {
-  const diff = regionctl('diff', manifest, '--detailed-exitcode');
-  expect(diff.stderr).toBe('');
-  expect(diff.stdout).toMatch(/^No changes\.$/m);
-  expect(diff.code).toBe(0);
+  expect(convergedDiff(manifest, state)).toEqual(CONVERGED);
 }
 
 /** What CloudFormation holds that no run is about to use: change sets never executed, stacks still in review. */
@@ -62,6 +53,13 @@ async function rawStack(cloud: SandboxCloud) {
 
 class Killed extends Error {}
 
+/** What `regionctl diff` plans (planReconcile with change set previews), on the account loaded from the state file. */
+async function previewPlan(cloud: SandboxCloud) {
+  const loaded = await loadManifestFile(manifest);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  return planReconcile(loaded.value, cloud.providers(), { now: cloud.clock.now(), previewStacks: true });
+}
+
 /**
  * `regionctl diff` (the same planReconcile with change set previews) killed right after AWS
  * accepted its CreateChangeSet: every later call fails, so nothing is cleaned up. Then ten
@@ -69,8 +67,6 @@ class Killed extends Error {}
  * is played in process on the account loaded from the file, which is then saved.)
  */
 async function interruptedDiff(): Promise<void> {
-  const loaded = await loadManifestFile(manifest);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   await editStateCloud(state, async (cloud) => {
     let dead = false;
     cloud.onCall = (call) => {
@@ -80,7 +76,7 @@ async function interruptedDiff(): Promise<void> {
         throw new Killed('diff killed');
       }
     };
-    await expect(planReconcile(loaded.value, cloud.providers(), { now: cloud.clock.now(), previewStacks: true })).rejects.toThrow('diff killed');
+    await expect(previewPlan(cloud)).rejects.toThrow('diff killed');
     cloud.onCall = undefined;
     await (cloud.clock as FakeClock).advance(10 * 60_000);
   });
@@ -143,11 +139,7 @@ describe('an interrupted diff', () => {
     expect(diff.code).toBe(2);
 
     // The next run that writes the file (the sandbox's diff does not save it) cleans up first.
-    await editStateCloud(state, async (cloud) => {
-      const loaded = await loadManifestFile(manifest);
-      if (!loaded.ok) throw new Error('manifest');
-      await planReconcile(loaded.value, cloud.providers(), { now: cloud.clock.now(), previewStacks: true });
-    });
+    await editStateCloud(state, async (cloud) => void (await previewPlan(cloud)));
     expect(await leftovers()).toEqual({ changeSets: [], reviewStacks: [] });
 
     applies();
@@ -156,16 +148,11 @@ describe('an interrupted diff', () => {
   });
 
   it('of an update, reverted before the next run: the next diff deletes the preview change set and says No changes', async () => {
-    editManifest('Stage: prod', 'Stage: beta');
+    editManifest(manifest, 'Stage: prod', 'Stage: beta');
     await interruptedDiff();
     expect((await leftovers()).changeSets).toHaveLength(3);
-    editManifest('Stage: beta', 'Stage: prod');
-    await editStateCloud(state, async (cloud) => {
-      const loaded = await loadManifestFile(manifest);
-      if (!loaded.ok) throw new Error('manifest');
-      const { plan } = await planReconcile(loaded.value, cloud.providers(), { now: cloud.clock.now(), previewStacks: true });
-      expect(plan.steps).toEqual([]);
-    });
+    editManifest(manifest, 'Stage: beta', 'Stage: prod');
+    await editStateCloud(state, async (cloud) => expect((await previewPlan(cloud)).plan.steps).toEqual([]));
     expect(await leftovers()).toEqual({ changeSets: [], reviewStacks: [] });
     converged();
   });
@@ -173,7 +160,7 @@ describe('an interrupted diff', () => {
 
 describe('a no-op update', () => {
   it("turning on termination protection: the change set FAILS with AWS's \"didn't contain changes\", which is no change; apply converges", async () => {
-    editManifest('    capabilities: [CAPABILITY_IAM]', '    capabilities: [CAPABILITY_IAM]\n    terminationProtection: true');
+    editManifest(manifest, '    capabilities: [CAPABILITY_IAM]', '    capabilities: [CAPABILITY_IAM]\n    terminationProtection: true');
     const diff = regionctl('diff', manifest, '--detailed-exitcode');
     expect(diff.stderr).toBe('');
     expect(diff.code).toBe(2);

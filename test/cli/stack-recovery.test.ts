@@ -4,9 +4,9 @@
 // the rollback, then the update, previewed after the rollback; delete retaining the resources
 // that failed, which stay in the account); `regionctl apply` converges; the next
 // `diff --detailed-exitcode` exits 0.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { editStateCloud, exampleWorkspace, loadStateCloud, runCliSync, sandboxFlags } from '../support/cli.js';
+import { CONVERGED, convergedDiff, editManifest, editStateCloud, exampleWorkspace, loadStateCloud, runCliSync, sandboxFlags } from '../support/cli.js';
 
 const dirs: string[] = [];
 let manifest: string;
@@ -16,17 +16,8 @@ function regionctl(...args: string[]) {
   return runCliSync([...args, ...sandboxFlags(state)]);
 }
 
-function editManifest(from: string, to: string): void {
-  const text = readFileSync(manifest, 'utf8');
-  expect(text).toContain(from);
-  writeFileSync(manifest, text.replace(from, to));
-}
-
 function converged(): void {
-  const diff = regionctl('diff', manifest, '--detailed-exitcode');
-  expect(diff.stderr).toBe('');
-  expect(diff.stdout).toMatch(/^No changes\.$/m);
-  expect(diff.code).toBe(0);
+  expect(convergedDiff(manifest, state)).toEqual(CONVERGED);
 }
 
 beforeEach(() => {
@@ -49,7 +40,7 @@ describe('a stack left UPDATE_ROLLBACK_FAILED', () => {
       cloud.faults.fail('StackUpdate', { region: 'eu-west-1' });
       cloud.faults.fail('StackUpdateRollback', { region: 'eu-west-1' });
     });
-    editManifest('Stage: prod', 'Stage: beta');
+    editManifest(manifest, 'Stage: prod', 'Stage: beta');
     const failed = regionctl('apply', manifest, '--yes');
     expect(failed.code).toBe(1);
     expect(`${failed.stdout}${failed.stderr}`).toMatch(/UPDATE_ROLLBACK_FAILED/);
@@ -75,7 +66,7 @@ describe('a stack left DELETE_FAILED', () => {
   it('diff plans the delete retaining the resource that failed and says it stays in the account; apply converges; the next diff is clean', async () => {
     // ap-southeast-1 leaves the manifest; its stack's delete fails on one resource.
     await editStateCloud(state, (cloud) => void cloud.faults.fail('DeleteStack', { region: 'ap-southeast-1' }));
-    editManifest('    ap-southeast-1: {}\n', '');
+    editManifest(manifest, '    ap-southeast-1: {}\n', '');
     const failed = regionctl('apply', manifest, '--yes');
     expect(failed.code).toBe(1);
     expect((await loadStateCloud(state)).peekStack('ap-southeast-1', 'global-api')?.status).toBe('DELETE_FAILED');

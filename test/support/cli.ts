@@ -3,7 +3,7 @@
 // vitest global setup); `fromSource` runs controller/cli.ts through tsx (no build needed).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,21 @@ export function exampleWorkspace(prefix: string): { dir: string; manifest: strin
   cpSync(`${REPO_ROOT}manifests`, join(dir, 'manifests'), { recursive: true });
   return { dir, manifest: join(dir, 'manifests/global-api.yaml'), state: join(dir, 'sandbox.json') };
 }
+
+/** Replaces `from` by `to` in a copied manifest; throws when `from` is not there (the edit would silently do nothing). */
+export function editManifest(manifest: string, from: string, to: string): void {
+  const text = readFileSync(manifest, 'utf8');
+  if (!text.includes(from)) throw new Error(`${manifest} does not contain ${JSON.stringify(from)}`);
+  writeFileSync(manifest, text.replace(from, to));
+}
+
+/** What `diff --detailed-exitcode` says of a converged sandbox: exit 0, "No changes.", nothing on stderr. */
+export function convergedDiff(manifest: string, state: string): { code: number | null; stderr: string; noChanges: boolean } {
+  const diff = runCliSync(['diff', manifest, '--detailed-exitcode', ...sandboxFlags(state)]);
+  return { code: diff.code, stderr: diff.stderr, noChanges: /^No changes\.$/m.test(diff.stdout) };
+}
+
+export const CONVERGED = { code: 0, stderr: '', noChanges: true } as const;
 
 export interface ExampleCopy {
   /** A new temporary directory holding a copy of manifests/. */
