@@ -139,6 +139,8 @@ export async function planReconcile(
   options: PlanReconcileOptions,
 ): Promise<{ plan: Plan; live: LiveState }> {
   const live = await readLiveState(desired, providers, options.defaultRegion);
+  // Previews write (change sets, review stacks): what an interrupted diff left goes first (issue 12 item 12).
+  if (options.previewStacks === true) await removePreviewLeftovers(desired, live, providers);
   const digestKey = process.env[DIGEST_KEY_ENV];
   const planOptions: PlanOptions = { now: options.now, ...(digestKey ? { parameterDigestKey: digestKey } : {}) };
   let plan = computePlan(desired, live, planOptions);
@@ -153,6 +155,16 @@ export async function planReconcile(
   }
   plan = computePlan(desired, live, planOptions);
   return { plan, live };
+}
+
+/** Our stacks' leftover preview change sets, and review-only stacks of ours left empty by them, deleted. */
+async function removePreviewLeftovers(desired: DesiredState, live: LiveState, providers: Providers): Promise<void> {
+  await Promise.all(
+    Object.entries(live.stacks).map(async ([region, stack]) => {
+      if (stack?.tags[TAG_REGIONSET] !== desired.name) return;
+      live.stacks[region] = await providers.stacks.removePreviewLeftovers(stack);
+    }),
+  );
 }
 
 /** Status of one health check per desired region (the first record's), in parallel. */

@@ -66,6 +66,12 @@ export interface StackProvider {
   /** What a create or update would change inside the stack; used by diff, never applies. */
   previewChanges(input: StackInput): Promise<StackResourceChange[]>;
   /**
+   * Deletes what a diff interrupted before its cleanup left on this stack of ours: its preview
+   * change sets, and the stack itself when it is a review-only stack with nothing else in it.
+   * The stack as it is afterwards; undefined when it was deleted.
+   */
+  removePreviewLeftovers(stack: LiveStack): Promise<LiveStack | undefined>;
+  /**
    * Every stack of the region carrying tag key=value, whatever its name (DescribeStacks
    * without a name, all pages). Costly: used only to rebuild a lost inventory.
    */

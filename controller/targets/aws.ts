@@ -2,6 +2,8 @@
 // metrics). This module loads the AWS SDK; targets/index.ts imports it only for AWS.
 
 import { realClock, type Clock } from '../clock.js';
+import type { DesiredState } from '../manifest/types.js';
+import { partitionOf, type Partition } from '../partition.js';
 import { checkCredentials, createAwsProviders, type AwsProviders } from '../providers/aws/index.js';
 import type { AwsTargetSpec, RuntimeTarget, Target, TargetFactory, TargetHooks } from './types.js';
 
@@ -71,10 +73,14 @@ function isWriteOperation(operation: string): boolean {
   return !/^(Describe|List|Get)/.test(operation);
 }
 
-/** The controller's AWS target: one set of SDK clients for the life of the process. */
+/**
+ * The controller's AWS target: SDK clients for the life of the process, one set per partition
+ * of the manifests it serves (partition.ts): Route 53's endpoint region is that of the
+ * RegionSet's partition, not of whichever call happened to go first.
+ */
 export class AwsTargets implements TargetFactory {
   readonly describe: string;
-  private opened: AwsProviders | undefined;
+  private readonly opened = new Map<Partition, AwsProviders>();
 
   constructor(
     private readonly spec: AwsTargetSpec,
@@ -84,19 +90,27 @@ export class AwsTargets implements TargetFactory {
   }
 
   async checkCredentials(region: string): Promise<void> {
-    await checkCredentials(this.providers().clients, region);
+    await checkCredentials(this.providersFor(region).clients, region);
   }
 
-  async open(): Promise<RuntimeTarget> {
-    return { providers: this.providers().providers, clock: this.hooks.clock ?? realClock, release: async () => {} };
+  async open(desired: DesiredState): Promise<RuntimeTarget> {
+    const home = desired.regions[0]?.code ?? 'us-east-1';
+    return { providers: this.providersFor(home).providers, clock: this.hooks.clock ?? realClock, release: async () => {} };
   }
 
   close(): void {
-    this.opened?.destroy();
+    for (const opened of this.opened.values()) opened.destroy();
+    this.opened.clear();
   }
 
-  private providers(): AwsProviders {
-    this.opened ??= openProviders(this.spec, this.hooks.clock ?? realClock, this.hooks);
-    return this.opened;
+  /** The clients of `region`'s partition, its home region deciding Route 53's endpoint. */
+  private providersFor(region: string): AwsProviders {
+    const partition = partitionOf(region);
+    let opened = this.opened.get(partition);
+    if (!opened) {
+      opened = openProviders(this.spec, this.hooks.clock ?? realClock, this.hooks, region);
+      this.opened.set(partition, opened);
+    }
+    return opened;
   }
 }

@@ -4,12 +4,9 @@
 // the rollback, then the update, previewed after the rollback; delete retaining the resources
 // that failed, which stay in the account); `regionctl apply` converges; the next
 // `diff --detailed-exitcode` exits 0.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../controller/clock.js';
-import { SandboxCloud } from '../../controller/providers/sandbox/index.js';
-import { writeStateFile } from '../../controller/providers/sandbox/statefile.js';
-import { exampleWorkspace, runCliSync, sandboxFlags } from '../support/cli.js';
+import { CONVERGED, convergedDiff, editManifest, editStateCloud, exampleWorkspace, loadStateCloud, runCliSync, sandboxFlags } from '../support/cli.js';
 
 const dirs: string[] = [];
 let manifest: string;
@@ -19,30 +16,8 @@ function regionctl(...args: string[]) {
   return runCliSync([...args, ...sandboxFlags(state)]);
 }
 
-/** The account in the state file, on its own virtual time. */
-function loadCloud(): SandboxCloud {
-  const json = JSON.parse(readFileSync(state, 'utf8')) as { savedNow: number };
-  return SandboxCloud.fromJSON(json, { clock: new FakeClock(json.savedNow) });
-}
-
-/** Arms faults through the sandbox's public fault API and saves the account again. */
-function injectFaults(arm: (cloud: SandboxCloud) => void): void {
-  const cloud = loadCloud();
-  arm(cloud);
-  writeStateFile(state, cloud.toJSON());
-}
-
-function editManifest(from: string, to: string): void {
-  const text = readFileSync(manifest, 'utf8');
-  expect(text).toContain(from);
-  writeFileSync(manifest, text.replace(from, to));
-}
-
 function converged(): void {
-  const diff = regionctl('diff', manifest, '--detailed-exitcode');
-  expect(diff.stderr).toBe('');
-  expect(diff.stdout).toMatch(/^No changes\.$/m);
-  expect(diff.code).toBe(0);
+  expect(convergedDiff(manifest, state)).toEqual(CONVERGED);
 }
 
 beforeEach(() => {
@@ -59,17 +34,17 @@ afterAll(() => {
 });
 
 describe('a stack left UPDATE_ROLLBACK_FAILED', () => {
-  it('diff plans the continued rollback and the update (previewed after the rollback); apply converges; the next diff is clean', () => {
+  it('diff plans the continued rollback and the update (previewed after the rollback); apply converges; the next diff is clean', async () => {
     // eu-west-1's update fails, and so does its rollback.
-    injectFaults((cloud) => {
+    await editStateCloud(state, (cloud) => {
       cloud.faults.fail('StackUpdate', { region: 'eu-west-1' });
       cloud.faults.fail('StackUpdateRollback', { region: 'eu-west-1' });
     });
-    editManifest('Stage: prod', 'Stage: beta');
+    editManifest(manifest, 'Stage: prod', 'Stage: beta');
     const failed = regionctl('apply', manifest, '--yes');
     expect(failed.code).toBe(1);
     expect(`${failed.stdout}${failed.stderr}`).toMatch(/UPDATE_ROLLBACK_FAILED/);
-    expect(loadCloud().peekStack('eu-west-1', 'global-api')?.status).toBe('UPDATE_ROLLBACK_FAILED');
+    expect((await loadStateCloud(state)).peekStack('eu-west-1', 'global-api')?.status).toBe('UPDATE_ROLLBACK_FAILED');
 
     // Today's failure: AWS refuses the change set of the preview, so diff stopped with an error.
     const diff = regionctl('diff', manifest, '--detailed-exitcode');
@@ -82,19 +57,19 @@ describe('a stack left UPDATE_ROLLBACK_FAILED', () => {
     const apply = regionctl('apply', manifest, '--yes');
     expect(apply.stderr).toBe('');
     expect(apply.code).toBe(0);
-    expect(loadCloud().peekStack('eu-west-1', 'global-api')).toMatchObject({ status: 'UPDATE_COMPLETE', parameters: { Stage: 'beta' } });
+    expect((await loadStateCloud(state)).peekStack('eu-west-1', 'global-api')).toMatchObject({ status: 'UPDATE_COMPLETE', parameters: { Stage: 'beta' } });
     converged();
   });
 });
 
 describe('a stack left DELETE_FAILED', () => {
-  it('diff plans the delete retaining the resource that failed and says it stays in the account; apply converges; the next diff is clean', () => {
+  it('diff plans the delete retaining the resource that failed and says it stays in the account; apply converges; the next diff is clean', async () => {
     // ap-southeast-1 leaves the manifest; its stack's delete fails on one resource.
-    injectFaults((cloud) => cloud.faults.fail('DeleteStack', { region: 'ap-southeast-1' }));
-    editManifest('    ap-southeast-1: {}\n', '');
+    await editStateCloud(state, (cloud) => void cloud.faults.fail('DeleteStack', { region: 'ap-southeast-1' }));
+    editManifest(manifest, '    ap-southeast-1: {}\n', '');
     const failed = regionctl('apply', manifest, '--yes');
     expect(failed.code).toBe(1);
-    expect(loadCloud().peekStack('ap-southeast-1', 'global-api')?.status).toBe('DELETE_FAILED');
+    expect((await loadStateCloud(state)).peekStack('ap-southeast-1', 'global-api')?.status).toBe('DELETE_FAILED');
 
     const diff = regionctl('diff', manifest, '--detailed-exitcode');
     expect(diff.stderr).toBe('');
@@ -106,7 +81,7 @@ describe('a stack left DELETE_FAILED', () => {
     const apply = regionctl('apply', manifest, '--yes');
     expect(apply.stderr).toBe('');
     expect(apply.code).toBe(0);
-    expect(loadCloud().peekStack('ap-southeast-1', 'global-api')).toBeUndefined();
+    expect((await loadStateCloud(state)).peekStack('ap-southeast-1', 'global-api')).toBeUndefined();
     converged();
   });
 });

@@ -47,6 +47,11 @@ export function sandboxTarget(): SandboxConformanceTarget {
         stack.failUpdate = { logicalId: String(input['LogicalResourceId']), andRollback: input['AndRollback'] === true };
         return {};
       }
+      if (operation === 'failStackCreation') {
+        // The next stack creation in the region fails and rolls back (cfn.rollback-complete-not-updatable).
+        cloud.faults.fail('StackCreate', { region: String(input['Region']) });
+        return {};
+      }
       throw new Error(`the sandbox has no control operation ${operation} yet`);
     },
     // A replica takes the sandbox's replicaCreate latency (5 min): poll for up to 20 sandbox minutes.

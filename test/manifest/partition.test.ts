@@ -6,6 +6,7 @@ import { loadManifestText } from '../../controller/manifest/load.js';
 import { arnIn, partitionOf, route53RegionOf } from '../../controller/partition.js';
 import { AwsClients } from '../../controller/providers/aws/clients.js';
 import { shopManifest, withTemplate as files } from './shop.js';
+import { AwsTargets } from '../../controller/targets/aws.js';
 
 const manifest = (regions: string[]) => shopManifest('{ name: api.example.com, routing: latency, target: ApiDomainName }', regions.map((r) => `    ${r}: {}`).join('\n'));
 
@@ -41,5 +42,24 @@ describe('partitions', () => {
     const inferred = new AwsClients({});
     inferred.dynamodb('cn-northwest-1');
     expect(await regionOf(inferred)).toBe('cn-northwest-1');
+  });
+
+  it("the controller's AWS target calls Route 53 in each RegionSet's own partition, whichever RegionSet it served first", async () => {
+    // One controller process, three manifests; no network: the clients' configured region is read.
+    const targets = new AwsTargets({ kind: 'aws' });
+    const route53RegionFor = async (regions: string[]) => {
+      const loaded = await loadManifestText(manifest(regions), 'repo/regions.yaml', files);
+      if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+      const target = await targets.open(loaded.value);
+      const clients = (target.providers.dns as unknown as { deps: { clients: AwsClients } }).deps.clients;
+      return clients.route53().config.region();
+    };
+    try {
+      expect(await route53RegionFor(['eu-west-1', 'us-east-2'])).toBe('us-east-1');
+      expect(await route53RegionFor(['cn-north-1', 'cn-northwest-1'])).toBe('cn-northwest-1');
+      expect(await route53RegionFor(['us-gov-east-1'])).toBe('us-gov-west-1');
+    } finally {
+      targets.close();
+    }
   });
 });

@@ -4,13 +4,13 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
-import { readStateFile, SandboxCloud } from '../../controller/providers/sandbox/index.js';
+import { readStateFile, SandboxCloud, type SandboxOptions } from '../../controller/providers/sandbox/index.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The built CLI entry point: package.json's bin, bundled by scripts/bundle.ts. */
@@ -100,6 +100,21 @@ function workspacePaths(dir: string): { dir: string; manifest: string; state: st
   return { dir, manifest: join(dir, 'manifests/global-api.yaml'), state: join(dir, 'sandbox.json') };
 }
 
+/** Replaces `from` by `to` in a copied manifest; throws when `from` is not there (the edit would silently do nothing). */
+export function editManifest(manifest: string, from: string, to: string): void {
+  const text = readFileSync(manifest, 'utf8');
+  if (!text.includes(from)) throw new Error(`${manifest} does not contain ${JSON.stringify(from)}`);
+  writeFileSync(manifest, text.replace(from, to));
+}
+
+/** What `diff --detailed-exitcode` says of a converged sandbox: exit 0, "No changes.", nothing on stderr. */
+export function convergedDiff(manifest: string, state: string): { code: number | null; stderr: string; noChanges: boolean } {
+  const diff = runCliSync(['diff', manifest, '--detailed-exitcode', ...sandboxFlags(state)]);
+  return { code: diff.code, stderr: diff.stderr, noChanges: /^No changes\.$/m.test(diff.stdout) };
+}
+
+export const CONVERGED = { code: 0, stderr: '', noChanges: true } as const;
+
 export interface ExampleCopy {
   /** A new temporary directory holding a copy of manifests/. */
   dir: string;
@@ -115,6 +130,28 @@ export function convergedExample(prefix: string): ExampleCopy {
   const seed = runCliSync(['apply', example.manifest, '--yes', ...sandboxFlags(example.state)]);
   if (seed.code !== 0) throw new Error(`setup apply failed: ${seed.stderr}`);
   return example;
+}
+
+/**
+ * The account in a sandbox state file, on a FakeClock starting at the file's saved time (it
+ * jumps ahead only while everything waits, so what the test does happens at a known time).
+ */
+export async function loadStateCloud(state: string, options: Omit<SandboxOptions, 'clock'> = {}): Promise<SandboxCloud> {
+  const [sandbox, { FakeClock }] = await Promise.all([import('../../controller/providers/sandbox/index.js'), import('../../controller/clock.js')]);
+  const json = JSON.parse(readFileSync(state, 'utf8')) as { savedNow: number };
+  return sandbox.SandboxCloud.fromJSON(json, { ...options, clock: new FakeClock(json.savedNow) });
+}
+
+/** Loads the state file's account (`options`: e.g. new latencies), lets `edit` change it through the sandbox's public API (faults, calls), saves it again. */
+export async function editStateCloud(
+  state: string,
+  edit: (cloud: SandboxCloud) => void | Promise<void>,
+  options: Omit<SandboxOptions, 'clock'> = {},
+): Promise<void> {
+  const { saveSandbox } = await import('../../controller/providers/sandbox/persist.js');
+  const cloud = await loadStateCloud(state, options);
+  await edit(cloud);
+  await saveSandbox(cloud, state);
 }
 
 /** Another team's stack, not tagged with any RegionSet, written straight into the sandbox state file. */

@@ -26,8 +26,6 @@ const CHANGE_SET_PREFIX = 'regionctl-';
 const MAX_CHANGE_SET_NAME = 128;
 /** `regionctl-preview-<creation time, base 36 ms>-<random>`: the change sets diff makes and deletes again. */
 const PREVIEW_PREFIX = `${CHANGE_SET_PREFIX}preview-`;
-// The RegionSet's tag on its stacks (plan/identity.ts): a review-only stack carrying it is ours.
-const TAG_REGIONSET = 'regionctl:regionset';
 
 // AWS's two ways of saying "nothing to do": UpdateStack's error (moto also answers
 // CreateChangeSet with it) and the reason of a change set that ended FAILED.
@@ -190,9 +188,8 @@ export class AwsStackProvider implements StackProvider {
   }
 
   async previewChanges(input: StackInput): Promise<StackResourceChange[]> {
-    let before = await this.describeRaw(input.region, input.name);
-    // What an interrupted diff left behind goes first; a review-only stack of ours then is no stack at all.
-    if (before && (await this.removePreviewLeftovers(input, before))) before = undefined;
+    // What an interrupted diff left behind was removed first (removePreviewLeftovers, by the planner).
+    const before = await this.describeRaw(input.region, input.name);
     // A stack in REVIEW_IN_PROGRESS was never created: only a CREATE change set applies to it.
     const type: ChangeSetType = !before || before.StackStatus === 'REVIEW_IN_PROGRESS' ? 'CREATE' : 'UPDATE';
     // A fresh name per preview: previews carry no real client token, and two diffs may run at once.
@@ -223,14 +220,16 @@ export class AwsStackProvider implements StackProvider {
 
   /**
    * A diff killed between CreateChangeSet and its cleanup leaves its preview change set, and
-   * for a joining region the review-only stack that CREATE change set made. Deletes preview
-   * change sets of this stack older than a preview may run (a diff still running one would
-   * have given up by then; the name carries its creation time), then our review-only stack
-   * (REVIEW_IN_PROGRESS, our RegionSet's tag, no change set left). True when that stack went.
+   * for a joining region the review-only stack that CREATE change set made. Deletes the preview
+   * change sets of this stack older than a preview may run (a diff still running one would have
+   * given up by then; the name carries its creation time), then the stack if it is in
+   * REVIEW_IN_PROGRESS with no change set left. The caller knows the stack is ours by its tags:
+   * AWS shows a stack in review untagged (cfn.create-changeset-review-in-progress), so describe
+   * gives it the tags of our change set waiting in it. Returns the stack, undefined when it went.
    */
-  private async removePreviewLeftovers(input: StackInput, stack: Stack): Promise<boolean> {
-    const stackId = stack.StackId ?? input.name;
-    const listed = await this.call(input.region, input.name, 'ListChangeSets', (cfn) => cfn.send('ListChangeSets', { StackName: stackId }));
+  async removePreviewLeftovers(stack: LiveStack): Promise<LiveStack | undefined> {
+    const stackId = stack.id || stack.name;
+    const listed = await this.call(stack.region, stack.name, 'ListChangeSets', (cfn) => cfn.send('ListChangeSets', { StackName: stackId }));
     // Filtered by stack id too: moto lists every change set of the region.
     const summaries = (listed?.Summaries ?? []).filter((summary) => summary.StackId === undefined || summary.StackId === stackId);
     const oldest = this.clock.now() - this.timeoutMs;
@@ -238,13 +237,12 @@ export class AwsStackProvider implements StackProvider {
     for (const summary of summaries) {
       const created = previewCreatedAt(summary.ChangeSetName ?? '');
       if (created === undefined || created > oldest) continue;
-      await this.deleteChangeSet(input.region, stackId, summary.ChangeSetName!);
+      await this.deleteChangeSet(stack.region, stackId, summary.ChangeSetName!);
       remaining--;
     }
-    const ours = (stack.Tags ?? []).some((tag) => tag.Key === TAG_REGIONSET && tag.Value === input.tags[TAG_REGIONSET]);
-    if (stack.StackStatus !== 'REVIEW_IN_PROGRESS' || !ours || remaining > 0) return false;
-    await this.call(input.region, input.name, 'DeleteStack', (cfn) => cfn.send('DeleteStack', { StackName: stackId }));
-    return true;
+    if (stack.status !== 'REVIEW_IN_PROGRESS' || remaining > 0) return stack;
+    await this.call(stack.region, stack.name, 'DeleteStack', (cfn) => cfn.send('DeleteStack', { StackName: stackId }));
+    return undefined;
   }
 
   // ---- CloudFormation calls -------------------------------------------------------------

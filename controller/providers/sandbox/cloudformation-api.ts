@@ -369,7 +369,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     if (deleted) throw awsError('ValidationError', `Stack:${deleted.id} is in DELETE_COMPLETE state and can not be updated.`);
     const stack = this.mustExist(name);
     const { status } = observedPhase(stack, this.now());
-    // cfn.busy-stack, cfn.update-rollback-failed, cfn.changeset-for-deleted-stack (DELETE_IN_PROGRESS)
+    // cfn.busy-stack, cfn.update-rollback-failed, cfn.rollback-complete-not-updatable, cfn.changeset-for-deleted-stack (DELETE_IN_PROGRESS)
     if (!UPDATABLE.has(status)) throw awsError('ValidationError', `Stack:${stack.id} is in ${status} state and can not be updated.`);
     return stack;
   }

@@ -13,6 +13,7 @@ import { clone, deepEqual } from './util.js';
 import { DEFAULT_CHECKER_REGIONS, healthyByCheckers } from '../../route53-health.js';
 
 export const HEALTH_CHECKER_REGIONS: string[] = [...DEFAULT_CHECKER_REGIONS];
+// r53.healthcheck-tags-limit
 const MAX_TAGS = 10;
 const PAGE_SIZE = 100;
 

@@ -127,4 +127,34 @@ export const cloudFormationRecoveryCases: ConformanceCase[] = [
       settles('UPDATE_COMPLETE'),
     ],
   },
+  {
+    id: 'cfn.rollback-complete-not-updatable',
+    title: 'A stack whose first create rolled back (ROLLBACK_COMPLETE) refuses UpdateStack and UPDATE change sets; DeleteStack is the way out',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      issue(
+        'https://github.com/bitovi/bitops/issues/128',
+        'An error occurred (ValidationError) when calling the UpdateStack operation: Stack:arn:aws:cloudformation:us-east-1:xxxxx:stack/yyyyyyyy/zzzzzzzz is in ROLLBACK_COMPLETE state and can not be updated.',
+      ),
+      issue(
+        'https://github.com/jenseickmeyer/todo-app-nodejs/issues/5',
+        'An error occurred (ValidationError) when calling the CreateChangeSet operation: Stack:arn:aws:cloudformation:us-east-1:617248568445:stack/todo-app-dev/ae467fe0-5154-11ea-bd5e-12717722e021 is in ROLLBACK_COMPLETE state and can not be updated',
+      ),
+    ],
+    moto: { false: 'needs a first create that fails (a control step); moto creates every stack' },
+    steps: [
+      { service: 'control', operation: 'failStackCreation', input: { Region: 'eu-west-1' } },
+      createStack(),
+      settles('ROLLBACK_COMPLETE'),
+      call('UpdateStack', { StackName: STACK, TemplateBody: template('two') }, fails('ValidationError', /^Stack:arn:aws[\w-]*:cloudformation:eu-west-1:\d{12}:stack\/[^ ]+ is in ROLLBACK_COMPLETE state and can not be updated\.?$/, 400)),
+      call(
+        'CreateChangeSet',
+        { StackName: STACK, ChangeSetName: 'cs-${run}', ChangeSetType: 'UPDATE', TemplateBody: template('two') },
+        fails('ValidationError', /^Stack:arn:aws[\w-]*:cloudformation:eu-west-1:\d{12}:stack\/[^ ]+ is in ROLLBACK_COMPLETE state and can not be updated\.?$/, 400),
+      ),
+      call('DeleteStack', { StackName: STACK }, ok()),
+      settles('DELETE_COMPLETE', '${stackId}'),
+    ],
+  },
 ];

@@ -426,6 +426,36 @@ export const route53Cases: ConformanceCase[] = [
     ],
   },
   {
+    id: 'r53.healthcheck-tags-limit',
+    title: 'A health check carries at most 10 tags: ten are accepted, an eleventh (in the same or a later request) is InvalidInput',
+    service: 'route53',
+    region: 'us-east-1',
+    sources: [
+      reference(
+        `${R53_API}/API_ChangeTagsForResource.html`,
+        'AddTags: … You can add a maximum of 10 tags to a health check or a hosted zone. … Array Members: Minimum number of 1 item. Maximum number of 10 items.',
+      ),
+    ],
+    moto: { false: 'moto 5.2.5 accepts an eleventh tag on a health check' },
+    steps: [
+      createCheck(),
+      call(
+        'ChangeTagsForResource',
+        { ResourceType: 'healthcheck', ResourceId: '${checkId}', AddTags: Array.from({ length: 10 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) },
+        ok(),
+      ),
+      call('ChangeTagsForResource', { ResourceType: 'healthcheck', ResourceId: '${checkId}', AddTags: [{ Key: 'k10', Value: 'v' }] }, fails('InvalidInput', undefined, 400), {
+        note: 'an eleventh tag on a check that has ten',
+      }),
+      call(
+        'ChangeTagsForResource',
+        { ResourceType: 'healthcheck', ResourceId: '${checkId}', AddTags: Array.from({ length: 11 }, (_, i) => ({ Key: `n${i}`, Value: 'v' })) },
+        fails('InvalidInput', undefined, 400),
+        { note: 'eleven tags in one request' },
+      ),
+    ],
+  },
+  {
     id: 'r53.reset-regions',
     title: 'ResetElements [Regions] puts the checker regions back to the default, the same as a check created without Regions',
     service: 'route53',

@@ -63,11 +63,12 @@ export interface ApiCall {
  *   setCheckerReports    { HealthCheckId, Healthy, Unhealthy }    observations per checker
  *   failResourceDeletion { Region, StackName, LogicalResourceId }  next delete of it fails
  *   failResourceUpdate   { Region, StackName, LogicalResourceId, AndRollback: boolean }
+ *   failStackCreation    { Region }   the next stack creation there fails and rolls back (ROLLBACK_COMPLETE)
  *   healthCheckStatus    { HealthCheckId } → { Status: 'Healthy' | 'Unhealthy' }  (CloudWatch HealthCheckStatus)
  */
 export interface ControlCall {
   service: 'control';
-  operation: 'advanceTime' | 'setCheckerReports' | 'failResourceDeletion' | 'failResourceUpdate' | 'healthCheckStatus';
+  operation: 'advanceTime' | 'setCheckerReports' | 'failResourceDeletion' | 'failResourceUpdate' | 'failStackCreation' | 'healthCheckStatus';
   input: Record<string, unknown>;
   expect?: Outcome;
   save?: Record<string, string>;
