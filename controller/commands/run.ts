@@ -186,6 +186,13 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
     .map((name) => name.trim())
     .filter(Boolean);
 
+  const historyText = env['REGIONCTL_HISTORY_LIMIT']?.trim();
+  const historyLimit = historyText ? Number(historyText) : undefined;
+  if (historyLimit !== undefined && !(Number.isInteger(historyLimit) && historyLimit >= 1 && historyLimit <= 500)) {
+    throw new UsageError(`REGIONCTL_HISTORY_LIMIT must be a whole number from 1 to 500 (got "${historyText}")`);
+  }
+  const stateDir = env['REGIONCTL_STATE_DIR']?.trim() || undefined;
+
   const pollMs = pollIntervalFromEnvironment();
   const sshKeyFile = pick('ssh-key-file', 'REGIONCTL_GIT_SSH_KEY_FILE');
   const gitDir = pick('git-dir', 'REGIONCTL_GIT_DIR');
@@ -218,6 +225,8 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
     ...(leases ? { leases } : {}),
     ...(pollMs !== undefined ? { pollMs } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(historyLimit !== undefined ? { historyLimit } : {}),
+    ...(stateDir !== undefined ? { stateDir } : {}),
   };
 }
 

@@ -30,6 +30,8 @@ export class ControllerMetrics {
   private readonly sourceLastSync: Gauge;
   private readonly webhookDuplicates: Counter<'source'>;
   private readonly orphaned: Gauge;
+  private readonly suspendedSets: Gauge<'regionset'>;
+  private readonly historyFailures: Counter;
   /** Actions set in each RegionSet's last plan, so that actions gone from the next plan drop to 0. */
   private readonly lastActions = new Map<string, Set<string>>();
 
@@ -107,6 +109,17 @@ export class ControllerMetrics {
       help: 'RegionSets whose inventory is live in a zone the manifests use but that no manifest declares (kept, not reconciled)',
       registers,
     });
+    this.suspendedSets = new Gauge({
+      name: 'regionctl_suspended',
+      help: '1 while the RegionSet is suspended (shared control state or REGIONCTL_SUSPEND), else 0; the reason is in /status',
+      labelNames: ['regionset'],
+      registers,
+    });
+    this.historyFailures = new Counter({
+      name: 'regionctl_history_write_failures_total',
+      help: 'History entries that could not be written to the control store (reconciling goes on)',
+      registers,
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'regionctl_' });
   }
 
@@ -158,6 +171,14 @@ export class ControllerMetrics {
 
   recordOrphans(count: number): void {
     this.orphaned.set(count);
+  }
+
+  recordSuspended(regionset: string, suspended: boolean): void {
+    this.suspendedSets.set({ regionset }, suspended ? 1 : 0);
+  }
+
+  recordHistoryFailure(): void {
+    this.historyFailures.inc();
   }
 
   recordSourceSync(at: number): void {
