@@ -17,15 +17,19 @@ export const MAX_ENTRY_BYTES = 7_000;
 
 /** The entry as stored: JSON, its step list cut so that it fits MAX_ENTRY_BYTES. */
 export function encodeEntry(entry: HistoryEntry): string {
-  let text = JSON.stringify(entry);
-  if (Buffer.byteLength(text) <= MAX_ENTRY_BYTES || !entry.steps?.length) return text;
-  const steps = [...entry.steps];
-  while (steps.length > 0) {
-    steps.pop();
-    text = JSON.stringify({ ...entry, steps, stepsTruncated: (entry.stepsTruncated ?? 0) + entry.steps.length - steps.length });
-    if (Buffer.byteLength(text) <= MAX_ENTRY_BYTES) return text;
+  const text = JSON.stringify(entry);
+  const steps = entry.steps ?? [];
+  if (Buffer.byteLength(text) <= MAX_ENTRY_BYTES || steps.length === 0) return text;
+  // The most leading steps that fit, found by bisection (an apply may have thousands).
+  const cut = (kept: number) => JSON.stringify({ ...entry, steps: steps.slice(0, kept), stepsTruncated: (entry.stepsTruncated ?? 0) + steps.length - kept });
+  let low = 0;
+  let high = steps.length - 1;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (Buffer.byteLength(cut(mid)) <= MAX_ENTRY_BYTES) low = mid;
+    else high = mid - 1;
   }
-  return text;
+  return cut(low);
 }
 
 /** Appends `encoded` and keeps the newest entries within `limit` and MAX_RING_BYTES. */

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { realClock } from '../clock.js';
 import type { SandboxCloud } from '../providers/sandbox/index.js';
 import type { ControlStore } from '../providers/types.js';
+import type { ControllerEvent } from './control.js';
 import { Controller, type ManifestSource, type StopResult } from './controller.js';
 import { AlwaysLeader, type Leases } from './leases.js';
 import { createLogger, makeScrubber, MIN_SCRUBBED_SECRET_LENGTH, type Logger } from './logger.js';
@@ -62,6 +63,8 @@ export interface RuntimeDependencies {
   leases?: Leases;
   /** Shared control state (suspension, history) instead of the configured one. */
   control?: ControlStore;
+  /** Told of suspend/resume and of reconciles that planned changes (the notification providers' hook). */
+  onEvent?: (event: ControllerEvent) => void;
   /** Replaces the git source (tests gate or fail syncs). */
   source?: ManifestSource;
   /** Replaces the cron resync (tests fire ticks themselves). */
@@ -152,6 +155,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     scrub,
     suspended: config.suspended,
     ...(control ? { control: control.store } : {}),
+    ...(deps.onEvent ? { onEvent: deps.onEvent } : {}),
     ...(config.historyLimit !== undefined ? { historyLimit: config.historyLimit } : {}),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.pollMs !== undefined ? { pollMs: config.pollMs } : {}),
