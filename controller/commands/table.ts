@@ -44,6 +44,14 @@ const PROGRESS_FLAGS = {
   'no-color': { type: 'boolean', help: 'no colour in the progress (NO_COLOR does the same; FORCE_COLOR asks for colour in a pipe or CI log)' },
 } as const satisfies Record<string, FlagSpec>;
 
+/** The flags of the commands that talk to a running controller over HTTP. */
+const CONTROLLER_FLAGS = {
+  controller: { type: 'string', arg: 'URL', help: 'the controller\'s HTTP address (default REGIONCTL_CONTROLLER_URL or http://127.0.0.1:8080)' },
+  by: { type: 'string', arg: 'WHO', help: 'who asks, recorded with the change (default $USER)' },
+} as const satisfies Record<string, FlagSpec>;
+
+const CONTROLLER_EXIT_CODES = '0 done, 1 error (controller unreachable, bad token, unknown RegionSet)';
+
 const PLAN_EXIT_CODES = '0 success (or no changes), 1 error, 3 plan refused by a guardrail (the plan and the refusal are printed)';
 
 const REGION_EDIT_DESCRIPTION = `Edits spec.regions of the manifest in place so that git diff shows one line. The result
@@ -140,6 +148,43 @@ Global-table replicas are kept (their data outlives the RegionSet).`,
       ...PROGRESS_FLAGS,
     },
     exitCodes: PLAN_EXIT_CODES,
+  },
+  suspend: {
+    usage: 'regionctl suspend NAME --reason TEXT [--controller URL] [--by WHO]',
+    summary: 'stop the running controller reconciling a RegionSet (every replica, durably)',
+    description: `Asks the running controller (POST /suspend) to stop reconciling the RegionSet until
+"regionctl resume". The suspension is kept in the shared control state (the lease table,
+or the sandbox's control file), so every replica honours it and a restart keeps it; the
+reason and who asked show in /status and in "regionctl history". The bearer token is read
+from REGIONCTL_TRIGGER_TOKEN.`,
+    flags: {
+      reason: { type: 'string', arg: 'TEXT', help: 'why (required; shown in /status and history)' },
+      ...CONTROLLER_FLAGS,
+    },
+    exitCodes: CONTROLLER_EXIT_CODES,
+  },
+  resume: {
+    usage: 'regionctl resume NAME [--reason TEXT] [--controller URL] [--by WHO]',
+    summary: 'resume a suspended RegionSet and reconcile it now',
+    description: `Asks the running controller (POST /resume) to lift the suspension on every replica and
+reconcile the RegionSet at once. The bearer token is read from REGIONCTL_TRIGGER_TOKEN.`,
+    flags: {
+      reason: { type: 'string', arg: 'TEXT', help: 'why (shown in history)' },
+      ...CONTROLLER_FLAGS,
+    },
+    exitCodes: CONTROLLER_EXIT_CODES,
+  },
+  history: {
+    usage: 'regionctl history NAME [--controller URL] [--output text|json]',
+    summary: "what the controller applied to a RegionSet, and who suspended or resumed it",
+    description: `Reads GET /history of the running controller: every reconcile that planned changes
+(revision, outcome, what triggered it, the plan's steps with their outcome and timings)
+and every suspend and resume, newest last, as many as REGIONCTL_HISTORY_LIMIT keeps.`,
+    flags: {
+      controller: CONTROLLER_FLAGS.controller,
+      output: { type: 'string', short: 'o', arg: 'FORMAT', help: 'text (default) or json' },
+    },
+    exitCodes: '0 success, 1 error (controller unreachable, unknown RegionSet)',
   },
   run: {
     usage: 'regionctl run [options]',
