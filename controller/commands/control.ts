@@ -16,7 +16,7 @@ export async function main(command: ControlCommand, argv: string[]): Promise<num
     const opts = values as { controller?: string; reason?: string; by?: string; output?: string };
     if (positionals.length !== 1 || !NAME.test(positionals[0]!)) throw new UsageError(`expected one RegionSet NAME such as global-api. Run "regionctl help ${command}"`);
     const name = positionals[0]!;
-    const base = controllerUrl(opts.controller ?? process.env['REGIONCTL_CONTROLLER_URL'] ?? DEFAULT_CONTROLLER);
+    const base = controllerUrl(opts.controller ?? DEFAULT_CONTROLLER);
     if (command === 'history') return history(base, name, outputFormat(opts.output, ['text', 'json']));
 
     const token = process.env['REGIONCTL_TRIGGER_TOKEN'];

@@ -46,7 +46,7 @@ const PROGRESS_FLAGS = {
 
 /** The flags of the commands that talk to a running controller over HTTP. */
 const CONTROLLER_FLAGS = {
-  controller: { type: 'string', arg: 'URL', help: 'the controller\'s HTTP address (default REGIONCTL_CONTROLLER_URL or http://127.0.0.1:8080)' },
+  controller: { type: 'string', arg: 'URL', help: 'the controller\'s HTTP address (default http://127.0.0.1:8080)' },
   by: { type: 'string', arg: 'WHO', help: 'who asks, recorded with the change (default $USER)' },
 } as const satisfies Record<string, FlagSpec>;
 
