@@ -71,7 +71,7 @@ export class RegionSetControl {
 export function historyEntry(outcome: ReconcileOutcome): HistoryEntry | undefined {
   const plan = outcome.plan;
   if (!plan || (plan.steps === 0 && plan.refusals.length === 0)) return undefined;
-  if (outcome.kind === 'suspended' || outcome.kind === 'not-leader' && !outcome.apply) return undefined;
+  if (outcome.kind === 'suspended' || (outcome.kind === 'not-leader' && !outcome.apply)) return undefined;
   const stepsByAction: Record<string, number> = {};
   for (const [action, count] of Object.entries(plan.stepsByAction)) stepsByAction[action] = count ?? 0;
   return {
