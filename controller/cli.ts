@@ -17,7 +17,16 @@ const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   'remove-region': () => regionEdit('remove-region'),
   run: () => import('./commands/run.js'),
   'prune-regionset': () => import('./commands/prune.js'),
+  suspend: () => controlCommand('suspend'),
+  resume: () => controlCommand('resume'),
+  history: () => controlCommand('history'),
 };
+
+/** suspend, resume and history share one module (they talk to a running controller). */
+async function controlCommand(command: 'suspend' | 'resume' | 'history'): Promise<CommandModule> {
+  const { main } = await import('./commands/control.js');
+  return { main: (argv) => main(command, argv) };
+}
 
 /** The three region edits share one module; each gets its own main. */
 async function regionEdit(command: 'add-region' | 'drain-region' | 'remove-region'): Promise<CommandModule> {

@@ -204,6 +204,12 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
     if (!loaded.ok) throw new UsageError(`REGIONCTL_NOTIFY_CONFIG is not valid:\n${loaded.errors.map(formatIssue).join('\n')}`);
     notify = loaded.value;
   }
+  const historyText = env['REGIONCTL_HISTORY_LIMIT']?.trim();
+  const historyLimit = historyText ? Number(historyText) : undefined;
+  if (historyLimit !== undefined && !(Number.isInteger(historyLimit) && historyLimit >= 1 && historyLimit <= 500)) {
+    throw new UsageError(`REGIONCTL_HISTORY_LIMIT must be a whole number from 1 to 500 (got "${historyText}")`);
+  }
+  const stateDir = env['REGIONCTL_STATE_DIR']?.trim() || undefined;
 
   const pollMs = pollIntervalFromEnvironment();
   const sshKeyFile = pick('ssh-key-file', 'REGIONCTL_GIT_SSH_KEY_FILE');
@@ -240,6 +246,8 @@ export async function configFrom(values: Values, env: NodeJS.ProcessEnv): Promis
     ...(pollMs !== undefined ? { pollMs } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(notify ? { notify } : {}),
+    ...(historyLimit !== undefined ? { historyLimit } : {}),
+    ...(stateDir !== undefined ? { stateDir } : {}),
   };
 }
 

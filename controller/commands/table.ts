@@ -50,6 +50,14 @@ const PROGRESS_FLAGS = {
   'no-color': { type: 'boolean', help: 'no colour in the progress (NO_COLOR does the same; FORCE_COLOR asks for colour in a pipe or CI log)' },
 } as const satisfies Record<string, FlagSpec>;
 
+/** The flags of the commands that talk to a running controller over HTTP. */
+const CONTROLLER_FLAGS = {
+  controller: { type: 'string', arg: 'URL', help: 'the controller\'s HTTP address (default http://127.0.0.1:8080)' },
+  by: { type: 'string', arg: 'WHO', help: 'who asks, recorded with the change (default $USER)' },
+} as const satisfies Record<string, FlagSpec>;
+
+const CONTROLLER_EXIT_CODES = '0 done, 1 error (controller unreachable, bad token, unknown RegionSet)';
+
 const PLAN_EXIT_CODES = '0 success (or no changes), 1 error, 3 plan refused by a guardrail (the plan and the refusal are printed)';
 
 const REGION_EDIT_DESCRIPTION = `Edits spec.regions of the manifest in place so that git diff shows one line. The result
@@ -158,6 +166,43 @@ Global-table replicas are kept (their data outlives the RegionSet).`,
     },
     exitCodes: PLAN_EXIT_CODES,
   },
+  suspend: {
+    usage: 'regionctl suspend NAME --reason TEXT [--controller URL] [--by WHO]',
+    summary: 'stop the running controller reconciling a RegionSet (every replica, durably)',
+    description: `Asks the running controller (POST /suspend) to stop reconciling the RegionSet until
+"regionctl resume". The suspension is kept in the shared control state (the lease table,
+or the sandbox's control file), so every replica honours it and a restart keeps it; the
+reason and who asked show in /status and in "regionctl history". The bearer token is read
+from REGIONCTL_TRIGGER_TOKEN.`,
+    flags: {
+      reason: { type: 'string', arg: 'TEXT', help: 'why (required; shown in /status and history)' },
+      ...CONTROLLER_FLAGS,
+    },
+    exitCodes: CONTROLLER_EXIT_CODES,
+  },
+  resume: {
+    usage: 'regionctl resume NAME [--reason TEXT] [--controller URL] [--by WHO]',
+    summary: 'resume a suspended RegionSet and reconcile it now',
+    description: `Asks the running controller (POST /resume) to lift the suspension on every replica and
+reconcile the RegionSet at once. The bearer token is read from REGIONCTL_TRIGGER_TOKEN.`,
+    flags: {
+      reason: { type: 'string', arg: 'TEXT', help: 'why (shown in history)' },
+      ...CONTROLLER_FLAGS,
+    },
+    exitCodes: CONTROLLER_EXIT_CODES,
+  },
+  history: {
+    usage: 'regionctl history NAME [--controller URL] [--output text|json]',
+    summary: "what the controller applied to a RegionSet, and who suspended or resumed it",
+    description: `Reads GET /history of the running controller: every reconcile that planned changes
+(revision, outcome, what triggered it, the plan's steps with their outcome and timings)
+and every suspend and resume, newest last, as many as REGIONCTL_HISTORY_LIMIT keeps.`,
+    flags: {
+      controller: CONTROLLER_FLAGS.controller,
+      output: { type: 'string', short: 'o', arg: 'FORMAT', help: 'text (default) or json' },
+    },
+    exitCodes: '0 success, 1 error (controller unreachable, unknown RegionSet)',
+  },
   run: {
     usage: 'regionctl run [options]',
     summary: 'the controller: follow a git branch and reconcile every RegionSet',
@@ -200,7 +245,9 @@ environment-only, so they never show in \`ps\`.`,
       { name: 'REGIONCTL_WEBHOOK_SECRET_GENERIC', help: 'HMAC-SHA256 secret of generic webhooks (X-Signature-256)' },
       { name: 'REGIONCTL_TRIGGER_TOKEN', help: 'bearer token of POST /trigger, /suspend, /resume (without it they answer 404)' },
       { name: 'REGIONCTL_LISTEN', flag: 'listen', default: '0.0.0.0:8080', help: 'HTTP address (port 0 picks a free one)' },
-      { name: 'REGIONCTL_SUSPEND', flag: 'suspend', default: 'none', help: 'RegionSets suspended from the start (resume with POST /resume)' },
+      { name: 'REGIONCTL_SUSPEND', flag: 'suspend', default: 'none', help: 'RegionSets suspended from the start, in this process (regionctl suspend NAME is shared and durable)' },
+      { name: 'REGIONCTL_HISTORY_LIMIT', default: '50', help: 'history entries kept per RegionSet (1-500; older ones are dropped on write)' },
+      { name: 'REGIONCTL_STATE_DIR', default: 'next to the sandbox state', help: 'without a lease table: directory of the suspension and history file (with one, they live in the table)' },
       { name: 'REGIONCTL_SANDBOX', flag: 'sandbox', help: 'use the built-in sandbox cloud kept in this JSON state file instead of AWS' },
       { name: 'REGIONCTL_SANDBOX_SPEED', flag: 'sandbox-speed', default: '100', help: 'sandbox time runs N times faster than real time' },
       { name: 'REGIONCTL_SANDBOX_LOCK_WAIT_MS', default: '60000', help: 'how long to wait for the sandbox state file lock held by another process' },

@@ -253,3 +253,60 @@ export interface LeaseStore {
   /** Moves the expiry of the lease `holder` holds with `fencingToken`; false when it is no longer theirs. */
   extend(key: string, holder: string, fencingToken: number, expiresAt: number): Promise<boolean>;
 }
+
+/** Who suspended or resumed a RegionSet, why and when (ms since epoch). */
+export interface ControlState {
+  suspended: boolean;
+  reason: string;
+  by: string;
+  at: number;
+}
+
+/** One step of an applied plan as history keeps it: outcome and executor (clock) timings. */
+export interface HistoryStep {
+  id: string;
+  action: string;
+  region?: string;
+  outcome: 'done' | 'failed' | 'skipped' | 'not-started';
+  /** Executor time when the step started and ended (ms since the apply began). */
+  startedMs?: number;
+  endedMs?: number;
+  message?: string;
+}
+
+/** One line of a RegionSet's history: a reconcile that planned changes, or a suspend/resume. */
+export interface HistoryEntry {
+  kind: 'reconcile' | 'suspend' | 'resume';
+  /** ms since epoch. */
+  at: number;
+  /** What asked: webhook delivery, resync, manual trigger (with its actor), resume... */
+  trigger: string;
+  by?: string;
+  reason?: string;
+  revision?: string;
+  /** reconcile: the outcome (applied, apply-failed, refused, drift, interrupted, error...). */
+  outcome?: string;
+  reconcileId?: string;
+  durationMs?: number;
+  plan?: { steps: number; stepsByAction: Record<string, number>; regions: Record<string, string>; refusals: string[] };
+  steps?: HistoryStep[];
+  /** Steps beyond what one entry keeps (the item size limit) were dropped. */
+  stepsTruncated?: number;
+}
+
+/**
+ * Shared, durable control state of every RegionSet: suspension and history, where every
+ * replica reads it (the lease table's DynamoDB items on AWS; a file or memory in the
+ * sandbox). History is a bounded ring per RegionSet, trimmed on write.
+ */
+export interface ControlStore {
+  /** Where the state lives, for messages. */
+  readonly describe: string;
+  /** undefined: never suspended or resumed through the store. */
+  getControl(regionSet: string): Promise<ControlState | undefined>;
+  putControl(regionSet: string, state: ControlState): Promise<void>;
+  /** Appends one entry and keeps the newest `limit` (and no more than the store's size bound). */
+  appendHistory(regionSet: string, entry: HistoryEntry, limit: number): Promise<void>;
+  /** Oldest first. */
+  history(regionSet: string): Promise<HistoryEntry[]>;
+}

@@ -7,6 +7,8 @@
 // follower, at the end of the holder's lease (scheduleRetry).
 
 import type { Clock } from '../clock.js';
+import type { ControlState, ControlStore, HistoryEntry } from '../providers/types.js';
+import { historyEntry, RegionSetControl, type ControllerEvent } from './control.js';
 import { AlwaysLeader, type Leases } from './leases.js';
 import { silentLogger, type Logger } from './logger.js';
 import { ControllerMetrics } from './metrics.js';
@@ -47,8 +49,14 @@ export interface ControllerOptions {
   metrics?: ControllerMetrics;
   /** Scrubs configured secrets from messages kept in /status. */
   scrub?: (text: string) => string;
-  /** RegionSets suspended from the start (REGIONCTL_SUSPEND). */
+  /** RegionSets suspended from the start, in this process (REGIONCTL_SUSPEND). */
   suspended?: Iterable<string>;
+  /** Shared suspension and history (runtime/control.ts); default: in memory, this instance only. */
+  control?: ControlStore;
+  /** History entries kept per RegionSet (REGIONCTL_HISTORY_LIMIT, default 50). */
+  historyLimit?: number;
+  /** Told of suspend/resume and of every reconcile that planned changes (notifications); must not throw. */
+  onEvent?: (event: ControllerEvent) => void;
   /** RegionSets reconciled at once (default 4). */
   concurrency?: number;
   /** Starts the periodic resync; absent: no resync. */
@@ -103,7 +111,7 @@ export class Controller {
   private readonly leases: Leases;
   private readonly syncs: Scheduler;
   private readonly reconciles: Scheduler;
-  private readonly suspended: Set<string>;
+  private readonly control: RegionSetControl;
   private readonly shutdown = new AbortController();
   private readonly timers = new Set<() => void>();
   /** At most one pending retry per RegionSet: each outcome replaces it, a success clears it. */
@@ -127,7 +135,7 @@ export class Controller {
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? new ControllerMetrics();
     this.leases = options.leases ?? new AlwaysLeader();
-    this.suspended = new Set(options.suspended ?? []);
+    this.control = new RegionSetControl({ ...(options.control ? { store: options.control } : {}), ...(options.suspended ? { suspended: options.suspended } : {}), ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}) });
     this.status = new StatusStore({
       mode: options.mode,
       // A local source is a path: /status shows its last segment only.
@@ -176,24 +184,50 @@ export class Controller {
   }
 
   isSuspended(name: string): boolean {
-    return this.suspended.has(name);
+    return this.control.isSuspended(name);
   }
 
-  suspend(name: string): void {
-    const changed = !this.suspended.has(name);
-    this.suspended.add(name);
-    this.status.setSuspended(name, true);
-    this.logger.info({ regionSet: name }, 'suspended');
-    if (changed) this.options.notify?.(controlEvent('suspended', name, this.revision, this.now()));
+  /** Suspends in the shared store (every replica skips it from its next reconcile on) and records it in history. */
+  async suspend(name: string, who: { reason: string; by: string }): Promise<ControlState> {
+    return this.setControl(name, { suspended: true, ...who, at: this.now() });
   }
 
-  /** Resumes and reconciles at once, so the RegionSet catches up with the revision. */
-  resume(name: string): void {
-    const changed = this.suspended.delete(name);
-    this.status.setSuspended(name, false);
-    this.logger.info({ regionSet: name }, 'resumed');
-    if (changed) this.options.notify?.(controlEvent('resumed', name, this.revision, this.now()));
-    this.requestReconcile(name, 'resume');
+  /** Resumes in the shared store and reconciles at once, so the RegionSet catches up with the revision. */
+  async resume(name: string, who: { reason: string; by: string }): Promise<ControlState> {
+    const state = await this.setControl(name, { suspended: false, ...who, at: this.now() });
+    this.requestReconcile(name, `resume by ${who.by}`);
+    return state;
+  }
+
+  /** History of one RegionSet, or of every RegionSet of the current revision; oldest first. */
+  async history(name?: string): Promise<Record<string, HistoryEntry[]>> {
+    const names = name !== undefined ? [name] : [...this.index.keys()].sort();
+    const entries = await Promise.all(names.map((regionSet) => this.control.history(regionSet)));
+    return Object.fromEntries(names.map((regionSet, i) => [regionSet, entries[i] ?? []]));
+  }
+
+  private async setControl(name: string, state: ControlState): Promise<ControlState> {
+    const changed = this.control.isSuspended(name) !== state.suspended;
+    await this.control.set(name, state);
+    if (changed) this.options.notify?.(controlEvent(state.suspended ? 'suspended' : 'resumed', name, this.revision, state.at));
+    this.showSuspension(name);
+    this.logger.info({ regionSet: name, by: state.by, reason: state.reason, store: this.control.store.describe }, state.suspended ? 'suspended' : 'resumed');
+    this.emit({ type: state.suspended ? 'suspended' : 'resumed', regionSet: name, reason: state.reason, by: state.by, at: state.at });
+    return state;
+  }
+
+  private showSuspension(name: string): void {
+    const suspended = this.control.isSuspended(name);
+    this.status.setSuspended(name, suspended, this.control.state(name));
+    this.metrics.recordSuspended(name, suspended);
+  }
+
+  private emit(event: ControllerEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch (error) {
+      this.logger.warn({ err: error, event: event.type }, 'an event listener failed; reconciling goes on');
+    }
   }
 
   /** Resolves when no sync and no reconcile runs or waits (tests). */
@@ -251,7 +285,10 @@ export class Controller {
       this.status.recordSync(revision);
       this.updateOrphans(revision);
       this.status.retain([...index.keys(), ...this.orphans.keys()]);
-      for (const [name, entry] of index) this.status.regionSet(name, entry.file).suspended = this.suspended.has(name);
+      for (const [name, entry] of index) {
+        this.status.regionSet(name, entry.file);
+        this.showSuspension(name);
+      }
       this.metrics.recordSourceSync(this.now());
       this.logger.info({ revision, regionSets: [...index.keys()], reason }, changed ? 'source synced: new revision' : 'source synced');
     } catch (error) {
@@ -322,23 +359,36 @@ export class Controller {
         ? { ownership: { revisionFiles: this.files, renamedFrom: this.renamedFrom.get(entry.file) ?? new Set<string>(), line: entry.line ?? 1, column: entry.column ?? 1 } }
         : {}),
     };
-    if (!this.suspended.has(name)) this.status.markReconciling(name, entry.file, this.revision, reasons);
+    // The shared suspension, read at every reconcile: a suspend through another replica, or before a restart, holds here.
+    const startedAt = this.now();
+    try {
+      await this.control.refresh(name);
+    } catch (error) {
+      const message = this.scrub(error instanceof Error ? error.message : String(error));
+      this.logger.warn({ regionSet: name, err: error }, 'cannot read the suspension state: not reconciling until it can be read');
+      const base = { regionSet: name, reconcileId: 'control', revision: this.revision, mode: this.options.mode, reasons, file: entry.file, startedAt };
+      await this.record({ ...base, kind: 'error', finishedAt: this.now(), error: { name: 'ControlStoreError', message: `suspension state unreadable (${this.control.store.describe}): ${message}` } });
+      return;
+    }
+    this.showSuspension(name);
+    if (!this.control.isSuspended(name)) this.status.markReconciling(name, entry.file, this.revision, reasons);
     const outcome = await reconcileRegionSet(request, {
       mode: this.options.mode,
       targets: this.options.targets,
       leases: this.leases,
       logger: this.logger,
-      isSuspended: (regionSet) => this.suspended.has(regionSet),
+      isSuspended: (regionSet) => this.control.isSuspended(regionSet),
       signal: this.shutdown.signal,
       ...(this.options.pollMs !== undefined ? { pollMs: this.options.pollMs } : {}),
       scrub: (text) => this.scrub(text),
       now: () => this.now(),
       ...(this.options.notify ? { notify: this.options.notify } : {}),
     });
-    this.record(outcome);
+    await this.record(outcome);
   }
 
-  private record(outcome: ReconcileOutcome): void {
+  /** Resolves once the history entry is written (inside the reconcile's slot, so idle() waits for it). */
+  private async record(outcome: ReconcileOutcome): Promise<void> {
     this.status.record(outcome);
     if (outcome.inventories) {
       // The newest zone listing is the whole truth for its zone: inventories gone from it (pruned) are forgotten.
@@ -354,6 +404,17 @@ export class Controller {
     const event = outcomeEvent(outcome);
     if (event) this.options.notify?.(event);
     this.scheduleRetry(outcome);
+    const entry = historyEntry(outcome);
+    if (!entry) return;
+    try {
+      await this.control.append(outcome.regionSet, entry);
+    } catch (error) {
+      this.metrics.recordHistoryFailure();
+      this.logger.warn({ regionSet: outcome.regionSet, err: error }, 'history entry not written; reconciling goes on');
+    }
+    if (outcome.kind === 'applied' || outcome.kind === 'apply-failed' || outcome.kind === 'refused' || outcome.kind === 'drift' || outcome.kind === 'interrupted') {
+      this.emit({ type: outcome.kind, regionSet: outcome.regionSet, at: outcome.finishedAt, outcome });
+    }
   }
 
   /**

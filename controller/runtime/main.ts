@@ -8,6 +8,8 @@ import type { DestinationStream } from 'pino';
 import type { Clock } from '../clock.js';
 import { realClock } from '../clock.js';
 import type { SandboxCloud } from '../providers/sandbox/index.js';
+import type { ControlStore } from '../providers/types.js';
+import type { ControllerEvent } from './control.js';
 import { Controller, type ManifestSource, type StopResult } from './controller.js';
 import { AlwaysLeader, type Leases } from './leases.js';
 import { createLogger, makeScrubber, MIN_SCRUBBED_SECRET_LENGTH, type Logger } from './logger.js';
@@ -53,6 +55,10 @@ export interface RuntimeConfig {
   concurrency?: number;
   /** Notification providers and routes (REGIONCTL_NOTIFY_CONFIG), secrets resolved. */
   notify?: NotifyConfig;
+  /** History entries kept per RegionSet (REGIONCTL_HISTORY_LIMIT). */
+  historyLimit?: number;
+  /** Directory of the control state file without a lease table (REGIONCTL_STATE_DIR); default: next to the sandbox state. */
+  stateDir?: string;
 }
 
 /** Test seams; production passes none. */
@@ -62,6 +68,10 @@ export interface RuntimeDependencies {
   sandboxCloud?: SandboxCloud;
   sandboxClock?: Clock;
   leases?: Leases;
+  /** Shared control state (suspension, history) instead of the configured one. */
+  control?: ControlStore;
+  /** Told of suspend/resume and of reconciles that planned changes (the notification providers' hook). */
+  onEvent?: (event: ControllerEvent) => void;
   /** Replaces the git source (tests gate or fail syncs). */
   source?: ManifestSource;
   /** Replaces the cron resync (tests fire ticks themselves). */
@@ -133,6 +143,8 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     });
   }
 
+  const control = deps.control ? { store: deps.control, close() {} } : await openControlStore(config, (call) => metrics.recordLeaseCall(call));
+
   const startResync =
     deps.startResync ??
     (config.resync === false
@@ -167,6 +179,9 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     metrics,
     scrub,
     suspended: config.suspended,
+    ...(control ? { control: control.store } : {}),
+    ...(deps.onEvent ? { onEvent: deps.onEvent } : {}),
+    ...(config.historyLimit !== undefined ? { historyLimit: config.historyLimit } : {}),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.pollMs !== undefined ? { pollMs: config.pollMs } : {}),
     ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
@@ -187,6 +202,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     });
   } catch (error) {
     leases.close?.();
+    control?.close();
     targets.close();
     if (ownGitDir) await rm(ownGitDir, { recursive: true, force: true });
     throw error;
@@ -201,6 +217,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
       // The last events (an apply that finished during the stop) get a few seconds to go out.
       await notifier?.close(5_000);
       leases.close?.();
+      control?.close();
       await server.close();
       if (ownGitDir) await rm(ownGitDir, { recursive: true, force: true }).catch(() => {});
       return result;
@@ -208,4 +225,19 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     return stopping;
   };
   return { controller, server, logger, stop };
+}
+
+/**
+ * Where suspension and history live: the lease table's items on AWS (every replica sees
+ * them), else a file (REGIONCTL_STATE_DIR, or next to the sandbox state), else memory.
+ */
+async function openControlStore(config: RuntimeConfig, onCall: (call: { service: string; operation: string; outcome: string }) => void): Promise<{ store: ControlStore; close(): void } | undefined> {
+  if (config.leases) {
+    const { openAwsControlStore } = await import('../providers/aws/control.js');
+    return openAwsControlStore({ table: config.leases.table, region: config.leases.region, ...(config.endpointUrl !== undefined ? { endpointUrl: config.endpointUrl } : {}), onCall });
+  }
+  const file = config.stateDir !== undefined ? path.join(config.stateDir, 'regionctl-control.json') : config.sandbox !== undefined ? `${config.sandbox}.control.json` : undefined;
+  if (file === undefined) return undefined;
+  const { SandboxFileControlStore } = await import('../providers/sandbox/control.js');
+  return { store: new SandboxFileControlStore(file), close() {} };
 }

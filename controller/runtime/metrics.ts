@@ -31,6 +31,8 @@ export class ControllerMetrics {
   private readonly webhookDuplicates: Counter<'source'>;
   private readonly orphaned: Gauge;
   private readonly notifications: Counter<'provider' | 'event' | 'outcome'>;
+  private readonly suspendedSets: Gauge<'regionset'>;
+  private readonly historyFailures: Counter;
   /** Actions set in each RegionSet's last plan, so that actions gone from the next plan drop to 0. */
   private readonly lastActions = new Map<string, Set<string>>();
 
@@ -82,6 +84,12 @@ export class ControllerMetrics {
       'Notifications by configured provider, event and outcome (delivered; failed after the retries or refused by the receiver; dropped: the queue was full or the controller stopped)',
       ['provider', 'event', 'outcome'],
     );
+    this.suspendedSets = gauge(
+      'regionctl_suspended',
+      '1 while the RegionSet is suspended (shared control state or REGIONCTL_SUSPEND), else 0; the reason is in /status',
+      ['regionset'],
+    );
+    this.historyFailures = counter('regionctl_history_write_failures_total', 'History entries that could not be written to the control store (reconciling goes on)');
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'regionctl_' });
   }
 
@@ -137,6 +145,14 @@ export class ControllerMetrics {
 
   recordNotification(provider: string, event: string, outcome: string): void {
     this.notifications.inc({ provider, event, outcome });
+  }
+
+  recordSuspended(regionset: string, suspended: boolean): void {
+    this.suspendedSets.set({ regionset }, suspended ? 1 : 0);
+  }
+
+  recordHistoryFailure(): void {
+    this.historyFailures.inc();
   }
 
   recordSourceSync(at: number): void {

@@ -2,6 +2,7 @@
 // fed from this value, so they can never tell different stories.
 
 import type { RegionState } from '../manifest/types.js';
+import type { HistoryStep } from '../providers/types.js';
 import type { PlanSummary, Refusal, RegionTransition, StepAction } from '../plan/types.js';
 
 export type RunMode = 'apply' | 'plan-only';
@@ -74,6 +75,8 @@ export interface ReconcileOutcome {
   desiredRegions?: Record<string, RegionState>;
   plan?: PlanReport;
   apply?: ApplyReport;
+  /** Each step of the apply with its outcome and executor timings, in plan order (history only; not in /status). */
+  steps?: HistoryStep[];
   issues?: IssueReport[];
   /** One line, secrets already scrubbed by the reconciler. */
   /** `stalled`: a person must act (errors.ts classifyError); otherwise it passes on its own. */

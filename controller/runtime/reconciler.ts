@@ -9,6 +9,7 @@ import type { ExecEvent } from '../apply/types.js';
 import { classifyError, ManifestError } from '../errors.js';
 import type { DesiredState, ManifestIssue } from '../manifest/types.js';
 import type { Plan, StepAction } from '../plan/types.js';
+import type { HistoryStep } from '../providers/types.js';
 import type { Leases } from './leases.js';
 import type { Logger } from './logger.js';
 import type { IssueReport, OutcomeKind, PlanReport, ReconcileOutcome, RunMode } from './outcome.js';
@@ -142,7 +143,7 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
       if (issue) return finish('stalled', { desiredRegions, issues: [issue], inventories, fencingToken });
     }
     const report = planReport(plan);
-    const common = { desiredRegions, plan: report, fencingToken, inventories };
+    let common: Partial<ReconcileOutcome> = { desiredRegions, plan: report, fencingToken, inventories };
     log.info({ steps: report.steps, stepsByAction: report.stepsByAction, regions: plan.summary.regions, refusals: plan.refusals.length }, 'planned');
 
     if (options.mode === 'plan-only') return finish(plan.steps.length > 0 ? 'drift' : 'converged', common);
@@ -168,6 +169,7 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
     const leaseTimer = setInterval(checkLease, LEASE_CHECK_MS);
     leaseTimer.unref();
     const signal = options.signal ? AbortSignal.any([options.signal, leaseLost.signal]) : leaseLost.signal;
+    const timings = new Map<string, { startedMs?: number; endedMs?: number; outcome?: HistoryStep['outcome']; message?: string }>();
     const result = await execute(plan, target.providers, {
       clock: target.clock,
       regionSet: desired.name,
@@ -177,6 +179,7 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
       ...(pollMs !== undefined ? { pollIntervals: { stackMs: pollMs, tableMs: pollMs, dnsChangeMs: pollMs, healthMs: pollMs } } : {}),
       onEvent: (event) => {
         logStepEvent(log, event, scrub);
+        recordTiming(timings, event, scrub);
         checkLease();
       },
     }).finally(() => clearInterval(leaseTimer));
@@ -188,6 +191,11 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
       aborted: result.aborted,
       elapsedMs: result.elapsedMs,
     };
+    const steps: HistoryStep[] = plan.steps.map((step) => {
+      const seen = timings.get(step.id);
+      return { id: step.id, action: step.action, ...(step.region ? { region: step.region } : {}), outcome: seen?.outcome ?? 'not-started', ...(seen?.startedMs !== undefined ? { startedMs: seen.startedMs } : {}), ...(seen?.endedMs !== undefined ? { endedMs: seen.endedMs } : {}), ...(seen?.message ? { message: seen.message } : {}) };
+    });
+    common = { ...common, steps };
     if (leaseLost.signal.aborted) {
       log.warn({ notStarted: apply.notStarted }, 'lease lost during the apply: stopped starting steps; the new holder continues');
       return finish('not-leader', { ...common, apply });
@@ -201,6 +209,19 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
     return finish('error', { desiredRegions, ...(plan ? { plan: planReport(plan) } : {}), error: errorReport(error, scrub), fencingToken });
   } finally {
     await target?.release();
+  }
+}
+
+/** Step outcomes and executor times, for history. */
+function recordTiming(timings: Map<string, { startedMs?: number; endedMs?: number; outcome?: HistoryStep['outcome']; message?: string }>, event: ExecEvent, scrub: (text: string) => string): void {
+  if (!event.step) return;
+  const seen = timings.get(event.step.id) ?? {};
+  timings.set(event.step.id, seen);
+  if (event.type === 'step-start') seen.startedMs = event.elapsedMs;
+  else if (event.type === 'step-done' || event.type === 'step-failed' || event.type === 'step-skipped') {
+    seen.endedMs = event.elapsedMs;
+    seen.outcome = event.type === 'step-done' ? 'done' : event.type === 'step-failed' ? 'failed' : 'skipped';
+    if (event.type !== 'step-done' && event.message) seen.message = scrub(event.message);
   }
 }
 

@@ -6,8 +6,10 @@
 //   POST /webhook                 push webhooks (handlers/webhook.ts decides; only a trigger syncs;
 //                                 a replayed delivery id is ignored: handlers/deliveries.ts)
 //   POST /trigger[?regionSet=X]   manual: sync + reconcile all, or reconcile X now (bearer token)
-//   POST /suspend?regionSet=X     stop reconciling X until resumed (same bearer token)
-//   POST /resume?regionSet=X      resume X and reconcile it now (same bearer token)
+//   GET  /history[?regionSet=X]   JSON: reconciles that planned changes, suspends and resumes (runtime/control.ts)
+//   POST /suspend?regionSet=X     stop reconciling X on every replica until resumed (same bearer token);
+//                                 JSON body {"reason": "...", "by": "..."}, or the X-Regionctl-Actor header for by
+//   POST /resume?regionSet=X      resume X and reconcile it now (same bearer token and body)
 // During shutdown the listener is closed; requests still arriving on open connections get
 // 503 for everything that would schedule work.
 
@@ -73,11 +75,13 @@ export async function startServer(controller: Controller, options: ServerOptions
         }
         case '/status':
           return send(res, 200, controller.status.snapshot());
+        case '/history':
+          return history(req, res);
       }
     }
     const actions = ['/webhook', '/trigger', '/suspend', '/resume'];
     if (!actions.includes(path)) {
-      const known = ['/healthz', '/readyz', '/metrics', '/status'].includes(path);
+      const known = ['/healthz', '/readyz', '/metrics', '/status', '/history'].includes(path);
       return send(res, known ? 405 : 404, { error: known ? `use GET for ${path}` : `no such endpoint ${path}` });
     }
     if (method !== 'POST') return send(res, 405, { error: `use POST for ${path}` });
@@ -116,27 +120,42 @@ export async function startServer(controller: Controller, options: ServerOptions
     return send(res, decision.status, decision.body);
   }
 
+  async function history(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const name = new URL(req.url ?? '/', 'http://localhost').searchParams.get('regionSet') ?? undefined;
+    return send(res, 200, { regionSets: await controller.history(name) });
+  }
+
   async function manual(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    req.resume();
+    const body = path === '/trigger' ? (req.resume(), Buffer.alloc(0)) : await readLimitedBody(req, MAX_CONTROL_BODY_BYTES).catch(() => 'too-large' as const);
     const decision = handleManualTrigger(req.headers, options.triggerToken ? { token: options.triggerToken } : {}, req.url ?? '');
     if (!decision.trigger) {
       if (decision.status === 401) log.warn({ path }, 'refused: bad or missing bearer token');
       return send(res, decision.status, decision.body);
     }
     const name = decision.trigger.regionSet;
+    const actor = headerValue(req, 'x-regionctl-actor');
     if (path === '/trigger') {
+      const reason = actor ? `manual trigger by ${actor}` : 'manual trigger';
       if (name === undefined) {
-        controller.requestSync('manual trigger');
+        controller.requestSync(reason);
         return send(res, 202, decision.body);
       }
-      if (!controller.requestReconcile(name, 'manual trigger')) return send(res, 404, { error: `no RegionSet ${name} in the current revision` });
+      if (!controller.requestReconcile(name, reason)) return send(res, 404, { error: `no RegionSet ${name} in the current revision` });
       return send(res, 202, decision.body);
     }
     if (name === undefined) return send(res, 400, { error: `${path} needs ?regionSet=NAME` });
     if (!controller.knows(name)) return send(res, 404, { error: `no RegionSet ${name} in the current revision` });
-    if (path === '/suspend') controller.suspend(name);
-    else controller.resume(name);
-    return send(res, 200, { regionSet: name, suspended: controller.isSuspended(name) });
+    const fields = controlFields(body);
+    if (typeof fields === 'string') return send(res, 400, { error: fields });
+    if (path === '/suspend' && !fields.reason) return send(res, 400, { error: 'a suspend needs a reason: send {"reason": "..."} (regionctl suspend NAME --reason TEXT)' });
+    const who = { reason: fields.reason ?? '', by: fields.by ?? actor ?? 'token holder' };
+    try {
+      const state = path === '/suspend' ? await controller.suspend(name, who) : await controller.resume(name, who);
+      return send(res, 200, { regionSet: name, ...state, at: new Date(state.at).toISOString(), suspended: controller.isSuspended(name) });
+    } catch (error) {
+      log.warn({ err: error, regionSet: name, path }, 'control state not written');
+      return send(res, 503, { error: `control state not written, nothing changed: ${error instanceof Error ? error.message : String(error)}; try again` });
+    }
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -168,6 +187,30 @@ export async function startServer(controller: Controller, options: ServerOptions
       await closed;
     },
   };
+}
+
+/** Bodies of /suspend and /resume: a reason and who asked, nothing more. */
+const MAX_CONTROL_BODY_BYTES = 4096;
+
+function controlFields(body: Buffer | 'too-large'): { reason?: string; by?: string } | string {
+  if (body === 'too-large') return `body larger than ${MAX_CONTROL_BODY_BYTES} bytes or incomplete`;
+  if (body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return 'body is not JSON: send {"reason": "...", "by": "..."}';
+  }
+  if (typeof parsed !== 'object' || parsed === null) return 'body must be a JSON object';
+  const { reason, by } = parsed as Record<string, unknown>;
+  if ((reason !== undefined && typeof reason !== 'string') || (by !== undefined && typeof by !== 'string')) return 'reason and by must be strings';
+  return { ...(reason ? { reason: reason.slice(0, 500) } : {}), ...(by ? { by: by.slice(0, 200) } : {}) };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text ? text.slice(0, 200) : undefined;
 }
 
 function pathOf(req: IncomingMessage): string {

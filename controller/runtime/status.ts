@@ -69,6 +69,8 @@ export interface RegionSetStatus {
   file: string;
   mode: RunMode;
   suspended: boolean;
+  /** Who suspended or last resumed it, why and when (the shared control state). */
+  suspension?: { reason: string; by: string; at: string };
   /** Revision the live state last fully matched (converged, or applied without failure), as in Flux. */
   lastAppliedRevision?: string;
   /** Revision of the last reconcile attempted. */
@@ -202,9 +204,11 @@ export class StatusStore {
     return this.sets.get(name);
   }
 
-  setSuspended(name: string, suspended: boolean): void {
+  setSuspended(name: string, suspended: boolean, detail?: { reason: string; by: string; at: number }): void {
     const set = this.sets.get(name);
-    if (set) set.suspended = suspended;
+    if (!set) return;
+    set.suspended = suspended;
+    if (detail) set.suspension = { reason: detail.reason, by: detail.by, at: new Date(detail.at).toISOString() };
   }
 
   markReconciling(name: string, file: string, revision: string, reasons: string[]): void {

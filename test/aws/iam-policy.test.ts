@@ -221,9 +221,9 @@ describe('manifests/iam-policy.json', () => {
     }
   });
 
-  it('lets the controller take and renew its leases on the lease table only', () => {
+  it('lets the controller take and renew its leases, and read and write its control items (suspension, history), on the lease table only', () => {
     const lease = policy().Statement.find((statement) => statement.Sid === 'LeaderLeases');
-    expect(lease?.Action).toEqual(['dynamodb:UpdateItem']);
+    expect(lease?.Action).toEqual(['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(lease?.Resource).toBe('arn:aws:dynamodb:*:*:table/regionctl-leases');
   });
 });

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureLeaseTable } from '../../controller/providers/aws/leases.js';
 import type { Moto } from '../support/moto.js';
-import { controllerEnv, e2eFixtures, expectAccepted, metricSum, regionSetManifest, sandboxCensus, sendGithubPush, STACK_TEMPLATE, waitFor, type ControllerSettings, type E2eWorkspace } from './support.js';
+import { controllerEnv, e2eFixtures, expectAccepted, metricSum, regionSetManifest, sandboxCensus, sendGithubPush, STACK_TEMPLATE, waitFor, type ControllerProcess, type ControllerSettings, type E2eWorkspace } from './support.js';
 
 const SECRET = 'e2e-webhook-secret';
 const SET = 'global-api';
@@ -93,4 +93,39 @@ describe('two controllers on one lease table', () => {
     expect(converged.regionSets[SET]!.regions['ap-southeast-1']?.desiredState).toBe('drained');
     expect(applied(await follower.metrics())).toBeGreaterThanOrEqual(1);
   }, 150_000);
+
+  it('a suspend through one replica holds on the leader and after both restart; the resume applies the waiting commit', async () => {
+    await fixtures.killAll();
+    const token = 'e2e-leases-control-token-41b7';
+    const env = (id: string) => ({ ...controllerEnv(settingsFor(id)), REGIONCTL_TRIGGER_TOKEN: token });
+    const startBoth = async () => {
+      return [await fixtures.start('replica-c', env('replica-c')), await fixtures.start('replica-d', env('replica-d'))];
+    };
+    const post = (replica: ControllerProcess, path: string, body?: object) =>
+      fetch(`${replica.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-regionctl-actor': 'e2e' }, ...(body ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(5000) });
+    const suspendedEverywhere = (replicas: ControllerProcess[]) =>
+      waitFor('every replica to report the RegionSet suspended', LEASE_SECONDS * 1000 + 20_000, async () => {
+        const sets = await Promise.all(replicas.map(async (replica) => (await replica.status()).regionSets[SET] as { suspended?: boolean; lastOutcome?: string; leader?: boolean } | undefined));
+        return sets.every((set) => set?.suspended === true) && sets.some((set) => set?.lastOutcome === 'suspended') ? true : undefined;
+      });
+
+    let [c, d] = await startBoth();
+    await waitFor('both replicas to have looked at the RegionSet', 30_000, async () => (await c!.status()).regionSets[SET]?.leader !== undefined && (await d!.status()).regionSets[SET]?.leader !== undefined);
+    expect((await post(d!, `/suspend?regionSet=${SET}`, { reason: 'e2e hold' })).status).toBe(200);
+    const stacksBefore = sandboxCensus(settingsFor('x').sandboxFile).stacks;
+    await workspace.git.commit({ 'regions.yaml': regionSetManifest(['eu-west-1', 'us-east-2', 'sa-east-1']) }, 'add sa-east-1 while suspended');
+    for (const replica of [c!, d!]) expect((await post(replica, '/trigger')).status).toBe(202);
+    await suspendedEverywhere([c!, d!]);
+
+    // Both restart (SIGTERM releases the leases): still suspended, nothing applied.
+    await Promise.all([c!.kill('SIGTERM'), d!.kill('SIGTERM')]);
+    [c, d] = await startBoth();
+    await suspendedEverywhere([c!, d!]);
+    expect(sandboxCensus(settingsFor('x').sandboxFile).stacks).toEqual(stacksBefore);
+
+    expect((await post(c!, `/resume?regionSet=${SET}`, { reason: 'e2e done' })).status).toBe(200);
+    for (const replica of [c!, d!]) expect((await post(replica, '/trigger')).status).toBe(202);
+    await waitFor('the commit made while suspended to be applied', 30_000, async () => sandboxCensus(settingsFor('x').sandboxFile).stacks.includes('sa-east-1/global-api'));
+    expect(((await c!.status()).regionSets[SET] as { suspended?: boolean }).suspended).toBe(false);
+  }, 120_000);
 });

@@ -294,6 +294,8 @@ export function e2eFixtures(): {
   startMoto(): Promise<Moto>;
   workspace(options: { prefix: string; secret: string; sandboxSpeed?: number }): Promise<E2eWorkspace>;
   start(name: string, env: Record<string, string>): Promise<ControllerProcess>;
+  /** SIGKILLs every controller started so far (a test that starts its own set). */
+  killAll(): Promise<void>;
 } {
   const processes: ControllerProcess[] = [];
   const servers: GitServer[] = [];
@@ -325,6 +327,9 @@ export function e2eFixtures(): {
       const controller = await startController(name, env);
       processes.push(controller);
       return controller;
+    },
+    async killAll() {
+      await Promise.all(processes.splice(0).map((p) => p.kill('SIGKILL')));
     },
   };
 }

@@ -53,8 +53,8 @@ describe('notifications from the running controller', () => {
     receivers.push(ops);
     const { runtime } = await start(`providers:\n  ops: { type: webhook, url: "${ops.url}" }\nroutes:\n  - regionSets: [global-api]\n    providers: [ops]\n`, {});
     await runtime.controller.idle();
-    runtime.controller.suspend('global-api');
-    runtime.controller.resume('global-api');
+    await runtime.controller.suspend('global-api', { reason: 'notify test', by: 'test' });
+    await runtime.controller.resume('global-api', { reason: 'notify test', by: 'test' });
     await runtime.controller.idle();
     await runtime.stop();
 

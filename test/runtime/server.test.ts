@@ -158,17 +158,23 @@ describe('regionctl run: HTTP endpoints', () => {
     expect(gated.state.syncs).toBe(2);
     expect((await http('/trigger?regionSet=nope', bearer())).status).toBe(404);
 
-    const suspended = await http('/suspend?regionSet=global-api', bearer());
+    expect((await http('/suspend?regionSet=global-api', bearer())).status).toBe(400);
+    const suspended = await http('/suspend?regionSet=global-api', { ...bearer(), headers: { authorization: `Bearer ${TRIGGER_TOKEN}`, 'x-regionctl-actor': 'alice' }, body: JSON.stringify({ reason: 'INC-42 investigating' }) });
     expect(suspended.status).toBe(200);
-    expect(await suspended.json()).toEqual({ regionSet: 'global-api', suspended: true });
     /** global-api in /status once the controller is idle. */
     const globalApi = async () => {
       await runtime.controller.idle();
       return (await json('/status')).regionSets['global-api'];
     };
+    expect(await suspended.json()).toMatchObject({ regionSet: 'global-api', suspended: true, reason: 'INC-42 investigating', by: 'alice' });
     world.cloud.calls.reset();
     expect((await http('/trigger?regionSet=global-api', bearer())).status).toBe(202);
-    expect(await globalApi()).toMatchObject({ suspended: true, lastOutcome: 'suspended' });
+    await runtime.controller.idle();
+    const set = (await json('/status')).regionSets['global-api'];
+    expect(set.suspended).toBe(true);
+    expect(set.suspension).toMatchObject({ reason: 'INC-42 investigating', by: 'alice' });
+    expect(set.lastOutcome).toBe('suspended');
+    expect(await (await http('/metrics')).text()).toContain('regionctl_suspended{regionset="global-api"} 1');
     expect(world.cloud.calls.count()).toBe(0);
 
     expect((await http('/resume?regionSet=global-api', bearer())).status).toBe(200);

@@ -1,0 +1,89 @@
+// Shared control state of the RegionSets (suspension, history) on a ControlStore
+// (providers/types.ts): read once per reconcile so that every replica sees a suspend made
+// through another, and a restart keeps it; written by POST /suspend and /resume; every
+// reconcile that planned changes, and every suspend/resume, is appended to the history.
+// REGIONCTL_SUSPEND still suspends from the start, in this process only (a resume lifts it).
+
+import type { ControlState, ControlStore, HistoryEntry } from '../providers/types.js';
+import { SandboxControlStore } from '../providers/sandbox/control.js';
+import type { ReconcileOutcome } from './outcome.js';
+
+export const DEFAULT_HISTORY_LIMIT = 50;
+
+/** What the controller tells listeners (notifications): suspend/resume and the reconciles that planned changes. */
+export type ControllerEvent =
+  | { type: 'suspended' | 'resumed'; regionSet: string; reason: string; by: string; at: number }
+  | { type: 'applied' | 'apply-failed' | 'refused' | 'drift' | 'interrupted'; regionSet: string; at: number; outcome: ReconcileOutcome };
+
+export interface ControlOptions {
+  store?: ControlStore;
+  /** Suspended from the start in this process (REGIONCTL_SUSPEND). */
+  suspended?: Iterable<string>;
+  historyLimit?: number;
+}
+
+export class RegionSetControl {
+  readonly store: ControlStore;
+  readonly historyLimit: number;
+  private readonly fromConfig: Set<string>;
+  private readonly states = new Map<string, ControlState>();
+
+  constructor(options: ControlOptions) {
+    this.store = options.store ?? new SandboxControlStore();
+    this.historyLimit = Math.max(1, options.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    this.fromConfig = new Set(options.suspended ?? []);
+  }
+
+  isSuspended(name: string): boolean {
+    return this.fromConfig.has(name) || this.states.get(name)?.suspended === true;
+  }
+
+  /** The last state read or written (undefined when the store has none). */
+  state(name: string): ControlState | undefined {
+    return this.states.get(name);
+  }
+
+  /** One read of the store (GetItem); throws when the store cannot say. */
+  async refresh(name: string): Promise<ControlState | undefined> {
+    const state = await this.store.getControl(name);
+    if (state) this.states.set(name, state);
+    else this.states.delete(name);
+    return state;
+  }
+
+  async set(name: string, state: ControlState): Promise<void> {
+    await this.store.putControl(name, state);
+    if (!state.suspended) this.fromConfig.delete(name);
+    this.states.set(name, state);
+    await this.store.appendHistory(name, { kind: state.suspended ? 'suspend' : 'resume', at: state.at, trigger: 'manual', by: state.by, reason: state.reason }, this.historyLimit);
+  }
+
+  append(name: string, entry: HistoryEntry): Promise<void> {
+    return this.store.appendHistory(name, entry, this.historyLimit);
+  }
+
+  history(name: string): Promise<HistoryEntry[]> {
+    return this.store.history(name);
+  }
+}
+
+/** The history entry of a reconcile, or undefined when it planned no change (nothing to record). */
+export function historyEntry(outcome: ReconcileOutcome): HistoryEntry | undefined {
+  const plan = outcome.plan;
+  if (!plan || (plan.steps === 0 && plan.refusals.length === 0)) return undefined;
+  if (outcome.kind === 'suspended' || (outcome.kind === 'not-leader' && !outcome.apply)) return undefined;
+  const stepsByAction: Record<string, number> = {};
+  for (const [action, count] of Object.entries(plan.stepsByAction)) stepsByAction[action] = count ?? 0;
+  return {
+    kind: 'reconcile',
+    at: outcome.startedAt,
+    trigger: outcome.reasons.join(', '),
+    revision: outcome.revision,
+    outcome: outcome.kind,
+    reconcileId: outcome.reconcileId,
+    durationMs: Math.max(0, outcome.finishedAt - outcome.startedAt),
+    plan: { steps: plan.steps, stepsByAction, regions: { ...plan.summary.regions }, refusals: plan.refusals.map((refusal) => `${refusal.rule}: ${refusal.message}`) },
+    ...(outcome.steps ? { steps: outcome.steps } : {}),
+    ...(outcome.error ? { reason: outcome.error.message } : {}),
+  };
+}
