@@ -222,12 +222,9 @@ export class Controller {
     this.metrics.recordSuspended(name, suspended);
   }
 
+  /** A listener that throws is logged; reconciling goes on. */
   private emit(event: ControllerEvent): void {
-    try {
-      this.options.onEvent?.(event);
-    } catch (error) {
-      this.logger.warn({ err: error, event: event.type }, 'an event listener failed; reconciling goes on');
-    }
+    try { this.options.onEvent?.(event); } catch (error) { this.logger.warn({ err: error, event: event.type }, 'an event listener failed; reconciling goes on'); }
   }
 
   /** Resolves when no sync and no reconcile runs or waits (tests). */
