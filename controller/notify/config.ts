@@ -126,7 +126,10 @@ let validator: Validate | undefined;
 
 async function validate(data: unknown): Promise<ErrorObject[]> {
   if (!validator) {
-    const { Ajv } = await import('ajv');
+    // ajv is CommonJS: under tsx its class is a named export, in the esbuild bundle it is on the default export.
+    const ajv = (await import('ajv')) as unknown as { Ajv?: typeof import('ajv').Ajv; default?: { Ajv?: typeof import('ajv').Ajv } };
+    const Ajv = ajv.Ajv ?? ajv.default?.Ajv;
+    if (!Ajv) throw new Error('ajv exports no Ajv class');
     validator = new Ajv({ allErrors: true, verbose: true, strict: false }).compile(NOTIFY_SCHEMA) as Validate;
   }
   // An `if` failing only says which `then` applies; the `then`'s own errors say what is wrong.
