@@ -119,7 +119,8 @@ function maxChangeBatches(steps: readonly Step[]): number {
   const groups = new Map<string, RecordStep[]>();
   for (const step of steps) {
     if (step.payload.kind !== 'record') continue;
-    const key = `${step.payload.zoneId}\u0000${step.region ?? ''}\u0000${[...step.dependsOn].sort().join('\u0000')}`;
+    // dependsOn is sorted and without duplicates already (context.ts dependencyList).
+    const key = `${step.payload.zoneId}\u0000${step.region ?? ''}\u0000${step.dependsOn.join('\u0000')}`;
     const group = groups.get(key);
     if (group) group.push(step as RecordStep);
     else groups.set(key, [step as RecordStep]);
