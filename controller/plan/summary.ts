@@ -7,15 +7,34 @@ import { dnsNameKey } from '../dns-name.js';
 import { packChanges, valuesCost, type PackedChange } from './batch.js';
 import { compareStrings, regionOfSetIdentifier } from './identity.js';
 import { takesTraffic } from './routing.js';
-import type { PlanSummary, RecordPayload, RegionTransition, Step, ValueRef } from './types.js';
+import type { PlanSummary, RecordPayload, RegionTransition, Step, StepAction, ValueRef } from './types.js';
 import type { PlanContext, PlanFacts } from './context.js';
 
-const CREATE_ACTIONS = new Set(['stack.create', 'replica.create', 'healthcheck.create', 'record.create']);
-const UPDATE_ACTIONS = new Set(['stack.update', 'stack.continue-rollback', 'healthcheck.update', 'record.update', 'inventory.update']);
-const DELETE_ACTIONS = new Set(['stack.delete', 'replica.delete', 'healthcheck.delete', 'record.delete']);
 const CREATED = 1;
 const UPDATED = 2;
 const DELETED = 4;
+
+/** What each action does to its resource (every action listed: a new one must say). */
+const CHANGE_OF: Readonly<Record<StepAction, number>> = {
+  'stack.create': CREATED,
+  'replica.create': CREATED,
+  'healthcheck.create': CREATED,
+  'record.create': CREATED,
+  'stack.update': UPDATED,
+  'stack.continue-rollback': UPDATED,
+  'healthcheck.update': UPDATED,
+  'record.update': UPDATED,
+  'inventory.update': UPDATED,
+  'stack.delete': DELETED,
+  'replica.delete': DELETED,
+  'healthcheck.delete': DELETED,
+  'record.delete': DELETED,
+  'stack.recreate': CREATED | DELETED,
+  'stack.wait': 0,
+  'health.wait': 0,
+  'drain.wait': 0,
+  'ramp.wait': 0,
+};
 
 /** What happens to each region of the manifest and each leaving one. */
 export function regionTransitions(context: PlanContext, steps: readonly Step[], facts: Readonly<PlanFacts>): Map<string, RegionTransition> {
@@ -68,7 +87,7 @@ export function summarise(steps: readonly Step[], transitions: ReadonlyMap<strin
   const changes = new Map<string, number>();
   for (const step of steps) {
     const key = step.action === 'healthcheck.delete' && step.payload.kind === 'healthcheck-delete' ? `${step.resource}#${step.payload.id}` : step.resource;
-    const change = step.action === 'stack.recreate' ? CREATED | DELETED : CREATE_ACTIONS.has(step.action) ? CREATED : DELETE_ACTIONS.has(step.action) ? DELETED : UPDATE_ACTIONS.has(step.action) ? UPDATED : 0;
+    const change = CHANGE_OF[step.action];
     if (change !== 0) changes.set(key, (changes.get(key) ?? 0) | change);
   }
   let create = 0;
@@ -119,7 +138,8 @@ function maxChangeBatches(steps: readonly Step[]): number {
   const groups = new Map<string, RecordStep[]>();
   for (const step of steps) {
     if (step.payload.kind !== 'record') continue;
-    const key = `${step.payload.zoneId}\u0000${step.region ?? ''}\u0000${[...step.dependsOn].sort().join('\u0000')}`;
+    // dependsOn is sorted and without duplicates already (context.ts dependencyList).
+    const key = `${step.payload.zoneId}\u0000${step.region ?? ''}\u0000${step.dependsOn.join('\u0000')}`;
     const group = groups.get(key);
     if (group) group.push(step as RecordStep);
     else groups.set(key, [step as RecordStep]);

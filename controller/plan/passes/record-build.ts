@@ -58,17 +58,23 @@ export function recordStep(
   dependsOn: Iterable<string>,
   reason: string,
   display: { before?: RecordDisplay; after?: RecordDisplay } = {},
+  resource = recordResource(record),
 ): string {
   return build.list.add({
     id,
     action,
     ...(region ? { region } : {}),
-    resource: `record:${record.name}:${record.type}:${record.setIdentifier ?? ''}`,
+    resource,
     dependsOn,
     reason,
     ...display,
     payload: { kind: 'record', zoneId: build.context.zoneId, change, record },
   });
+}
+
+/** The step resource of a record set (a ramp's steps share one string: hashed once in the summary's map). */
+export function recordResource(record: RecordTemplate): string {
+  return `record:${record.name}:${record.type}:${record.setIdentifier ?? ''}`;
 }
 
 /** Remembers that a step changes or deletes a live record (health-check deletes wait for it). */

@@ -11,7 +11,7 @@ import { routingOf } from '../routing.js';
 import type { HealthCheckRef, RecordTemplate } from '../types.js';
 import { nameTypeKey, outputValue, type Pass } from '../context.js';
 import { planRoutingSwitch, planSlotTakeovers } from './record-atomic.js';
-import { recordBuild, recordStep, touch, type RecordBuild } from './record-build.js';
+import { recordBuild, recordResource, recordStep, touch, type RecordBuild } from './record-build.js';
 
 export const recordsPass: Pass = (context, facts) => {
   const build = recordBuild(context, facts);
@@ -164,6 +164,7 @@ function planJoin(build: RecordBuild, record: DesiredRecord, region: string, tem
   const gateDeps = [...ready, ...(build.replicaReady.get(region) ?? [])];
   const from = current?.weight ?? 0;
   let after: string[] = gateDeps;
+  const checkResource = `healthcheck:${record.name}:${region}`;
 
   if (from === 0 && check) {
     after = [
@@ -171,7 +172,7 @@ function planJoin(build: RecordBuild, record: DesiredRecord, region: string, tem
         id: `${region}:health.wait:${suffix}`,
         action: 'health.wait',
         region,
-        resource: `healthcheck:${record.name}:${region}`,
+        resource: checkResource,
         dependsOn: gateDeps,
         reason: `${record.name} takes traffic in ${region} only once its health check is healthy`,
         payload: { kind: 'health', healthCheck: check, holdMs: 0, timeoutMs },
@@ -186,6 +187,7 @@ function planJoin(build: RecordBuild, record: DesiredRecord, region: string, tem
     return id;
   }
 
+  const resource = recordResource(template);
   const weights = rampWeights(template.weight, rollout.ramp).filter((weight) => weight > from);
   const rampDisplay = [from, ...weights];
   let previous = from;
@@ -201,7 +203,7 @@ function planJoin(build: RecordBuild, record: DesiredRecord, region: string, tem
               id: `${region}:health.wait:${suffix}@${previous}`,
               action: 'health.wait',
               region,
-              resource: `healthcheck:${record.name}:${region}`,
+              resource: checkResource,
               dependsOn: after,
               reason: `health must hold for ${formatMs(rollout.stepWaitMs)} at weight ${previous} before weight ${weight}`,
               after: { weight: previous, holdMs: rollout.stepWaitMs },
@@ -211,7 +213,7 @@ function planJoin(build: RecordBuild, record: DesiredRecord, region: string, tem
               id: `${region}:ramp.wait:${suffix}@${previous}`,
               action: 'ramp.wait',
               region,
-              resource: `record:${template.name}:${template.type}:${template.setIdentifier}`,
+              resource,
               dependsOn: after,
               reason: `wait ${formatMs(rollout.stepWaitMs)} at weight ${previous} before weight ${weight} (no health check)`,
               after: { weight: previous },
@@ -225,7 +227,7 @@ function planJoin(build: RecordBuild, record: DesiredRecord, region: string, tem
     last = creating
       ? recordStep(build, 'record.create', `${region}:record.create:${suffix}`, region, 'CREATE', step, after, `${record.name} joins in ${region} at weight ${weight} of ${template.weight}`, {
           after: { ...templateDisplay(step), ...ramp },
-        })
+        }, resource)
       : recordStep(build, 
           'record.update',
           `${region}:record.update:${suffix}@${weight}`,
@@ -235,6 +237,7 @@ function planJoin(build: RecordBuild, record: DesiredRecord, region: string, tem
           after,
           weight === template.weight ? `${record.name} in ${region} reaches its full weight ${weight}` : `${record.name} in ${region} ramps to weight ${weight} of ${template.weight}`,
           { before: { weight: previous }, after: { weight, ...(first ? ramp : {}) } },
+          resource,
         );
     if (current) touch(build.touching, current, last);
     after = [last];
