@@ -53,7 +53,7 @@ interface Statement {
 }
 
 // The adapters send `api.send('Operation', input)` through the narrowed APIs of
-// providers/aws/api.ts; each interface there (CloudFormationOps, DynamoDbOps, Route53Ops)
+// providers/aws/api.ts; each operation table there (CloudFormationOps, DynamoDbOps, Route53Ops)
 // names the service of its operations.
 const API_FILE = join(PROVIDERS_DIR, 'api.ts');
 const SERVICE_OF_OPS: Record<string, string> = { CloudFormationOps: 'cloudformation', DynamoDbOps: 'dynamodb', Route53Ops: 'route53' };
@@ -62,10 +62,11 @@ const SERVICE_OF_OPS: Record<string, string> = { CloudFormationOps: 'cloudformat
 function serviceOfOperations(): Map<string, string> {
   const services = new Map<string, string>();
   const source = readFileSync(API_FILE, 'utf8');
-  for (const [, ops, body] of source.matchAll(/export interface (\w+Ops) \{([^}]*)\}/g)) {
+  // `export type XxxOps = Operations<typeof Sdk, 'OpA' | 'OpB' …>`: the quoted names are the operations.
+  for (const [, ops, body] of source.matchAll(/export type (\w+Ops) = Operations<([^>]*)>/g)) {
     const service = SERVICE_OF_OPS[ops!];
-    if (!service) throw new Error(`${API_FILE}: interface ${ops} has no IAM service prefix in this test`);
-    for (const [, operation] of body!.matchAll(/^\s*(\w+):/gm)) services.set(operation!, service);
+    if (!service) throw new Error(`${API_FILE}: ${ops} has no IAM service prefix in this test`);
+    for (const [, operation] of body!.matchAll(/'(\w+)'/g)) services.set(operation!, service);
   }
   return services;
 }
