@@ -57,6 +57,7 @@ export async function invokeApi<T>(ctx: SandboxContext, info: CallInfo, fn: (ent
   }
 }
 
+/** AWS's refusals over a rate limit, as cfn.throttling and r53.rate-limit-errors assert them. */
 const FAULT_ERRORS = {
   throttle: ['Throttling', 'Rate exceeded'],
   unavailable: ['ServiceUnavailable', 'Service Unavailable'],

@@ -386,6 +386,11 @@ export class SandboxRecords {
     if (r.failover !== undefined && r.failover !== 'PRIMARY' && r.failover !== 'SECONDARY') {
       throw invalidInput(`1 validation error detected: Value '${r.failover}' at 'changeBatch.changes.${index}.member.resourceRecordSet.failover' failed to satisfy constraint: Member must satisfy enum value set: [PRIMARY, SECONDARY]`);
     }
+    // ContinentCode is two letters; AWS's XML schema check answers otherwise (r53.geolocation-records).
+    const continent = r.geolocation?.continentCode;
+    if (continent !== undefined && continent.length !== 2) {
+      throw invalidInput(`Invalid XML ; cvc-length-valid: Value '${continent}' with length = '${continent.length}' is not facet-valid with respect to length '2' for type 'ContinentCode'.`);
+    }
     if (r.geolocation !== undefined && Object.keys(r.geolocation).length === 0) {
       throw invalidInput(`Invalid request: GeoLocation must specify a ContinentCode or a CountryCode in Change with ${label}`);
     }
@@ -460,8 +465,18 @@ function groupProblems(name: string, type: string, group: DnsRecord[], changes: 
       else seen.set(key, r);
     }
   };
-  if (policy === 'latency') duplicate('region', (r) => r.region!);
+  // One latency record per name, type and region, in AWS's words (r53.latency-one-per-region).
+  if (policy === 'latency') {
+    const seen = new Set<string>();
+    for (const r of group) {
+      if (seen.has(r.region!)) {
+        problems.push(`RRSet with DNS name ${name}, type ${type}, SetIdentifier ${r.setIdentifier}, and Region Name=${r.region} cannot be created because a latency RRSet with the same name, type and region already exists.`);
+      }
+      seen.add(r.region!);
+    }
+  }
   if (policy === 'failover') duplicate('failover', (r) => r.failover!);
+  // Two geolocation records for one location are refused (r53.geolocation-records; code only).
   if (policy === 'geolocation') {
     duplicate('location', (r) => `${r.geolocation?.continentCode ?? ''}/${r.geolocation?.countryCode ?? ''}/${r.geolocation?.subdivisionCode ?? ''}`);
   }

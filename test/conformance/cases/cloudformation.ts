@@ -1,6 +1,6 @@
 // CloudFormation as AWS answers it. Most expectations are responses recorded against AWS in
 // localstack's snapshots (see sources.ts); the rest quote the API reference.
-import { CFN_API, reference, snapshot } from './sources.js';
+import { CFN_API, issue, reference, snapshot } from './sources.js';
 import type { ApiCall, ConformanceCase, Outcome, Step } from './types.js';
 
 export const STACK = 'conf-${run}';
@@ -684,6 +684,69 @@ export const cloudFormationCases: ConformanceCase[] = [
       call('UpdateStack', { StackName: STACK, TemplateBody: template('two') }, ok()),
       call('UpdateStack', { StackName: STACK, TemplateBody: template('three') }, fails('ValidationError', 'Stack:${stackId} is in UPDATE_IN_PROGRESS state and can not be updated.', 400)),
       settles('UPDATE_COMPLETE'),
+    ],
+  },
+  {
+    id: 'cfn.aws-tag-prefix',
+    title: 'A stack tag key starting with aws: is refused; nothing is created',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      issue(
+        'https://github.com/aws-quickstart/quickstart-examples/issues/39',
+        'An error occurred (ValidationError) when calling the CreateStack operation: aws: prefixed tag key names are not allowed for external use.',
+      ),
+      issue('https://github.com/awsdocs/aws-cloudformation-user-guide/issues/371', 'Some resources will fail to create if a tag name or value starts with "aws:", as this prefix is reserved.'),
+    ],
+    moto: { false: 'moto 5.2.5 accepts a stack tag key starting with aws:' },
+    steps: [
+      call('CreateStack', { StackName: STACK, TemplateBody: template('one'), Tags: [{ Key: 'aws:team', Value: 'payments' }] }, fails('ValidationError', 'aws: prefixed tag key names are not allowed for external use.', 400)),
+      call('DescribeStacks', { StackName: STACK }, fails('ValidationError', `Stack with id ${STACK} does not exist`, 400)),
+    ],
+  },
+  {
+    id: 'cfn.describe-stacks-outputs',
+    title: 'DescribeStacks lists a stack\'s outputs as OutputKey and OutputValue once it is CREATE_COMPLETE',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      reference(`${CFN_API}/API_Output.html`, 'OutputKey: The key associated with the output. OutputValue: The value associated with the output.'),
+      reference(`${CFN_API}/API_Stack.html`, 'Outputs: A list of output structures.'),
+    ],
+    moto: true,
+    steps: [
+      call(
+        'CreateStack',
+        {
+          StackName: STACK,
+          TemplateBody: JSON.stringify({
+            Resources: { Param: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'one' } } },
+            Outputs: { TopicArn: { Value: { Ref: 'Param' }, Description: 'the topic' } },
+          }),
+        },
+        ok({ path: 'StackId', present: true }),
+      ),
+      settles('CREATE_COMPLETE', STACK, [
+        { path: 'Stacks.0.Outputs.0.OutputKey', equals: 'TopicArn' },
+        { path: 'Stacks.0.Outputs.0.OutputValue', present: true },
+      ]),
+    ],
+  },
+  {
+    id: 'cfn.throttling',
+    title: 'Over the rate limit CloudFormation answers Throttling "Rate exceeded" (HTTP 400): a wait, not a failure',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      issue('https://github.com/eksctl-io/eksctl/issues/567', 'Validate Response cloudformation/ListStacks failed, not retrying, error Throttling: Rate exceeded\n\tstatus code: 400'),
+      issue('https://github.com/aws/aws-sam-cli/issues/2671', 'An error occurred (Throttling) when calling the DescribeStacks operation (reached max retries: 4)'),
+    ],
+    moto: { false: 'the rate limit cannot be reached on purpose; the refusal is caused by a control step (moto 5.2.5 never throttles)' },
+    steps: [
+      createStack(),
+      { service: 'control', operation: 'overRateLimit', input: { Operation: 'DescribeStacks', Code: 'Throttling' } },
+      call('DescribeStacks', { StackName: STACK }, fails('Throttling', 'Rate exceeded', 400)),
+      settles('CREATE_COMPLETE'),
     ],
   },
 ];
