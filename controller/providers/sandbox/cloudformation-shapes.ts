@@ -139,6 +139,7 @@ export function uuid(hex: string): string {
 export function configOf(input: Input): Omit<StackConfig, 'outputs'> {
   const body = str(input['TemplateBody']);
   if (body === undefined) {
+    // Not an AWS rule: the sandbox keeps no S3 bucket to read a TemplateURL from.
     if (str(input['TemplateURL']) !== undefined) throw awsError('ValidationError', 'TemplateURL is not served by the sandbox: send TemplateBody.');
     throw awsError('ValidationError', 'Either Template URL or Template Body must be specified.');
   }

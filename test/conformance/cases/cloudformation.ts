@@ -54,6 +54,14 @@ function createChangeSet(type: 'CREATE' | 'UPDATE', value: string, name = CHANGE
   );
 }
 
+/** DescribeStacks on the case's stack name: it was never created. */
+const noStack = (): ApiCall => call('DescribeStacks', { StackName: STACK }, fails('ValidationError', `Stack with id ${STACK} does not exist`, 400));
+
+/** A CREATE change set AWS refuses, after which no stack of that name exists. */
+function refusedCreateChangeSet(input: Record<string, unknown>, expect: Outcome): Step[] {
+  return [call('CreateChangeSet', { StackName: STACK, ChangeSetName: CHANGE_SET, ChangeSetType: 'CREATE', TemplateBody: template('one'), ...input }, expect), noStack()];
+}
+
 /** DescribeChangeSet until creation ends (CREATE_COMPLETE or FAILED), then expects `status`. */
 function changeSetSettles(status: 'CREATE_COMPLETE' | 'FAILED', more: Extract<Outcome, { ok: unknown }>['ok'] = []): ApiCall {
   return call('DescribeChangeSet', { ChangeSetName: '${changeSetId}' }, ok({ path: 'Status', equals: status }, ...more), {
@@ -597,18 +605,10 @@ export const cloudFormationCases: ConformanceCase[] = [
     ],
     moto: { false: 'moto 5.2.5 accepts a CreateChangeSet with any number of tags' },
     steps: [
-      call(
-        'CreateChangeSet',
-        {
-          StackName: STACK,
-          ChangeSetName: CHANGE_SET,
-          ChangeSetType: 'CREATE',
-          TemplateBody: template('one'),
-          Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })),
-        },
+      ...refusedCreateChangeSet(
+        { Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) },
         fails('ValidationError', /failed to satisfy constraint: Member must have length less than or equal to 50$/, 400),
       ),
-      call('DescribeStacks', { StackName: STACK }, fails('ValidationError', `Stack with id ${STACK} does not exist`, 400)),
       createStack({ Tags: Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) }),
     ],
   },
@@ -701,7 +701,7 @@ export const cloudFormationCases: ConformanceCase[] = [
     moto: { false: 'moto 5.2.5 accepts a stack tag key starting with aws:' },
     steps: [
       call('CreateStack', { StackName: STACK, TemplateBody: template('one'), Tags: [{ Key: 'aws:team', Value: 'payments' }] }, fails('ValidationError', 'aws: prefixed tag key names are not allowed for external use.', 400)),
-      call('DescribeStacks', { StackName: STACK }, fails('ValidationError', `Stack with id ${STACK} does not exist`, 400)),
+      noStack(),
     ],
   },
   {
@@ -747,6 +747,49 @@ export const cloudFormationCases: ConformanceCase[] = [
       { service: 'control', operation: 'overRateLimit', input: { Operation: 'DescribeStacks', Code: 'Throttling' } },
       call('DescribeStacks', { StackName: STACK }, fails('Throttling', 'Rate exceeded', 400)),
       settles('CREATE_COMPLETE'),
+    ],
+  },
+  {
+    id: 'cfn.parameters-must-have-values',
+    title: 'A template parameter without Default that is not given is a ValidationError naming it; nothing is created',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [snapshot('cloudformation/api/test_stacks', 'test_no_parameters_given', 'deploy-error')],
+    moto: { false: 'moto 5.2.5 accepts a CreateChangeSet that leaves a parameter without Default unset' },
+    steps: refusedCreateChangeSet(
+      { TemplateBody: JSON.stringify({ Parameters: { Input: { Type: 'String' } }, Resources: { Param: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'Input' } } } } }) },
+      fails('ValidationError', 'Parameters: [Input] must have values', 400),
+    ),
+  },
+  {
+    id: 'cfn.capabilities-iam',
+    title: 'IAM resources need CAPABILITY_IAM, IAM resources with custom names CAPABILITY_NAMED_IAM: InsufficientCapabilitiesException otherwise',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      reference(
+        `${CFN_API}/API_CreateStack.html`,
+        "Capabilities: … If you have IAM resources, you can specify either capability. If you have IAM resources with custom names, you must specify CAPABILITY_NAMED_IAM. If you don't specify either of these capabilities, CloudFormation returns an InsufficientCapabilities error.",
+      ),
+      snapshot('cloudformation/test_template_engine', 'TestMacros::test_capabilities_requirements', 'error'),
+    ],
+    moto: { false: 'moto 5.2.5 creates IAM resources without the capability' },
+    steps: [
+      call(
+        'CreateStack',
+        { StackName: STACK, TemplateBody: JSON.stringify({ Resources: { Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: {} } } } }) },
+        fails('InsufficientCapabilitiesException', 'Requires capabilities : [CAPABILITY_IAM]', 400),
+      ),
+      call(
+        'CreateStack',
+        { StackName: STACK, TemplateBody: JSON.stringify({ Resources: { Role: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'conf-role', AssumeRolePolicyDocument: {} } } } }), Capabilities: ['CAPABILITY_IAM'] },
+        fails('InsufficientCapabilitiesException', 'Requires capabilities : [CAPABILITY_NAMED_IAM]', 400),
+      ),
+      call(
+        'CreateStack',
+        { StackName: STACK, TemplateBody: JSON.stringify({ Resources: { Role: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'conf-role', AssumeRolePolicyDocument: {} } } } }), Capabilities: ['CAPABILITY_NAMED_IAM'] },
+        ok({ path: 'StackId', present: true }),
+      ),
     ],
   },
 ];

@@ -640,4 +640,23 @@ export const route53Cases: ConformanceCase[] = [
       call('ListResourceRecordSets', { HostedZoneId: '${zoneId}' }, fails('Throttling', 'Rate exceeded', 400)),
     ],
   },
+  {
+    id: 'r53.healthcheck-config-limits',
+    title: 'CreateHealthCheck refuses a RequestInterval other than 10 or 30, a FailureThreshold outside 1–10 and fewer than 3 checker regions (InvalidInput)',
+    service: 'route53',
+    region: 'us-east-1',
+    sources: [
+      reference(
+        `${R53_API}/API_HealthCheckConfig.html`,
+        'RequestInterval: … Valid Range: Minimum value of 10. Maximum value of 30. … FailureThreshold: … Valid Range: Minimum value of 1. Maximum value of 10. … Regions: … Array Members: Minimum number of 3 items.',
+      ),
+    ],
+    moto: { false: 'moto 5.2.5 accepts these health check settings' },
+    steps: [
+      call('CreateHealthCheck', { CallerReference: 'hc-interval-${run}', HealthCheckConfig: { ...HEALTH_CONFIG, RequestInterval: 20 } }, fails('InvalidInput', undefined, 400)),
+      call('CreateHealthCheck', { CallerReference: 'hc-threshold-${run}', HealthCheckConfig: { ...HEALTH_CONFIG, FailureThreshold: 11 } }, fails('InvalidInput', undefined, 400)),
+      call('CreateHealthCheck', { CallerReference: 'hc-regions-${run}', HealthCheckConfig: { ...HEALTH_CONFIG, Regions: ['us-east-1', 'eu-west-1'] } }, fails('InvalidInput', undefined, 400)),
+      createCheck(),
+    ],
+  },
 ];
