@@ -647,9 +647,10 @@ export const route53Cases: ConformanceCase[] = [
     region: 'us-east-1',
     sources: [
       reference(
-        `${R53_API}/API_HealthCheckConfig.html`,
-        'RequestInterval: … Valid Range: Minimum value of 10. Maximum value of 30. … FailureThreshold: … Valid Range: Minimum value of 1. Maximum value of 10. … Regions: … Array Members: Minimum number of 3 items.',
+        'https://docs.aws.amazon.com/sdkfornet/latest/apidocs/items/TRoute53HealthCheckConfigNET35.html',
+        'FailureThreshold: The number of consecutive health checks that an endpoint must pass or fail for Amazon Route 53 to change the current status of the endpoint from unhealthy to healthy or vice versa. Valid values are integers between 1 and 10.',
       ),
+      reference(`${R53_API}/API_HealthCheckConfig.html`, 'RequestInterval: … Valid Range: Minimum value of 10. Maximum value of 30. … Regions: … Array Members: Minimum number of 3 items.'),
     ],
     moto: { false: 'moto 5.2.5 accepts these health check settings' },
     steps: [
