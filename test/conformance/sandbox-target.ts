@@ -52,6 +52,13 @@ export function sandboxTarget(): SandboxConformanceTarget {
         cloud.faults.fail('StackCreate', { region: String(input['Region']) });
         return {};
       }
+      if (operation === 'overRateLimit') {
+        // AWS's rate limit is hit by traffic no case can send on purpose: the next call of the
+        // operation gets the refusal through fault injection (r53.rate-limit-errors).
+        const kind = input['Code'] === 'PriorRequestNotComplete' ? 'priorRequestNotComplete' : 'throttle';
+        cloud.faults.inject(String(input['Operation']), kind);
+        return {};
+      }
       throw new Error(`the sandbox has no control operation ${operation} yet`);
     },
     // A replica takes the sandbox's replicaCreate latency (5 min): poll for up to 20 sandbox minutes.

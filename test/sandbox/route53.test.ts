@@ -215,7 +215,7 @@ describe('sandbox Route 53: change batches', () => {
   it('allows one latency record per region, one PRIMARY and one SECONDARY, each geolocation once', async () => {
     const { dns, change, zone } = zoneCloud('instant');
     await change(zone.id, [create(a('lat.example.com', undefined, { setIdentifier: 'us', region: 'us-east-1' }))], '');
-    await expectAwsError(change(zone.id, [create(a('lat.example.com', ['192.0.2.2'], { setIdentifier: 'us2', region: 'us-east-1' }))], ''), 'InvalidChangeBatch', /region us-east-1/);
+    await expectAwsError(change(zone.id, [create(a('lat.example.com', ['192.0.2.2'], { setIdentifier: 'us2', region: 'us-east-1' }))], ''), 'InvalidChangeBatch', /Region Name=us-east-1 cannot be created because a latency RRSet with the same name, type and region already exists/);
     await change(zone.id, [create(a('lat.example.com', ['192.0.2.2'], { setIdentifier: 'eu', region: 'eu-west-1' }))], '');
 
     await change(zone.id, [

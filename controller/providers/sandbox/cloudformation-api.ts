@@ -55,11 +55,13 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     return invokeApi(this.ctx, { service: 'cloudformation', operation, region: this.region, write: WRITES.has(operation) }, () => {
       settleStacks(this.ctx);
       const handler = (this as unknown as Record<string, ((input: Input) => unknown) | undefined>)[`op${operation}`];
+      // Not an AWS rule: an operation the sandbox does not serve (AWS's InvalidAction shape).
       if (typeof handler !== 'function') throw awsError('InvalidAction', `The action ${operation} is not valid for this web service.`);
       try {
         return structuredClone(handler.call(this, structuredClone((input ?? {}) as Input)));
       } catch (error) {
         // Template and parameter checks shared with the stack model throw AwsRequestError.
+        // template.ts's refusals: cfn.parameters-must-have-values, cfn.capabilities-iam, cfn.template-body-limit.
         if (error instanceof AwsRequestError) throw awsError(error.code ?? 'ValidationError', error.message);
         throw error;
       }
@@ -168,6 +170,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
     if (this.replay(token, 'ContinueUpdateRollback', input)) return {};
     const stack = this.mustExist(name);
     const { status } = observedPhase(stack, this.now());
+    // No case yet: ContinueUpdateRollback outside UPDATE_ROLLBACK_FAILED (message unconfirmed).
     if (status !== 'UPDATE_ROLLBACK_FAILED') throw awsError('ValidationError', 'ContinueUpdateRollback cannot be called from current stack status.');
     const skip = strings(input['ResourcesToSkip']);
     const failed = stack.failRollback ?? [];
@@ -358,6 +361,7 @@ export class SandboxCloudFormationApi implements CloudFormationApi {
 
   private mustExist(name: string): StackRecord {
     const stack = this.live(name);
+    // The wording AWS uses for a stack that does not exist, as recorded in cfn.describe-changeset-missing-stack.
     if (!stack) throw awsError('ValidationError', `Stack [${name}] does not exist`);
     return stack;
   }

@@ -82,13 +82,13 @@ export function toChange(c: ChangeSetRecord['changes'][number]): Change {
 
 const MAX_TAGS = 50;
 
-/** Stack tags as AWS checks them: at most 50 (cfn.tags-limit), and the aws: prefix is AWS's own. */
+/** Stack tags as AWS checks them: at most 50 (cfn.tags-limit), and the aws: prefix is AWS's own (cfn.aws-tag-prefix). */
 export function checkTags(tags: Record<string, string>): void {
   if (Object.keys(tags).length > MAX_TAGS) {
     throw awsError('ValidationError', `1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TAGS}`);
   }
   for (const key of Object.keys(tags)) {
-    if (key.toLowerCase().startsWith('aws:')) throw awsError('ValidationError', `Invalid tag key [${key}]: the aws: prefix is reserved for AWS use`);
+    if (key.toLowerCase().startsWith('aws:')) throw awsError('ValidationError', 'aws: prefixed tag key names are not allowed for external use.');
   }
 }
 
@@ -139,6 +139,7 @@ export function uuid(hex: string): string {
 export function configOf(input: Input): Omit<StackConfig, 'outputs'> {
   const body = str(input['TemplateBody']);
   if (body === undefined) {
+    // Not an AWS rule: the sandbox keeps no S3 bucket to read a TemplateURL from.
     if (str(input['TemplateURL']) !== undefined) throw awsError('ValidationError', 'TemplateURL is not served by the sandbox: send TemplateBody.');
     throw awsError('ValidationError', 'Either Template URL or Template Body must be specified.');
   }

@@ -41,6 +41,7 @@ export async function invokeApi<T>(ctx: SandboxContext, info: CallInfo, fn: (ent
     const fault = ctx.faults.take(info.operation, info.region, ['throttle', 'unavailable', 'priorRequestNotComplete', 'requestLost', 'answerLost'], info.service);
     if (fault === 'requestLost') throw requestTimeout();
     if (fault !== undefined && fault !== 'fail' && fault !== 'answerLost') {
+      // cfn.throttling, r53.rate-limit-errors
       const [code, message] = FAULT_ERRORS[fault];
       throw awsError(code, message, code === 'ServiceUnavailable' ? 503 : 400);
     }
@@ -57,6 +58,7 @@ export async function invokeApi<T>(ctx: SandboxContext, info: CallInfo, fn: (ent
   }
 }
 
+/** AWS's refusals over a rate limit, as cfn.throttling and r53.rate-limit-errors assert them. */
 const FAULT_ERRORS = {
   throttle: ['Throttling', 'Rate exceeded'],
   unavailable: ['ServiceUnavailable', 'Service Unavailable'],

@@ -33,6 +33,7 @@ export class SandboxDynamoDbApi implements DynamoDbApi {
     const write = operation === 'UpdateTable' || operation in this.extra;
     return invokeApi(this.ctx, { service: 'dynamodb', operation, region: this.region, write }, () => {
       const handler = (this.handlers[operation] ?? this.extra[operation as string]) as ((input: DynamoDbOps[Op][0]) => DynamoDbOps[Op][1]) | undefined;
+      // Not an AWS rule: an operation the sandbox does not serve.
       if (!handler) throw awsError('UnknownOperationException', `The sandbox does not serve DynamoDB ${String(operation)}.`);
       return structuredClone(handler(structuredClone(input)));
     });

@@ -40,6 +40,7 @@ export class SandboxHealthChecks {
     let from = 0;
     if (input.Marker !== undefined) {
       from = live.findIndex((h) => h.id === input.Marker);
+      // No case yet: an unknown ListHealthChecks Marker (message unconfirmed).
       if (from < 0) throw awsError('InvalidInput', `Invalid marker: ${input.Marker}`);
     }
     const page = live.slice(from, from + maxItems);
@@ -59,6 +60,7 @@ export class SandboxHealthChecks {
     const config = configFromWire(input.HealthCheckConfig);
     validateConfig(config);
     if (!callerReference || callerReference.length > 64) {
+      // No case yet: CallerReference length 1-64 (API_CreateHealthCheck length constraint).
       throw awsError('InvalidInput', `1 validation error detected: Value '${callerReference}' at 'callerReference' failed to satisfy constraint: Member must have length between 1 and 64`);
     }
     const existing = this.ctx.state.healthChecks.find((h) => h.callerReference === callerReference);
@@ -155,6 +157,7 @@ export class SandboxHealthChecks {
   /** Tags of a health check (hosted zone tags are not modelled). */
   changeTagsForResource(input: Ops['ChangeTagsForResource'][0]): Ops['ChangeTagsForResource'][1] {
     if (input.ResourceType !== 'healthcheck') {
+      // Not an AWS rule: the sandbox tags health checks only.
       throw awsError('InvalidInput', `The sandbox tags health checks only (got resource type ${String(input.ResourceType)}).`);
     }
     const check = this.require(input.ResourceId ?? '');
@@ -162,6 +165,7 @@ export class SandboxHealthChecks {
     validateTags(added);
     const merged = { ...check.tags, ...added };
     for (const key of input.RemoveTagKeys ?? []) delete merged[key];
+    // r53.healthcheck-tags-limit
     if (Object.keys(merged).length > MAX_TAGS) throw awsError('InvalidInput', `A resource can have at most ${MAX_TAGS} tags.`);
     check.tags = merged;
     return {};
@@ -187,6 +191,7 @@ export class SandboxHealthChecks {
 
   private require(id: string): HealthCheckRecord {
     const check = this.ctx.state.healthChecks.find((h) => h.id === id && !h.deleted);
+    // NoSuchHealthCheck (404) for an unknown id: no case yet (API_GetHealthCheck lists the error).
     if (!check) throw awsError('NoSuchHealthCheck', `A health check with id ${id} does not exist.`, 404);
     return check;
   }
@@ -237,6 +242,9 @@ function comparable(config: HealthCheckConfig): unknown {
   return { ...config, fqdn: config.fqdn.toLowerCase(), regions: [...config.regions].sort() };
 }
 
+// HealthCheckConfig as AWS validates it. RequestInterval 10/30, FailureThreshold 1-10 and at least 3
+// checker regions: r53.healthcheck-config-limits (code only). Type, Port, FQDN, ResourcePath and
+// unknown regions follow API_HealthCheckConfig's constraints with no case yet.
 function validateConfig(config: HealthCheckConfig): void {
   if (config.protocol !== 'HTTP' && config.protocol !== 'HTTPS') {
     throw awsError('InvalidInput', `1 validation error detected: Value '${config.protocol}' at 'healthCheckConfig.type' failed to satisfy constraint: Member must satisfy enum value set`);
@@ -270,6 +278,7 @@ function validateConfig(config: HealthCheckConfig): void {
 
 function validateTags(tags: Record<string, string>): void {
   const keys = Object.keys(tags);
+  // r53.healthcheck-tags-limit; the aws: prefix below has no Route 53 case yet (its stack-tag twin is cfn.aws-tag-prefix).
   if (keys.length > MAX_TAGS) throw awsError('InvalidInput', `A resource can have at most ${MAX_TAGS} tags.`);
   for (const key of keys) {
     if (key.toLowerCase().startsWith('aws:')) throw awsError('InvalidInput', `Invalid tag key [${key}]: the aws: prefix is reserved for AWS use`);

@@ -59,6 +59,7 @@ export class SandboxRoute53Api implements Route53Api {
     // Route 53 is global: its calls carry no region, as before.
     return invokeApi(this.ctx, { service: 'route53', operation, write: WRITES.has(operation) }, () => {
       const handler = (this.handlers[operation] ?? this.extras[operation as string]) as ((input: Route53Ops[Op][0]) => Route53Ops[Op][1]) | undefined;
+      // Not an AWS rule: an operation the sandbox does not serve.
       if (!handler) throw awsError('InvalidAction', `The action ${String(operation)} is not valid for this web service.`);
       // A structured copy: the caller's request objects never alias the sandbox's state.
       return structuredClone(handler(structuredClone(input)));

@@ -156,6 +156,7 @@ export class SandboxRecords {
     if (!name) throw invalidInput('Invalid request: Name is required.');
     if (!callerReference) throw invalidInput('Invalid request: CallerReference is required.');
     if (this.ctx.state.zones.some((z) => z.callerReference === callerReference)) {
+      // No case yet: a reused hosted-zone CallerReference (API_CreateHostedZone lists HostedZoneAlreadyExists, 409).
       throw awsError('HostedZoneAlreadyExists', `A hosted zone has already been created with the specified caller reference.`, 409);
     }
     const zoneName = normaliseName(name);
@@ -273,6 +274,7 @@ export class SandboxRecords {
     const changeId = input.Id ?? '';
     const id = changeId.startsWith('/change/') ? changeId : `/change/${changeId}`;
     const change = this.ctx.state.changes.find((c) => c.id === id);
+    // r53.no-such-change
     if (!change) throw awsError('NoSuchChange', `A change with the specified change ID does not exist: ${changeId}`, 404);
     const status = this.ctx.clock.now() >= change.submittedAt + change.ms ? 'INSYNC' : 'PENDING';
     return { ChangeInfo: { Id: change.id, Status: status, SubmittedAt: new Date(change.submittedAt), ...(change.comment ? { Comment: change.comment } : {}) } };
@@ -289,6 +291,7 @@ export class SandboxRecords {
 
   private requireZone(zoneId: string): ZoneRecord {
     const zone = this.zoneById(zoneId);
+    // r53.no-such-hosted-zone
     if (!zone) throw awsError('NoSuchHostedZone', `No hosted zone found with ID: ${bareZoneId(zoneId)}`, 404);
     return zone;
   }
@@ -386,6 +389,11 @@ export class SandboxRecords {
     if (r.failover !== undefined && r.failover !== 'PRIMARY' && r.failover !== 'SECONDARY') {
       throw invalidInput(`1 validation error detected: Value '${r.failover}' at 'changeBatch.changes.${index}.member.resourceRecordSet.failover' failed to satisfy constraint: Member must satisfy enum value set: [PRIMARY, SECONDARY]`);
     }
+    // ContinentCode is two letters; AWS's XML schema check answers otherwise (r53.geolocation-records).
+    const continent = r.geolocation?.continentCode;
+    if (continent !== undefined && continent.length !== 2) {
+      throw invalidInput(`Invalid XML ; cvc-length-valid: Value '${continent}' with length = '${continent.length}' is not facet-valid with respect to length '2' for type 'ContinentCode'.`);
+    }
     if (r.geolocation !== undefined && Object.keys(r.geolocation).length === 0) {
       throw invalidInput(`Invalid request: GeoLocation must specify a ContinentCode or a CountryCode in Change with ${label}`);
     }
@@ -399,6 +407,7 @@ export class SandboxRecords {
       }
     }
     if (action !== 'DELETE' && r.healthCheckId !== undefined && !this.ctx.state.healthChecks.some((h) => h.id === r.healthCheckId && !h.deleted)) {
+      // No case yet: a record naming a health check that does not exist (message unconfirmed).
       throw awsError('NoSuchHealthCheck', `A health check with id ${r.healthCheckId} does not exist.`, 404);
     }
   }
@@ -451,19 +460,23 @@ function groupProblems(name: string, type: string, group: DnsRecord[], changes: 
     return [`RRSet with DNS name ${name}, type ${type} cannot be created as other RRSets exist with the same name and type but a different routing policy (${[...policies].sort().join(', ')}).`];
   }
   const policy = [...policies][0];
-  const duplicate = (label: string, keyOf: (r: DnsRecord) => string) => {
+  type Say = (r: DnsRecord, first: DnsRecord, key: string) => string;
+  const duplicate = (keyOf: (r: DnsRecord) => string, say: Say) => {
     const seen = new Map<string, DnsRecord>();
     for (const r of group) {
-      const key = keyOf(r);
-      const first = seen.get(key);
-      if (first) problems.push(`RRSet with DNS name ${name}, type ${type}, SetIdentifier ${r.setIdentifier} cannot be created because SetIdentifier ${first.setIdentifier} already uses ${label} ${key}`);
-      else seen.set(key, r);
+      const first = seen.get(keyOf(r));
+      if (first) problems.push(say(r, first, keyOf(r)));
+      else seen.set(keyOf(r), r);
     }
   };
-  if (policy === 'latency') duplicate('region', (r) => r.region!);
-  if (policy === 'failover') duplicate('failover', (r) => r.failover!);
+  const taken = (label: string): Say => (r, first, key) => `RRSet with DNS name ${name}, type ${type}, SetIdentifier ${r.setIdentifier} cannot be created because SetIdentifier ${first.setIdentifier} already uses ${label} ${key}`;
+  // One latency record per name, type and region, in AWS's words (r53.latency-one-per-region).
+  const latencyTaken: Say = (r) => `RRSet with DNS name ${name}, type ${type}, SetIdentifier ${r.setIdentifier}, and Region Name=${r.region} cannot be created because a latency RRSet with the same name, type and region already exists.`;
+  if (policy === 'latency') duplicate((r) => r.region!, latencyTaken);
+  if (policy === 'failover') duplicate((r) => r.failover!, taken('failover'));
+  // Two geolocation records for one location are refused (r53.geolocation-records; code only).
   if (policy === 'geolocation') {
-    duplicate('location', (r) => `${r.geolocation?.continentCode ?? ''}/${r.geolocation?.countryCode ?? ''}/${r.geolocation?.subdivisionCode ?? ''}`);
+    duplicate((r) => `${r.geolocation?.continentCode ?? ''}/${r.geolocation?.countryCode ?? ''}/${r.geolocation?.subdivisionCode ?? ''}`, taken('location'));
   }
   return problems;
 }

@@ -125,11 +125,13 @@ export class SandboxTables {
     const table = input.TableName ?? '';
     const updates = input.ReplicaUpdates ?? [];
     if (updates.length !== 1) {
+      // Not an AWS rule: the sandbox models one replica change per call, as regionctl sends them.
       throw awsError('ValidationException', 'The sandbox models one ReplicaUpdates change per UpdateTable, as regionctl sends them.');
     }
     const [update] = updates;
     if (update?.Create) this.addReplica(table, viaRegion, update.Create.RegionName ?? '', update.Create.KMSMasterKeyId);
     else if (update?.Delete) this.removeReplica(table, viaRegion, update.Delete.RegionName ?? '');
+    // Not an AWS rule: a malformed ReplicaUpdates entry the adapter never sends.
     else throw awsError('ValidationException', 'One of Create, Update or Delete must be given in a ReplicaUpdates change.');
     return { TableDescription: this.describe(this.require(table, viaRegion), viaRegion) };
   }
@@ -137,6 +139,7 @@ export class SandboxTables {
   private addReplica(table: string, viaRegion: string, region: string, kmsKeyId: string | undefined): void {
     const record = this.requireUpdatable(table, viaRegion, region);
     if (record.replicas.some((r) => r.region === region)) throw localRegionError();
+    // ddb.replica-region-table-exists (a table of that name already in the target region; code only)
     if (this.ctx.state.tables.some((t) => t !== record && t.name === table && t.replicas.some((r) => r.region === region))) {
       throw awsError(
         'ValidationException',
@@ -152,6 +155,7 @@ export class SandboxTables {
       throw awsError('ValidationException', 'Table must have DynamoDB Streams enabled with StreamViewType set to NEW_AND_OLD_IMAGES to add replicas.');
     }
     if (record.billingMode === 'PROVISIONED' && !record.writeAutoScaling) {
+      // ddb.provisioned-without-autoscaling
       throw awsError('ValidationException', 'Table write capacity should either be Pay-Per-Request or AutoScaled.');
     }
     const kmsKeyArn = this.replicaKey(record, region, kmsKeyId);
@@ -219,11 +223,13 @@ export class SandboxTables {
   private replicaKey(record: TableRecord, region: string, kmsKeyId: string | undefined): string | undefined {
     if (!record.sseKms) return kmsKeyId ? kmsKeyArn(kmsKeyId, region, this.ctx.state.accountId) : undefined;
     if (!kmsKeyId) {
+      // ddb.cmk-replica-key (code only)
       throw awsError('ValidationException', `Table ${record.name} is encrypted with a customer managed KMS key: KMSMasterKeyId is required for the new replica in region ${region}.`);
     }
     const arn = kmsKeyArn(kmsKeyId, region, this.ctx.state.accountId);
     const keyRegion = arn.split(':')[3];
     if (keyRegion !== region) {
+      // No case yet: a key from another region (the API reference requires the replica's own region; message unconfirmed).
       throw awsError('ValidationException', `KMSMasterKeyId ${kmsKeyId} is in region ${keyRegion ?? '?'}: the key of a replica must be in the replica's region ${region}.`);
     }
     return arn;
@@ -283,6 +289,7 @@ export class SandboxTables {
 
   private require(name: string, region: string): TableRecord {
     const table = this.findIn(name, region);
+    // ddb.delete-missing-table
     if (!table) throw awsError('ResourceNotFoundException', `Requested resource not found: Table: ${name} not found`);
     return table;
   }
@@ -294,12 +301,14 @@ export class SandboxTables {
     const view = viewTable(record, viaRegion);
     // CREATION_FAILED is terminal, not busy: the failed replica can be removed.
     if (view.status !== 'ACTIVE' || view.replicas.some((r) => TRANSITIONAL.has(r.status))) {
+      // ddb.update-while-updating
       throw awsError('ResourceInUseException', `Attempt to change a resource which is still in use: Table is being updated: ${table}`);
     }
     return record;
   }
 }
 
+// ddb.local-region-replica
 function localRegionError(): Error {
   return awsError(
     'ValidationException',

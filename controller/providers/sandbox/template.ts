@@ -15,6 +15,7 @@ export interface ParsedTemplate {
 }
 
 function formatError(detail: string): AwsRequestError {
+  // Template format errors: AWS's "Template format error:" prefix; no case yet for these details.
   return new AwsRequestError(`Template format error: ${detail}`, 'ValidationError');
 }
 
@@ -100,17 +101,20 @@ function walk(node: unknown, visit: (key: string, value: unknown) => void): void
 export function checkParameters(template: ParsedTemplate, parameters: Record<string, string>): void {
   const unknown = Object.keys(parameters).filter((k) => !(k in template.parameters));
   if (unknown.length > 0) {
+    // No case yet: a parameter the template does not declare (message unconfirmed).
     throw new AwsRequestError(`Parameters: [${unknown.join(', ')}] do not exist in the template`, 'ValidationError');
   }
   const missing = Object.entries(template.parameters)
     .filter(([k, decl]) => !(k in parameters) && (decl ?? {}).Default === undefined)
     .map(([k]) => k);
   if (missing.length > 0) {
+    // cfn.parameters-must-have-values
     throw new AwsRequestError(`Parameters: [${missing.join(', ')}] must have values`, 'ValidationError');
   }
 }
 
 /** InsufficientCapabilitiesException as AWS raises it for IAM resources and macros. */
+// cfn.capabilities-iam (CAPABILITY_IAM, CAPABILITY_NAMED_IAM; the AUTO_EXPAND wording is its snapshot source).
 export function checkCapabilities(template: ParsedTemplate, capabilities: string[]): void {
   const iam = Object.values(template.resources).filter((r) => String(r.Type).startsWith('AWS::IAM::'));
   const named = iam.some((r) => {

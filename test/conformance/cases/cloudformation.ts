@@ -1,6 +1,6 @@
 // CloudFormation as AWS answers it. Most expectations are responses recorded against AWS in
 // localstack's snapshots (see sources.ts); the rest quote the API reference.
-import { CFN_API, reference, snapshot } from './sources.js';
+import { CFN_API, issue, reference, snapshot } from './sources.js';
 import type { ApiCall, ConformanceCase, Outcome, Step } from './types.js';
 
 export const STACK = 'conf-${run}';
@@ -52,6 +52,14 @@ function createChangeSet(type: 'CREATE' | 'UPDATE', value: string, name = CHANGE
     ok({ path: 'Id', matches: /^arn:aws[\w-]*:cloudformation:[\w-]+:\d{12}:changeSet\// }, { path: 'StackId', present: true }),
     { save: { changeSetId: 'Id', stackId: 'StackId' } },
   );
+}
+
+/** DescribeStacks on the case's stack name: it was never created. */
+const noStack = (): ApiCall => call('DescribeStacks', { StackName: STACK }, fails('ValidationError', `Stack with id ${STACK} does not exist`, 400));
+
+/** A CREATE change set AWS refuses, after which no stack of that name exists. */
+function refusedCreateChangeSet(input: Record<string, unknown>, expect: Outcome): Step[] {
+  return [call('CreateChangeSet', { StackName: STACK, ChangeSetName: CHANGE_SET, ChangeSetType: 'CREATE', TemplateBody: template('one'), ...input }, expect), noStack()];
 }
 
 /** DescribeChangeSet until creation ends (CREATE_COMPLETE or FAILED), then expects `status`. */
@@ -597,18 +605,10 @@ export const cloudFormationCases: ConformanceCase[] = [
     ],
     moto: { false: 'moto 5.2.5 accepts a CreateChangeSet with any number of tags' },
     steps: [
-      call(
-        'CreateChangeSet',
-        {
-          StackName: STACK,
-          ChangeSetName: CHANGE_SET,
-          ChangeSetType: 'CREATE',
-          TemplateBody: template('one'),
-          Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })),
-        },
+      ...refusedCreateChangeSet(
+        { Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) },
         fails('ValidationError', /failed to satisfy constraint: Member must have length less than or equal to 50$/, 400),
       ),
-      call('DescribeStacks', { StackName: STACK }, fails('ValidationError', `Stack with id ${STACK} does not exist`, 400)),
       createStack({ Tags: Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) }),
     ],
   },
@@ -684,6 +684,112 @@ export const cloudFormationCases: ConformanceCase[] = [
       call('UpdateStack', { StackName: STACK, TemplateBody: template('two') }, ok()),
       call('UpdateStack', { StackName: STACK, TemplateBody: template('three') }, fails('ValidationError', 'Stack:${stackId} is in UPDATE_IN_PROGRESS state and can not be updated.', 400)),
       settles('UPDATE_COMPLETE'),
+    ],
+  },
+  {
+    id: 'cfn.aws-tag-prefix',
+    title: 'A stack tag key starting with aws: is refused; nothing is created',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      issue(
+        'https://github.com/aws-quickstart/quickstart-examples/issues/39',
+        'An error occurred (ValidationError) when calling the CreateStack operation: aws: prefixed tag key names are not allowed for external use.',
+      ),
+      issue('https://github.com/awsdocs/aws-cloudformation-user-guide/issues/371', 'Some resources will fail to create if a tag name or value starts with "aws:", as this prefix is reserved.'),
+    ],
+    moto: { false: 'moto 5.2.5 accepts a stack tag key starting with aws:' },
+    steps: [
+      call('CreateStack', { StackName: STACK, TemplateBody: template('one'), Tags: [{ Key: 'aws:team', Value: 'payments' }] }, fails('ValidationError', 'aws: prefixed tag key names are not allowed for external use.', 400)),
+      noStack(),
+    ],
+  },
+  {
+    id: 'cfn.describe-stacks-outputs',
+    title: 'DescribeStacks lists a stack\'s outputs as OutputKey and OutputValue once it is CREATE_COMPLETE',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      reference(`${CFN_API}/API_Output.html`, 'OutputKey: The key associated with the output. OutputValue: The value associated with the output.'),
+      reference(`${CFN_API}/API_Stack.html`, 'Outputs: A list of output structures.'),
+    ],
+    moto: true,
+    steps: [
+      call(
+        'CreateStack',
+        {
+          StackName: STACK,
+          TemplateBody: JSON.stringify({
+            Resources: { Param: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: 'one' } } },
+            Outputs: { TopicArn: { Value: { Ref: 'Param' }, Description: 'the topic' } },
+          }),
+        },
+        ok({ path: 'StackId', present: true }),
+      ),
+      settles('CREATE_COMPLETE', STACK, [
+        { path: 'Stacks.0.Outputs.0.OutputKey', equals: 'TopicArn' },
+        { path: 'Stacks.0.Outputs.0.OutputValue', present: true },
+      ]),
+    ],
+  },
+  {
+    id: 'cfn.throttling',
+    title: 'Over the rate limit CloudFormation answers Throttling "Rate exceeded" (HTTP 400): a wait, not a failure',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      issue('https://github.com/eksctl-io/eksctl/issues/567', 'Validate Response cloudformation/ListStacks failed, not retrying, error Throttling: Rate exceeded\n\tstatus code: 400'),
+      issue('https://github.com/aws/aws-sam-cli/issues/2671', 'An error occurred (Throttling) when calling the DescribeStacks operation (reached max retries: 4)'),
+    ],
+    moto: { false: 'the rate limit cannot be reached on purpose; the refusal is caused by a control step (moto 5.2.5 never throttles)' },
+    steps: [
+      createStack(),
+      { service: 'control', operation: 'overRateLimit', input: { Operation: 'DescribeStacks', Code: 'Throttling' } },
+      call('DescribeStacks', { StackName: STACK }, fails('Throttling', 'Rate exceeded', 400)),
+      settles('CREATE_COMPLETE'),
+    ],
+  },
+  {
+    id: 'cfn.parameters-must-have-values',
+    title: 'A template parameter without Default that is not given is a ValidationError naming it; nothing is created',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [snapshot('cloudformation/api/test_stacks', 'test_no_parameters_given', 'deploy-error')],
+    moto: { false: 'moto 5.2.5 accepts a CreateChangeSet that leaves a parameter without Default unset' },
+    steps: refusedCreateChangeSet(
+      { TemplateBody: JSON.stringify({ Parameters: { Input: { Type: 'String' } }, Resources: { Param: { Type: 'AWS::SNS::Topic', Properties: { DisplayName: { Ref: 'Input' } } } } }) },
+      fails('ValidationError', 'Parameters: [Input] must have values', 400),
+    ),
+  },
+  {
+    id: 'cfn.capabilities-iam',
+    title: 'IAM resources need CAPABILITY_IAM, IAM resources with custom names CAPABILITY_NAMED_IAM: InsufficientCapabilitiesException otherwise',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      reference(
+        `${CFN_API}/API_CreateStack.html`,
+        "Capabilities: … If you have IAM resources, you can specify either capability. If you have IAM resources with custom names, you must specify CAPABILITY_NAMED_IAM. If you don't specify either of these capabilities, CloudFormation returns an InsufficientCapabilities error.",
+      ),
+      snapshot('cloudformation/test_template_engine', 'TestMacros::test_capabilities_requirements', 'error'),
+    ],
+    moto: { false: 'moto 5.2.5 creates IAM resources without the capability' },
+    steps: [
+      call(
+        'CreateStack',
+        { StackName: STACK, TemplateBody: JSON.stringify({ Resources: { Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: {} } } } }) },
+        fails('InsufficientCapabilitiesException', 'Requires capabilities : [CAPABILITY_IAM]', 400),
+      ),
+      call(
+        'CreateStack',
+        { StackName: STACK, TemplateBody: JSON.stringify({ Resources: { Role: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'conf-role', AssumeRolePolicyDocument: {} } } } }), Capabilities: ['CAPABILITY_IAM'] },
+        fails('InsufficientCapabilitiesException', 'Requires capabilities : [CAPABILITY_NAMED_IAM]', 400),
+      ),
+      call(
+        'CreateStack',
+        { StackName: STACK, TemplateBody: JSON.stringify({ Resources: { Role: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'conf-role', AssumeRolePolicyDocument: {} } } } }), Capabilities: ['CAPABILITY_NAMED_IAM'] },
+        ok({ path: 'StackId', present: true }),
+      ),
     ],
   },
 ];

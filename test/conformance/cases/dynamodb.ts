@@ -266,4 +266,20 @@ export const dynamoDbCases: ConformanceCase[] = [
       settled(HOME, [{ path: 'Table.StreamSpecification', equals: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }, { path: 'Table.LatestStreamArn', present: true }]),
     ],
   }),
+  tableCase({
+    id: 'ddb.replica-region-table-exists',
+    title: 'A replica cannot be created in a region that already holds a table of that name',
+    sources: [
+      UPDATE_TABLE,
+      projectNote('Requirements for adding a replica: … no table of that name in the target region.'),
+    ],
+    moto: { false: MOTO_NO_REPLICAS },
+    steps: [
+      { ...createTable(), region: 'eu-west-1' },
+      settled('eu-west-1'),
+      createTable(),
+      settled(),
+      replicaUpdate('Create', 'eu-west-1', fails('ValidationException', undefined, 400)),
+    ],
+  }),
 ];

@@ -525,4 +525,139 @@ export const route53Cases: ConformanceCase[] = [
       call('GetHealthCheckStatus', { HealthCheckId: '${checkId}' }, ok({ path: 'HealthCheckObservations', present: true })),
     ],
   },
+  {
+    id: 'r53.latency-one-per-region',
+    title: 'One latency record per name, type and region: a second one for the same region is InvalidChangeBatch',
+    service: 'route53',
+    region: 'us-east-1',
+    sources: [
+      issue(
+        'https://github.com/hashicorp/terraform-provider-aws/issues/1668',
+        'InvalidChangeBatch: [RRSet with DNS name xyz.com., type A, SetIdentifier xyz.com, and Region Name=eu-west-1 cannot be created because a latency RRSet with the same name, type and region already exists.]',
+      ),
+      reference(`${R53_API}/API_ResourceRecordSet.html`, 'Region: Latency-based resource record sets only: The Amazon EC2 Region where you created the resource that this resource record set refers to.'),
+    ],
+    moto: { false: 'moto 5.2.5 accepts a second latency record for the same name, type and region' },
+    steps: [
+      createZone,
+      change([['CREATE', a('api', '192.0.2.1', { SetIdentifier: 'one', Region: 'eu-west-1' })]], ok()),
+      change(
+        [['CREATE', a('api', '192.0.2.2', { SetIdentifier: 'two', Region: 'eu-west-1' })]],
+        fails('InvalidChangeBatch', batchError(`RRSet with DNS name api.z\${run}.example.com., type A, SetIdentifier two, and Region Name=eu-west-1 cannot be created because a latency RRSet with the same name, type and region already exists.`), 400),
+      ),
+      change([['CREATE', a('api', '192.0.2.2', { SetIdentifier: 'two', Region: 'us-east-1' })]], ok(), 'another region is accepted'),
+    ],
+  },
+  {
+    id: 'r53.geolocation-records',
+    title: 'Geolocation records: two for one location are refused; a continent code that is not two letters is InvalidInput',
+    service: 'route53',
+    region: 'us-east-1',
+    sources: [
+      reference(`${R53_API}/API_ResourceRecordSet.html`, "GeoLocation: … You can't create two geolocation resource record sets that specify the same geographic location."),
+      issue(
+        'https://github.com/kubernetes-sigs/external-dns/issues/1541',
+        "InvalidInput: Invalid XML ; cvc-length-valid: Value 'Default' with length = '7' is not facet-valid with respect to length '2' for type 'ContinentCode'.",
+      ),
+    ],
+    moto: { false: 'moto 5.2.5 accepts a second geolocation record for the same location' },
+    steps: [
+      createZone,
+      change([['CREATE', a('geo', '192.0.2.1', { SetIdentifier: 'europe', GeoLocation: { ContinentCode: 'EU' } })]], ok()),
+      change([['CREATE', a('geo', '192.0.2.2', { SetIdentifier: 'europe-2', GeoLocation: { ContinentCode: 'EU' } })]], fails('InvalidChangeBatch', undefined, 400)),
+      change(
+        [['CREATE', a('geo', '192.0.2.3', { SetIdentifier: 'default', GeoLocation: { ContinentCode: 'Default' } })]],
+        fails('InvalidInput', "Invalid XML ; cvc-length-valid: Value 'Default' with length = '7' is not facet-valid with respect to length '2' for type 'ContinentCode'.", 400),
+      ),
+      change([['CREATE', a('geo', '192.0.2.3', { SetIdentifier: 'default', GeoLocation: { CountryCode: '*' } })]], ok(), 'CountryCode * is the default location'),
+    ],
+  },
+  {
+    id: 'r53.list-paging-identifier',
+    title: 'ListResourceRecordSets pages between records of one name and type with NextRecordIdentifier / StartRecordIdentifier',
+    service: 'route53',
+    region: 'us-east-1',
+    sources: [
+      reference(
+        `${R53_API}/API_ListResourceRecordSets.html`,
+        'NextRecordIdentifier: Resource record sets that have a routing policy other than simple: If results were truncated for a given DNS name and type, the value of SetIdentifier for the next resource record set that has the current DNS name and type.',
+      ),
+    ],
+    moto: { false: 'moto 5.2.5 leaves NextRecordIdentifier out of a page truncated between records of one name and type' },
+    steps: [
+      createZone,
+      change(
+        [
+          ['CREATE', a('api', '192.0.2.1', { SetIdentifier: 'a', Weight: 10 })],
+          ['CREATE', a('api', '192.0.2.2', { SetIdentifier: 'b', Weight: 20 })],
+        ],
+        ok(),
+      ),
+      listRecords(
+        [
+          { path: 'IsTruncated', equals: true },
+          { path: 'NextRecordName', equals: `api.${ZONE}.` },
+          { path: 'NextRecordType', equals: 'A' },
+          { path: 'NextRecordIdentifier', present: true },
+        ],
+        { StartRecordName: `api.${ZONE}.`, StartRecordType: 'A', MaxItems: 1 },
+      ),
+      listRecords([{ path: 'ResourceRecordSets.0.SetIdentifier', equals: 'b' }, { path: 'ResourceRecordSets.0.Weight', equals: 20 }], {
+        StartRecordName: `api.${ZONE}.`,
+        StartRecordType: 'A',
+        StartRecordIdentifier: 'b',
+        MaxItems: 1,
+      }),
+    ],
+  },
+  {
+    id: 'r53.rate-limit-errors',
+    title: 'Over the rate limit Route 53 answers Throttling "Rate exceeded"; during a prior change PriorRequestNotComplete (HTTP 400, retry later)',
+    service: 'route53',
+    region: 'us-east-1',
+    sources: [
+      issue(
+        'https://github.com/pcorliss/ruby_route_53/issues/13',
+        '<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2011-05-05/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>',
+      ),
+      issue(
+        'https://github.com/pcorliss/ruby_route_53/issues/34',
+        '<Error><Type>Sender</Type><Code>PriorRequestNotComplete</Code><Message>The request was rejected because Route 53 was still processing a prior request.</Message></Error>',
+      ),
+      issue(
+        'https://github.com/boto/botocore/pull/682',
+        'If you submit more than five requests per second, Amazon Route 53 returns an HTTP 400 error (Bad request). The response header also includes a Code element with a value of Throttling and a Message element with a value of Rate exceeded.',
+      ),
+    ],
+    moto: { false: 'the rate limit cannot be reached on purpose; the refusal is caused by a control step (moto 5.2.5 never throttles)' },
+    steps: [
+      createZone,
+      { service: 'control', operation: 'overRateLimit', input: { Operation: 'ChangeResourceRecordSets', Code: 'PriorRequestNotComplete' } },
+      change([['CREATE', a('www')]], fails('PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.', 400)),
+      listRecords([{ path: 'ResourceRecordSets', lacks: { Name: `www.${ZONE}.` } }]),
+      change([['CREATE', a('www')]], ok(), 'the same batch later is accepted'),
+      { service: 'control', operation: 'overRateLimit', input: { Operation: 'ListResourceRecordSets', Code: 'Throttling' } },
+      call('ListResourceRecordSets', { HostedZoneId: '${zoneId}' }, fails('Throttling', 'Rate exceeded', 400)),
+    ],
+  },
+  {
+    id: 'r53.healthcheck-config-limits',
+    title: 'CreateHealthCheck refuses a RequestInterval other than 10 or 30, a FailureThreshold outside 1–10 and fewer than 3 checker regions (InvalidInput)',
+    service: 'route53',
+    region: 'us-east-1',
+    sources: [
+      reference(
+        'https://docs.aws.amazon.com/sdkfornet/latest/apidocs/items/TRoute53HealthCheckConfigNET35.html',
+        'FailureThreshold: The number of consecutive health checks that an endpoint must pass or fail for Amazon Route 53 to change the current status of the endpoint from unhealthy to healthy or vice versa. Valid values are integers between 1 and 10.',
+      ),
+      reference(`${R53_API}/API_HealthCheckConfig.html`, 'RequestInterval: … Valid Range: Minimum value of 10. Maximum value of 30. … Regions: … Array Members: Minimum number of 3 items.'),
+    ],
+    moto: { false: 'moto 5.2.5 accepts these health check settings' },
+    steps: [
+      call('CreateHealthCheck', { CallerReference: 'hc-interval-${run}', HealthCheckConfig: { ...HEALTH_CONFIG, RequestInterval: 20 } }, fails('InvalidInput', undefined, 400)),
+      call('CreateHealthCheck', { CallerReference: 'hc-threshold-${run}', HealthCheckConfig: { ...HEALTH_CONFIG, FailureThreshold: 11 } }, fails('InvalidInput', undefined, 400)),
+      call('CreateHealthCheck', { CallerReference: 'hc-regions-${run}', HealthCheckConfig: { ...HEALTH_CONFIG, Regions: ['us-east-1', 'eu-west-1'] } }, fails('InvalidInput', undefined, 400)),
+      createCheck(),
+    ],
+  },
 ];

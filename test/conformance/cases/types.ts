@@ -65,10 +65,12 @@ export interface ApiCall {
  *   failResourceUpdate   { Region, StackName, LogicalResourceId, AndRollback: boolean }
  *   failStackCreation    { Region }   the next stack creation there fails and rolls back (ROLLBACK_COMPLETE)
  *   healthCheckStatus    { HealthCheckId } → { Status: 'Healthy' | 'Unhealthy' }  (CloudWatch HealthCheckStatus)
+ *   overRateLimit        { Operation, Code: 'Throttling' | 'PriorRequestNotComplete' }  the next such call
+ *                        is refused as AWS refuses a call over its rate limit (or during a prior change)
  */
 export interface ControlCall {
   service: 'control';
-  operation: 'advanceTime' | 'setCheckerReports' | 'failResourceDeletion' | 'failResourceUpdate' | 'failStackCreation' | 'healthCheckStatus';
+  operation: 'advanceTime' | 'setCheckerReports' | 'failResourceDeletion' | 'failResourceUpdate' | 'failStackCreation' | 'healthCheckStatus' | 'overRateLimit';
   input: Record<string, unknown>;
   expect?: Outcome;
   save?: Record<string, string>;
