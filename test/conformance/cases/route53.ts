@@ -660,4 +660,22 @@ export const route53Cases: ConformanceCase[] = [
       createCheck(),
     ],
   },
+  {
+    id: 'r53.hosted-zone-caller-reference',
+    title: 'CreateHostedZone with a CallerReference already used is HostedZoneAlreadyExists (409); the first zone stays',
+    service: 'route53',
+    region: 'us-east-1',
+    sources: [
+      reference(
+        `${R53_API}/API_CreateHostedZone.html`,
+        'HostedZoneAlreadyExists: The hosted zone you\'re trying to create already exists. Amazon Route 53 returns this error when a hosted zone has already been created with the specified CallerReference. HTTP Status Code: 409',
+      ),
+    ],
+    moto: { false: 'moto 5.2.5 creates a second zone with a CallerReference already used' },
+    steps: [
+      createZone,
+      call('CreateHostedZone', { Name: `other.${ZONE}`, CallerReference: 'zone-${run}' }, fails('HostedZoneAlreadyExists', undefined, 409)),
+      call('GetHostedZone', { Id: '${zoneId}' }, ok({ path: 'HostedZone.CallerReference', equals: 'zone-${run}' })),
+    ],
+  },
 ];
