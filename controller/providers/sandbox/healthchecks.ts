@@ -191,7 +191,7 @@ export class SandboxHealthChecks {
 
   private require(id: string): HealthCheckRecord {
     const check = this.ctx.state.healthChecks.find((h) => h.id === id && !h.deleted);
-    // NoSuchHealthCheck (404) for an unknown id: no case yet (API_GetHealthCheck lists the error).
+    // r53.no-such-health-check (code only; the message and the 404 are unconfirmed).
     if (!check) throw awsError('NoSuchHealthCheck', `A health check with id ${id} does not exist.`, 404);
     return check;
   }

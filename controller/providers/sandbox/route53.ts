@@ -103,7 +103,8 @@ function wireZone(zone: ZoneRecord): WireZone {
   return {
     Id: zone.id,
     Name: zone.name,
-    CallerReference: `sandbox-${bareZoneId(zone.id)}`,
+    // API_HostedZone: "The value that you specified for CallerReference when you created the hosted zone" (r53.hosted-zone-caller-reference); zones seeded without one get a stable stand-in.
+    CallerReference: zone.callerReference ?? `sandbox-${bareZoneId(zone.id)}`,
     Config: { PrivateZone: false },
     ResourceRecordSetCount: zone.records.length,
   };
@@ -156,7 +157,7 @@ export class SandboxRecords {
     if (!name) throw invalidInput('Invalid request: Name is required.');
     if (!callerReference) throw invalidInput('Invalid request: CallerReference is required.');
     if (this.ctx.state.zones.some((z) => z.callerReference === callerReference)) {
-      // No case yet: a reused hosted-zone CallerReference (API_CreateHostedZone lists HostedZoneAlreadyExists, 409).
+      // r53.hosted-zone-caller-reference (the message is unconfirmed; the case asserts code and 409).
       throw awsError('HostedZoneAlreadyExists', `A hosted zone has already been created with the specified caller reference.`, 409);
     }
     const zoneName = normaliseName(name);
@@ -173,7 +174,7 @@ export class SandboxRecords {
     };
     this.ctx.state.zones.push(zone);
     return {
-      HostedZone: { ...wireZone(zone), CallerReference: callerReference },
+      HostedZone: wireZone(zone),
       ChangeInfo: this.recordChange(zone.id, ''),
       DelegationSet: { NameServers: nameServers.map((n) => n.replace(/\.$/, '')) },
       Location: `https://route53.amazonaws.com/2013-04-01/hostedzone/${bareZoneId(id)}`,

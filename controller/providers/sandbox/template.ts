@@ -15,7 +15,8 @@ export interface ParsedTemplate {
 }
 
 function formatError(detail: string): AwsRequestError {
-  // Template format errors: AWS's "Template format error:" prefix; no case yet for these details.
+  // AWS's "Template format error:" prefix. cfn.template-format-errors covers no Resources and a resource
+  // without Type; no case yet for the other details (YAML/JSON parse errors, non-object sections, unresolved references).
   return new AwsRequestError(`Template format error: ${detail}`, 'ValidationError');
 }
 
@@ -101,7 +102,7 @@ function walk(node: unknown, visit: (key: string, value: unknown) => void): void
 export function checkParameters(template: ParsedTemplate, parameters: Record<string, string>): void {
   const unknown = Object.keys(parameters).filter((k) => !(k in template.parameters));
   if (unknown.length > 0) {
-    // No case yet: a parameter the template does not declare (message unconfirmed).
+    // cfn.undeclared-parameter (AWS's text as quoted in two public threads).
     throw new AwsRequestError(`Parameters: [${unknown.join(', ')}] do not exist in the template`, 'ValidationError');
   }
   const missing = Object.entries(template.parameters)

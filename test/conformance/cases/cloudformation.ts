@@ -792,4 +792,49 @@ export const cloudFormationCases: ConformanceCase[] = [
       ),
     ],
   },
+  {
+    id: 'cfn.template-format-errors',
+    title: 'A template without Resources, or with a resource without Type, is a "Template format error:" ValidationError; nothing is created',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      snapshot('cloudformation/api/test_validations', 'test_missing_resources_block', 'validation-error'),
+      snapshot('cloudformation/api/test_validations', 'test_resources_blocks[missing-type]', 'validation-error'),
+    ],
+    moto: { false: 'moto 5.2.5 answers a template without Resources with an HTML server error (HTTP 500)' },
+    steps: [
+      call('CreateStack', { StackName: STACK, TemplateBody: JSON.stringify({}) }, fails('ValidationError', 'Template format error: At least one Resources member must be defined.', 400)),
+      call(
+        'CreateStack',
+        { StackName: STACK, TemplateBody: JSON.stringify({ Resources: { A: { Properties: {} } } }) },
+        fails('ValidationError', 'Template format error: [/Resources/A] Every Resources object must contain a Type member.', 400),
+      ),
+      noStack(),
+    ],
+  },
+  {
+    id: 'cfn.undeclared-parameter',
+    title: 'A parameter the template does not declare is a ValidationError naming it; nothing is created',
+    service: 'cloudformation',
+    region: 'eu-west-1',
+    sources: [
+      issue(
+        'https://github.com/buildkite/elastic-ci-stack-for-aws/pull/2',
+        'A client error (ValidationError) occurred when calling the CreateStack operation: Parameters: [NotificationEmail] do not exist in the template',
+      ),
+      issue(
+        'https://github.com/aws-samples/amazon-ec2-image-builder-samples/issues/18',
+        'An error occurred (ValidationError) when calling the CreateStack operation: Parameters: [TargetECRRepositoryName] do not exist in the template',
+      ),
+    ],
+    moto: { false: 'moto 5.2.5 creates the stack and ignores the undeclared parameter' },
+    steps: [
+      call(
+        'CreateStack',
+        { StackName: STACK, TemplateBody: template('one'), Parameters: [{ ParameterKey: 'Undeclared', ParameterValue: 'x' }] },
+        fails('ValidationError', 'Parameters: [Undeclared] do not exist in the template', 400),
+      ),
+      noStack(),
+    ],
+  },
 ];

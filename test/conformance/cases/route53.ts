@@ -660,4 +660,42 @@ export const route53Cases: ConformanceCase[] = [
       createCheck(),
     ],
   },
+  {
+    id: 'r53.hosted-zone-caller-reference',
+    title: 'CreateHostedZone with a CallerReference already used is HostedZoneAlreadyExists (409); the first zone stays',
+    service: 'route53',
+    region: 'us-east-1',
+    sources: [
+      reference(
+        `${R53_API}/API_CreateHostedZone.html`,
+        'HostedZoneAlreadyExists: The hosted zone you\'re trying to create already exists. Amazon Route 53 returns this error when a hosted zone has already been created with the specified CallerReference. HTTP Status Code: 409',
+      ),
+    ],
+    moto: { false: 'moto 5.2.5 creates a second zone with a CallerReference already used' },
+    steps: [
+      createZone,
+      call('CreateHostedZone', { Name: `other.${ZONE}`, CallerReference: 'zone-${run}' }, fails('HostedZoneAlreadyExists', undefined, 409)),
+      call('GetHostedZone', { Id: '${zoneId}' }, ok({ path: 'HostedZone.CallerReference', equals: 'zone-${run}' })),
+    ],
+  },
+  {
+    id: 'r53.no-such-health-check',
+    title: 'GetHealthCheck and DeleteHealthCheck on a deleted health check are NoSuchHealthCheck',
+    service: 'route53',
+    region: 'us-east-1',
+    sources: [
+      reference('https://docs.aws.amazon.com/botocore/latest/reference/services/route53/client/exceptions/NoSuchHealthCheck.html', 'NoSuchHealthCheck: No health check exists with the specified ID.'),
+      reference(
+        'https://docs.aws.amazon.com/sdkfornet/v3/apidocs/items/Route53/MRoute53GetHealthCheckGetHealthCheckRequest.html',
+        'GetHealthCheck … Exceptions: … NoSuchHealthCheckException No health check exists with the specified ID.',
+      ),
+    ],
+    moto: { false: 'moto 5.2.5 answers GetHealthCheck with NoSuchHealthCheck but deletes an already deleted health check without an error' },
+    steps: [
+      createCheck('hc-gone-${run}'),
+      call('DeleteHealthCheck', { HealthCheckId: '${checkId}' }, ok()),
+      call('GetHealthCheck', { HealthCheckId: '${checkId}' }, fails('NoSuchHealthCheck')),
+      call('DeleteHealthCheck', { HealthCheckId: '${checkId}' }, fails('NoSuchHealthCheck')),
+    ],
+  },
 ];
