@@ -4,17 +4,14 @@
 // json` streams one JSON object per line. Every command is its own process, against one
 // sandbox state file, as in CI.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSandbox, saveSandbox } from '../../controller/providers/sandbox/persist.js';
 import { manifestText, SECRET, TEMPLATE } from '../safety/noecho-fixtures.js';
-import { addUnownedStack, convergedExample, runCliSync, sandboxFlags } from '../support/cli.js';
+import { addUnownedStack, cliWorkspace, runCliSync, sandboxFlags } from '../support/cli.js';
 
-let dir: string;
-let manifest: string;
-let state: string;
-const regionctl = (...args: string[]) => runCliSync([...args, ...sandboxFlags(state)]);
+const { dir, manifest, state, regionctl } = cliWorkspace('regionctl-saved-plan-', { converge: true });
 
 interface SavedPlan {
   format_version: string;
@@ -36,12 +33,6 @@ function editManifest(from: string, to: string): () => void {
   writeFileSync(manifest, original.replace(from, to));
   return () => writeFileSync(manifest, original);
 }
-
-beforeAll(() => {
-  ({ dir, manifest, state } = convergedExample('regionctl-saved-plan-'));
-}, 120_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('diff --out, then apply plan.json', () => {
   it('round trip: the saved steps are applied (streamed as JSON lines), and the next diff has no changes', () => {

@@ -6,7 +6,7 @@ import { parseNotifyConfig } from '../../controller/notify/config.js';
 import { startRuntime, type Runtime } from '../../controller/runtime/main.js';
 import { metricSum } from '../e2e/support.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
-import { captureLines, manifestRepo, sandboxWorld } from '../runtime/helpers.js';
+import { captureLines, manifestRepo, runtimeConfig, sandboxWorld } from '../runtime/helpers.js';
 
 const REVISION = 'fedcba9876543210fedcba9876543210fedcba98';
 let repo: ReturnType<typeof manifestRepo>;
@@ -28,20 +28,7 @@ async function start(yaml: string, env: Record<string, string>) {
   const { cloud } = sandboxWorld();
   const logs = captureLines();
   runtime = await startRuntime(
-    {
-      sourceUrl: repo.dir,
-      branch: 'main',
-      manifestGlob: 'manifests/*.yaml',
-      mode: 'apply',
-      resync: false,
-      webhookSecrets: {},
-      host: '127.0.0.1',
-      port: 0,
-      logLevel: 'info',
-      suspended: [],
-      shutdownTimeoutMs: 10_000,
-      notify: loaded.value,
-    },
+    runtimeConfig(repo.dir, { logLevel: 'info', notify: loaded.value }),
     { sandboxCloud: cloud, source: { sync: async () => ({ revision: REVISION, dir: repo.dir }) }, logDestination: logs.stream },
   );
   return { runtime, logs };

@@ -12,7 +12,7 @@ import type { ControlStore, HistoryEntry } from '../../controller/providers/type
 import type { ControllerEvent } from '../../controller/runtime/control.js';
 import { startRuntime, type Runtime, type RuntimeConfig } from '../../controller/runtime/main.js';
 import type { SandboxCloud } from '../../controller/providers/sandbox/index.js';
-import { captureLines, manifestRepo, sandboxWorld } from './helpers.js';
+import { captureLines, manifestRepo, runtimeConfig, sandboxWorld } from './helpers.js';
 
 const TOKEN = 'control-test-token-5d1e0a';
 
@@ -27,21 +27,7 @@ afterEach(async () => {
 });
 
 function config(overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
-  return {
-    sourceUrl: repo.dir,
-    branch: 'main',
-    manifestGlob: 'manifests/*.yaml',
-    mode: 'apply',
-    resync: false,
-    webhookSecrets: {},
-    triggerToken: TOKEN,
-    host: '127.0.0.1',
-    port: 0,
-    logLevel: 'info',
-    suspended: [],
-    shutdownTimeoutMs: 10_000,
-    ...overrides,
-  };
+  return runtimeConfig(repo.dir, { triggerToken: TOKEN, logLevel: 'info', ...overrides });
 }
 
 /** One replica: its own HTTP server and controller, the shared cloud and control store; revision set by the test. */

@@ -61,6 +61,27 @@ export function captureLines(): { stream: Writable & { write(line: string): bool
   };
 }
 
+/**
+ * The configuration the runtime tests share: `sourceDir` as the source, apply mode, no resync,
+ * 127.0.0.1 on a free port, silent logs; the test's overrides on top.
+ */
+export function runtimeConfig(sourceDir: string, overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
+  return {
+    sourceUrl: sourceDir,
+    branch: 'main',
+    manifestGlob: 'manifests/*.yaml',
+    mode: 'apply',
+    resync: false,
+    webhookSecrets: {},
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'silent',
+    suspended: [],
+    shutdownTimeoutMs: 10_000,
+    ...overrides,
+  };
+}
+
 /** What start() gives: the running runtime and its HTTP surface. */
 export interface StartedRuntime {
   runtime: Runtime;
@@ -72,8 +93,7 @@ export interface StartedRuntime {
 /**
  * The per-test set-up of the runtime tests, registered in the calling file: a fresh manifest
  * repository before each test; after it, the runtime stopped and the repository removed.
- * config() is the configuration these tests share (the repository as source, apply mode, no
- * resync, 127.0.0.1 on a free port, silent logs), with the test's overrides on top.
+ * config() is runtimeConfig() on that repository.
  */
 export function runtimeHarness(): {
   readonly repo: ReturnType<typeof manifestRepo>;
@@ -98,20 +118,7 @@ export function runtimeHarness(): {
     get repo() {
       return current();
     },
-    config: (overrides = {}) => ({
-      sourceUrl: current().dir,
-      branch: 'main',
-      manifestGlob: 'manifests/*.yaml',
-      mode: 'apply',
-      resync: false,
-      webhookSecrets: {},
-      host: '127.0.0.1',
-      port: 0,
-      logLevel: 'silent',
-      suspended: [],
-      shutdownTimeoutMs: 10_000,
-      ...overrides,
-    }),
+    config: (overrides = {}) => runtimeConfig(current().dir, overrides),
     async start(config, deps) {
       runtime = await startRuntime(config, deps);
       const url = runtime.server.url;

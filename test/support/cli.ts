@@ -115,23 +115,6 @@ export function convergedDiff(manifest: string, state: string): { code: number |
 
 export const CONVERGED = { code: 0, stderr: '', noChanges: true } as const;
 
-export interface ExampleCopy {
-  /** A new temporary directory holding a copy of manifests/. */
-  dir: string;
-  /** Its manifests/global-api.yaml. */
-  manifest: string;
-  /** Its sandbox state file, where the example has converged. */
-  state: string;
-}
-
-/** A temporary copy of the example manifests, converged on its own sandbox state file by a real `apply`. */
-export function convergedExample(prefix: string): ExampleCopy {
-  const example = exampleWorkspace(prefix);
-  const seed = runCliSync(['apply', example.manifest, '--yes', ...sandboxFlags(example.state)]);
-  if (seed.code !== 0) throw new Error(`setup apply failed: ${seed.stderr}`);
-  return example;
-}
-
 /**
  * The account in a sandbox state file, on a FakeClock starting at the file's saved time (it
  * jumps ahead only while everything waits, so what the test does happens at a known time).
