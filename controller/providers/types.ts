@@ -260,6 +260,8 @@ export interface ControlState {
   reason: string;
   by: string;
   at: number;
+  /** Break-glass drains in force (`regionctl drain REGION --now`), by region code; see plan/overrides.ts. */
+  drains?: Record<string, { until: number; reason: string; by: string; at: number }>;
 }
 
 /** One step of an applied plan as history keeps it: outcome and executor (clock) timings. */
@@ -274,9 +276,9 @@ export interface HistoryStep {
   message?: string;
 }
 
-/** One line of a RegionSet's history: a reconcile that planned changes, or a suspend/resume. */
+/** One line of a RegionSet's history: a reconcile that planned changes, a suspend/resume, or a break-glass drain and its end. */
 export interface HistoryEntry {
-  kind: 'reconcile' | 'suspend' | 'resume';
+  kind: 'reconcile' | 'suspend' | 'resume' | 'drain' | 'drain-ended';
   /** ms since epoch. */
   at: number;
   /** What asked: webhook delivery, resync, manual trigger (with its actor), resume... */
@@ -292,6 +294,9 @@ export interface HistoryEntry {
   steps?: HistoryStep[];
   /** Steps beyond what one entry keeps (the item size limit) were dropped. */
   stepsTruncated?: number;
+  /** drain, drain-ended: the region, and when the drain expires (ms since epoch). */
+  region?: string;
+  until?: number;
 }
 
 /**

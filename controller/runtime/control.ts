@@ -1,4 +1,4 @@
-// Shared control state of the RegionSets (suspension, history) on a ControlStore
+// Shared control state of the RegionSets (suspension, break-glass drains, history) on a ControlStore
 // (providers/types.ts): read once per reconcile so that every replica sees a suspend made
 // through another, and a restart keeps it; written by POST /suspend and /resume; every
 // reconcile that planned changes, and every suspend/resume, is appended to the history.
@@ -51,11 +51,19 @@ export class RegionSetControl {
     return state;
   }
 
+  /** A suspend or resume: the suspension fields replaced, the rest of the stored state (drains) kept. */
   async set(name: string, state: ControlState): Promise<void> {
-    await this.store.putControl(name, state);
+    await this.update(name, (current) => ({ ...current, ...state }));
     if (!state.suspended) this.fromConfig.delete(name);
-    this.states.set(name, state);
     await this.store.appendHistory(name, { kind: state.suspended ? 'suspend' : 'resume', at: state.at, trigger: 'manual', by: state.by, reason: state.reason }, this.historyLimit);
+  }
+
+  /** Reads the stored state afresh, writes change(it) and keeps it as the last state; returns what was written. */
+  async update(name: string, change: (current: ControlState | undefined) => ControlState): Promise<ControlState> {
+    const next = change(await this.store.getControl(name));
+    await this.store.putControl(name, next);
+    this.states.set(name, next);
+    return next;
   }
 
   append(name: string, entry: HistoryEntry): Promise<void> {

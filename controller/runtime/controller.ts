@@ -16,6 +16,7 @@ import type { ReconcileOutcome, RunMode } from './outcome.js';
 import { reconcileRegionSet, type ReconcileRequest } from './reconciler.js';
 import { redactPaths } from './redact-paths.js';
 import { Scheduler } from './scheduler.js';
+import { Timers } from './timers.js';
 import { StatusStore } from './status.js';
 import type { TargetFactory } from '../targets/types.js';
 import { discoverRegionSets, type IndexedRegionSet } from './discovery.js';
@@ -113,7 +114,7 @@ export class Controller {
   private readonly reconciles: Scheduler;
   private readonly control: RegionSetControl;
   private readonly shutdown = new AbortController();
-  private readonly timers = new Set<() => void>();
+  private readonly timers: Timers;
   /** At most one pending retry per RegionSet: each outcome replaces it, a success clears it. */
   private readonly retries = new Map<string, PendingRetry>();
   /** Failed reconciles in a row per RegionSet, for the backoff. */
@@ -135,6 +136,7 @@ export class Controller {
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? new ControllerMetrics();
     this.leases = options.leases ?? new AlwaysLeader();
+    this.timers = new Timers(options.clock);
     this.control = new RegionSetControl({ ...(options.control ? { store: options.control } : {}), ...(options.suspended ? { suspended: options.suspended } : {}), ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}) });
     this.status = new StatusStore({
       mode: options.mode,
@@ -244,8 +246,7 @@ export class Controller {
     this.stopping ??= (async () => {
       this.logger.info('shutting down: no new events; running steps may finish');
       this.resync?.stop();
-      for (const cancel of [...this.timers]) cancel();
-      this.timers.clear();
+      this.timers.stop();
       this.shutdown.abort(new Error('shutting down'));
       const bound = this.options.shutdownTimeoutMs ?? 30_000;
       const [syncs, reconciles] = await Promise.all([this.syncs.drain(bound), this.reconciles.drain(bound)]);
@@ -294,7 +295,7 @@ export class Controller {
       this.metrics.recordSourceFailure();
       const delay = this.options.source.nextRetryDelayMs?.() ?? 30_000;
       this.logger.warn({ err: error, retryInMs: delay, lastGoodRevision: this.revision }, 'source sync failed; keeping the last good revision');
-      this.later(delay, () => this.requestSync('retry after a failed sync'));
+      this.timers.later(delay, () => this.requestSync('retry after a failed sync'));
       if (this.revision === undefined) return;
     }
     for (const name of this.index.keys()) this.reconciles.request(name, reason);
@@ -443,45 +444,12 @@ export class Controller {
     }
     const retry: PendingRetry = {
       reason,
-      cancel: this.later(delay, () => {
+      cancel: this.timers.later(delay, () => {
         if (this.retries.get(name) === retry) this.retries.delete(name);
         this.requestReconcile(name, reason);
       }),
     };
     this.retries.set(name, retry);
-  }
-
-  /** Runs fn after ms (on the injected clock when there is one); returns the cancel function. */
-  private later(ms: number, fn: () => void): () => void {
-    if (this.stopping) return () => {};
-    const clock = this.options.clock;
-    let cancel: () => void;
-    if (clock) {
-      const aborted = new AbortController();
-      cancel = () => {
-        this.timers.delete(cancel);
-        aborted.abort();
-      };
-      clock.sleep(ms, aborted.signal).then(
-        () => {
-          this.timers.delete(cancel);
-          fn();
-        },
-        () => {},
-      );
-    } else {
-      const timer = setTimeout(() => {
-        this.timers.delete(cancel);
-        fn();
-      }, ms);
-      timer.unref();
-      cancel = () => {
-        this.timers.delete(cancel);
-        clearTimeout(timer);
-      };
-    }
-    this.timers.add(cancel);
-    return cancel;
   }
 
   private scrub(text: string): string {

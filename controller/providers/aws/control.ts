@@ -1,6 +1,6 @@
 // The control store (suspension and history) on the lease table (providers/aws/leases.ts):
 // the same DynamoDB table, partition key `pk` (S) only, two more items per RegionSet:
-//   { pk: "control#<RegionSet>", suspended: BOOL, reason: S, by: S, at: N }
+//   { pk: "control#<RegionSet>", suspended: BOOL, reason: S, by: S, at: N, drains?: S (JSON: region → drain) }
 //   { pk: "history#<RegionSet>", entries: L of S (JSON, oldest first), version: N }
 // The table has no sort key, so history cannot be one item per entry read back by a Query:
 // it is a bounded ring in one item (providers/history-ring.ts explains the size bound),
@@ -36,6 +36,7 @@ export class DynamoControlStore implements ControlStore {
       reason: item['reason']?.S ?? '',
       by: item['by']?.S ?? '',
       at: Number(item['at']?.N ?? 0),
+      ...(item['drains']?.S ? { drains: parseDrains(item['drains'].S, this.table) } : {}),
     };
   }
 
@@ -44,7 +45,7 @@ export class DynamoControlStore implements ControlStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: { pk: { S: controlKey(regionSet) }, suspended: { BOOL: state.suspended }, reason: { S: state.reason }, by: { S: state.by }, at: { N: String(state.at) } },
+          Item: { pk: { S: controlKey(regionSet) }, suspended: { BOOL: state.suspended }, reason: { S: state.reason }, by: { S: state.by }, at: { N: String(state.at) }, ...(state.drains && Object.keys(state.drains).length > 0 ? { drains: { S: JSON.stringify(state.drains) } } : {}) },
         }),
       );
     } catch (error) {
@@ -90,6 +91,17 @@ export class DynamoControlStore implements ControlStore {
       throw mapAwsError(error, `${what} in table ${this.table}`, this.table);
     }
   }
+}
+
+/** The break-glass drains of a control item; a value that is not a JSON object is an error a person must look at. */
+function parseDrains(text: string, table: string): NonNullable<ControlState['drains']> {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as NonNullable<ControlState['drains']>;
+  } catch {
+    // reported below
+  }
+  throw new Error(`the drains attribute of a control item in table ${table} is not a JSON object; fix or remove it (regionctl drain --now writes it)`);
 }
 
 export interface AwsControlStoreOptions {

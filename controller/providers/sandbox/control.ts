@@ -14,7 +14,7 @@ export type ControlItems = Record<string, ControlState | string[]>;
 
 function readControl(items: ControlItems, regionSet: string): ControlState | undefined {
   const item = items[controlKey(regionSet)];
-  return item && !Array.isArray(item) ? { ...item } : undefined;
+  return item && !Array.isArray(item) ? structuredClone(item) : undefined;
 }
 
 function ring(items: ControlItems, regionSet: string): string[] {
@@ -32,7 +32,7 @@ export class SandboxControlStore implements ControlStore {
   }
 
   async putControl(regionSet: string, state: ControlState): Promise<void> {
-    this.items[controlKey(regionSet)] = { ...state };
+    this.items[controlKey(regionSet)] = structuredClone(state);
   }
 
   async appendHistory(regionSet: string, entry: HistoryEntry, limit: number): Promise<void> {
@@ -57,7 +57,7 @@ export class SandboxFileControlStore implements ControlStore {
 
   async putControl(regionSet: string, state: ControlState): Promise<void> {
     await this.update((items) => {
-      items[controlKey(regionSet)] = { ...state };
+      items[controlKey(regionSet)] = structuredClone(state);
     });
   }
 
