@@ -17,6 +17,7 @@ import { reconcileRegionSet, type ReconcileRequest } from './reconciler.js';
 import { redactPaths } from './redact-paths.js';
 import { Scheduler } from './scheduler.js';
 import { Timers } from './timers.js';
+import { BreakGlass, type DrainAnswer, type DrainRequest } from './drains.js';
 import { StatusStore } from './status.js';
 import type { TargetFactory } from '../targets/types.js';
 import { discoverRegionSets, type IndexedRegionSet } from './discovery.js';
@@ -115,6 +116,7 @@ export class Controller {
   private readonly control: RegionSetControl;
   private readonly shutdown = new AbortController();
   private readonly timers: Timers;
+  private readonly breakGlass: BreakGlass;
   /** At most one pending retry per RegionSet: each outcome replaces it, a success clears it. */
   private readonly retries = new Map<string, PendingRetry>();
   /** Failed reconciles in a row per RegionSet, for the backoff. */
@@ -147,6 +149,7 @@ export class Controller {
       isLeader: (name) => this.leases.isHeld(name),
       redact: (text) => redactPaths(text, this.root),
     });
+    this.breakGlass = new BreakGlass({ control: this.control, status: this.status, metrics: this.metrics, logger: this.logger, timers: this.timers, targets: options.targets, now: () => this.now(), requestReconcile: (name, reason) => this.requestReconcile(name, reason), scrub: (text) => this.scrub(text) });
     this.syncs = new Scheduler({ concurrency: 1, run: (_key, reasons) => this.syncAndSchedule(reasons), onError: (_key, error) => this.bug('sync', error) });
     this.reconciles = new Scheduler({
       concurrency: options.concurrency ?? 4,
@@ -201,6 +204,13 @@ export class Controller {
     return state;
   }
 
+  /** Break-glass drain of one region (POST /drain, runtime/drains.ts): guardrails checked, shared state written, reconciled at once. */
+  async drain(name: string, request: DrainRequest): Promise<DrainAnswer> {
+    const entry = this.index.get(name);
+    if (!entry || this.root === undefined || this.revision === undefined) return { status: 404, body: { error: `no RegionSet ${name} in the current revision` } };
+    return this.breakGlass.drain(name, { root: this.root, file: entry.file, revision: this.revision, mode: this.options.mode, suspended: this.isSuspended(name) }, request);
+  }
+
   /** History of one RegionSet, or of every RegionSet of the current revision; oldest first. */
   async history(name?: string): Promise<Record<string, HistoryEntry[]>> {
     const names = name !== undefined ? [name] : [...this.index.keys()].sort();
@@ -220,8 +230,10 @@ export class Controller {
 
   private showSuspension(name: string): void {
     const suspended = this.control.isSuspended(name);
-    this.status.setSuspended(name, suspended, this.control.state(name));
+    const state = this.control.state(name);
+    this.status.setSuspended(name, suspended, state?.by ? state : undefined);
     this.metrics.recordSuspended(name, suspended);
+    this.breakGlass.show(name);
   }
 
   /** A listener that throws is logged; reconciling goes on. */
@@ -357,7 +369,7 @@ export class Controller {
         ? { ownership: { revisionFiles: this.files, renamedFrom: this.renamedFrom.get(entry.file) ?? new Set<string>(), line: entry.line ?? 1, column: entry.column ?? 1 } }
         : {}),
     };
-    // The shared suspension, read at every reconcile: a suspend through another replica, or before a restart, holds here.
+    // The shared suspension and drains, read at every reconcile: a suspend through another replica, or before a restart, holds here.
     const startedAt = this.now();
     try {
       await this.control.refresh(name);
@@ -370,7 +382,8 @@ export class Controller {
     }
     this.showSuspension(name);
     if (!this.control.isSuspended(name)) this.status.markReconciling(name, entry.file, this.revision, reasons);
-    const outcome = await reconcileRegionSet(request, {
+    const drains = this.breakGlass.drains(name);
+    const outcome = await reconcileRegionSet(drains ? { ...request, drains } : request, {
       mode: this.options.mode,
       targets: this.options.targets,
       leases: this.leases,
@@ -382,6 +395,7 @@ export class Controller {
       now: () => this.now(),
       ...(this.options.notify ? { notify: this.options.notify } : {}),
     });
+    await this.breakGlass.settle(outcome);
     await this.record(outcome);
   }
 

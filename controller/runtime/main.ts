@@ -67,6 +67,8 @@ export interface RuntimeDependencies {
   /** A fixed sandbox cloud instead of the state file. */
   sandboxCloud?: SandboxCloud;
   sandboxClock?: Clock;
+  /** The controller's wall clock and timers (retries, drain expiry); tests drive a FakeClock. */
+  clock?: Clock;
   leases?: Leases;
   /** Shared control state (suspension, history) instead of the configured one. */
   control?: ControlStore;
@@ -188,6 +190,7 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     // First retry after an error within a third of the lease; followers look again when the holder's lease ends.
     ...(config.leases ? { retryMs: Math.max(1_000, Math.floor(config.leases.leaseMs / 3)) } : {}),
     ...(startResync ? { startResync } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
     ...(notifier ? { notify: (event) => notifier.emit(event) } : {}),
   });
 

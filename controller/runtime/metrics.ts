@@ -33,6 +33,10 @@ export class ControllerMetrics {
   private readonly notifications: Counter<'provider' | 'event' | 'outcome'>;
   private readonly suspendedSets: Gauge<'regionset'>;
   private readonly historyFailures: Counter;
+  private readonly drainOverrides: Gauge<'regionset' | 'region'>;
+  private readonly drainsEnded: Counter<'regionset' | 'why'>;
+  /** Regions drained by override at the last look, so that a cleared one drops to 0. */
+  private readonly lastDrains = new Map<string, string[]>();
   /** Actions set in each RegionSet's last plan, so that actions gone from the next plan drop to 0. */
   private readonly lastActions = new Map<string, Set<string>>();
 
@@ -90,6 +94,8 @@ export class ControllerMetrics {
       ['regionset'],
     );
     this.historyFailures = counter('regionctl_history_write_failures_total', 'History entries that could not be written to the control store (reconciling goes on)');
+    this.drainOverrides = gauge('regionctl_drain_override', '1 while a break-glass drain (regionctl drain --now) keeps the region of the RegionSet at zero traffic, else 0', ['regionset', 'region']);
+    this.drainsEnded = counter('regionctl_drain_overrides_ended_total', 'Break-glass drains that ended: merged (the manifest caught up) or expired (traffic follows the manifest again)', ['regionset', 'why']);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'regionctl_' });
   }
 
@@ -149,6 +155,16 @@ export class ControllerMetrics {
 
   recordSuspended(regionset: string, suspended: boolean): void {
     this.suspendedSets.set({ regionset }, suspended ? 1 : 0);
+  }
+
+  recordDrains(regionset: string, regions: string[]): void {
+    for (const region of this.lastDrains.get(regionset) ?? []) if (!regions.includes(region)) this.drainOverrides.set({ regionset, region }, 0);
+    for (const region of regions) this.drainOverrides.set({ regionset, region }, 1);
+    this.lastDrains.set(regionset, regions);
+  }
+
+  recordDrainEnded(regionset: string, why: string): void {
+    this.drainsEnded.inc({ regionset, why });
   }
 
   recordHistoryFailure(): void {

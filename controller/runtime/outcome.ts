@@ -4,6 +4,7 @@
 import type { RegionState } from '../manifest/types.js';
 import type { HistoryStep } from '../providers/types.js';
 import type { PlanSummary, Refusal, RegionTransition, StepAction } from '../plan/types.js';
+import type { EndedOverride } from '../plan/overrides.js';
 
 export type RunMode = 'apply' | 'plan-only';
 
@@ -85,6 +86,8 @@ export interface ReconcileOutcome {
   fencingToken?: number;
   /** RegionSets with an inventory record in the zone listing this reconcile read (orphan detection, no extra call). */
   inventories?: { zone: string; found: Array<{ regionSet: string; file?: string }> };
+  /** Break-glass drains (plan/overrides.ts): the regions this plan drained by override, and the overrides that ended. */
+  overrides?: { applied: string[]; ended: EndedOverride[] };
 }
 
 export type { RegionTransition };

@@ -17,6 +17,7 @@ import type { RuntimeTarget, TargetFactory } from '../targets/types.js';
 import { findInventoryRecord, parseInventoryOwner } from '../plan/identity.js';
 import { inventoriesInZone, ownerCheck } from './ownership.js';
 import { applyStartedEvent, type NotifyEvent } from '../notify/events.js';
+import { overlayDrains, type DrainOverrides } from '../plan/overrides.js';
 
 /** How often a running apply checks that this replica still holds the RegionSet's lease. */
 const LEASE_CHECK_MS = 500;
@@ -37,6 +38,8 @@ export interface ReconcileRequest {
    * no owner check (the file is recorded all the same).
    */
   ownership?: { revisionFiles: ReadonlySet<string>; renamedFrom: ReadonlySet<string>; line: number; column: number };
+  /** Break-glass drains of the shared control state: planned on top of the manifest (plan/overrides.ts). */
+  drains?: DrainOverrides;
 }
 
 export interface ReconcilerOptions {
@@ -63,7 +66,7 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
   const reconcileId = randomUUID().slice(0, 8);
   const startedAt = now();
   const log = options.logger.child({ reconcileId, revision: request.revision, regionSet: request.regionSet });
-  const base = {
+  const base: Pick<ReconcileOutcome, 'regionSet' | 'reconcileId' | 'revision' | 'mode' | 'reasons' | 'file' | 'startedAt' | 'overrides'> = {
     regionSet: request.regionSet,
     reconcileId,
     revision: request.revision,
@@ -96,7 +99,10 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
     const { loadManifestFile } = await import('../manifest/load.js');
     const loaded = await loadManifestFile(path.join(request.root, request.file), { root: request.root });
     if (!loaded.ok) return finish('stalled', { issues: loaded.errors.map((issue) => issueReport(issue, request.root)) });
-    desired = loaded.value;
+    // The break-glass drains in force are planned as if the manifest said them; ended ones are reported for clearing.
+    const overlay = overlayDrains(loaded.value, request.drains, now());
+    desired = overlay.desired;
+    if (request.drains && Object.keys(request.drains).length > 0) base.overrides = { applied: overlay.applied, ended: overlay.ended };
   } catch (error) {
     if (error instanceof ManifestError) {
       return finish('stalled', { issues: error.issues.map((issue) => issueReport({ ...issue, pointer: '' }, request.root)), error: errorReport(error, scrub) });

@@ -10,6 +10,8 @@
 //   POST /suspend?regionSet=X     stop reconciling X on every replica until resumed (same bearer token);
 //                                 JSON body {"reason": "...", "by": "..."}, or the X-Regionctl-Actor header for by
 //   POST /resume?regionSet=X      resume X and reconcile it now (same bearer token and body)
+//   POST /drain?regionSet=X       break-glass drain (same bearer token): JSON {"region", "reason", "by"?, "for"?};
+//                                 202 and a reconcile at once, 409 when a guardrail refuses it (runtime/drains.ts)
 // During shutdown the listener is closed; requests still arriving on open connections get
 // 503 for everything that would schedule work.
 
@@ -19,6 +21,7 @@ import { handleManualTrigger } from '../../handlers/trigger.js';
 import { DeliveryLog } from '../../handlers/deliveries.js';
 import { handlePushWebhook, MAX_WEBHOOK_BODY_BYTES, readLimitedBody, type WebhookConfig } from '../../handlers/webhook.js';
 import type { Controller } from './controller.js';
+import { parseDrainRequest } from './drains.js';
 import type { Logger } from './logger.js';
 
 export interface ServerOptions {
@@ -26,7 +29,7 @@ export interface ServerOptions {
   /** 0 picks a free port (tests). */
   port: number;
   webhook: WebhookConfig;
-  /** Bearer token of /trigger, /suspend and /resume; without it they answer 404. */
+  /** Bearer token of /trigger, /suspend, /resume and /drain; without it they answer 404. */
   triggerToken?: string;
   logger: Logger;
   /** Remembers handled webhook deliveries to ignore replays (default: 10 min window, 10 000 ids). */
@@ -79,7 +82,7 @@ export async function startServer(controller: Controller, options: ServerOptions
           return history(req, res);
       }
     }
-    const actions = ['/webhook', '/trigger', '/suspend', '/resume'];
+    const actions = ['/webhook', '/trigger', '/suspend', '/resume', '/drain'];
     if (!actions.includes(path)) {
       const known = ['/healthz', '/readyz', '/metrics', '/status', '/history'].includes(path);
       return send(res, known ? 405 : 404, { error: known ? `use GET for ${path}` : `no such endpoint ${path}` });
@@ -145,6 +148,11 @@ export async function startServer(controller: Controller, options: ServerOptions
     }
     if (name === undefined) return send(res, 400, { error: `${path} needs ?regionSet=NAME` });
     if (!controller.knows(name)) return send(res, 404, { error: `no RegionSet ${name} in the current revision` });
+    if (path === '/drain') {
+      const request = parseDrainRequest(body, actor);
+      const answer = typeof request === 'string' ? { status: 400, body: { error: request } } : await controller.drain(name, request);
+      return send(res, answer.status, answer.body);
+    }
     const fields = controlFields(body);
     if (typeof fields === 'string') return send(res, 400, { error: fields });
     if (path === '/suspend' && !fields.reason) return send(res, 400, { error: 'a suspend needs a reason: send {"reason": "..."} (regionctl suspend NAME --reason TEXT)' });

@@ -71,6 +71,11 @@ export interface RegionSetStatus {
   suspended: boolean;
   /** Who suspended or last resumed it, why and when (the shared control state). */
   suspension?: { reason: string; by: string; at: string };
+  /** Break-glass drains in force (`regionctl drain --now`), by region, and the last one that ended (runtime/drains.ts). */
+  overrides?: {
+    drains: Record<string, { reason: string; by: string; at: string; until: string }>;
+    lastEnded?: { region: string; why: 'merged' | 'expired'; at: string; message: string };
+  };
   /** Revision the live state last fully matched (converged, or applied without failure), as in Flux. */
   lastAppliedRevision?: string;
   /** Revision of the last reconcile attempted. */
@@ -209,6 +214,18 @@ export class StatusStore {
     if (!set) return;
     set.suspended = suspended;
     if (detail) set.suspension = { reason: detail.reason, by: detail.by, at: new Date(detail.at).toISOString() };
+  }
+
+  setDrains(name: string, drains: Record<string, { reason: string; by: string; at: number; until: number }>): void {
+    const set = this.sets.get(name);
+    if (!set) return;
+    const shown = Object.fromEntries(Object.entries(drains).map(([region, d]) => [region, { reason: d.reason, by: d.by, at: new Date(d.at).toISOString(), until: new Date(d.until).toISOString() }]));
+    if (Object.keys(shown).length > 0 || set.overrides) set.overrides = { ...set.overrides, drains: shown };
+  }
+
+  recordDrainEnded(name: string, ended: { region: string; why: 'merged' | 'expired'; at: number; message: string }): void {
+    const set = this.sets.get(name);
+    if (set) set.overrides = { drains: set.overrides?.drains ?? {}, lastEnded: { ...ended, at: new Date(ended.at).toISOString() } };
   }
 
   markReconciling(name: string, file: string, revision: string, reasons: string[]): void {
