@@ -20,6 +20,7 @@ const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   suspend: () => controlCommand('suspend'),
   resume: () => controlCommand('resume'),
   history: () => controlCommand('history'),
+  drain: () => import('./commands/drain.js'),
 };
 
 /** suspend, resume and history share one module (they talk to a running controller). */

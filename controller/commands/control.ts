@@ -7,8 +7,8 @@ import type { HistoryEntry } from '../providers/types.js';
 
 type ControlCommand = 'suspend' | 'resume' | 'history';
 
-const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DEFAULT_CONTROLLER = 'http://127.0.0.1:8080';
+export const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const DEFAULT_CONTROLLER = 'http://127.0.0.1:8080';
 
 export async function main(command: ControlCommand, argv: string[]): Promise<number> {
   return runCommand(command, async () => {
@@ -52,14 +52,14 @@ async function history(base: URL, name: string, format: string): Promise<number>
 /** One line per entry: time, what happened, and who or what triggered it. */
 function line(entry: HistoryEntry): string {
   const at = new Date(entry.at).toISOString();
-  if (entry.kind !== 'reconcile') return `${at}  ${entry.kind.padEnd(12)} by ${entry.by ?? '?'}${entry.reason ? `: ${entry.reason}` : ''}`;
+  if (entry.kind !== 'reconcile') return `${at}  ${entry.kind.padEnd(12)}${entry.region ? ` ${entry.region}` : ''} by ${entry.by ?? '?'}${entry.reason ? `: ${entry.reason}` : ''}`;
   const steps = entry.steps ?? [];
   const failed = steps.filter((step) => step.outcome === 'failed').length;
   const detail = `${entry.plan?.steps ?? 0} steps${failed ? `, ${failed} failed` : ''}, ${((entry.durationMs ?? 0) / 1000).toFixed(1)} s`;
   return `${at}  ${(entry.outcome ?? '').padEnd(12)} ${(entry.revision ?? '').slice(0, 12).padEnd(12)}  ${detail}  (${entry.trigger})`;
 }
 
-function controllerUrl(text: string): URL {
+export function controllerUrl(text: string): URL {
   try {
     const url = new URL(text);
     if (url.protocol === 'http:' || url.protocol === 'https:') return url;
@@ -69,7 +69,7 @@ function controllerUrl(text: string): URL {
   throw new UsageError(`--controller must be an http(s) URL such as ${DEFAULT_CONTROLLER} (got "${text}")`);
 }
 
-async function call(base: URL, path: string, init: RequestInit): Promise<Response> {
+export async function call(base: URL, path: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(30_000) });
   } catch (error) {

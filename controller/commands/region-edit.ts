@@ -21,7 +21,7 @@ const USAGE: Record<RegionEditCommand, string> = {
 
 
 /** Thrown for a refused edit: one message, nothing written. */
-class Refusal extends Error {}
+export class Refusal extends Error {}
 
 export async function main(command: RegionEditCommand, argv: string[]): Promise<number> {
   return runCommand(command, async () => {
@@ -65,7 +65,23 @@ function checkRegion(region: string): void {
 async function editManifest(command: RegionEditCommand, file: string, region: string, weight: number | undefined): Promise<TextChange> {
   checkRegion(region);
   const text = await readManifest(file);
-  const readTemplate = containedTemplateReader(await repositoryRoot(file));
+  const result = await checkedEdit(command, text, file, region, weight, containedTemplateReader(await repositoryRoot(file)));
+  await writeAtomically(file, result.text);
+  return result.change;
+}
+
+/**
+ * The edit of `text` (the manifest `file` as it is, or as a commit has it), checked with the
+ * real loader before and after; throws a Refusal. Also used by `drain --now` for its one-line change.
+ */
+export async function checkedEdit(
+  command: RegionEditCommand,
+  text: string,
+  file: string,
+  region: string,
+  weight: number | undefined,
+  readTemplate: (file: string) => Promise<string | undefined>,
+): Promise<{ text: string; change: TextChange }> {
   const before = await loadManifestText(text, file, { readFile: readTemplate });
   if (!before.ok) {
     // Otherwise the edit would be blamed for problems that were already there.
@@ -85,8 +101,7 @@ async function editManifest(command: RegionEditCommand, file: string, region: st
     const issues = after.errors.map((i) => `  ${formatIssue(i)}`).join('\n');
     throw new Refusal(`the edited manifest would not validate (line numbers as they would be after the edit):\n${issues}`);
   }
-  await writeAtomically(file, result.text);
-  return result.change;
+  return { text: result.text, change: result.change };
 }
 
 async function readManifest(file: string): Promise<string> {

@@ -191,6 +191,32 @@ reconcile the RegionSet at once. The bearer token is read from REGIONCTL_TRIGGER
     },
     exitCodes: CONTROLLER_EXIT_CODES,
   },
+  drain: {
+    usage: 'regionctl drain REGION --now --regionset NAME --reason TEXT [--for 4h] [--controller URL] [--manifest FILE] [--patch FILE] [--by WHO]',
+    summary: "break-glass: drain a region through the running controller now, and write the PR's one-line change",
+    description: `Asks the running controller (POST /drain) to take REGION's traffic away at once: one
+reconcile, started now, puts its weighted records at weight 0 and takes its latency,
+geolocation and failover records out, without waiting for a merge. Guardrails still apply:
+a drain that would leave fewer than minHealthyRegions healthy serving regions is refused
+(exit 3) and nothing changes. The override is kept in the shared control state (every
+replica, restarts) and shown in /status until the manifest says the region is no longer
+active (the pull request merged) or it expires (--for); then traffic follows the manifest.
+The matching one-line change (as drain-region makes it) is committed on top of HEAD of the
+current git checkout as branch regionctl/drain-REGION-<time>, without touching the working
+tree, or written as a patch with --patch; push it and open the pull request. Without --now
+nothing is drained: the normal path is "regionctl drain-region FILE REGION" in a pull
+request. The bearer token is read from REGIONCTL_TRIGGER_TOKEN.`,
+    flags: {
+      now: { type: 'boolean', help: 'drain through the running controller now (required: the normal path is a pull request)' },
+      regionset: { type: 'string', arg: 'NAME', help: 'the RegionSet whose region to drain (required)' },
+      reason: { type: 'string', arg: 'TEXT', help: 'why (required; recorded in history and in the commit message)' },
+      for: { type: 'string', arg: 'DURATION', help: 'how long the override holds unless the pull request merges first (default 4h, at most 48h)' },
+      manifest: { type: 'string', arg: 'FILE', help: "the RegionSet's manifest in this checkout (default: the file the controller reports in /status)" },
+      patch: { type: 'string', arg: 'FILE', help: 'write the one-line change as a patch (git format-patch) to FILE instead of creating a branch' },
+      ...CONTROLLER_FLAGS,
+    },
+    exitCodes: '0 drained and the change written, 1 error (nothing drained unless the message says so), 3 refused by a guardrail (nothing changed)',
+  },
   history: {
     usage: 'regionctl history NAME [--controller URL] [--output text|json]',
     summary: "what the controller applied to a RegionSet, and who suspended or resumed it",
@@ -243,7 +269,7 @@ environment-only, so they never show in \`ps\`.`,
       { name: 'REGIONCTL_WEBHOOK_SECRET_GITHUB', help: 'secret of GitHub push webhooks (X-Hub-Signature-256)' },
       { name: 'REGIONCTL_WEBHOOK_SECRET_GITLAB', help: 'secret token of GitLab push webhooks (X-Gitlab-Token)' },
       { name: 'REGIONCTL_WEBHOOK_SECRET_GENERIC', help: 'HMAC-SHA256 secret of generic webhooks (X-Signature-256)' },
-      { name: 'REGIONCTL_TRIGGER_TOKEN', help: 'bearer token of POST /trigger, /suspend, /resume (without it they answer 404)' },
+      { name: 'REGIONCTL_TRIGGER_TOKEN', help: 'bearer token of POST /trigger, /suspend, /resume, /drain (without it they answer 404)' },
       { name: 'REGIONCTL_LISTEN', flag: 'listen', default: '0.0.0.0:8080', help: 'HTTP address (port 0 picks a free one)' },
       { name: 'REGIONCTL_SUSPEND', flag: 'suspend', default: 'none', help: 'RegionSets suspended from the start, in this process (regionctl suspend NAME is shared and durable)' },
       { name: 'REGIONCTL_HISTORY_LIMIT', default: '50', help: 'history entries kept per RegionSet (1-500; older ones are dropped on write)' },

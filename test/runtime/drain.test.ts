@@ -139,15 +139,15 @@ describe('regionctl drain --now through the running controller', () => {
     expect((await c.post(`/drain?regionSet=${SET}`, { ...body, for: '3d' })).status).toBe(400);
     const absent = await c.post(`/drain?regionSet=${SET}`, { ...body, region: 'sa-east-1' });
     expect(absent.status).toBe(404);
-    expect((await absent.json()).error).toContain('sa-east-1 is not in spec.regions of manifests/global-api.yaml');
+    expect(((await absent.json()) as { error: string }).error).toContain('sa-east-1 is not in spec.regions of manifests/global-api.yaml');
 
     expect((await c.post(`/drain?regionSet=${SET}`, body)).status).toBe(202);
     await c.settle();
     const second = await c.post(`/drain?regionSet=${SET}`, { region: 'us-east-2', reason: 'INC-11 too' });
     expect(second.status).toBe(409);
-    const refusal = await second.json();
+    const refusal = (await second.json()) as { error: string; refusals: Array<{ rule: string }> };
     expect(refusal.error).toMatch(/^drain of us-east-2 refused, nothing changed: min-healthy-regions: .*would leave 1 healthy serving region \(ap-southeast-1\); minHealthyRegions is 2/);
-    expect(refusal.refusals.map((r: { rule: string }) => r.rule)).toEqual(['min-healthy-regions']);
+    expect(refusal.refusals.map((r) => r.rule)).toEqual(['min-healthy-regions']);
     expect(Object.keys((await store.getControl(SET))?.drains ?? {})).toEqual(['eu-west-1']);
     expect(serving(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
     expect((await c.history()).filter((entry) => entry.kind === 'drain').map((entry) => entry.region)).toEqual(['eu-west-1']);
