@@ -172,7 +172,7 @@ describe('regionctl completion', () => {
 
   it('bash: completes the commands and, for each command, exactly its flags', () => {
     expect(bash.code).toBe(0);
-    expect(complete('regionctl', 'dr')).toEqual(['drain-region']);
+    expect(complete('regionctl', 'dr')).toEqual(['drain', 'drain-region']);
     expect(complete('regionctl', 'pl')).toEqual(['plan']);
     for (const command of [...commands, ...Object.keys(ALIASES)]) {
       const flags = Object.keys(COMMANDS[ALIASES[command] ?? (command as CommandName)].flags).map((flag) => `--${flag}`);

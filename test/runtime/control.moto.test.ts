@@ -39,6 +39,16 @@ describe('DynamoControlStore on the lease table (moto)', () => {
     expect((await a.getControl('shop'))?.suspended).toBe(false);
   });
 
+  it('break-glass drains ride on the control item: read back by another replica, gone when a write drops them', async () => {
+    const a = new DynamoControlStore(client, TABLE);
+    const b = new DynamoControlStore(client, TABLE);
+    const drains = { 'eu-west-1': { until: 1_700_014_400_000, reason: 'INC-9', by: 'alice', at: 1_700_000_000_000 } };
+    await a.putControl('drained', { suspended: false, reason: '', by: '', at: 0, drains });
+    expect(await b.getControl('drained')).toEqual({ suspended: false, reason: '', by: '', at: 0, drains });
+    await b.putControl('drained', { suspended: true, reason: 'hold', by: 'bob', at: 1 });
+    expect((await a.getControl('drained'))?.drains).toBeUndefined();
+  });
+
   it('history is a ring in one item: racing appends from two replicas both land, the limit keeps the newest', async () => {
     const a = new DynamoControlStore(client, TABLE);
     const b = new DynamoControlStore(client, TABLE);
