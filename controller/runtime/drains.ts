@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { formatMs, parseDuration } from '../manifest/duration.js';
 import { isAwsRegion } from '../manifest/regions.js';
+import { jsonObjectBody } from './json-body.js';
 import { overlayDrains, type DrainOverride, type DrainOverrides, type EndedOverride } from '../plan/overrides.js';
 import type { ControlState } from '../providers/types.js';
 import type { TargetFactory } from '../targets/types.js';
@@ -61,15 +62,9 @@ export interface BreakGlassOptions {
 
 /** The JSON body of POST /drain: {"region", "reason", "by"?, "for"?}; the X-Regionctl-Actor header names who when "by" is absent. */
 export function parseDrainRequest(body: Buffer | 'too-large', actor: string | undefined): DrainRequest | string {
-  if (body === 'too-large') return `body larger than ${MAX_DRAIN_BODY_BYTES} bytes or incomplete`;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return 'body is not JSON: send {"region": "eu-west-1", "reason": "...", "for": "4h"}';
-  }
-  if (typeof parsed !== 'object' || parsed === null) return 'body must be a JSON object';
-  const { region, reason, by, for: duration } = parsed as Record<string, unknown>;
+  const parsed = jsonObjectBody(body, MAX_DRAIN_BODY_BYTES, '{"region": "eu-west-1", "reason": "...", "for": "4h"}');
+  if (typeof parsed === 'string') return parsed;
+  const { region, reason, by, for: duration } = parsed;
   if (typeof region !== 'string' || !isAwsRegion(region)) return 'region must be an AWS region code such as eu-west-1';
   if (typeof reason !== 'string' || !reason.trim()) return 'a drain needs a reason: send {"reason": "..."} (regionctl drain REGION --now --reason TEXT)';
   if (by !== undefined && typeof by !== 'string') return 'by must be a string';

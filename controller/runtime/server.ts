@@ -22,6 +22,7 @@ import { DeliveryLog } from '../../handlers/deliveries.js';
 import { handlePushWebhook, MAX_WEBHOOK_BODY_BYTES, readLimitedBody, type WebhookConfig } from '../../handlers/webhook.js';
 import type { Controller } from './controller.js';
 import { parseDrainRequest } from './drains.js';
+import { jsonObjectBody } from './json-body.js';
 import type { Logger } from './logger.js';
 
 export interface ServerOptions {
@@ -201,16 +202,10 @@ export async function startServer(controller: Controller, options: ServerOptions
 const MAX_CONTROL_BODY_BYTES = 4096;
 
 function controlFields(body: Buffer | 'too-large'): { reason?: string; by?: string } | string {
-  if (body === 'too-large') return `body larger than ${MAX_CONTROL_BODY_BYTES} bytes or incomplete`;
-  if (body.length === 0) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return 'body is not JSON: send {"reason": "...", "by": "..."}';
-  }
-  if (typeof parsed !== 'object' || parsed === null) return 'body must be a JSON object';
-  const { reason, by } = parsed as Record<string, unknown>;
+  if (body !== 'too-large' && body.length === 0) return {};
+  const parsed = jsonObjectBody(body, MAX_CONTROL_BODY_BYTES, '{"reason": "...", "by": "..."}');
+  if (typeof parsed === 'string') return parsed;
+  const { reason, by } = parsed;
   if ((reason !== undefined && typeof reason !== 'string') || (by !== undefined && typeof by !== 'string')) return 'reason and by must be strings';
   return { ...(reason ? { reason: reason.slice(0, 500) } : {}), ...(by ? { by: by.slice(0, 200) } : {}) };
 }

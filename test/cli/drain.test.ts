@@ -7,21 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SandboxControlStore } from '../../controller/providers/sandbox/control.js';
-import type { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { runCli } from '../support/cli.js';
 import { gitSync } from '../support/git-server.js';
-import { MANIFEST, runtimeHarness, sandboxWorld } from '../runtime/helpers.js';
+import { MANIFEST, latencyRegions, runtimeHarness, sandboxWorld } from '../runtime/helpers.js';
 
 const TOKEN = 'drain-cli-token-8e2d5a90';
 const SET = 'global-api';
 const harness = runtimeHarness();
 
-const serving = (cloud: SandboxCloud) =>
-  cloud
-    .recordsOf('example.com.')
-    .filter((record) => record.name === 'api.example.com.' && record.region !== undefined)
-    .map((record) => record.region)
-    .sort();
 
 /** The harness repository as a git checkout with one commit, and a controller following it. */
 async function setUp() {
@@ -54,7 +47,7 @@ describe('regionctl drain REGION --now', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     await started.runtime.controller.idle();
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
     const branch = /^Branch (regionctl\/drain-eu-west-1-\d{8}T\d{6}Z) has the one-line change/m.exec(run.stdout)?.[1];
     expect(branch, run.stdout).toBeDefined();
     expect(run.stdout).toContain(`Next: git push -u origin ${branch}`);
@@ -74,7 +67,7 @@ describe('regionctl drain REGION --now', () => {
     expect(refused.stderr).toContain('min-healthy-regions');
     expect(refused.stderr).toContain('nothing changed');
     expect(gitSync(['branch', '--list', 'regionctl/drain-us-east-2-*'], dir)).toBe('');
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
 
     // The pull request merges: the controller sees the manifest caught up and ends the override.
     gitSync(['merge', '-q', '--ff-only', branch!], dir);
@@ -82,7 +75,7 @@ describe('regionctl drain REGION --now', () => {
     await started.runtime.controller.idle();
     const status = (await started.json('/status')).regionSets[SET];
     expect(status).toMatchObject({ overrides: { drains: {}, lastEnded: { region: 'eu-west-1', why: 'merged' } }, regions: { 'eu-west-1': { desiredState: 'drained' } } });
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
   });
 
   it('--patch writes the change as a patch with one changed line; a bad token or no --now drains nothing', async () => {
@@ -99,7 +92,7 @@ describe('regionctl drain REGION --now', () => {
     expect(badToken.code).toBe(1);
     expect(badToken.stderr).toContain('answered 401: authorization invalid');
     expect(existsSync(patch)).toBe(false);
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-2']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-2']);
 
     const run = await drain(['eu-west-1', '--now', '--reason', 'INC-10', '--patch', patch]);
     expect(run.code).toBe(0);

@@ -9,19 +9,13 @@ import { FakeClock } from '../../controller/clock.js';
 import type { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { SandboxControlStore } from '../../controller/providers/sandbox/control.js';
 import type { ControlStore, HistoryEntry } from '../../controller/providers/types.js';
-import { runtimeHarness, sandboxWorld, type StartedRuntime } from './helpers.js';
+import { latencyRegions, runtimeHarness, sandboxWorld, type StartedRuntime } from './helpers.js';
 
 const TOKEN = 'drain-test-token-3b9f41c7';
 const SET = 'global-api';
 const harness = runtimeHarness();
 
 /** The latency regions of api.example.com (the records that take traffic). */
-const serving = (cloud: SandboxCloud) =>
-  cloud
-    .recordsOf('example.com.')
-    .filter((record) => record.name === 'api.example.com.' && record.region !== undefined)
-    .map((record) => record.region)
-    .sort();
 
 async function controller(cloud: SandboxCloud, store: ControlStore, clock: FakeClock, state: { revision: string }) {
   const started = await harness.start(harness.config({ triggerToken: TOKEN }), {
@@ -51,13 +45,13 @@ describe('regionctl drain --now through the running controller', () => {
     const clock = new FakeClock(Date.UTC(2026, 5, 1), false);
     const state = { revision: 'rev-1' };
     let c = await controller(cloud, store, clock, state);
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-2']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-2']);
 
     const answer = await c.post(`/drain?regionSet=${SET}`, { region: 'eu-west-1', reason: 'INC-9: 5xx from eu-west-1', for: '2h' });
     expect(answer.status).toBe(202);
     expect(await answer.json()).toMatchObject({ region: 'eu-west-1', by: 'alice', until: '2026-06-01T02:00:00.000Z', file: 'manifests/global-api.yaml', revision: 'rev-1' });
     await c.settle();
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
     // One reconcile, triggered by the drain, did it: the latency record out, nothing else.
     const afterDrain = await c.history();
     expect(afterDrain.slice(-2).map((entry) => [entry.kind, entry.outcome, entry.trigger])).toEqual([
@@ -79,13 +73,13 @@ describe('regionctl drain --now through the running controller', () => {
       await c.settle();
     }
     expect((await c.status()).lastOutcome).toBe('converged');
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
 
     // A restart on the same control store keeps it.
     await c.runtime.stop();
     c = await controller(cloud, store, clock, state);
     expect(await c.status()).toMatchObject({ lastOutcome: 'converged', overrides: { drains: { 'eu-west-1': { by: 'alice' } } } });
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
 
     // The one-line change merges: the override is cleared, the manifest's drain goes on (the record is already out, so its health check goes without a drain wait).
     harness.repo.edit('    eu-west-1: {}\n', '    eu-west-1: { state: drained }\n');
@@ -104,7 +98,7 @@ describe('regionctl drain --now through the running controller', () => {
     const text = await c.metrics();
     expect(text).toContain('regionctl_drain_override{regionset="global-api",region="eu-west-1"} 0');
     expect(text).toContain('regionctl_drain_overrides_ended_total{regionset="global-api",why="merged"} 1');
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
   });
 
   it('an override that expires unmerged gives the traffic back through the health-gated join, and says so', async () => {
@@ -113,11 +107,11 @@ describe('regionctl drain --now through the running controller', () => {
     const c = await controller(cloud, new SandboxControlStore(), clock, { revision: 'rev-1' });
     expect((await c.post(`/drain?regionSet=${SET}`, { region: 'us-east-2', reason: 'INC-10', for: '30m' })).status).toBe(202);
     await c.settle();
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'eu-west-1']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'eu-west-1']);
 
     await clock.advance(30 * 60_000 + 1);
     await c.settle();
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-2']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-2']);
     const history = await c.history();
     expect(history.slice(-2).map((entry) => [entry.kind, entry.trigger])).toEqual([
       ['drain-ended', 'expiry'],
@@ -149,7 +143,7 @@ describe('regionctl drain --now through the running controller', () => {
     expect(refusal.error).toMatch(/^drain of us-east-2 refused, nothing changed: min-healthy-regions: .*would leave 1 healthy serving region \(ap-southeast-1\); minHealthyRegions is 2/);
     expect(refusal.refusals.map((r) => r.rule)).toEqual(['min-healthy-regions']);
     expect(Object.keys((await store.getControl(SET))?.drains ?? {})).toEqual(['eu-west-1']);
-    expect(serving(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
+    expect(latencyRegions(cloud)).toEqual(['ap-southeast-1', 'us-east-2']);
     expect((await c.history()).filter((entry) => entry.kind === 'drain').map((entry) => entry.region)).toEqual(['eu-west-1']);
   });
 });

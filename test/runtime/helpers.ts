@@ -40,6 +40,15 @@ export function sandboxWorld(): { clock: FakeClock; cloud: SandboxCloud } {
   return { clock, cloud };
 }
 
+/** The regions of the example's latency record api.example.com. (the regions taking traffic), sorted. */
+export function latencyRegions(cloud: SandboxCloud): Array<string | undefined> {
+  return cloud
+    .recordsOf('example.com.')
+    .filter((record) => record.name === 'api.example.com.' && record.region !== undefined)
+    .map((record) => record.region)
+    .sort();
+}
+
 /** A pino destination that keeps every line. */
 export function captureLines(): { stream: Writable & { write(line: string): boolean }; text(): string; records(): Array<Record<string, unknown>> } {
   const lines: string[] = [];
