@@ -29,7 +29,7 @@
 //   REGIONCTL_WEBHOOK_SECRET_GITLAB                  secret token of GitLab push webhooks (X-Gitlab-Token)
 //   REGIONCTL_WEBHOOK_SECRET_GENERIC                 HMAC-SHA256 secret of generic webhooks (X-Signature-256)
 //                                                    (a sender without a secret is refused with 401)
-//   REGIONCTL_TRIGGER_TOKEN                          bearer token of POST /trigger, /suspend, /resume
+//   REGIONCTL_TRIGGER_TOKEN                          bearer token of POST /trigger, /suspend, /resume, /drain
 //                                                    (without it those endpoints answer 404)
 //   REGIONCTL_LISTEN             --listen HOST:PORT  HTTP address (default 0.0.0.0:8080; port 0 picks a free one)
 //   REGIONCTL_SUSPEND            --suspend A,B       RegionSets suspended from the start (resume with POST /resume)
