@@ -20,6 +20,7 @@ const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   suspend: () => controlCommand('suspend'),
   resume: () => controlCommand('resume'),
   history: () => controlCommand('history'),
+  status: () => import('./commands/status.js'),
 };
 
 /** suspend, resume and history share one module (they talk to a running controller). */

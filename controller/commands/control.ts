@@ -1,14 +1,15 @@
 // regionctl suspend|resume|history NAME: the running controller's HTTP API (runtime/server.ts)
 // from the command line. suspend and resume need REGIONCTL_TRIGGER_TOKEN, the controller's
-// bearer token; history reads GET /history.
+// bearer token; history reads GET /history. `regionctl status` (status.ts) shares the
+// address, the call and its errors.
 
 import { outputFormat, parseCommandArgs, runCommand, UsageError } from './args.js';
 import type { HistoryEntry } from '../providers/types.js';
 
 type ControlCommand = 'suspend' | 'resume' | 'history';
 
-const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DEFAULT_CONTROLLER = 'http://127.0.0.1:8080';
+export const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const DEFAULT_CONTROLLER = 'http://127.0.0.1:8080';
 
 export async function main(command: ControlCommand, argv: string[]): Promise<number> {
   return runCommand(command, async () => {
@@ -59,7 +60,7 @@ function line(entry: HistoryEntry): string {
   return `${at}  ${(entry.outcome ?? '').padEnd(12)} ${(entry.revision ?? '').slice(0, 12).padEnd(12)}  ${detail}  (${entry.trigger})`;
 }
 
-function controllerUrl(text: string): URL {
+export function controllerUrl(text: string): URL {
   try {
     const url = new URL(text);
     if (url.protocol === 'http:' || url.protocol === 'https:') return url;
@@ -69,7 +70,7 @@ function controllerUrl(text: string): URL {
   throw new UsageError(`--controller must be an http(s) URL such as ${DEFAULT_CONTROLLER} (got "${text}")`);
 }
 
-async function call(base: URL, path: string, init: RequestInit): Promise<Response> {
+export async function call(base: URL, path: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(30_000) });
   } catch (error) {
@@ -77,7 +78,7 @@ async function call(base: URL, path: string, init: RequestInit): Promise<Respons
   }
 }
 
-function fail(command: string, message: string): number {
+export function fail(command: string, message: string): number {
   process.stderr.write(`regionctl ${command}: ${message}\n`);
   return 1;
 }

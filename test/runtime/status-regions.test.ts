@@ -1,16 +1,11 @@
 // Per-region traffic, weight and health in /status, from what each reconcile reads anyway:
-// the example with weighted routing on the sandbox, applied, then a region drained, then a
-// refused drain that leaves the region serving.
+// the example with weighted routing on the sandbox, applied, then a region drained; and a
+// plan-only controller that reports a drain it did not carry out.
 import { describe, expect, it } from 'vitest';
-import { runtimeHarness, sandboxWorld } from './helpers.js';
+import { runtimeHarness, sandboxWorld, useWeightedRouting } from './helpers.js';
 
 const harness = runtimeHarness();
-
-/** The three-region example with weighted routing and a weight per region. */
-function weighted(): void {
-  harness.repo.edit('routing: latency', 'routing: weighted');
-  harness.repo.edit(/ {4}eu-west-1: \{\}\n {4}us-east-2: \{\}\n {4}ap-southeast-1: \{\}\n/, '    eu-west-1: { weight: 200 }\n    us-east-2: { weight: 100 }\n    ap-southeast-1: { weight: 50 }\n');
-}
+const weighted = () => useWeightedRouting(harness.repo);
 
 describe('/status regions: traffic, weight and health', () => {
   it('after an apply every region serves at its weight and is healthy; a drained region shows drained with no record', async () => {
