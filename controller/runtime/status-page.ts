@@ -185,7 +185,7 @@ function lastPlan(set: RegionSetView, now: number): Markup {
   const apply = plan.apply;
   return html`<h3>Last plan</h3>
 <p class="plan">${plan.steps} step${plan.steps === 1 ? '' : 's'} (${plan.create} to create, ${plan.update} to update, ${plan.delete} to delete) at <code>${plan.revision.slice(0, 12)}</code>, ${when(plan.at, now)}${stepCounts(plan.stepsByAction) ? html`<br><span class="muted small">${stepCounts(plan.stepsByAction)}</span>` : ''}</p>
-${apply ? html`<p class="plan">Apply: ${apply.completed} done, ${apply.failed.length} failed, ${apply.skipped} skipped, ${apply.notStarted} not started, ${(apply.elapsedMs / 1000).toFixed(1)} s</p>` : ''}
+${apply ? html`<p class="plan">Apply: ${apply.completed} done, ${apply.failed.length} failed, ${apply.skipped} skipped, ${apply.notStarted} not started <span class="muted">(${(apply.elapsedMs / 1000).toFixed(1)} s on the executor's clock)</span></p>` : ''}
 ${apply && apply.failed.length > 0 ? html`<ul class="refusals">${apply.failed.map((f) => html`<li><code>${f.stepId}</code>: ${f.message}</li>`)}</ul>` : ''}
 ${plan.refusals.length > 0 ? html`<p class="notice bad">Refused:</p><ul class="refusals">${plan.refusals.map((r) => html`<li><strong>${r.rule}</strong> (${r.resource}): ${r.message}</li>`)}</ul>` : ''}
 `;
@@ -241,7 +241,7 @@ code { font: 0.9em ui-monospace, SFMono-Regular, Menlo, monospace; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 0.85em; color: var(--muted); font-weight: 600; }
-td.num { font-variant-numeric: tabular-nums; }
+td.num { font-variant-numeric: tabular-nums; } td code { white-space: nowrap; }
 .history, .refusals { padding-left: 20px; margin: 4px 0; } .history li, .refusals li { margin: 2px 0; word-break: break-word; }
 @media (max-width: 600px) {
   body { font-size: 14px; } header, main { padding: 8px; } .regionset { padding: 10px; }
