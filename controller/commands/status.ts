@@ -7,7 +7,7 @@
 import { outputFormat, parseCommandArgs, runCommand, UsageError } from './args.js';
 import { call, controllerUrl, DEFAULT_CONTROLLER, fail, NAME } from './control.js';
 import { wantsColour } from './progress.js';
-import type { Condition, ControllerStatus, RegionSetStatus, RegionStatus } from '../runtime/status.js';
+import { ageText, weightText, type Condition, type ControllerStatus, type RegionSetStatus, type RegionStatus } from '../runtime/status.js';
 
 type Tone = 'good' | 'warn' | 'bad' | 'dim' | 'bold';
 /** Colours of the table cells; identity when colour is off. */
@@ -134,26 +134,10 @@ function regionRow(code: string, region: RegionStatus, now: number): Cell[] {
   return [code, region.desiredState, { text: region.traffic ?? '-', tone: TRAFFIC_TONE[region.traffic] ?? 'dim' }, weightText(region.weight), { text: health, tone: healthTone }];
 }
 
-/** "200", or "0 (live 100)" while the record differs, or "200 (no record)" before it exists; "-" without weighted routing. */
-export function weightText(weight: RegionStatus['weight']): string {
-  if (!weight) return '-';
-  // A drained or standby-less region has no record by design: weight 0 all the same.
-  if (weight.live === weight.desired || (weight.live === undefined && weight.desired === 0)) return String(weight.desired);
-  return `${weight.desired} (${weight.live === undefined ? 'no record' : `live ${weight.live}`})`;
-}
-
 function short(revision: string): string {
   return revision.slice(0, 12);
 }
 
-/** "12s ago", "5m ago", "3h ago", or the date for anything older than two days. */
-export function age(iso: string | undefined, now: number): string {
-  if (!iso) return '-';
-  const ms = now - Date.parse(iso);
-  if (!Number.isFinite(ms)) return iso;
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds}s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
-  if (seconds < 48 * 3600) return `${Math.floor(seconds / 3600)}h ago`;
-  return iso.slice(0, 10);
+function age(iso: string | undefined, now: number): string {
+  return iso ? ageText(iso, now) : '-';
 }

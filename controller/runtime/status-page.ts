@@ -6,7 +6,7 @@
 // own <style> block and nothing else (pageHeaders).
 
 import type { HistoryEntry } from '../providers/types.js';
-import type { Condition, ControllerStatus, RegionSetStatus, RegionStatus } from './status.js';
+import { ageText, weightText, type Condition, type ControllerStatus, type RegionSetStatus, type RegionStatus } from './status.js';
 
 /** Sync windows as the freeze-window feature adds them to a RegionSet (shown when present). */
 export interface SyncWindowView {
@@ -168,9 +168,10 @@ ${entries.map(
 }
 
 function weight(value: RegionStatus['weight']): Markup | string {
+  const text = weightText(value);
+  const detail = text.indexOf(' (');
   if (!value) return '—';
-  if (value.live === value.desired || (value.live === undefined && value.desired === 0)) return String(value.desired);
-  return html`${value.desired} <span class="muted small">(${value.live === undefined ? 'no record' : `live ${value.live}`})</span>`;
+  return detail === -1 ? text : html`${text.slice(0, detail)} <span class="muted small">${text.slice(detail + 1)}</span>`;
 }
 
 function stepCounts(counts: Partial<Record<string, number>>): string {
@@ -209,10 +210,7 @@ function historyLine(entry: HistoryEntry, now: number): Markup {
 /** A <time> with the relative age as text and the exact time as its title. */
 function when(iso: string | undefined, now: number): Markup | string {
   if (!iso) return '';
-  const ms = now - Date.parse(iso);
-  if (!Number.isFinite(ms)) return iso;
-  const s = Math.max(0, Math.round(ms / 1000));
-  const text = s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : s < 48 * 3600 ? `${Math.floor(s / 3600)}h ago` : iso.slice(0, 10);
+  const text = ageText(iso, now);
   return html`<time datetime="${iso}" title="${iso}">${text}</time>`;
 }
 

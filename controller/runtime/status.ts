@@ -389,6 +389,25 @@ export function condition(set: RegionSetStatus | undefined, type: ConditionType)
   return set?.conditions.find((c) => c.type === type);
 }
 
+/** "200", or "0 (live 100)" while the record differs, or "200 (no record)" before it exists; "-" without weighted routing. */
+export function weightText(weight: RegionStatus['weight']): string {
+  if (!weight) return '-';
+  // A drained region has no record by design: weight 0 all the same.
+  if (weight.live === weight.desired || (weight.live === undefined && weight.desired === 0)) return String(weight.desired);
+  return `${weight.desired} (${weight.live === undefined ? 'no record' : `live ${weight.live}`})`;
+}
+
+/** "12s ago", "5m ago", "3h ago", or the date for anything older than two days (status command and page). */
+export function ageText(iso: string, now: number): string {
+  const ms = now - Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 48 * 3600) return `${Math.floor(seconds / 3600)}h ago`;
+  return iso.slice(0, 10);
+}
+
 /** See RegionTraffic. */
 export function trafficOf(desiredState: RegionStatus['desiredState'], transition: RegionTransition, carriedOut: boolean): RegionTraffic {
   if (!carriedOut) {
