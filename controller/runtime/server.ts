@@ -22,7 +22,7 @@ import { DeliveryLog } from '../../handlers/deliveries.js';
 import { handlePushWebhook, MAX_WEBHOOK_BODY_BYTES, readLimitedBody, type WebhookConfig } from '../../handlers/webhook.js';
 import type { Controller } from './controller.js';
 import type { Logger } from './logger.js';
-import { pageHeaders, refreshSeconds, renderStatusPage } from './status-page.js';
+import { pageHeaders, refreshSeconds, renderStatusPage, type StatusPageInput } from './status-page.js';
 
 export interface ServerOptions {
   host: string;
@@ -131,10 +131,21 @@ export async function startServer(controller: Controller, options: ServerOptions
     return send(res, 200, { regionSets: await controller.history(name) });
   }
 
+  // The page's history is read at most every PAGE_HISTORY_MS however many browsers reload it
+  // (one GetItem per RegionSet with a lease table); a failed read shows the page without it.
+  let pageHistory: { at: number; read: Promise<PageHistory> } | undefined;
+  function recentHistory(): Promise<PageHistory> {
+    const now = Date.now();
+    if (!pageHistory || now - pageHistory.at >= PAGE_HISTORY_MS) {
+      pageHistory = { at: now, read: controller.history().then((history) => ({ history }), (error: unknown) => ({ history: {}, historyError: error instanceof Error ? error.message : String(error) })) };
+    }
+    return pageHistory.read;
+  }
+
   async function page(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const nonce = randomBytes(16).toString('base64');
-    const text = renderStatusPage({ status: controller.status.snapshot(), history: await controller.history(), now: Date.now(), refreshSeconds: refreshSeconds(query) }, nonce);
+    const text = renderStatusPage({ status: controller.status.snapshot(), ...(await recentHistory()), now: Date.now(), refreshSeconds: refreshSeconds(query) }, nonce);
     res.writeHead(200, pageHeaders(nonce));
     res.end(text);
   }
@@ -202,6 +213,9 @@ export async function startServer(controller: Controller, options: ServerOptions
     },
   };
 }
+
+const PAGE_HISTORY_MS = 5_000;
+type PageHistory = Pick<StatusPageInput, 'history' | 'historyError'>;
 
 /** Bodies of /suspend and /resume: a reason and who asked, nothing more. */
 const MAX_CONTROL_BODY_BYTES = 4096;

@@ -24,6 +24,8 @@ type RegionSetView = RegionSetStatus & { syncWindows?: SyncWindowView[]; syncWin
 export interface StatusPageInput {
   status: ControllerStatus;
   history: Record<string, HistoryEntry[]>;
+  /** The history could not be read (the page is shown without it). */
+  historyError?: string;
   /** Wall clock of the page (relative times). */
   now: number;
   /** Seconds between reloads. */
@@ -104,6 +106,7 @@ export function renderStatusPage(input: StatusPageInput, nonce: string): string 
 <p class="source">${source.url}${source.branch ? html` <span class="muted">(${source.branch})</span>` : ''}
  ${source.observedRevision ? html`at <code>${source.observedRevision.slice(0, 12)}</code>, synced ${when(source.observedAt, now)}` : 'not synced yet'}
  · mode ${status.mode}${status.ready ? '' : html` · <span class="badge bad">not ready</span>`}</p>
+${input.historyError ? html`<p class="error">History could not be read: ${input.historyError}</p>` : ''}
 ${source.lastError ? html`<p class="error">Last sync failed ${when(source.lastError.at, now)} (${source.consecutiveFailures} in a row): ${source.lastError.message}</p>` : ''}
 <p class="muted small">Reloads every ${input.refreshSeconds} s · rendered ${new Date(now).toISOString()}</p>
 </header>

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatusPage } from '../../controller/runtime/status-page.js';
 import type { ControllerStatus } from '../../controller/runtime/status.js';
+import type { ControlStore } from '../../controller/providers/types.js';
 import { runtimeHarness, sandboxWorld, useWeightedRouting } from './helpers.js';
 
 const TOKEN = 'status-page-token-5d81e0';
@@ -62,6 +63,29 @@ describe('GET /', () => {
     expect(page).not.toContain('<b>eve');
     expect(page).toContain('Suspended by &quot;&gt;&lt;b&gt;eve <time');
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(2)&quot;&gt; &amp; &#39;quotes&#39;');
+  });
+});
+
+describe('GET / when the history cannot be read', () => {
+  it('shows the status and says the history is missing, instead of failing', async () => {
+    useWeightedRouting(harness.repo);
+    const { cloud } = sandboxWorld();
+    const control: ControlStore = {
+      describe: 'a store whose reads fail',
+      getControl: async () => undefined,
+      putControl: async () => {},
+      appendHistory: async () => {},
+      history: async () => {
+        throw new Error('ProvisionedThroughputExceededException: rate of requests exceeds the allowed throughput');
+      },
+    };
+    const { runtime, http } = await harness.start(harness.config(), { sandboxCloud: cloud, control });
+    await runtime.controller.idle();
+    const response = await http('/');
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('History could not be read: ProvisionedThroughputExceededException');
+    expect(page.match(/<tr data-region=/g)).toHaveLength(3);
   });
 });
 
