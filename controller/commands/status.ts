@@ -24,7 +24,8 @@ export async function main(argv: string[]): Promise<number> {
     const base = controllerUrl(opts.controller ?? DEFAULT_CONTROLLER);
     const response = await call(base, '/status', {});
     const body = (await response.json().catch(() => undefined)) as (ControllerStatus & { error?: string }) | undefined;
-    if (!response.ok || !body?.regionSets) return fail('status', `${base.origin} answered ${response.status}: ${body?.error ?? response.statusText}`);
+    if (!response.ok) return fail('status', `${base.origin} answered ${response.status}: ${body?.error ?? response.statusText}`);
+    if (typeof body?.regionSets !== 'object' || body.regionSets === null) return fail('status', `${base.origin}/status is not the status of a regionctl controller: is --controller the address of "regionctl run"?`);
     if (name !== undefined && !body.regionSets[name]) {
       const known = Object.keys(body.regionSets);
       return fail('status', `no RegionSet ${name} at ${base.origin} (${known.length ? `it has ${known.join(', ')}` : 'it has none yet'})`);

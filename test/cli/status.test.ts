@@ -2,6 +2,7 @@
 // a person reads, the JSON document, one RegionSet by name, the colour rules and the errors.
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { startReceiver } from '../support/receiver.js';
 import { runtimeHarness, sandboxWorld, useWeightedRouting } from '../runtime/helpers.js';
 
 const harness = runtimeHarness();
@@ -58,6 +59,11 @@ describe('regionctl status', () => {
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
     expect(unknown.stderr).toBe(`regionctl status: no RegionSet nope at ${url} (it has global-api)\n`);
     expect((await runCli(['status', '--controller', url, '--output', 'yaml'])).stderr).toContain('--output must be one of text, json (got "yaml")');
+    // Another HTTP server answering 200 {} at /status.
+    const other = await startReceiver();
+    const notController = await runCli(['status', '--controller', other.url]);
+    await other.close();
+    expect(notController.stderr).toBe(`regionctl status: ${new URL(other.url).origin}/status is not the status of a regionctl controller: is --controller the address of "regionctl run"?\n`);
     const unreachable = await runCli(['status', '--controller', 'http://127.0.0.1:9']);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('cannot reach the controller at http://127.0.0.1:9');
