@@ -21,6 +21,7 @@ const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   resume: () => controlCommand('resume'),
   history: () => controlCommand('history'),
   drain: () => import('./commands/drain.js'),
+  status: () => import('./commands/status.js'),
 };
 
 /** suspend, resume and history share one module (they talk to a running controller). */

@@ -1,6 +1,7 @@
 // regionctl suspend|resume|history NAME: the running controller's HTTP API (runtime/server.ts)
 // from the command line. suspend and resume need REGIONCTL_TRIGGER_TOKEN, the controller's
-// bearer token; history reads GET /history.
+// bearer token; history reads GET /history. `regionctl status` (status.ts) shares the
+// address, the call and its errors.
 
 import { outputFormat, parseCommandArgs, runCommand, UsageError } from './args.js';
 import type { HistoryEntry } from '../providers/types.js';
@@ -77,7 +78,7 @@ export async function call(base: URL, path: string, init: RequestInit): Promise<
   }
 }
 
-function fail(command: string, message: string): number {
+export function fail(command: string, message: string): number {
   process.stderr.write(`regionctl ${command}: ${message}\n`);
   return 1;
 }

@@ -229,6 +229,23 @@ and every suspend and resume, newest last, as many as REGIONCTL_HISTORY_LIMIT ke
     },
     exitCodes: '0 success, 1 error (controller unreachable, unknown RegionSet)',
   },
+  status: {
+    usage: 'regionctl status [NAME] [--controller URL] [--output text|json] [--no-color]',
+    summary: 'how every RegionSet stands: applied commit, conditions, regions, last plan',
+    description: `Reads GET /status of the running controller. One line per RegionSet: the last applied
+commit, its conditions (Ready, or not and why, and every other condition that holds),
+whether it is suspended and the last plan (steps, refusals, when); below it the
+suspension, the last error and each region: its state in the manifest, its traffic
+(serving, standby, draining, drained, joining, leaving), its weight (weighted routing: the
+manifest's, and the live record's while they differ) and its last observed health. NAME
+shows one RegionSet. The same page in a browser: the controller's address, /.`,
+    flags: {
+      controller: CONTROLLER_FLAGS.controller,
+      output: { type: 'string', short: 'o', arg: 'FORMAT', help: 'text (default) or json: the /status document (for NAME, with that RegionSet only)' },
+      'no-color': { type: 'boolean', help: 'no colour (NO_COLOR does the same; FORCE_COLOR asks for colour in a pipe or CI log)' },
+    },
+    exitCodes: '0 success, 1 error (controller unreachable, unknown RegionSet)',
+  },
   run: {
     usage: 'regionctl run [options]',
     summary: 'the controller: follow a git branch and reconcile every RegionSet',

@@ -5,6 +5,7 @@ import type { RegionState } from '../manifest/types.js';
 import type { HistoryStep } from '../providers/types.js';
 import type { PlanSummary, Refusal, RegionTransition, StepAction } from '../plan/types.js';
 import type { EndedOverride } from '../plan/overrides.js';
+import type { RegionObservation } from './regions-observed.js';
 
 export type RunMode = 'apply' | 'plan-only';
 
@@ -75,6 +76,8 @@ export interface ReconcileOutcome {
   /** The manifest's regions and their desired states (absent when the manifest did not load). */
   desiredRegions?: Record<string, RegionState>;
   plan?: PlanReport;
+  /** Per region: weight and health as this reconcile read them or its apply set them (runtime/regions-observed.ts). */
+  regionsObserved?: Record<string, RegionObservation>;
   apply?: ApplyReport;
   /** Each step of the apply with its outcome and executor timings, in plan order (history only; not in /status). */
   steps?: HistoryStep[];

@@ -18,6 +18,7 @@ import { findInventoryRecord, parseInventoryOwner } from '../plan/identity.js';
 import { inventoriesInZone, ownerCheck } from './ownership.js';
 import { applyStartedEvent, type NotifyEvent } from '../notify/events.js';
 import { overlayDrains, type DrainOverrides } from '../plan/overrides.js';
+import { observeRegions, type RegionObservation } from './regions-observed.js';
 
 /** How often a running apply checks that this replica still holds the RegionSet's lease. */
 const LEASE_CHECK_MS = 500;
@@ -124,6 +125,7 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
   // 3. Plan, then report or apply.
   let target: RuntimeTarget | undefined;
   let plan: Plan | undefined;
+  let regionsObserved: Record<string, RegionObservation> | undefined;
   try {
     target = await options.targets.open(desired);
     const { planReconcile } = await import('../reconcile.js');
@@ -149,7 +151,8 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
       if (issue) return finish('stalled', { desiredRegions, issues: [issue], inventories, fencingToken });
     }
     const report = planReport(plan);
-    let common: Partial<ReconcileOutcome> = { desiredRegions, plan: report, fencingToken, inventories };
+    regionsObserved = observeRegions(desired, planned.live, plan);
+    let common: Partial<ReconcileOutcome> = { desiredRegions, plan: report, fencingToken, inventories, regionsObserved };
     log.info({ steps: report.steps, stepsByAction: report.stepsByAction, regions: plan.summary.regions, refusals: plan.refusals.length }, 'planned');
 
     if (options.mode === 'plan-only') return finish(plan.steps.length > 0 ? 'drift' : 'converged', common);
@@ -201,7 +204,8 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
       const seen = timings.get(step.id);
       return { id: step.id, action: step.action, ...(step.region ? { region: step.region } : {}), outcome: seen?.outcome ?? 'not-started', ...(seen?.startedMs !== undefined ? { startedMs: seen.startedMs } : {}), ...(seen?.endedMs !== undefined ? { endedMs: seen.endedMs } : {}), ...(seen?.message ? { message: seen.message } : {}) };
     });
-    common = { ...common, steps };
+    regionsObserved = observeRegions(desired, planned.live, plan, new Map(steps.map((step) => [step.id, step.outcome])));
+    common = { ...common, steps, regionsObserved };
     if (leaseLost.signal.aborted) {
       log.warn({ notStarted: apply.notStarted }, 'lease lost during the apply: stopped starting steps; the new holder continues');
       return finish('not-leader', { ...common, apply });
@@ -212,7 +216,7 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
   } catch (error) {
     // A manifest value AWS cannot use (found by a provider): stalled until a new revision, like an invalid manifest.
     if (classifyError(error).kind === 'user') return finish('stalled', { desiredRegions, ...(plan ? { plan: planReport(plan) } : {}), error: errorReport(error, scrub), fencingToken });
-    return finish('error', { desiredRegions, ...(plan ? { plan: planReport(plan) } : {}), error: errorReport(error, scrub), fencingToken });
+    return finish('error', { desiredRegions, ...(plan ? { plan: planReport(plan) } : {}), ...(regionsObserved ? { regionsObserved } : {}), error: errorReport(error, scrub), fencingToken });
   } finally {
     await target?.release();
   }

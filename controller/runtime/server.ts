@@ -3,6 +3,7 @@
 //   GET  /readyz                  200 after the first successful sync and manifest listing, else 503
 //   GET  /metrics                 Prometheus text
 //   GET  /status                  JSON (see status.ts)
+//   GET  / (or /status.html)      the status page: HTML of /status and recent /history (status-page.ts)
 //   POST /webhook                 push webhooks (handlers/webhook.ts decides; only a trigger syncs;
 //                                 a replayed delivery id is ignored: handlers/deliveries.ts)
 //   POST /trigger[?regionSet=X]   manual: sync + reconcile all, or reconcile X now (bearer token)
@@ -15,6 +16,7 @@
 // During shutdown the listener is closed; requests still arriving on open connections get
 // 503 for everything that would schedule work.
 
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleManualTrigger } from '../../handlers/trigger.js';
@@ -24,6 +26,7 @@ import type { Controller } from './controller.js';
 import { parseDrainRequest } from './drains.js';
 import { jsonObjectBody } from './json-body.js';
 import type { Logger } from './logger.js';
+import { pageHeaders, refreshSeconds, renderStatusPage, type StatusPageInput } from './status-page.js';
 
 export interface ServerOptions {
   host: string;
@@ -81,11 +84,14 @@ export async function startServer(controller: Controller, options: ServerOptions
           return send(res, 200, controller.status.snapshot());
         case '/history':
           return history(req, res);
+        case '/':
+        case '/status.html':
+          return page(req, res);
       }
     }
     const actions = ['/webhook', '/trigger', '/suspend', '/resume', '/drain'];
     if (!actions.includes(path)) {
-      const known = ['/healthz', '/readyz', '/metrics', '/status', '/history'].includes(path);
+      const known = ['/healthz', '/readyz', '/metrics', '/status', '/history', '/', '/status.html'].includes(path);
       return send(res, known ? 405 : 404, { error: known ? `use GET for ${path}` : `no such endpoint ${path}` });
     }
     if (method !== 'POST') return send(res, 405, { error: `use POST for ${path}` });
@@ -127,6 +133,25 @@ export async function startServer(controller: Controller, options: ServerOptions
   async function history(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const name = new URL(req.url ?? '/', 'http://localhost').searchParams.get('regionSet') ?? undefined;
     return send(res, 200, { regionSets: await controller.history(name) });
+  }
+
+  // The page's history is read at most every PAGE_HISTORY_MS however many browsers reload it
+  // (one GetItem per RegionSet with a lease table); a failed read shows the page without it.
+  let pageHistory: { at: number; read: Promise<PageHistory> } | undefined;
+  function recentHistory(): Promise<PageHistory> {
+    const now = Date.now();
+    if (!pageHistory || now - pageHistory.at >= PAGE_HISTORY_MS) {
+      pageHistory = { at: now, read: controller.history().then((history) => ({ history }), (error: unknown) => ({ history: {}, historyError: error instanceof Error ? error.message : String(error) })) };
+    }
+    return pageHistory.read;
+  }
+
+  async function page(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const nonce = randomBytes(16).toString('base64');
+    const text = renderStatusPage({ status: controller.status.snapshot(), ...(await recentHistory()), now: Date.now(), refreshSeconds: refreshSeconds(query) }, nonce);
+    res.writeHead(200, pageHeaders(nonce));
+    res.end(text);
   }
 
   async function manual(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -197,6 +222,9 @@ export async function startServer(controller: Controller, options: ServerOptions
     },
   };
 }
+
+const PAGE_HISTORY_MS = 5_000;
+type PageHistory = Pick<StatusPageInput, 'history' | 'historyError'>;
 
 /** Bodies of /suspend and /resume: a reason and who asked, nothing more. */
 const MAX_CONTROL_BODY_BYTES = 4096;

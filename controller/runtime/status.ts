@@ -15,6 +15,7 @@
 
 import type { RegionState } from '../manifest/types.js';
 import type { Refusal, RegionTransition, StepAction } from '../plan/types.js';
+import type { HealthStatus } from '../providers/types.js';
 import type { ApplyReport, IssueReport, OutcomeKind, ReconcileOutcome, RunMode } from './outcome.js';
 import { mapStrings } from './redact-paths.js';
 
@@ -29,6 +30,13 @@ export interface Condition {
   lastTransitionTime: string;
 }
 
+/**
+ * Where a region's traffic stands after the last reconcile: serving, standby (deployed, no
+ * traffic) or drained once the plan is carried out; joining, draining or leaving while the
+ * last plan that moves it was not (plan-only, refused, failed or interrupted).
+ */
+export type RegionTraffic = 'serving' | 'standby' | 'draining' | 'drained' | 'joining' | 'leaving';
+
 export interface RegionStatus {
   /** State in the manifest; 'absent' for a region the last plan takes out (not in the manifest). */
   desiredState: RegionState | 'absent';
@@ -36,6 +44,13 @@ export interface RegionStatus {
   lastTransition: RegionTransition;
   /** The last plan's actions in this region. */
   lastPlanSteps: Partial<Record<StepAction, number>>;
+  traffic: RegionTraffic;
+  /** Weighted routing only: the manifest's weight and the live record's (absent: no record). */
+  weight?: { desired: number; live?: number };
+  /** Health as last observed: read only when a plan has steps, and by an apply's health waits (no extra AWS call). */
+  health?: HealthStatus;
+  /** When `health` was observed. */
+  healthObservedAt?: string;
 }
 
 export interface LastPlanStatus {
@@ -349,11 +364,21 @@ export class StatusStore {
     };
     const regions: Record<string, RegionStatus> = {};
     const codes = new Set([...Object.keys(outcome.desiredRegions ?? {}), ...Object.keys(plan.summary.regions)]);
+    const carriedOut = outcome.kind === 'converged' || outcome.kind === 'applied';
     for (const code of [...codes].sort()) {
+      const desiredState = outcome.desiredRegions?.[code] ?? 'absent';
+      const lastTransition = plan.summary.regions[code] ?? 'unchanged';
+      const observed = outcome.regionsObserved?.[code];
+      // Health is not read by every reconcile: the last observation stays, with its time.
+      const previous = set.regions[code];
+      const health = observed?.health ? { health: observed.health, healthObservedAt: at } : previous?.health ? { health: previous.health, ...(previous.healthObservedAt ? { healthObservedAt: previous.healthObservedAt } : {}) } : {};
       regions[code] = {
-        desiredState: outcome.desiredRegions?.[code] ?? 'absent',
-        lastTransition: plan.summary.regions[code] ?? 'unchanged',
+        desiredState,
+        lastTransition,
         lastPlanSteps: plan.stepsByRegion[code] ?? {},
+        traffic: trafficOf(desiredState, lastTransition, carriedOut),
+        ...(observed?.weight ? { weight: observed.weight } : {}),
+        ...health,
       };
     }
     set.regions = regions;
@@ -379,6 +404,34 @@ export class StatusStore {
 
 export function condition(set: RegionSetStatus | undefined, type: ConditionType): Condition | undefined {
   return set?.conditions.find((c) => c.type === type);
+}
+
+/** "200", or "0 (live 100)" while the record differs, or "200 (no record)" before it exists; "-" without weighted routing. */
+export function weightText(weight: RegionStatus['weight']): string {
+  if (!weight) return '-';
+  // A drained region has no record by design: weight 0 all the same.
+  if (weight.live === weight.desired || (weight.live === undefined && weight.desired === 0)) return String(weight.desired);
+  return `${weight.desired} (${weight.live === undefined ? 'no record' : `live ${weight.live}`})`;
+}
+
+/** "12s ago", "5m ago", "3h ago", or the date for anything older than two days (status command and page). */
+export function ageText(iso: string, now: number): string {
+  const ms = now - Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 48 * 3600) return `${Math.floor(seconds / 3600)}h ago`;
+  return iso.slice(0, 10);
+}
+
+/** See RegionTraffic. */
+export function trafficOf(desiredState: RegionStatus['desiredState'], transition: RegionTransition, carriedOut: boolean): RegionTraffic {
+  if (!carriedOut) {
+    if (transition === 'joining' || transition === 'draining' || transition === 'leaving') return transition;
+    if (transition === 'standby') return 'draining';
+  }
+  return desiredState === 'active' ? 'serving' : desiredState === 'standby' ? 'standby' : 'drained';
 }
 
 function driftMessage(stepsByAction: Partial<Record<StepAction, number>>): string {

@@ -31,6 +31,12 @@ export function manifestRepo(): { dir: string; edit(from: RegExp | string, to: s
   };
 }
 
+/** The example with weighted routing and a weight per region (200, 100, 50), so /status has weights to show. */
+export function useWeightedRouting(repo: ReturnType<typeof manifestRepo>): void {
+  repo.edit('routing: latency', 'routing: weighted');
+  repo.edit('    eu-west-1: {}\n    us-east-2: {}\n    ap-southeast-1: {}\n', '    eu-west-1: { weight: 200 }\n    us-east-2: { weight: 100 }\n    ap-southeast-1: { weight: 50 }\n');
+}
+
 /** The cloud the example assumes: the zone and the orders table (home eu-west-1). */
 export function sandboxWorld(): { clock: FakeClock; cloud: SandboxCloud } {
   const clock = new FakeClock(Date.UTC(2026, 0, 1));

@@ -9,7 +9,7 @@ import { createLogger, silentLogger } from '../../controller/runtime/logger.js';
 import { reconcileRegionSet, type ReconcileRequest, type ReconcilerOptions } from '../../controller/runtime/reconciler.js';
 import { SandboxTargets } from '../../controller/targets/sandbox.js';
 import type { Leases } from '../../controller/runtime/leases.js';
-import { captureLines, MANIFEST, manifestRepo, sandboxWorld } from './helpers.js';
+import { captureLines, MANIFEST, manifestRepo, sandboxWorld, useWeightedRouting } from './helpers.js';
 
 let repo: ReturnType<typeof manifestRepo>;
 beforeEach(() => {
@@ -115,6 +115,35 @@ describe('reconcileRegionSet on the sandbox', () => {
     expect(outcome.kind).toBe('refused');
     expect(outcome.plan!.refusals.map((r) => r.rule)).toContain('min-healthy-regions');
     expect(world.cloud.calls.writes()).toEqual([]);
+  });
+
+  it('a join whose health fails during its ramp is observed unhealthy at the rollback weight, the others as read', async () => {
+    const world = sandboxWorld();
+    useWeightedRouting(repo);
+    repo.edit('    ap-southeast-1: { weight: 50 }\n', '');
+    repo.edit('    maxParallelRegions: 2\n', '    maxParallelRegions: 2\n    ramp: [20, 100]\n');
+    expect((await reconcileRegionSet(request(), options(world))).kind).toBe('applied');
+    repo.edit('    us-east-2: { weight: 100 }\n', '    us-east-2: { weight: 100 }\n    ap-southeast-1: { weight: 50 }\n');
+    // Once the new region's first weighted record is written, its endpoint stops answering (seen in the step log).
+    const logger = createLogger({
+      destination: {
+        write(line: string) {
+          const { step, event } = JSON.parse(line) as { step?: string; event?: string };
+          if (event === 'step-done' && step?.startsWith('ap-southeast-1:record.create:')) {
+            const check = world.cloud.listHealthChecks().find((h) => Object.values(h.tags).includes('ap-southeast-1'))!;
+            world.cloud.setHealth(check.id, 'unhealthy');
+          }
+        },
+      },
+    });
+    const outcome = await reconcileRegionSet(request('rev-2'), options(world, { logger }));
+    expect(outcome.kind).toBe('apply-failed');
+    expect(outcome.apply!.failed.map((f) => f.message)).toEqual([expect.stringContaining('rolled back to weight 0')]);
+    expect(outcome.regionsObserved).toEqual({
+      'ap-southeast-1': { weight: { desired: 50, live: 0 }, health: 'unhealthy' },
+      'eu-west-1': { weight: { desired: 200, live: 200 }, health: 'healthy' },
+      'us-east-2': { weight: { desired: 100, live: 100 }, health: 'healthy' },
+    });
   });
 
   it('an aborted signal starts no step', async () => {

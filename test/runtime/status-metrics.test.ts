@@ -66,11 +66,32 @@ describe('StatusStore', () => {
     expect(condition(after, 'DriftDetected')?.status).toBe('False');
     expect(condition(after, 'ApplyFailed')?.status).toBe('False');
     expect(after.lastPlan).toMatchObject({ steps: 2, stepsByAction: { 'stack.create': 1, 'record.create': 1 }, regions: { 'eu-west-1': 'joining' } });
-    expect(after.regions['eu-west-1']).toEqual({ desiredState: 'active', lastTransition: 'joining', lastPlanSteps: { 'stack.create': 1, 'record.create': 1 } });
+    expect(after.regions['eu-west-1']).toEqual({ desiredState: 'active', lastTransition: 'joining', lastPlanSteps: { 'stack.create': 1, 'record.create': 1 }, traffic: 'serving' });
     expect(after.lastSuccessfulReconcileTime).toBe(new Date(clock).toISOString());
     expect(after.lastAppliedRevision).toBe('abc123');
     // JSON all the way down.
     expect(JSON.parse(JSON.stringify(status.snapshot()))).toEqual(status.snapshot());
+  });
+
+  it("a region's traffic follows whether its plan was carried out; its health stays as last observed", () => {
+    const status = store();
+    const refusal = [{ rule: 'min-healthy-regions' as const, resource: 'x', message: 'no' }];
+    status.record(outcome('refused', { plan: planWith({ 'stack.create': 1 }, refusal), regionsObserved: { 'eu-west-1': { health: 'unhealthy' } } }));
+    let regions = status.snapshot().regionSets['global-api']!.regions;
+    expect(regions['eu-west-1']).toMatchObject({ traffic: 'joining', health: 'unhealthy', healthObservedAt: new Date(clock).toISOString() });
+    expect(regions['us-east-2']).toMatchObject({ traffic: 'serving' });
+    expect(regions['us-east-2']!.health).toBeUndefined();
+    const observedAt = regions['eu-west-1']!.healthObservedAt;
+
+    status.record(outcome('applied', { plan: planWith({ 'stack.create': 1 }), apply: { completed: 1, failed: [], skipped: 0, notStarted: 0, aborted: false, elapsedMs: 9 }, regionsObserved: { 'eu-west-1': { weight: { desired: 100, live: 100 } } } }));
+    regions = status.snapshot().regionSets['global-api']!.regions;
+    expect(regions['eu-west-1']).toMatchObject({ traffic: 'serving', weight: { desired: 100, live: 100 }, health: 'unhealthy', healthObservedAt: observedAt });
+
+    const draining = { ...planWith({ 'record.delete': 1 }), summary: { ...planWith({ 'record.delete': 1 }).summary, regions: { 'eu-west-1': 'draining' as const, 'us-east-2': 'unchanged' as const } } };
+    status.record(outcome('drift', { mode: 'plan-only', plan: draining, desiredRegions: { 'eu-west-1': 'drained', 'us-east-2': 'active' } }));
+    expect(status.snapshot().regionSets['global-api']!.regions['eu-west-1']).toMatchObject({ desiredState: 'drained', traffic: 'draining' });
+    status.record(outcome('applied', { plan: draining, desiredRegions: { 'eu-west-1': 'drained', 'us-east-2': 'active' } }));
+    expect(status.snapshot().regionSets['global-api']!.regions['eu-west-1']).toMatchObject({ desiredState: 'drained', traffic: 'drained' });
   });
 
   it('an invalid manifest stalls with file:line:col and keeps the last plan and regions', () => {
