@@ -33,6 +33,13 @@ export interface NotifyEvent {
   errors?: Array<{ stepId?: string; message: string }>;
 }
 
+/**
+ * The controller's one event path (Controller option `notify`): the events above, and
+ * `converged`, which is never delivered; it tells the notifier that a RegionSet's drift is
+ * gone, so the same drift found again is announced again.
+ */
+export type RuntimeEvent = NotifyEvent | { type: 'converged'; regionSet: string; revision: string; at: string };
+
 function summaryOf(plan: PlanReport, apply?: ReconcileOutcome['apply']): NonNullable<NotifyEvent['summary']> {
   return {
     steps: plan.steps,
@@ -47,8 +54,9 @@ export function applyStartedEvent(base: { regionSet: string; revision: string; r
   return { type: 'apply-started', ...base, at: new Date(at).toISOString(), summary: summaryOf(plan) };
 }
 
-/** The event an outcome announces, if any (converged, suspended, not-leader... announce nothing). */
-export function outcomeEvent(outcome: ReconcileOutcome): NotifyEvent | undefined {
+/** The event an outcome announces, if any (suspended, not-leader, error... announce nothing). */
+export function outcomeEvent(outcome: ReconcileOutcome): RuntimeEvent | undefined {
+  if (outcome.kind === 'converged') return { type: 'converged', regionSet: outcome.regionSet, revision: outcome.revision, at: new Date(outcome.finishedAt).toISOString() };
   const type: NotifyEventType | undefined =
     outcome.kind === 'applied' ? 'apply-succeeded' : outcome.kind === 'apply-failed' ? 'apply-failed' : outcome.kind === 'refused' ? 'plan-refused' : outcome.kind === 'drift' ? 'drift-found' : undefined;
   if (!type || !outcome.plan) return undefined;

@@ -10,11 +10,6 @@ import type { ReconcileOutcome } from './outcome.js';
 
 export const DEFAULT_HISTORY_LIMIT = 50;
 
-/** What the controller tells listeners (notifications): suspend/resume and the reconciles that planned changes. */
-export type ControllerEvent =
-  | { type: 'suspended' | 'resumed'; regionSet: string; reason: string; by: string; at: number }
-  | { type: 'applied' | 'apply-failed' | 'refused' | 'drift' | 'interrupted'; regionSet: string; at: number; outcome: ReconcileOutcome };
-
 export interface ControlOptions {
   store?: ControlStore;
   /** Suspended from the start in this process (REGIONCTL_SUSPEND). */

@@ -8,7 +8,7 @@
 
 import type { Clock } from '../clock.js';
 import type { ControlState, ControlStore, HistoryEntry } from '../providers/types.js';
-import { historyEntry, RegionSetControl, type ControllerEvent } from './control.js';
+import { historyEntry, RegionSetControl } from './control.js';
 import { AlwaysLeader, type Leases } from './leases.js';
 import { silentLogger, type Logger } from './logger.js';
 import { ControllerMetrics } from './metrics.js';
@@ -16,10 +16,11 @@ import type { ReconcileOutcome, RunMode } from './outcome.js';
 import { reconcileRegionSet, type ReconcileRequest } from './reconciler.js';
 import { redactPaths } from './redact-paths.js';
 import { Scheduler } from './scheduler.js';
+import { Timers } from './timers.js';
 import { StatusStore } from './status.js';
 import type { TargetFactory } from '../targets/types.js';
 import { discoverRegionSets, type IndexedRegionSet } from './discovery.js';
-import { controlEvent, outcomeEvent, type NotifyEvent } from '../notify/events.js';
+import { controlEvent, outcomeEvent, type RuntimeEvent } from '../notify/events.js';
 
 export interface ManifestSource {
   /** Brings the files to the newest revision; throws (keeping the last good files) on failure. */
@@ -55,8 +56,6 @@ export interface ControllerOptions {
   control?: ControlStore;
   /** History entries kept per RegionSet (REGIONCTL_HISTORY_LIMIT, default 50). */
   historyLimit?: number;
-  /** Told of suspend/resume and of every reconcile that planned changes (notifications); must not throw. */
-  onEvent?: (event: ControllerEvent) => void;
   /** RegionSets reconciled at once (default 4). */
   concurrency?: number;
   /** Starts the periodic resync; absent: no resync. */
@@ -77,8 +76,8 @@ export interface ControllerOptions {
   now?: () => number;
   /** Drives the controller's timers (retries) and, without `now`, its wall clock; default: real timers. */
   clock?: Clock;
-  /** Notifications (controller/notify): apply started/succeeded/failed, plan refused, drift, suspend/resume. Must not block. */
-  notify?: (event: NotifyEvent) => void;
+  /** The one event path (notifications, tests): apply started/succeeded/failed, plan refused, drift, converged, suspend/resume. Must not block; a listener that throws is logged. */
+  notify?: (event: RuntimeEvent) => void;
 }
 
 /** A RegionSet whose inventory is in a zone the manifests use, but that no file declares any more. */
@@ -113,7 +112,7 @@ export class Controller {
   private readonly reconciles: Scheduler;
   private readonly control: RegionSetControl;
   private readonly shutdown = new AbortController();
-  private readonly timers = new Set<() => void>();
+  private readonly timers: Timers;
   /** At most one pending retry per RegionSet: each outcome replaces it, a success clears it. */
   private readonly retries = new Map<string, PendingRetry>();
   /** Failed reconciles in a row per RegionSet, for the backoff. */
@@ -135,6 +134,7 @@ export class Controller {
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics ?? new ControllerMetrics();
     this.leases = options.leases ?? new AlwaysLeader();
+    this.timers = new Timers(options.clock);
     this.control = new RegionSetControl({ ...(options.control ? { store: options.control } : {}), ...(options.suspended ? { suspended: options.suspended } : {}), ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}) });
     this.status = new StatusStore({
       mode: options.mode,
@@ -209,10 +209,9 @@ export class Controller {
   private async setControl(name: string, state: ControlState): Promise<ControlState> {
     const changed = this.control.isSuspended(name) !== state.suspended;
     await this.control.set(name, state);
-    if (changed) this.options.notify?.(controlEvent(state.suspended ? 'suspended' : 'resumed', name, this.revision, state.at));
+    if (changed) this.emit(controlEvent(state.suspended ? 'suspended' : 'resumed', name, this.revision, state.at));
     this.showSuspension(name);
     this.logger.info({ regionSet: name, by: state.by, reason: state.reason, store: this.control.store.describe }, state.suspended ? 'suspended' : 'resumed');
-    this.emit({ type: state.suspended ? 'suspended' : 'resumed', regionSet: name, reason: state.reason, by: state.by, at: state.at });
     return state;
   }
 
@@ -223,8 +222,8 @@ export class Controller {
   }
 
   /** A listener that throws is logged; reconciling goes on. */
-  private emit(event: ControllerEvent): void {
-    try { this.options.onEvent?.(event); } catch (error) { this.logger.warn({ err: error, event: event.type }, 'an event listener failed; reconciling goes on'); }
+  private emit(event: RuntimeEvent): void {
+    try { this.options.notify?.(event); } catch (error) { this.logger.warn({ err: error, event: event.type }, 'an event listener failed; reconciling goes on'); }
   }
 
   /** Resolves when no sync and no reconcile runs or waits (tests). */
@@ -244,8 +243,7 @@ export class Controller {
     this.stopping ??= (async () => {
       this.logger.info('shutting down: no new events; running steps may finish');
       this.resync?.stop();
-      for (const cancel of [...this.timers]) cancel();
-      this.timers.clear();
+      this.timers.cancelAll();
       this.shutdown.abort(new Error('shutting down'));
       const bound = this.options.shutdownTimeoutMs ?? 30_000;
       const [syncs, reconciles] = await Promise.all([this.syncs.drain(bound), this.reconciles.drain(bound)]);
@@ -379,7 +377,7 @@ export class Controller {
       ...(this.options.pollMs !== undefined ? { pollMs: this.options.pollMs } : {}),
       scrub: (text) => this.scrub(text),
       now: () => this.now(),
-      ...(this.options.notify ? { notify: this.options.notify } : {}),
+      notify: (event) => this.emit(event),
     });
     await this.record(outcome);
   }
@@ -399,7 +397,7 @@ export class Controller {
     }
     this.metrics.recordReconcile(outcome);
     const event = outcomeEvent(outcome);
-    if (event) this.options.notify?.(event);
+    if (event) this.emit(event);
     this.scheduleRetry(outcome);
     const entry = historyEntry(outcome);
     if (!entry) return;
@@ -408,9 +406,6 @@ export class Controller {
     } catch (error) {
       this.metrics.recordHistoryFailure();
       this.logger.warn({ regionSet: outcome.regionSet, err: error }, 'history entry not written; reconciling goes on');
-    }
-    if (outcome.kind === 'applied' || outcome.kind === 'apply-failed' || outcome.kind === 'refused' || outcome.kind === 'drift' || outcome.kind === 'interrupted') {
-      this.emit({ type: outcome.kind, regionSet: outcome.regionSet, at: outcome.finishedAt, outcome });
     }
   }
 
@@ -453,35 +448,7 @@ export class Controller {
 
   /** Runs fn after ms (on the injected clock when there is one); returns the cancel function. */
   private later(ms: number, fn: () => void): () => void {
-    if (this.stopping) return () => {};
-    const clock = this.options.clock;
-    let cancel: () => void;
-    if (clock) {
-      const aborted = new AbortController();
-      cancel = () => {
-        this.timers.delete(cancel);
-        aborted.abort();
-      };
-      clock.sleep(ms, aborted.signal).then(
-        () => {
-          this.timers.delete(cancel);
-          fn();
-        },
-        () => {},
-      );
-    } else {
-      const timer = setTimeout(() => {
-        this.timers.delete(cancel);
-        fn();
-      }, ms);
-      timer.unref();
-      cancel = () => {
-        this.timers.delete(cancel);
-        clearTimeout(timer);
-      };
-    }
-    this.timers.add(cancel);
-    return cancel;
+    return this.stopping ? () => {} : this.timers.later(ms, fn);
   }
 
   private scrub(text: string): string {
