@@ -260,6 +260,8 @@ export interface ControlState {
   reason: string;
   by: string;
   at: number;
+  /** An emergency override of the RegionSet's sync windows (regionctl sync-window override): applies until `until`, then lapses by itself. */
+  syncWindowOverride?: { until: number; reason: string; by: string; at: number };
 }
 
 /** One step of an applied plan as history keeps it: outcome and executor (clock) timings. */
@@ -276,7 +278,7 @@ export interface HistoryStep {
 
 /** One line of a RegionSet's history: a reconcile that planned changes, or a suspend/resume. */
 export interface HistoryEntry {
-  kind: 'reconcile' | 'suspend' | 'resume';
+  kind: 'reconcile' | 'suspend' | 'resume' | 'sync-window-override';
   /** ms since epoch. */
   at: number;
   /** What asked: webhook delivery, resync, manual trigger (with its actor), resume... */

@@ -46,11 +46,23 @@ export class RegionSetControl {
     return state;
   }
 
+  /** Suspends or resumes; the rest of the item (a sync-window override) is kept. */
   async set(name: string, state: ControlState): Promise<void> {
-    await this.store.putControl(name, state);
+    await this.store.putControl(name, { ...(await this.store.getControl(name)), ...state });
     if (!state.suspended) this.fromConfig.delete(name);
-    this.states.set(name, state);
+    this.states.set(name, { ...this.states.get(name), ...state });
     await this.store.appendHistory(name, { kind: state.suspended ? 'suspend' : 'resume', at: state.at, trigger: 'manual', by: state.by, reason: state.reason }, this.historyLimit);
+  }
+
+  /** Records an emergency override of the sync windows (keeping the suspension as it is) and appends it to history. */
+  async overrideSyncWindows(name: string, override: NonNullable<ControlState['syncWindowOverride']>): Promise<ControlState> {
+    const current = (await this.store.getControl(name)) ?? { suspended: false, reason: '', by: '', at: 0 };
+    const state = { ...current, syncWindowOverride: override };
+    await this.store.putControl(name, state);
+    this.states.set(name, state);
+    const until = new Date(override.until).toISOString();
+    await this.store.appendHistory(name, { kind: 'sync-window-override', at: override.at, trigger: 'manual', by: override.by, reason: `${override.reason} (sync windows lifted until ${until})` }, this.historyLimit);
+    return state;
   }
 
   append(name: string, entry: HistoryEntry): Promise<void> {
@@ -79,6 +91,12 @@ export function historyEntry(outcome: ReconcileOutcome): HistoryEntry | undefine
     durationMs: Math.max(0, outcome.finishedAt - outcome.startedAt),
     plan: { steps: plan.steps, stepsByAction, regions: { ...plan.summary.regions }, refusals: plan.refusals.map((refusal) => `${refusal.rule}: ${refusal.message}`) },
     ...(outcome.steps ? { steps: outcome.steps } : {}),
-    ...(outcome.error ? { reason: outcome.error.message } : {}),
+    ...(outcome.error ? { reason: outcome.error.message } : outcome.syncWindow?.message ? { reason: syncWindowReason(outcome.syncWindow) } : {}),
   };
+}
+
+/** Why a plan waited, or applied although a window was closed (who lifted it). */
+function syncWindowReason(gate: NonNullable<ReconcileOutcome['syncWindow']>): string {
+  if (!gate.overridden) return `not applied: ${gate.message}`;
+  return `applied inside a closed sync window (${gate.message}): override by ${gate.overridden.by}, ${gate.overridden.reason}`;
 }

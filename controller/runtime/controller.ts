@@ -17,6 +17,7 @@ import { reconcileRegionSet, type ReconcileRequest } from './reconciler.js';
 import { redactPaths } from './redact-paths.js';
 import { Scheduler } from './scheduler.js';
 import { Timers } from './timers.js';
+import { SyncWindowGate, type SyncWindowOverride } from './sync-window.js';
 import { StatusStore } from './status.js';
 import type { TargetFactory } from '../targets/types.js';
 import { discoverRegionSets, type IndexedRegionSet } from './discovery.js';
@@ -113,6 +114,7 @@ export class Controller {
   private readonly control: RegionSetControl;
   private readonly shutdown = new AbortController();
   private readonly timers: Timers;
+  private readonly syncWindows: SyncWindowGate;
   /** At most one pending retry per RegionSet: each outcome replaces it, a success clears it. */
   private readonly retries = new Map<string, PendingRetry>();
   /** Failed reconciles in a row per RegionSet, for the backoff. */
@@ -136,6 +138,7 @@ export class Controller {
     this.leases = options.leases ?? new AlwaysLeader();
     this.timers = new Timers(options.clock);
     this.control = new RegionSetControl({ ...(options.control ? { store: options.control } : {}), ...(options.suspended ? { suspended: options.suspended } : {}), ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}) });
+    this.syncWindows = new SyncWindowGate({ now: () => this.now(), override: (name) => this.control.state(name)?.syncWindowOverride, metrics: this.metrics });
     this.status = new StatusStore({
       mode: options.mode,
       // A local source is a path: /status shows its last segment only.
@@ -144,6 +147,7 @@ export class Controller {
       now: () => this.now(),
       isLeader: (name) => this.leases.isHeld(name),
       redact: (text) => redactPaths(text, this.root),
+      syncWindows: (name) => this.syncWindows.status(name),
     });
     this.syncs = new Scheduler({ concurrency: 1, run: (_key, reasons) => this.syncAndSchedule(reasons), onError: (_key, error) => this.bug('sync', error) });
     this.reconciles = new Scheduler({
@@ -204,6 +208,15 @@ export class Controller {
     const names = name !== undefined ? [name] : [...this.index.keys()].sort();
     const entries = await Promise.all(names.map((regionSet) => this.control.history(regionSet)));
     return Object.fromEntries(names.map((regionSet, i) => [regionSet, entries[i] ?? []]));
+  }
+
+  /** Lifts the RegionSet's sync windows until `until` (an emergency), in the shared store and history; reconciles at once. */
+  async overrideSyncWindows(name: string, request: { reason: string; by: string; forMs: number }): Promise<SyncWindowOverride> {
+    const override = { reason: request.reason, by: request.by, at: this.now(), until: this.now() + request.forMs };
+    await this.control.overrideSyncWindows(name, override);
+    this.logger.warn({ regionSet: name, by: override.by, reason: override.reason, until: new Date(override.until).toISOString() }, 'sync windows overridden');
+    this.requestReconcile(name, `sync-window override by ${override.by}`);
+    return override;
   }
 
   private async setControl(name: string, state: ControlState): Promise<ControlState> {
@@ -280,6 +293,7 @@ export class Controller {
       this.status.recordSync(revision);
       this.updateOrphans(revision);
       this.status.retain([...index.keys(), ...this.orphans.keys()]);
+      this.syncWindows.retain(index.keys());
       for (const [name, entry] of index) {
         this.status.regionSet(name, entry.file);
         this.showSuspension(name);
@@ -373,6 +387,7 @@ export class Controller {
       leases: this.leases,
       logger: this.logger,
       isSuspended: (regionSet) => this.control.isSuspended(regionSet),
+      syncWindow: (regionSet, windows) => this.syncWindows.check(regionSet, windows),
       signal: this.shutdown.signal,
       ...(this.options.pollMs !== undefined ? { pollMs: this.options.pollMs } : {}),
       scrub: (text) => this.scrub(text),
@@ -433,6 +448,9 @@ export class Controller {
       const expiresAt = this.leases.holderExpiresAt?.(name);
       delay = expiresAt === undefined ? (this.options.retryMs ?? DEFAULT_RETRY_MS) : Math.max(MIN_LEASE_LOOK_MS, expiresAt - this.now() + 1);
       reason = 'lease check';
+    } else if (outcome.syncWindow && !outcome.syncWindow.open && outcome.syncWindow.opensAt !== undefined) {
+      // Wake when the window opens: what it held back is applied then, not at the next resync.
+      [delay, reason] = [Math.max(0, outcome.syncWindow.opensAt - this.now()), 'sync window opened'];
     } else {
       return;
     }

@@ -33,6 +33,8 @@ export class ControllerMetrics {
   private readonly notifications: Counter<'provider' | 'event' | 'outcome'>;
   private readonly suspendedSets: Gauge<'regionset'>;
   private readonly historyFailures: Counter;
+  private readonly syncWindowOpen: Gauge<'regionset'>;
+  private readonly syncWindowOpensAt: Gauge<'regionset'>;
   /** Actions set in each RegionSet's last plan, so that actions gone from the next plan drop to 0. */
   private readonly lastActions = new Map<string, Set<string>>();
 
@@ -89,6 +91,8 @@ export class ControllerMetrics {
       '1 while the RegionSet is suspended (shared control state or REGIONCTL_SUSPEND), else 0; the reason is in /status',
       ['regionset'],
     );
+    this.syncWindowOpen = gauge('regionctl_sync_window_open', '1 when the RegionSet\'s sync windows allow applying now (or an override lifts them), 0 inside a closed window', ['regionset']);
+    this.syncWindowOpensAt = gauge('regionctl_sync_window_next_open_timestamp_seconds', 'Closed sync window: when applying opens again (Unix seconds); 0 while open or when it does not open within a year', ['regionset']);
     this.historyFailures = counter('regionctl_history_write_failures_total', 'History entries that could not be written to the control store (reconciling goes on)');
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'regionctl_' });
   }
@@ -149,6 +153,11 @@ export class ControllerMetrics {
 
   recordSuspended(regionset: string, suspended: boolean): void {
     this.suspendedSets.set({ regionset }, suspended ? 1 : 0);
+  }
+
+  recordSyncWindow(regionset: string, open: boolean, opensAt: number | undefined): void {
+    this.syncWindowOpen.set({ regionset }, open ? 1 : 0);
+    this.syncWindowOpensAt.set({ regionset }, open || opensAt === undefined ? 0 : opensAt / 1000);
   }
 
   recordHistoryFailure(): void {

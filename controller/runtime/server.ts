@@ -10,6 +10,8 @@
 //   POST /suspend?regionSet=X     stop reconciling X on every replica until resumed (same bearer token);
 //                                 JSON body {"reason": "...", "by": "..."}, or the X-Regionctl-Actor header for by
 //   POST /resume?regionSet=X      resume X and reconcile it now (same bearer token and body)
+//   POST /sync-window-override?regionSet=X  lift X's sync windows for an emergency (same token);
+//                                 body {"reason": "...", "by": "...", "for": "1h"} (at most 24h), recorded in history
 // During shutdown the listener is closed; requests still arriving on open connections get
 // 503 for everything that would schedule work.
 
@@ -19,6 +21,8 @@ import { handleManualTrigger } from '../../handlers/trigger.js';
 import { DeliveryLog } from '../../handlers/deliveries.js';
 import { handlePushWebhook, MAX_WEBHOOK_BODY_BYTES, readLimitedBody, type WebhookConfig } from '../../handlers/webhook.js';
 import type { Controller } from './controller.js';
+import { parseDuration } from '../manifest/duration.js';
+import { DEFAULT_OVERRIDE_MS, MAX_OVERRIDE_MS } from './sync-window.js';
 import type { Logger } from './logger.js';
 
 export interface ServerOptions {
@@ -79,7 +83,7 @@ export async function startServer(controller: Controller, options: ServerOptions
           return history(req, res);
       }
     }
-    const actions = ['/webhook', '/trigger', '/suspend', '/resume'];
+    const actions = ['/webhook', '/trigger', '/suspend', '/resume', '/sync-window-override'];
     if (!actions.includes(path)) {
       const known = ['/healthz', '/readyz', '/metrics', '/status', '/history'].includes(path);
       return send(res, known ? 405 : 404, { error: known ? `use GET for ${path}` : `no such endpoint ${path}` });
@@ -147,9 +151,15 @@ export async function startServer(controller: Controller, options: ServerOptions
     if (!controller.knows(name)) return send(res, 404, { error: `no RegionSet ${name} in the current revision` });
     const fields = controlFields(body);
     if (typeof fields === 'string') return send(res, 400, { error: fields });
-    if (path === '/suspend' && !fields.reason) return send(res, 400, { error: 'a suspend needs a reason: send {"reason": "..."} (regionctl suspend NAME --reason TEXT)' });
+    if (path !== '/resume' && !fields.reason) return send(res, 400, { error: `${path.slice(1)} needs a reason: send {"reason": "..."} (regionctl ${path === '/suspend' ? 'suspend' : 'sync-window override'} NAME --reason TEXT)` });
     const who = { reason: fields.reason ?? '', by: fields.by ?? actor ?? 'token holder' };
     try {
+      if (path === '/sync-window-override') {
+        const forMs = fields.for === undefined ? DEFAULT_OVERRIDE_MS : parseDuration(fields.for);
+        if (!forMs || forMs > MAX_OVERRIDE_MS) return send(res, 400, { error: `"for" must be a duration from 1s to 24h such as 1h (got "${fields.for}")` });
+        const override = await controller.overrideSyncWindows(name, { ...who, forMs });
+        return send(res, 200, { regionSet: name, syncWindowOverride: { ...override, at: new Date(override.at).toISOString(), until: new Date(override.until).toISOString() } });
+      }
       const state = path === '/suspend' ? await controller.suspend(name, who) : await controller.resume(name, who);
       return send(res, 200, { regionSet: name, ...state, at: new Date(state.at).toISOString(), suspended: controller.isSuspended(name) });
     } catch (error) {
@@ -192,7 +202,7 @@ export async function startServer(controller: Controller, options: ServerOptions
 /** Bodies of /suspend and /resume: a reason and who asked, nothing more. */
 const MAX_CONTROL_BODY_BYTES = 4096;
 
-function controlFields(body: Buffer | 'too-large'): { reason?: string; by?: string } | string {
+function controlFields(body: Buffer | 'too-large'): { reason?: string; by?: string; for?: string } | string {
   if (body === 'too-large') return `body larger than ${MAX_CONTROL_BODY_BYTES} bytes or incomplete`;
   if (body.length === 0) return {};
   let parsed: unknown;
@@ -202,9 +212,9 @@ function controlFields(body: Buffer | 'too-large'): { reason?: string; by?: stri
     return 'body is not JSON: send {"reason": "...", "by": "..."}';
   }
   if (typeof parsed !== 'object' || parsed === null) return 'body must be a JSON object';
-  const { reason, by } = parsed as Record<string, unknown>;
-  if ((reason !== undefined && typeof reason !== 'string') || (by !== undefined && typeof by !== 'string')) return 'reason and by must be strings';
-  return { ...(reason ? { reason: reason.slice(0, 500) } : {}), ...(by ? { by: by.slice(0, 200) } : {}) };
+  const { reason, by, for: forText } = parsed as Record<string, unknown>;
+  if ([reason, by, forText].some((value) => value !== undefined && typeof value !== 'string')) return 'reason, by and for must be strings';
+  return { ...(reason ? { reason: (reason as string).slice(0, 500) } : {}), ...(by ? { by: (by as string).slice(0, 200) } : {}), ...(forText ? { for: (forText as string).slice(0, 20) } : {}) };
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -1,6 +1,6 @@
 // The control store (suspension and history) on the lease table (providers/aws/leases.ts):
 // the same DynamoDB table, partition key `pk` (S) only, two more items per RegionSet:
-//   { pk: "control#<RegionSet>", suspended: BOOL, reason: S, by: S, at: N }
+//   { pk: "control#<RegionSet>", suspended: BOOL, reason: S, by: S, at: N, syncWindowOverride?: S (JSON) }
 //   { pk: "history#<RegionSet>", entries: L of S (JSON, oldest first), version: N }
 // The table has no sort key, so history cannot be one item per entry read back by a Query:
 // it is a bounded ring in one item (providers/history-ring.ts explains the size bound),
@@ -36,6 +36,7 @@ export class DynamoControlStore implements ControlStore {
       reason: item['reason']?.S ?? '',
       by: item['by']?.S ?? '',
       at: Number(item['at']?.N ?? 0),
+      ...(item['syncWindowOverride']?.S ? { syncWindowOverride: JSON.parse(item['syncWindowOverride'].S) as NonNullable<ControlState['syncWindowOverride']> } : {}),
     };
   }
 
@@ -44,7 +45,7 @@ export class DynamoControlStore implements ControlStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: { pk: { S: controlKey(regionSet) }, suspended: { BOOL: state.suspended }, reason: { S: state.reason }, by: { S: state.by }, at: { N: String(state.at) } },
+          Item: { pk: { S: controlKey(regionSet) }, suspended: { BOOL: state.suspended }, reason: { S: state.reason }, by: { S: state.by }, at: { N: String(state.at) }, ...(state.syncWindowOverride ? { syncWindowOverride: { S: JSON.stringify(state.syncWindowOverride) } } : {}) },
         }),
       );
     } catch (error) {
