@@ -20,10 +20,11 @@ const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   suspend: () => controlCommand('suspend'),
   resume: () => controlCommand('resume'),
   history: () => controlCommand('history'),
+  'sync-window': () => controlCommand('sync-window'),
 };
 
-/** suspend, resume and history share one module (they talk to a running controller). */
-async function controlCommand(command: 'suspend' | 'resume' | 'history'): Promise<CommandModule> {
+/** suspend, resume, history and sync-window share one module (they talk to a running controller). */
+async function controlCommand(command: 'suspend' | 'resume' | 'history' | 'sync-window'): Promise<CommandModule> {
   const { main } = await import('./commands/control.js');
   return { main: (argv) => main(command, argv) };
 }

@@ -45,6 +45,14 @@ export function closedMessage(verdict: SyncVerdict): string {
   return window.kind === 'deny' ? `deny window '${windowName(window)}' ${until}` : `outside every allow window (first: '${windowName(window)}') ${until}`;
 }
 
+/** The RegionSets among `sets` whose sync windows are closed at `now`, each with the window and when it opens (CLI apply and diff). */
+export function closedSyncWindows(sets: ReadonlyArray<{ name: string; syncWindows: readonly SyncWindow[] }>, now: number): Array<{ regionSet: string; message: string }> {
+  return sets.flatMap((set) => {
+    const verdict = evaluateSyncWindows(set.syncWindows, now);
+    return verdict.open ? [] : [{ regionSet: set.name, message: closedMessage(verdict) }];
+  });
+}
+
 /** The state of each window and whether applying is allowed at `now`. */
 export function evaluateSyncWindows(windows: readonly SyncWindow[], now: number): SyncVerdict {
   const states = windows.map((window) => windowState(window, now));

@@ -1,11 +1,12 @@
 // Change freezes in the running controller, on a fake clock: a merge inside a deny window is
 // planned and reported (status, metrics, history) but not applied, and applied when the window
 // ends without waiting for a resync; an emergency override lifts the window, is recorded in
-// history and lapses by itself.
+// history (through regionctl sync-window override) and lapses by itself.
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
 import type { HistoryEntry } from '../../controller/providers/types.js';
 import { metricSum } from '../e2e/support.js';
+import { runCli } from '../support/cli.js';
 import { captureLines, runtimeHarness, sandboxWorld } from './helpers.js';
 
 const TOKEN = 'sync-window-test-token-7c2f9e';
@@ -79,14 +80,20 @@ describe('sync windows in the running controller', () => {
   });
 
   it('an override lifts the window at once, is recorded in history and lapses by itself', async () => {
-    const { cloud, clock, merge, json, post, history, runtime } = await start('2026-01-01T08:10:00Z');
+    const { cloud, clock, merge, json, post, history, runtime, url } = await start('2026-01-01T08:10:00Z');
     expect((await json('/status')).regionSets['global-api'].lastOutcome).toBe('drift');
     expect(cloud.peekStack('eu-west-1', 'global-api')).toBeUndefined();
 
     expect((await post('/sync-window-override?regionSet=global-api', { for: '1h' })).status).toBe(400);
-    const response = await post('/sync-window-override?regionSet=global-api', { reason: 'INC-42 hotfix', by: 'alice', for: '10m' });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ syncWindowOverride: { reason: 'INC-42 hotfix', by: 'alice', until: '2026-01-01T08:20:00.000Z' } });
+    expect((await post('/sync-window-override?regionSet=global-api', { reason: 'x', for: '2d' })).status).toBe(400);
+    const cli = (...args: string[]) => runCli(['sync-window', ...args, '--controller', url], { env: { REGIONCTL_TRIGGER_TOKEN: TOKEN }, timeoutMs: 20_000 });
+    const noReason = await cli('override', 'global-api');
+    expect(noReason.code).toBe(1);
+    expect(noReason.stderr).toContain('--reason TEXT is required');
+    const overridden = await cli('override', 'global-api', '--reason', 'INC-42 hotfix', '--for', '10m', '--by', 'alice');
+    expect(overridden.stderr).toBe('');
+    expect(overridden.code).toBe(0);
+    expect(overridden.stdout).toBe('global-api: sync windows overridden by alice until 2026-01-01T08:20:00.000Z: INC-42 hotfix; the controller applies now (recorded in history)\n');
     await runtime.controller.idle();
     let status = (await json('/status')).regionSets['global-api'];
     expect(status).toMatchObject({ lastOutcome: 'applied', syncWindowOpen: true, syncWindowOverride: { by: 'alice', until: '2026-01-01T08:20:00.000Z' } });
