@@ -31,6 +31,8 @@ export interface NotifyEvent {
   };
   refusals?: Array<{ rule: string; resource: string; message: string }>;
   errors?: Array<{ stepId?: string; message: string }>;
+  /** The closed sync window that held the plan back (drift-found), or that an override lifted (apply-succeeded, apply-failed). */
+  syncWindow?: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export function outcomeEvent(outcome: ReconcileOutcome): RuntimeEvent | undefine
     summary: summaryOf(outcome.plan, outcome.apply),
     ...(outcome.plan.refusals.length ? { refusals: outcome.plan.refusals.map((r) => ({ rule: r.rule, resource: r.resource, message: r.message })) } : {}),
     ...(outcome.apply?.failed.length ? { errors: outcome.apply.failed.map((f) => ({ stepId: f.stepId, message: f.message })) } : {}),
+    ...(outcome.syncWindow?.message ? { syncWindow: outcome.syncWindow.overridden ? `${outcome.syncWindow.message}, overridden by ${outcome.syncWindow.overridden.by}` : outcome.syncWindow.message } : {}),
   };
 }
 
@@ -92,7 +95,7 @@ export function headline(event: NotifyEvent): string {
     case 'plan-refused':
       return `${event.regionSet}: plan refused${commit}: ${event.refusals?.map((r) => r.rule).join(', ') ?? ''}`;
     case 'drift-found':
-      return `${event.regionSet}: drift${commit}: ${s?.steps ?? 0} step${s?.steps === 1 ? '' : 's'} would change the live state`;
+      return `${event.regionSet}: drift${commit}: ${s?.steps ?? 0} step${s?.steps === 1 ? '' : 's'} would change the live state${event.syncWindow ? `, held back by the ${event.syncWindow}` : ''}`;
     case 'suspended':
       return `${event.regionSet}: reconciling suspended`;
     case 'resumed':

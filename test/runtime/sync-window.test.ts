@@ -4,6 +4,7 @@
 // history (through regionctl sync-window override) and lapses by itself.
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../controller/clock.js';
+import { headline, type RuntimeEvent } from '../../controller/notify/events.js';
 import type { HistoryEntry } from '../../controller/providers/types.js';
 import { metricSum } from '../e2e/support.js';
 import { runCli } from '../support/cli.js';
@@ -18,6 +19,7 @@ const harness = runtimeHarness();
 
 async function start(clockAt: string) {
   harness.repo.edit('  regions:\n', WINDOW);
+  const events: RuntimeEvent[] = [];
   const { cloud } = sandboxWorld();
   const clock = new FakeClock(Date.parse(clockAt), false);
   const state = { revision: 'rev-1' };
@@ -26,6 +28,7 @@ async function start(clockAt: string) {
     clock,
     source: { sync: async () => ({ revision: state.revision, dir: harness.repo.dir }) },
     logDestination: captureLines().stream,
+    onEvent: (event) => events.push(event),
   });
   await started.runtime.controller.idle();
   const merge = async (revision: string) => {
@@ -37,12 +40,12 @@ async function start(clockAt: string) {
   const post = (path: string, body: object) =>
     started.http(path, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const history = async (): Promise<HistoryEntry[]> => (await started.json('/history?regionSet=global-api')).regionSets['global-api'];
-  return { ...started, cloud, clock, merge, post, history };
+  return { ...started, cloud, clock, merge, post, history, events };
 }
 
 describe('sync windows in the running controller', () => {
   it('a merge inside a deny window is planned, not applied, and applied when the window ends', async () => {
-    const { cloud, clock, merge, json, http, history, runtime } = await start('2026-01-01T07:30:00Z');
+    const { cloud, clock, merge, json, http, history, runtime, events } = await start('2026-01-01T07:30:00Z');
     let status = (await json('/status')).regionSets['global-api'];
     expect(status).toMatchObject({ lastOutcome: 'applied', syncWindowOpen: true });
     expect(status.syncWindows).toEqual([
@@ -68,6 +71,9 @@ describe('sync windows in the running controller', () => {
     expect(metricSum(metrics, 'regionctl_sync_window_open', { regionset: 'global-api' })).toBe(0);
     expect(metricSum(metrics, 'regionctl_sync_window_next_open_timestamp_seconds', { regionset: 'global-api' })).toBe(Date.parse('2026-01-01T09:00:00Z') / 1000);
     expect((await history()).at(-1)).toMatchObject({ outcome: 'drift', revision: 'rev-2', reason: "not applied: deny window 'morning batch' until 2026-01-01T09:00:00.000Z" });
+    const drift = events.at(-1)!;
+    expect(drift).toMatchObject({ type: 'drift-found', revision: 'rev-2', syncWindow: "deny window 'morning batch' until 2026-01-01T09:00:00.000Z" });
+    expect(drift.type !== 'converged' && headline(drift)).toBe(`global-api: drift at rev-2: ${steps} steps would change the live state, held back by the deny window 'morning batch' until 2026-01-01T09:00:00.000Z`);
 
     // The controller sleeps until the window ends, not until a resync.
     expect(clock.nextWakeAt).toBe(Date.parse('2026-01-01T09:00:00Z'));
@@ -77,6 +83,7 @@ describe('sync windows in the running controller', () => {
     expect(status).toMatchObject({ lastOutcome: 'applied', lastAppliedRevision: 'rev-2', syncWindowOpen: true });
     expect(cloud.peekStack('sa-east-1', 'global-api')?.status).toBe('CREATE_COMPLETE');
     expect((await history()).at(-1)).toMatchObject({ outcome: 'applied', revision: 'rev-2', trigger: 'sync window opened' });
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['apply-started', 'apply-succeeded']);
   });
 
   it('an override lifts the window at once, is recorded in history and lapses by itself', async () => {
