@@ -3,13 +3,17 @@
 
 import type { Clock } from '../clock.js';
 
+/** setTimeout fires at once for a delay above 2^31-1 ms (24.8 days), such as a sync window that opens next month. */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
 export class Timers {
   private readonly cancels = new Set<() => void>();
 
   constructor(private readonly clock?: Clock) {}
 
-  /** Runs fn after ms; returns the cancel function. */
-  later(ms: number, fn: () => void): () => void {
+  /** Runs fn after ms (at most MAX_DELAY_MS: a later wake-up comes early and is scheduled again by the caller); returns the cancel function. */
+  later(delayMs: number, fn: () => void): () => void {
+    const ms = Math.min(delayMs, MAX_DELAY_MS);
     const clock = this.clock;
     let cancel: () => void;
     if (clock) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUnownedStack, cliWorkspace } from '../support/cli.js';
 
-const { dir, manifest, state, regionctl } = cliWorkspace('regionctl-exit-codes-', { converge: true });
+const { dir, manifest, state, regionctl, cloud } = cliWorkspace('regionctl-exit-codes-', { converge: true });
 
 describe('regionctl diff and apply exit codes', () => {
   it('0 when converged, with or without --detailed-exitcode', () => {
@@ -82,16 +82,16 @@ describe('regionctl diff and apply exit codes', () => {
       expect(diff.code).toBe(2);
       expect(diff.stdout).toContain(`sync window closed: deny window 'release freeze' until ${opensAt}`);
 
-      const before = readFileSync(state, 'utf8');
       const refused = regionctl('apply', manifest, '--yes');
       expect(refused.code).toBe(3);
       expect(refused.stderr).toContain(`regionctl apply: RegionSet global-api: deny window 'release freeze' until ${opensAt}; nothing was changed. Apply once it opens, or pass --ignore-sync-windows`);
       expect(refused.stderr).not.toMatch(/\n\s+at /);
-      expect(JSON.parse(readFileSync(state, 'utf8')).stacks).toEqual(JSON.parse(before).stacks);
+      expect(cloud().peekStack('eu-central-1', 'global-api')).toBeUndefined();
 
       const forced = regionctl('apply', manifest, '--yes', '--ignore-sync-windows');
       expect(forced.code).toBe(0);
       expect(forced.stderr).toContain(`RegionSet global-api: deny window 'release freeze' until ${opensAt}; applying anyway (--ignore-sync-windows).`);
+      expect(cloud().peekStack('eu-central-1', 'global-api')?.status).toBe('CREATE_COMPLETE');
       expect(regionctl('diff', manifest, '--detailed-exitcode').code).toBe(0);
     });
   });

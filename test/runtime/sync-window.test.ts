@@ -8,6 +8,7 @@ import { headline, type RuntimeEvent } from '../../controller/notify/events.js';
 import type { HistoryEntry } from '../../controller/providers/types.js';
 import { metricSum } from '../e2e/support.js';
 import { runCli } from '../support/cli.js';
+import { MAX_DELAY_MS, Timers } from '../../controller/runtime/timers.js';
 import { captureLines, runtimeHarness, sandboxWorld } from './helpers.js';
 
 const TOKEN = 'sync-window-test-token-7c2f9e';
@@ -122,5 +123,11 @@ describe('sync windows in the running controller', () => {
     expect(status).toMatchObject({ lastOutcome: 'drift', syncWindowOpen: false });
     expect(status.syncWindowOverride).toBeUndefined();
     expect(cloud.peekStack('sa-east-1', 'global-api')).toBeUndefined();
+  });
+
+  it('a window that opens in months wakes the controller no later than a timer can wait, never at once', () => {
+    const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'), false);
+    new Timers(clock).later(200 * 24 * 3_600_000, () => {});
+    expect(clock.nextWakeAt).toBe(Date.parse('2026-01-01T00:00:00Z') + MAX_DELAY_MS);
   });
 });
