@@ -22,10 +22,11 @@ const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   history: () => controlCommand('history'),
   drain: () => import('./commands/drain.js'),
   status: () => import('./commands/status.js'),
+  'sync-window': () => controlCommand('sync-window'),
 };
 
-/** suspend, resume and history share one module (they talk to a running controller). */
-async function controlCommand(command: 'suspend' | 'resume' | 'history'): Promise<CommandModule> {
+/** suspend, resume, history and sync-window share one module (they talk to a running controller). */
+async function controlCommand(command: 'suspend' | 'resume' | 'history' | 'sync-window'): Promise<CommandModule> {
   const { main } = await import('./commands/control.js');
   return { main: (argv) => main(command, argv) };
 }

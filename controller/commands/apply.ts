@@ -67,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
         await target.save();
         return 0;
       }
+      if (!(await syncWindowsAllow(toApply.map(({ desired }) => desired), values['ignore-sync-windows'] === true))) return EXIT_REFUSED;
       if (!values.yes && !(await confirmYes(question(toApply.map(({ plan }) => plan)), 'apply'))) {
         process.stderr.write('regionctl apply: not confirmed; nothing was changed.\n');
         return 1;
@@ -85,4 +86,23 @@ function question(plans: Plan[]): string {
   };
   const each = plans.map((plan) => `${plan.regionSet} (${plural(plan.summary.steps, 'step')})`).join(', ');
   return `Apply ${describePlannedWork(total)} to RegionSets ${each}?`;
+}
+
+/**
+ * Sync windows hold the CLI as they hold the controller: closed → nothing changes (exit 3),
+ * naming the window and when it opens; --ignore-sync-windows applies anyway and says so.
+ * Windows are wall-clock time, whatever the target's clock.
+ */
+async function syncWindowsAllow(sets: DesiredState[], ignore: boolean): Promise<boolean> {
+  if (!sets.some((set) => set.syncWindows.length > 0)) return true;
+  const { closedSyncWindows } = await import('../manifest/sync-windows.js');
+  const closed = closedSyncWindows(sets, Date.now());
+  for (const { regionSet, message } of closed) {
+    process.stderr.write(
+      ignore
+        ? `regionctl apply: RegionSet ${regionSet}: ${message}; applying anyway (--ignore-sync-windows).\n`
+        : `regionctl apply: RegionSet ${regionSet}: ${message}; nothing was changed${sets.length > 1 ? ' in any RegionSet' : ''}. Apply once it opens, or pass --ignore-sync-windows in an emergency (a running controller: regionctl sync-window override ${regionSet} --reason TEXT).\n`,
+    );
+  }
+  return ignore || closed.length === 0;
 }

@@ -1,12 +1,13 @@
-// regionctl suspend|resume|history NAME: the running controller's HTTP API (runtime/server.ts)
-// from the command line. suspend and resume need REGIONCTL_TRIGGER_TOKEN, the controller's
-// bearer token; history reads GET /history. `regionctl status` (status.ts) shares the
+// regionctl suspend|resume|history NAME and sync-window override NAME: the running
+// controller's HTTP API (runtime/server.ts) from the command line. suspend, resume and the
+// override need REGIONCTL_TRIGGER_TOKEN, the controller's bearer token; history reads GET
+// /history. `regionctl status` (status.ts) and `regionctl drain` (drain.ts) share the
 // address, the call and its errors.
 
 import { outputFormat, parseCommandArgs, runCommand, UsageError } from './args.js';
 import type { HistoryEntry } from '../providers/types.js';
 
-type ControlCommand = 'suspend' | 'resume' | 'history';
+type ControlCommand = 'suspend' | 'resume' | 'history' | 'sync-window';
 
 export const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const DEFAULT_CONTROLLER = 'http://127.0.0.1:8080';
@@ -14,7 +15,8 @@ export const DEFAULT_CONTROLLER = 'http://127.0.0.1:8080';
 export async function main(command: ControlCommand, argv: string[]): Promise<number> {
   return runCommand(command, async () => {
     const { values, positionals } = parseCommandArgs(command, argv);
-    const opts = values as { controller?: string; reason?: string; by?: string; output?: string };
+    const opts = values as { controller?: string; reason?: string; by?: string; output?: string; for?: string };
+    if (command === 'sync-window' && positionals.shift() !== 'override') throw new UsageError('expected "override NAME": regionctl sync-window override NAME --reason TEXT [--for 1h]');
     if (positionals.length !== 1 || !NAME.test(positionals[0]!)) throw new UsageError(`expected one RegionSet NAME such as global-api. Run "regionctl help ${command}"`);
     const name = positionals[0]!;
     const base = controllerUrl(opts.controller ?? DEFAULT_CONTROLLER);
@@ -22,15 +24,20 @@ export async function main(command: ControlCommand, argv: string[]): Promise<num
 
     const token = process.env['REGIONCTL_TRIGGER_TOKEN'];
     if (!token) throw new UsageError(`REGIONCTL_TRIGGER_TOKEN is not set: ${command} needs the controller's bearer token`);
-    if (command === 'suspend' && !opts.reason?.trim()) throw new UsageError('--reason TEXT is required: say why, it is shown in /status and history');
+    if (command !== 'resume' && !opts.reason?.trim()) throw new UsageError('--reason TEXT is required: say why, it is shown in /status and history');
     const by = opts.by ?? process.env['USER'] ?? 'regionctl';
-    const response = await call(base, `/${command}?regionSet=${name}`, {
+    const path = command === 'sync-window' ? '/sync-window-override' : `/${command}`;
+    const response = await call(base, `${path}?regionSet=${name}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-regionctl-actor': by },
-      body: JSON.stringify({ ...(opts.reason ? { reason: opts.reason } : {}), by }),
+      body: JSON.stringify({ ...(opts.reason ? { reason: opts.reason } : {}), by, ...(opts.for ? { for: opts.for } : {}) }),
     });
-    const body = (await response.json().catch(() => ({}))) as { error?: string; suspended?: boolean };
+    const body = (await response.json().catch(() => ({}))) as { error?: string; suspended?: boolean; syncWindowOverride?: { until: string } };
     if (!response.ok) return fail(command, `${base.origin} answered ${response.status}: ${body.error ?? response.statusText}`);
+    if (body.syncWindowOverride) {
+      process.stdout.write(`${name}: sync windows overridden by ${by} until ${body.syncWindowOverride.until}: ${opts.reason}; the controller applies now (recorded in history)\n`);
+      return 0;
+    }
     process.stdout.write(`${name} ${body.suspended ? 'suspended' : 'resumed'} by ${by}${opts.reason ? `: ${opts.reason}` : ''}\n`);
     return 0;
   });

@@ -41,6 +41,8 @@ export async function main(argv: string[], hooks: DiffHooks = {}): Promise<numbe
     return withPlans('diff', options, inputs.sets.map((set) => set.desired), async (target, results) => {
       const render = await import('../plan/render.js');
       const outcomes = [...inputs.outcomes];
+      const windowed = inputs.sets.filter((set) => set.desired.syncWindows.length > 0).map((set) => set.desired);
+      const closed = windowed.length ? (await import('../manifest/sync-windows.js')).closedSyncWindows(windowed, Date.now()) : [];
       const texts: string[] = [];
       const planned: Array<{ file: string; desired: DesiredState; plan: Plan; live: LiveState }> = [];
       results.forEach((result, i) => {
@@ -56,6 +58,8 @@ export async function main(argv: string[], hooks: DiffHooks = {}): Promise<numbe
             'diff --read-only created no CloudFormation change set: stack changes show the template, parameters and tags only. Run diff without --read-only (it needs manifests/iam-policy.json) to preview the resource changes inside each stack.',
           );
         }
+        const window = closed.find((c) => c.regionSet === set.desired.name);
+        if (window && plan.steps.length > 0) plan.notes.push(`sync window closed: ${window.message}; regionctl apply refuses until then (--ignore-sync-windows in an emergency), and a running controller plans without applying`);
         outcomes.push(planOutcome(set, plan));
         planned.push({ file: set.file, desired: set.desired, plan, live: result.live });
         const text = format === 'json' ? render.renderJson(plan) : format === 'markdown' ? render.renderMarkdown(plan, set.desired) : render.renderText(plan, set.desired);

@@ -72,6 +72,7 @@ function emptyRegionSet(name: string, zone: string, stackName: string): DesiredS
     // minHealthyRegions 0: the guard is waived on purpose (said in the output); a drain of one TTL before deleting.
     rollout: { maxParallelRegions: 2, minHealthyRegions: 0, ramp: [100], stepWaitMs: 0, drainWaitMs: 60_000 },
     regions: [],
+    syncWindows: [],
   };
 }
 

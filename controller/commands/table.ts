@@ -116,11 +116,12 @@ asking; it refuses, naming what moved, when any of them changed since the plan w
     flags: {
       ...TARGET_FLAGS,
       yes: { type: 'boolean', short: 'y', help: 'do not ask for confirmation (needed when stdin is not a terminal)' },
+      'ignore-sync-windows': { type: 'boolean', help: "apply although the manifest's sync windows are closed now (an emergency; said in the output)" },
       ...PROGRESS_FLAGS,
       output: { type: 'string', short: 'o', arg: 'FORMAT', help: 'text (default) or json: one JSON object per line for each plan, each step event and a summary per RegionSet, all naming their regionSet; nothing else on stdout (needs --yes or a saved plan)' },
     },
     exitCodes:
-      '0 success (or no changes), 1 error or a failed step, 3 nothing changed: plan refused by a guardrail, or a saved plan refused (made stale by a change to the live state or the manifest, or refused when saved)',
+      '0 success (or no changes), 1 error or a failed step, 3 nothing changed: plan refused by a guardrail, a sync window closed (without --ignore-sync-windows), or a saved plan refused (made stale by a change to the live state or the manifest, or refused when saved)',
   },
   'add-region': {
     usage: 'regionctl add-region FILE REGION [--weight N]',
@@ -216,6 +217,21 @@ request. The bearer token is read from REGIONCTL_TRIGGER_TOKEN.`,
       ...CONTROLLER_FLAGS,
     },
     exitCodes: '0 drained and the change written, 1 error (nothing drained unless the message says so), 3 refused by a guardrail (nothing changed)',
+  },
+  'sync-window': {
+    usage: 'regionctl sync-window override NAME --reason TEXT [--for DURATION] [--controller URL] [--by WHO]',
+    summary: "lift a RegionSet's sync windows (change freeze) for an emergency",
+    description: `Asks the running controller (POST /sync-window-override) to apply the RegionSet's
+changes now although a deny window is active or no allow window is: for --for (default 1h,
+at most 24h), then the windows hold again by themselves. The override is kept in the shared
+control state (every replica honours it), shown in /status and recorded in history with the
+reason and who asked. The bearer token is read from REGIONCTL_TRIGGER_TOKEN.`,
+    flags: {
+      reason: { type: 'string', arg: 'TEXT', help: 'why (required; shown in /status and history)' },
+      for: { type: 'string', arg: 'DURATION', help: 'how long the override lasts, such as 30m or 2h (default 1h, at most 24h)' },
+      ...CONTROLLER_FLAGS,
+    },
+    exitCodes: CONTROLLER_EXIT_CODES,
   },
   history: {
     usage: 'regionctl history NAME [--controller URL] [--output text|json]',

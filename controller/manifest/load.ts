@@ -64,7 +64,9 @@ export async function loadManifestText(text: string, file: string, opts: LoadOpt
   if (!template.ok) return { ok: false, errors: place([template.issue]) };
 
   const desired = normalise(manifest, file, template.body);
-  const semantic = sortIssues(place(semanticIssues(manifest, desired)));
+  // cron-parser (and luxon) take about 100 ms to load: only a manifest with sync windows pays for them.
+  const windowIssues = manifest.spec.syncWindows?.length ? (await import('./sync-windows.js')).syncWindowIssues(manifest.spec.syncWindows) : [];
+  const semantic = sortIssues(place([...semanticIssues(manifest, desired), ...windowIssues]));
   if (semantic.length) return { ok: false, errors: semantic };
   const warnings = sortIssues(place(secretLiteralWarnings(manifest, desired)));
   return warnings.length ? { ok: true, value: desired, warnings } : { ok: true, value: desired };

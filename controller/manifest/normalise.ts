@@ -80,6 +80,14 @@ export function normalise(manifest: RegionSetManifest, file: string, templateBod
       drainWaitMs: parseDuration(rollout.drainWait) ?? 0,
     },
     regions,
+    syncWindows: (spec.syncWindows ?? []).map((window) => ({
+      kind: window.kind,
+      schedule: window.schedule.trim(),
+      duration: window.duration,
+      durationMs: parseDuration(window.duration) ?? 0,
+      timeZone: window.timeZone,
+      ...(window.description !== undefined ? { description: window.description } : {}),
+    })),
   };
 }
 

@@ -6,7 +6,7 @@ import * as runtime0Module from 'ajv/dist/runtime/ucs2length.js';
 const runtime0 = runtime0Module.default?.__esModule ? runtime0Module.default : runtime0Module;
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://regionctl.dev/schemas/regions.schema.json","title":"regionctl RegionSet","description":"One application deployed to several AWS regions: a CloudFormation stack per region, DynamoDB global table replicas and Route 53 records. Adding or draining a region is one line under spec.regions.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the manifest format. Always regionctl/v1.","type":"string","const":"regionctl/v1","default":"regionctl/v1"},"kind":{"description":"Kind of manifest. Always RegionSet.","type":"string","const":"RegionSet","default":"RegionSet"},"metadata":{"description":"Identity of this RegionSet.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Owner id of every resource this RegionSet manages (written into tags and ownership markers): lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit. Changing it orphans the existing resources.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit","examples":["global-api"]},"labels":{"description":"Free-form string labels for your own bookkeeping; regionctl does not interpret them.","type":"object","additionalProperties":{"type":"string"},"default":{}}},"examples":[{"name":"global-api"}]},"spec":{"description":"The desired multi-region deployment.","type":"object","additionalProperties":false,"required":["stack","dns","regions"],"properties":{"stack":{"$ref":"#/definitions/stack"},"tables":{"description":"DynamoDB global tables (version 2019.11.21) whose replicas follow the regions. The tables must exist already; regionctl manages their replicas.","type":"array","items":{"$ref":"#/definitions/table"},"default":[]},"dns":{"$ref":"#/definitions/dns"},"rollout":{"$ref":"#/definitions/rollout"},"regions":{"description":"The regions, keyed by AWS region code (for example eu-west-1). An empty value (`eu-west-1: {}` or `eu-west-1:`) means all defaults. Deleting a line deletes that region's stack.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/region"},"examples":[{"eu-west-1":{},"us-east-2":{}}]}},"examples":[{"stack":{"name":"global-api","template":"stacks/regional-api.yaml"},"dns":{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]},"regions":{"eu-west-1":{},"us-east-2":{}}}]}},"definitions":{"duration":{"description":"A duration such as 30s, 5m, 1h or 1h30m.","type":"string","pattern":"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$","patternErrorMessage":"must be a duration such as 30s, 5m, 1h or 1h30m (hours, minutes, seconds in that order)"},"parameters":{"description":"CloudFormation stack parameters by name. Numbers and booleans are passed as strings.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"CloudFormation parameter names are letters and digits only"},"additionalProperties":{"description":"Parameter value.","type":["string","number","boolean"]},"default":{}},"outputName":{"type":"string","pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"must be the name of a stack output: letters and digits only"},"stack":{"description":"The CloudFormation stack deployed in every region.","type":"object","additionalProperties":false,"required":["name","template"],"properties":{"name":{"description":"Stack name, the same in every region: a letter, then letters, digits and dashes (at most 128 characters).","type":"string","pattern":"^[A-Za-z][-A-Za-z0-9]{0,127}$","patternErrorMessage":"must start with a letter and contain only letters, digits and dashes (at most 128 characters)","examples":["global-api"]},"template":{"description":"Path of the CloudFormation template, relative to this manifest file, in the same repository.","type":"string","minLength":1,"examples":["stacks/regional-api.yaml"]},"parameters":{"$ref":"#/definitions/parameters"},"capabilities":{"description":"Capabilities the template needs: CAPABILITY_IAM when it creates IAM roles, CAPABILITY_NAMED_IAM for named ones, CAPABILITY_AUTO_EXPAND for macros and transforms.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM","CAPABILITY_AUTO_EXPAND"]},"default":[]},"tags":{"description":"Tags put on the stack (and by CloudFormation on its resources), in addition to the ownership tags regionctl adds.","type":"object","additionalProperties":{"type":"string"},"default":{}},"terminationProtection":{"description":"Turn on stack termination protection; regionctl will then refuse to delete the stack when a region line is removed.","type":"boolean","default":false}},"examples":[{"name":"global-api","template":"stacks/regional-api.yaml","capabilities":["CAPABILITY_IAM"]}]},"table":{"description":"A DynamoDB global table whose replicas follow the regions.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Table name (3-255 characters: letters, digits, underscore, dash and dot).","type":"string","pattern":"^[A-Za-z0-9_.-]{3,255}$","patternErrorMessage":"DynamoDB table names are 3-255 characters: letters, digits, underscore, dash and dot","examples":["orders"]},"removeReplicas":{"description":"Delete this table's replica in a region when the region's line is deleted. Off by default: data is never deleted unless you say so.","type":"boolean","default":false},"kmsKeys":{"description":"For a table encrypted with a customer-managed KMS key: the key each new replica uses, by region code. DynamoDB needs a key in the replica's own region (KMSMasterKeyId); a key ARN must name that region. Give a key ARN, an alias ARN, a key id or alias/name.","type":"object","propertyNames":{"pattern":"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$","patternErrorMessage":"must be an AWS region code such as eu-west-1"},"additionalProperties":{"type":"string","pattern":"^(arn:aws[-a-z]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[-A-Za-z0-9]+|alias/[A-Za-z0-9/_-]+)|alias/[A-Za-z0-9/_-]+|[-A-Za-z0-9]{1,64})$","patternErrorMessage":"must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias ARN, a key id or alias/NAME"},"default":{},"examples":[{"eu-west-1":"arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","us-east-2":"alias/orders"}]}}},"dns":{"description":"Route 53 records that send users to the regions.","type":"object","additionalProperties":false,"required":["zone","records"],"properties":{"zone":{"description":"Name of the Route 53 public hosted zone, for example example.com.","type":"string","pattern":"^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$","patternErrorMessage":"must be a domain name such as example.com.","maxLength":254,"examples":["example.com."]},"records":{"description":"Records regionctl manages: one record set per region for each entry.","type":"array","minItems":1,"items":{"$ref":"#/definitions/record"},"examples":[[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]]}},"examples":[{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]}]},"record":{"description":"A DNS name served by the regions, with one record per region.","type":"object","additionalProperties":false,"required":["name","routing","target"],"properties":{"name":{"description":"Fully qualified record name inside the zone, for example api.example.com. A leading *. makes a wildcard.","type":"string","pattern":"^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$","patternErrorMessage":"must be a domain name such as api.example.com.","maxLength":254,"examples":["api.example.com."]},"type":{"description":"Record type. CNAME points at the regional endpoint's host name; use A or AAAA with alias.","type":"string","enum":["CNAME","A","AAAA"],"default":"CNAME"},"routing":{"description":"Route 53 routing policy: latency (nearest healthy region), weighted (by each region's weight), failover (PRIMARY, then SECONDARY) or geolocation (by each region's locations).","type":"string","enum":["latency","weighted","failover","geolocation"],"examples":["latency"]},"target":{"description":"Name of the stack output that holds the region's endpoint host name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiDomainName"]},"alias":{"description":"Make this an alias record (type A or AAAA) instead of a CNAME. Alias records have no TTL.","type":"object","additionalProperties":false,"required":["hostedZoneIdOutput"],"properties":{"hostedZoneIdOutput":{"description":"Name of the stack output that holds the hosted zone id of the regional endpoint.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiHostedZoneId"]},"evaluateTargetHealth":{"description":"Let Route 53 also evaluate the health of the alias target.","type":"boolean","default":false}},"examples":[{"hostedZoneIdOutput":"ApiHostedZoneId"}]},"ttl":{"description":"Time to live in seconds. Not allowed with alias. rollout.drainWait must be at least this long.","type":"integer","minimum":0,"maximum":2147483647,"default":60},"healthCheck":{"$ref":"#/definitions/healthCheck"}},"dependencies":{"alias":{"properties":{"ttl":{"not":{},"errorMessage":"alias records have no TTL (Route 53 uses the target's); remove ttl"}}}}},"healthCheck":{"description":"A Route 53 health check per region on the regional endpoint; a region whose check fails stops getting traffic, and a ramp stops.","type":"object","additionalProperties":false,"default":{"path":"/health"},"properties":{"target":{"description":"Name of the stack output that holds the host name the health checkers request; default: the record's target. Set it when the record's host does not answer a direct request, such as an API Gateway custom domain's regional name, which only serves its own domain name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiExecuteHost"]},"path":{"description":"Path requested by the health checkers on the target's host. On a REST API's execute-api host the stage comes first, such as /prod/health.","type":"string","pattern":"^/","patternErrorMessage":"must start with /","maxLength":255,"default":"/health"},"protocol":{"description":"Protocol of the health check.","type":"string","enum":["HTTPS","HTTP"],"default":"HTTPS"},"port":{"description":"Port of the health check; default 443 for HTTPS and 80 for HTTP.","type":"integer","minimum":1,"maximum":65535,"default":443},"interval":{"description":"Seconds between checks from each checker: 30 (standard) or 10 (fast, costs more).","type":"integer","enum":[10,30],"default":30},"failureThreshold":{"description":"Consecutive failures (1-10) before the endpoint counts as unhealthy.","type":"integer","minimum":1,"maximum":10,"default":3},"regions":{"description":"Route 53 checker regions (at least 3). Leave out to use the Route 53 default set.","type":"array","minItems":3,"uniqueItems":true,"items":{"type":"string","enum":["us-east-1","us-west-1","us-west-2","eu-west-1","ap-southeast-1","ap-southeast-2","ap-northeast-1","sa-east-1"]},"default":[]}}},"rollout":{"description":"How fast and how safely changes roll out across regions.","type":"object","additionalProperties":false,"default":{},"properties":{"maxParallelRegions":{"description":"At most this many regions change at the same time (blast radius of one reconcile).","type":"integer","minimum":1,"default":2},"minHealthyRegions":{"description":"Never plan a change that leaves fewer than this many regions serving.","type":"integer","minimum":0,"default":1},"ramp":{"description":"Weighted routing: percentages of a joining region's weight, ascending, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100},"default":[10,50,100]},"stepWait":{"description":"How long the health check must stay healthy at each ramp step, such as 2m.","allOf":[{"$ref":"#/definitions/duration"}],"default":"2m"},"drainWait":{"description":"How long a region's record stays at weight 0 before it is removed; at least the largest record TTL.","allOf":[{"$ref":"#/definitions/duration"}],"default":"5m"}}},"region":{"description":"One region. Leave empty for the defaults: active, weight 100.","type":["object","null"],"additionalProperties":false,"default":{},"properties":{"state":{"description":"active: serving traffic. standby: deployed, record present but no traffic. drained: deployed, record and health check removed.","type":"string","enum":["active","standby","drained"],"default":"active"},"weight":{"description":"Weighted routing: this region's full weight (0-255); traffic splits in proportion to the weights.","type":"integer","minimum":0,"maximum":255,"default":100},"failover":{"description":"Failover routing: PRIMARY serves while healthy, SECONDARY takes over when it is not.","type":"string","enum":["PRIMARY","SECONDARY"],"examples":["PRIMARY"]},"geolocation":{"description":"Geolocation routing: the locations this region answers for.","type":"object","additionalProperties":false,"default":{},"properties":{"continents":{"description":"Continent codes: AF, AN, AS, EU, NA, OC, SA.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["AF","AN","AS","EU","NA","OC","SA"]},"default":[]},"countries":{"description":"Two-letter country codes (ISO 3166-1 alpha-2), such as DE or JP.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter upper-case country code such as DE"},"default":[]},"subdivisions":{"description":"Subdivision codes as COUNTRY-CODE, such as US-CA.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}-[A-Z0-9]{1,3}$","patternErrorMessage":"must be a subdivision code such as US-CA"},"default":[]},"default":{"description":"Answer for locations that no region claims. One active region must have it.","type":"boolean","default":false}}},"parameters":{"$ref":"#/definitions/parameters","description":"Stack parameters for this region only, merged over spec.stack.parameters."}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://regionctl.dev/schemas/regions.schema.json","title":"regionctl RegionSet","description":"One application deployed to several AWS regions: a CloudFormation stack per region, DynamoDB global table replicas and Route 53 records. Adding or draining a region is one line under spec.regions.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Version of the manifest format. Always regionctl/v1.","type":"string","const":"regionctl/v1","default":"regionctl/v1"},"kind":{"description":"Kind of manifest. Always RegionSet.","type":"string","const":"RegionSet","default":"RegionSet"},"metadata":{"description":"Identity of this RegionSet.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Owner id of every resource this RegionSet manages (written into tags and ownership markers): lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit. Changing it orphans the existing resources.","type":"string","pattern":"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$","patternErrorMessage":"must be lower-case letters, digits and dashes, 1-63 characters, starting and ending with a letter or digit","examples":["global-api"]},"labels":{"description":"Free-form string labels for your own bookkeeping; regionctl does not interpret them.","type":"object","additionalProperties":{"type":"string"},"default":{}}},"examples":[{"name":"global-api"}]},"spec":{"description":"The desired multi-region deployment.","type":"object","additionalProperties":false,"required":["stack","dns","regions"],"properties":{"stack":{"$ref":"#/definitions/stack"},"tables":{"description":"DynamoDB global tables (version 2019.11.21) whose replicas follow the regions. The tables must exist already; regionctl manages their replicas.","type":"array","items":{"$ref":"#/definitions/table"},"default":[]},"dns":{"$ref":"#/definitions/dns"},"rollout":{"$ref":"#/definitions/rollout"},"regions":{"description":"The regions, keyed by AWS region code (for example eu-west-1). An empty value (`eu-west-1: {}` or `eu-west-1:`) means all defaults. Deleting a line deletes that region's stack.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/region"},"examples":[{"eu-west-1":{},"us-east-2":{}}]},"syncWindows":{"description":"Change-freeze windows, as Argo CD's sync windows: inside an active deny window the controller plans and reports but applies nothing; with allow windows, it applies only inside one of them; deny wins over allow. `regionctl sync-window override NAME` lifts them for an emergency.","type":"array","items":{"$ref":"#/definitions/syncWindow"},"default":[]}},"examples":[{"stack":{"name":"global-api","template":"stacks/regional-api.yaml"},"dns":{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]},"regions":{"eu-west-1":{},"us-east-2":{}}}]}},"definitions":{"duration":{"description":"A duration such as 30s, 5m, 1h or 1h30m.","type":"string","pattern":"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$","patternErrorMessage":"must be a duration such as 30s, 5m, 1h or 1h30m (hours, minutes, seconds in that order)"},"parameters":{"description":"CloudFormation stack parameters by name. Numbers and booleans are passed as strings.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"CloudFormation parameter names are letters and digits only"},"additionalProperties":{"description":"Parameter value.","type":["string","number","boolean"]},"default":{}},"outputName":{"type":"string","pattern":"^[A-Za-z0-9]{1,255}$","patternErrorMessage":"must be the name of a stack output: letters and digits only"},"stack":{"description":"The CloudFormation stack deployed in every region.","type":"object","additionalProperties":false,"required":["name","template"],"properties":{"name":{"description":"Stack name, the same in every region: a letter, then letters, digits and dashes (at most 128 characters).","type":"string","pattern":"^[A-Za-z][-A-Za-z0-9]{0,127}$","patternErrorMessage":"must start with a letter and contain only letters, digits and dashes (at most 128 characters)","examples":["global-api"]},"template":{"description":"Path of the CloudFormation template, relative to this manifest file, in the same repository.","type":"string","minLength":1,"examples":["stacks/regional-api.yaml"]},"parameters":{"$ref":"#/definitions/parameters"},"capabilities":{"description":"Capabilities the template needs: CAPABILITY_IAM when it creates IAM roles, CAPABILITY_NAMED_IAM for named ones, CAPABILITY_AUTO_EXPAND for macros and transforms.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["CAPABILITY_IAM","CAPABILITY_NAMED_IAM","CAPABILITY_AUTO_EXPAND"]},"default":[]},"tags":{"description":"Tags put on the stack (and by CloudFormation on its resources), in addition to the ownership tags regionctl adds.","type":"object","additionalProperties":{"type":"string"},"default":{}},"terminationProtection":{"description":"Turn on stack termination protection; regionctl will then refuse to delete the stack when a region line is removed.","type":"boolean","default":false}},"examples":[{"name":"global-api","template":"stacks/regional-api.yaml","capabilities":["CAPABILITY_IAM"]}]},"table":{"description":"A DynamoDB global table whose replicas follow the regions.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Table name (3-255 characters: letters, digits, underscore, dash and dot).","type":"string","pattern":"^[A-Za-z0-9_.-]{3,255}$","patternErrorMessage":"DynamoDB table names are 3-255 characters: letters, digits, underscore, dash and dot","examples":["orders"]},"removeReplicas":{"description":"Delete this table's replica in a region when the region's line is deleted. Off by default: data is never deleted unless you say so.","type":"boolean","default":false},"kmsKeys":{"description":"For a table encrypted with a customer-managed KMS key: the key each new replica uses, by region code. DynamoDB needs a key in the replica's own region (KMSMasterKeyId); a key ARN must name that region. Give a key ARN, an alias ARN, a key id or alias/name.","type":"object","propertyNames":{"pattern":"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$","patternErrorMessage":"must be an AWS region code such as eu-west-1"},"additionalProperties":{"type":"string","pattern":"^(arn:aws[-a-z]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[-A-Za-z0-9]+|alias/[A-Za-z0-9/_-]+)|alias/[A-Za-z0-9/_-]+|[-A-Za-z0-9]{1,64})$","patternErrorMessage":"must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias ARN, a key id or alias/NAME"},"default":{},"examples":[{"eu-west-1":"arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","us-east-2":"alias/orders"}]}}},"dns":{"description":"Route 53 records that send users to the regions.","type":"object","additionalProperties":false,"required":["zone","records"],"properties":{"zone":{"description":"Name of the Route 53 public hosted zone, for example example.com.","type":"string","pattern":"^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?$","patternErrorMessage":"must be a domain name such as example.com.","maxLength":254,"examples":["example.com."]},"records":{"description":"Records regionctl manages: one record set per region for each entry.","type":"array","minItems":1,"items":{"$ref":"#/definitions/record"},"examples":[[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]]}},"examples":[{"zone":"example.com.","records":[{"name":"api.example.com.","routing":"latency","target":"ApiDomainName","healthCheck":{"path":"/prod/health"}}]}]},"record":{"description":"A DNS name served by the regions, with one record per region.","type":"object","additionalProperties":false,"required":["name","routing","target"],"properties":{"name":{"description":"Fully qualified record name inside the zone, for example api.example.com. A leading *. makes a wildcard.","type":"string","pattern":"^(\\*\\.)?([A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.)*[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9_])?\\.?$","patternErrorMessage":"must be a domain name such as api.example.com.","maxLength":254,"examples":["api.example.com."]},"type":{"description":"Record type. CNAME points at the regional endpoint's host name; use A or AAAA with alias.","type":"string","enum":["CNAME","A","AAAA"],"default":"CNAME"},"routing":{"description":"Route 53 routing policy: latency (nearest healthy region), weighted (by each region's weight), failover (PRIMARY, then SECONDARY) or geolocation (by each region's locations).","type":"string","enum":["latency","weighted","failover","geolocation"],"examples":["latency"]},"target":{"description":"Name of the stack output that holds the region's endpoint host name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiDomainName"]},"alias":{"description":"Make this an alias record (type A or AAAA) instead of a CNAME. Alias records have no TTL.","type":"object","additionalProperties":false,"required":["hostedZoneIdOutput"],"properties":{"hostedZoneIdOutput":{"description":"Name of the stack output that holds the hosted zone id of the regional endpoint.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiHostedZoneId"]},"evaluateTargetHealth":{"description":"Let Route 53 also evaluate the health of the alias target.","type":"boolean","default":false}},"examples":[{"hostedZoneIdOutput":"ApiHostedZoneId"}]},"ttl":{"description":"Time to live in seconds. Not allowed with alias. rollout.drainWait must be at least this long.","type":"integer","minimum":0,"maximum":2147483647,"default":60},"healthCheck":{"$ref":"#/definitions/healthCheck"}},"dependencies":{"alias":{"properties":{"ttl":{"not":{},"errorMessage":"alias records have no TTL (Route 53 uses the target's); remove ttl"}}}}},"healthCheck":{"description":"A Route 53 health check per region on the regional endpoint; a region whose check fails stops getting traffic, and a ramp stops.","type":"object","additionalProperties":false,"default":{"path":"/health"},"properties":{"target":{"description":"Name of the stack output that holds the host name the health checkers request; default: the record's target. Set it when the record's host does not answer a direct request, such as an API Gateway custom domain's regional name, which only serves its own domain name.","allOf":[{"$ref":"#/definitions/outputName"}],"examples":["ApiExecuteHost"]},"path":{"description":"Path requested by the health checkers on the target's host. On a REST API's execute-api host the stage comes first, such as /prod/health.","type":"string","pattern":"^/","patternErrorMessage":"must start with /","maxLength":255,"default":"/health"},"protocol":{"description":"Protocol of the health check.","type":"string","enum":["HTTPS","HTTP"],"default":"HTTPS"},"port":{"description":"Port of the health check; default 443 for HTTPS and 80 for HTTP.","type":"integer","minimum":1,"maximum":65535,"default":443},"interval":{"description":"Seconds between checks from each checker: 30 (standard) or 10 (fast, costs more).","type":"integer","enum":[10,30],"default":30},"failureThreshold":{"description":"Consecutive failures (1-10) before the endpoint counts as unhealthy.","type":"integer","minimum":1,"maximum":10,"default":3},"regions":{"description":"Route 53 checker regions (at least 3). Leave out to use the Route 53 default set.","type":"array","minItems":3,"uniqueItems":true,"items":{"type":"string","enum":["us-east-1","us-west-1","us-west-2","eu-west-1","ap-southeast-1","ap-southeast-2","ap-northeast-1","sa-east-1"]},"default":[]}}},"rollout":{"description":"How fast and how safely changes roll out across regions.","type":"object","additionalProperties":false,"default":{},"properties":{"maxParallelRegions":{"description":"At most this many regions change at the same time (blast radius of one reconcile).","type":"integer","minimum":1,"default":2},"minHealthyRegions":{"description":"Never plan a change that leaves fewer than this many regions serving.","type":"integer","minimum":0,"default":1},"ramp":{"description":"Weighted routing: percentages of a joining region's weight, ascending, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100},"default":[10,50,100]},"stepWait":{"description":"How long the health check must stay healthy at each ramp step, such as 2m.","allOf":[{"$ref":"#/definitions/duration"}],"default":"2m"},"drainWait":{"description":"How long a region's record stays at weight 0 before it is removed; at least the largest record TTL.","allOf":[{"$ref":"#/definitions/duration"}],"default":"5m"}}},"region":{"description":"One region. Leave empty for the defaults: active, weight 100.","type":["object","null"],"additionalProperties":false,"default":{},"properties":{"state":{"description":"active: serving traffic. standby: deployed, record present but no traffic. drained: deployed, record and health check removed.","type":"string","enum":["active","standby","drained"],"default":"active"},"weight":{"description":"Weighted routing: this region's full weight (0-255); traffic splits in proportion to the weights.","type":"integer","minimum":0,"maximum":255,"default":100},"failover":{"description":"Failover routing: PRIMARY serves while healthy, SECONDARY takes over when it is not.","type":"string","enum":["PRIMARY","SECONDARY"],"examples":["PRIMARY"]},"geolocation":{"description":"Geolocation routing: the locations this region answers for.","type":"object","additionalProperties":false,"default":{},"properties":{"continents":{"description":"Continent codes: AF, AN, AS, EU, NA, OC, SA.","type":"array","uniqueItems":true,"items":{"type":"string","enum":["AF","AN","AS","EU","NA","OC","SA"]},"default":[]},"countries":{"description":"Two-letter country codes (ISO 3166-1 alpha-2), such as DE or JP.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}$","patternErrorMessage":"must be a two-letter upper-case country code such as DE"},"default":[]},"subdivisions":{"description":"Subdivision codes as COUNTRY-CODE, such as US-CA.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^[A-Z]{2}-[A-Z0-9]{1,3}$","patternErrorMessage":"must be a subdivision code such as US-CA"},"default":[]},"default":{"description":"Answer for locations that no region claims. One active region must have it.","type":"boolean","default":false}}},"parameters":{"$ref":"#/definitions/parameters","description":"Stack parameters for this region only, merged over spec.stack.parameters."}}},"syncWindow":{"description":"One window: from each start of the cron schedule, in its time zone, for the duration (end excluded).","type":"object","additionalProperties":false,"required":["kind","schedule","duration","timeZone"],"properties":{"kind":{"description":"deny: no apply while active. allow: applies only while one allow window is active.","enum":["deny","allow"],"examples":["deny"]},"schedule":{"description":"When the window starts: a five-field cron expression (minute hour day-of-month month day-of-week) in timeZone, such as \"0 22 * * 5\".","type":"string","minLength":1,"examples":["0 22 * * 5"]},"duration":{"description":"How long the window stays active from each start, such as 1h or 60h; more than zero.","allOf":[{"$ref":"#/definitions/duration"}],"examples":["60h"]},"timeZone":{"description":"IANA time zone the schedule is read in, such as Europe/Berlin or UTC (required: no implicit UTC); daylight-saving changes follow the zone.","type":"string","minLength":1,"examples":["Europe/Berlin"]},"description":{"description":"Name shown in /status, conditions and refusals, such as \"weekend freeze\".","type":"string","maxLength":200,"examples":["weekend freeze"]}}}}};
 const schema14 = {"description":"A DynamoDB global table whose replicas follow the regions.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Table name (3-255 characters: letters, digits, underscore, dash and dot).","type":"string","pattern":"^[A-Za-z0-9_.-]{3,255}$","patternErrorMessage":"DynamoDB table names are 3-255 characters: letters, digits, underscore, dash and dot","examples":["orders"]},"removeReplicas":{"description":"Delete this table's replica in a region when the region's line is deleted. Off by default: data is never deleted unless you say so.","type":"boolean","default":false},"kmsKeys":{"description":"For a table encrypted with a customer-managed KMS key: the key each new replica uses, by region code. DynamoDB needs a key in the replica's own region (KMSMasterKeyId); a key ARN must name that region. Give a key ARN, an alias ARN, a key id or alias/name.","type":"object","propertyNames":{"pattern":"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$","patternErrorMessage":"must be an AWS region code such as eu-west-1"},"additionalProperties":{"type":"string","pattern":"^(arn:aws[-a-z]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[-A-Za-z0-9]+|alias/[A-Za-z0-9/_-]+)|alias/[A-Za-z0-9/_-]+|[-A-Za-z0-9]{1,64})$","patternErrorMessage":"must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), an alias ARN, a key id or alias/NAME"},"default":{},"examples":[{"eu-west-1":"arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","us-east-2":"alias/orders"}]}}};
 const pattern0 = new RegExp("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "u");
 const pattern3 = new RegExp("^[A-Za-z0-9_.-]{3,255}$", "u");
@@ -1581,6 +1581,192 @@ validate21.errors = vErrors;
 return errors === 0;
 }
 
+const schema26 = {"description":"One window: from each start of the cron schedule, in its time zone, for the duration (end excluded).","type":"object","additionalProperties":false,"required":["kind","schedule","duration","timeZone"],"properties":{"kind":{"description":"deny: no apply while active. allow: applies only while one allow window is active.","enum":["deny","allow"],"examples":["deny"]},"schedule":{"description":"When the window starts: a five-field cron expression (minute hour day-of-month month day-of-week) in timeZone, such as \"0 22 * * 5\".","type":"string","minLength":1,"examples":["0 22 * * 5"]},"duration":{"description":"How long the window stays active from each start, such as 1h or 60h; more than zero.","allOf":[{"$ref":"#/definitions/duration"}],"examples":["60h"]},"timeZone":{"description":"IANA time zone the schedule is read in, such as Europe/Berlin or UTC (required: no implicit UTC); daylight-saving changes follow the zone.","type":"string","minLength":1,"examples":["Europe/Berlin"]},"description":{"description":"Name shown in /status, conditions and refusals, such as \"weekend freeze\".","type":"string","maxLength":200,"examples":["weekend freeze"]}}};
+
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.kind === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema26.required,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.schedule === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schedule"},message:"must have required property '"+"schedule"+"'",schema:schema26.required,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.duration === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "duration"},message:"must have required property '"+"duration"+"'",schema:schema26.required,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.timeZone === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "timeZone"},message:"must have required property '"+"timeZone"+"'",schema:schema26.required,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "kind") || (key0 === "schedule")) || (key0 === "duration")) || (key0 === "timeZone")) || (key0 === "description"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data0 = data.kind;
+if(!((data0 === "deny") || (data0 === "allow"))){
+const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema26.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema26.properties.kind.enum,parentSchema:schema26.properties.kind,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.schedule !== undefined){
+let data1 = data.schedule;
+if(typeof data1 === "string"){
+if(func2(data1) < 1){
+const err6 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.schedule,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.schedule.type,parentSchema:schema26.properties.schedule,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.duration !== undefined){
+let data2 = data.duration;
+if(typeof data2 === "string"){
+if(!pattern12.test(data2)){
+const err8 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$"+"\"",schema:"^(?:[0-9]+h(?:[0-9]+m)?(?:[0-9]+s)?|[0-9]+m(?:[0-9]+s)?|[0-9]+s)$",parentSchema:schema22,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/duration",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.type,parentSchema:schema22,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.timeZone !== undefined){
+let data3 = data.timeZone;
+if(typeof data3 === "string"){
+if(func2(data3) < 1){
+const err10 = {instancePath:instancePath+"/timeZone",schemaPath:"#/properties/timeZone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.timeZone,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/timeZone",schemaPath:"#/properties/timeZone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.timeZone.type,parentSchema:schema26.properties.timeZone,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data4 = data.description;
+if(typeof data4 === "string"){
+if(func2(data4) > 200){
+const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema26.properties.description,data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.description.type,parentSchema:schema26.properties.description,data:data4};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+validate23.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://regionctl.dev/schemas/regions.schema.json" */;
@@ -1809,7 +1995,7 @@ vErrors.push(err18);
 errors++;
 }
 for(const key3 in data6){
-if(!(((((key3 === "stack") || (key3 === "tables")) || (key3 === "dns")) || (key3 === "rollout")) || (key3 === "regions"))){
+if(!((((((key3 === "stack") || (key3 === "tables")) || (key3 === "dns")) || (key3 === "rollout")) || (key3 === "regions")) || (key3 === "syncWindows"))){
 const err19 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec,data:data6};
 if(vErrors === null){
 vErrors = [err19];
@@ -2026,9 +2212,19 @@ vErrors.push(err33);
 errors++;
 }
 }
+if(data6.syncWindows !== undefined){
+let data18 = data6.syncWindows;
+if(Array.isArray(data18)){
+const len1 = data18.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate23(data18[i1], {instancePath:instancePath+"/spec/syncWindows/" + i1,parentData:data18,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
-const err34 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.type,parentSchema:schema11.properties.spec,data:data6};
+const err34 = {instancePath:instancePath+"/spec/syncWindows",schemaPath:"#/properties/spec/properties/syncWindows/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.spec.properties.syncWindows.type,parentSchema:schema11.properties.spec.properties.syncWindows,data:data18};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2040,12 +2236,24 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err35 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.type,parentSchema:schema11.properties.spec,data:data6};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
 }
 errors++;
 }

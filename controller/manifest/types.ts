@@ -65,6 +65,17 @@ export interface ManifestTable {
   kmsKeys?: Record<string, string>;
 }
 
+/** A change-freeze (deny) or change-allowed (allow) window, as written. */
+export interface ManifestSyncWindow {
+  kind: 'deny' | 'allow';
+  /** Five-field cron expression of the window's starts, in timeZone. */
+  schedule: string;
+  duration: string;
+  /** IANA time zone name (required: no implicit UTC). */
+  timeZone: string;
+  description?: string;
+}
+
 export interface RegionSetManifest {
   apiVersion: 'regionctl/v1';
   kind: 'RegionSet';
@@ -88,6 +99,7 @@ export interface RegionSetManifest {
       drainWait?: string;
     };
     regions: Record<string, ManifestRegion | null>;
+    syncWindows?: ManifestSyncWindow[];
   };
 }
 
@@ -175,6 +187,16 @@ export interface DesiredRollout {
   drainWaitMs: number;
 }
 
+export interface SyncWindow {
+  kind: 'deny' | 'allow';
+  schedule: string;
+  /** As written (1h), for /status. */
+  duration: string;
+  durationMs: number;
+  timeZone: string;
+  description?: string;
+}
+
 export interface DesiredState {
   /** metadata.name: the owner id written into tags and ownership markers. */
   name: string;
@@ -192,6 +214,8 @@ export interface DesiredState {
   rollout: DesiredRollout;
   /** Sorted by region code. */
   regions: DesiredRegion[];
+  /** When changes may be applied (manifest/sync-windows.ts); empty: always. */
+  syncWindows: SyncWindow[];
 }
 
 // ---- validation results ----------------------------------------------------------

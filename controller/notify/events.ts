@@ -31,7 +31,16 @@ export interface NotifyEvent {
   };
   refusals?: Array<{ rule: string; resource: string; message: string }>;
   errors?: Array<{ stepId?: string; message: string }>;
+  /** The closed sync window that held the plan back (drift-found), or that an override lifted (apply-succeeded, apply-failed). */
+  syncWindow?: string;
 }
+
+/**
+ * The controller's one event path (Controller option `notify`): the events above, and
+ * `converged`, which is never delivered; it tells the notifier that a RegionSet's drift is
+ * gone, so the same drift found again is announced again.
+ */
+export type RuntimeEvent = NotifyEvent | { type: 'converged'; regionSet: string; revision: string; at: string };
 
 function summaryOf(plan: PlanReport, apply?: ReconcileOutcome['apply']): NonNullable<NotifyEvent['summary']> {
   return {
@@ -47,8 +56,9 @@ export function applyStartedEvent(base: { regionSet: string; revision: string; r
   return { type: 'apply-started', ...base, at: new Date(at).toISOString(), summary: summaryOf(plan) };
 }
 
-/** The event an outcome announces, if any (converged, suspended, not-leader... announce nothing). */
-export function outcomeEvent(outcome: ReconcileOutcome): NotifyEvent | undefined {
+/** The event an outcome announces, if any (suspended, not-leader, error... announce nothing). */
+export function outcomeEvent(outcome: ReconcileOutcome): RuntimeEvent | undefined {
+  if (outcome.kind === 'converged') return { type: 'converged', regionSet: outcome.regionSet, revision: outcome.revision, at: new Date(outcome.finishedAt).toISOString() };
   const type: NotifyEventType | undefined =
     outcome.kind === 'applied' ? 'apply-succeeded' : outcome.kind === 'apply-failed' ? 'apply-failed' : outcome.kind === 'refused' ? 'plan-refused' : outcome.kind === 'drift' ? 'drift-found' : undefined;
   if (!type || !outcome.plan) return undefined;
@@ -62,6 +72,7 @@ export function outcomeEvent(outcome: ReconcileOutcome): NotifyEvent | undefined
     summary: summaryOf(outcome.plan, outcome.apply),
     ...(outcome.plan.refusals.length ? { refusals: outcome.plan.refusals.map((r) => ({ rule: r.rule, resource: r.resource, message: r.message })) } : {}),
     ...(outcome.apply?.failed.length ? { errors: outcome.apply.failed.map((f) => ({ stepId: f.stepId, message: f.message })) } : {}),
+    ...(outcome.syncWindow?.message ? { syncWindow: outcome.syncWindow.overridden ? `${outcome.syncWindow.message}, overridden by ${outcome.syncWindow.overridden.by}` : outcome.syncWindow.message } : {}),
   };
 }
 
@@ -84,7 +95,7 @@ export function headline(event: NotifyEvent): string {
     case 'plan-refused':
       return `${event.regionSet}: plan refused${commit}: ${event.refusals?.map((r) => r.rule).join(', ') ?? ''}`;
     case 'drift-found':
-      return `${event.regionSet}: drift${commit}: ${s?.steps ?? 0} step${s?.steps === 1 ? '' : 's'} would change the live state`;
+      return `${event.regionSet}: drift${commit}: ${s?.steps ?? 0} step${s?.steps === 1 ? '' : 's'} would change the live state${event.syncWindow ? `, held back by the ${event.syncWindow}` : ''}`;
     case 'suspended':
       return `${event.regionSet}: reconciling suspended`;
     case 'resumed':

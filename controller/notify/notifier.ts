@@ -7,7 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../runtime/logger.js';
-import type { NotifyEvent } from './events.js';
+import type { NotifyEvent, RuntimeEvent } from './events.js';
 import { buildRequest, type OutgoingRequest, type ProviderSettings } from './providers.js';
 
 export type DeliveryOutcome = 'delivered' | 'failed' | 'dropped';
@@ -72,8 +72,12 @@ export class Notifier {
     this.byName = new Map(options.providers.map((p) => [p.name, p]));
   }
 
-  /** Routes and queues the event; returns at once. */
-  emit(event: NotifyEvent): void {
+  /** Routes and queues the event; returns at once. A converged RegionSet is not announced: it only ends the drift's de-duplication. */
+  emit(event: RuntimeEvent): void {
+    if (event.type === 'converged') {
+      this.lastRepeatable.delete(event.regionSet);
+      return;
+    }
     if (this.closing.signal.aborted || this.isRepeat(event)) return;
     const names = new Set<string>();
     for (const route of this.options.routes) {

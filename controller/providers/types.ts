@@ -262,6 +262,8 @@ export interface ControlState {
   at: number;
   /** Break-glass drains in force (`regionctl drain REGION --now`), by region code; see plan/overrides.ts. */
   drains?: Record<string, { until: number; reason: string; by: string; at: number }>;
+  /** An emergency override of the RegionSet's sync windows (regionctl sync-window override): applies until `until`, then lapses by itself. */
+  syncWindowOverride?: { until: number; reason: string; by: string; at: number };
 }
 
 /** One step of an applied plan as history keeps it: outcome and executor (clock) timings. */
@@ -278,7 +280,7 @@ export interface HistoryStep {
 
 /** One line of a RegionSet's history: a reconcile that planned changes, a suspend/resume, or a break-glass drain and its end. */
 export interface HistoryEntry {
-  kind: 'reconcile' | 'suspend' | 'resume' | 'drain' | 'drain-ended';
+  kind: 'reconcile' | 'suspend' | 'resume' | 'drain' | 'drain-ended' | 'sync-window-override';
   /** ms since epoch. */
   at: number;
   /** What asked: webhook delivery, resync, manual trigger (with its actor), resume... */

@@ -10,11 +10,6 @@ import type { ReconcileOutcome } from './outcome.js';
 
 export const DEFAULT_HISTORY_LIMIT = 50;
 
-/** What the controller tells listeners (notifications): suspend/resume and the reconciles that planned changes. */
-export type ControllerEvent =
-  | { type: 'suspended' | 'resumed'; regionSet: string; reason: string; by: string; at: number }
-  | { type: 'applied' | 'apply-failed' | 'refused' | 'drift' | 'interrupted'; regionSet: string; at: number; outcome: ReconcileOutcome };
-
 export interface ControlOptions {
   store?: ControlStore;
   /** Suspended from the start in this process (REGIONCTL_SUSPEND). */
@@ -51,7 +46,7 @@ export class RegionSetControl {
     return state;
   }
 
-  /** A suspend or resume: the suspension fields replaced, the rest of the stored state (drains) kept. */
+  /** A suspend or resume: the suspension fields replaced, the rest of the stored state (drains, a sync-window override) kept. */
   async set(name: string, state: ControlState): Promise<void> {
     await this.update(name, (current) => ({ ...current, ...state }));
     if (!state.suspended) this.fromConfig.delete(name);
@@ -64,6 +59,14 @@ export class RegionSetControl {
     await this.store.putControl(name, next);
     this.states.set(name, next);
     return next;
+  }
+
+  /** Records an emergency override of the sync windows (keeping the suspension as it is) and appends it to history. */
+  async overrideSyncWindows(name: string, override: NonNullable<ControlState['syncWindowOverride']>): Promise<ControlState> {
+    const state = await this.update(name, (current) => ({ ...(current ?? { suspended: false, reason: '', by: '', at: 0 }), syncWindowOverride: override }));
+    const until = new Date(override.until).toISOString();
+    await this.store.appendHistory(name, { kind: 'sync-window-override', at: override.at, trigger: 'manual', by: override.by, reason: `${override.reason} (sync windows lifted until ${until})` }, this.historyLimit);
+    return state;
   }
 
   append(name: string, entry: HistoryEntry): Promise<void> {
@@ -92,6 +95,12 @@ export function historyEntry(outcome: ReconcileOutcome): HistoryEntry | undefine
     durationMs: Math.max(0, outcome.finishedAt - outcome.startedAt),
     plan: { steps: plan.steps, stepsByAction, regions: { ...plan.summary.regions }, refusals: plan.refusals.map((refusal) => `${refusal.rule}: ${refusal.message}`) },
     ...(outcome.steps ? { steps: outcome.steps } : {}),
-    ...(outcome.error ? { reason: outcome.error.message } : {}),
+    ...(outcome.error ? { reason: outcome.error.message } : outcome.syncWindow?.message ? { reason: syncWindowReason(outcome.syncWindow) } : {}),
   };
+}
+
+/** Why a plan waited, or applied although a window was closed (who lifted it). */
+function syncWindowReason(gate: NonNullable<ReconcileOutcome['syncWindow']>): string {
+  if (!gate.overridden) return `not applied: ${gate.message}`;
+  return `applied inside a closed sync window (${gate.message}): override by ${gate.overridden.by}, ${gate.overridden.reason}`;
 }

@@ -8,7 +8,7 @@
 
 import type { Clock } from '../clock.js';
 import type { ControlState, ControlStore, HistoryEntry } from '../providers/types.js';
-import { historyEntry, RegionSetControl, type ControllerEvent } from './control.js';
+import { historyEntry, RegionSetControl } from './control.js';
 import { AlwaysLeader, type Leases } from './leases.js';
 import { silentLogger, type Logger } from './logger.js';
 import { ControllerMetrics } from './metrics.js';
@@ -18,10 +18,11 @@ import { redactPaths } from './redact-paths.js';
 import { Scheduler } from './scheduler.js';
 import { Timers } from './timers.js';
 import { BreakGlass, type DrainAnswer, type DrainRequest } from './drains.js';
+import { SyncWindowGate, type SyncWindowOverride } from './sync-window.js';
 import { StatusStore } from './status.js';
 import type { TargetFactory } from '../targets/types.js';
 import { discoverRegionSets, type IndexedRegionSet } from './discovery.js';
-import { controlEvent, outcomeEvent, type NotifyEvent } from '../notify/events.js';
+import { controlEvent, outcomeEvent, type RuntimeEvent } from '../notify/events.js';
 
 export interface ManifestSource {
   /** Brings the files to the newest revision; throws (keeping the last good files) on failure. */
@@ -57,8 +58,6 @@ export interface ControllerOptions {
   control?: ControlStore;
   /** History entries kept per RegionSet (REGIONCTL_HISTORY_LIMIT, default 50). */
   historyLimit?: number;
-  /** Told of suspend/resume and of every reconcile that planned changes (notifications); must not throw. */
-  onEvent?: (event: ControllerEvent) => void;
   /** RegionSets reconciled at once (default 4). */
   concurrency?: number;
   /** Starts the periodic resync; absent: no resync. */
@@ -79,8 +78,8 @@ export interface ControllerOptions {
   now?: () => number;
   /** Drives the controller's timers (retries) and, without `now`, its wall clock; default: real timers. */
   clock?: Clock;
-  /** Notifications (controller/notify): apply started/succeeded/failed, plan refused, drift, suspend/resume. Must not block. */
-  notify?: (event: NotifyEvent) => void;
+  /** The one event path (notifications, tests): apply started/succeeded/failed, plan refused, drift, converged, suspend/resume. Must not block; a listener that throws is logged. */
+  notify?: (event: RuntimeEvent) => void;
 }
 
 /** A RegionSet whose inventory is in a zone the manifests use, but that no file declares any more. */
@@ -117,6 +116,7 @@ export class Controller {
   private readonly shutdown = new AbortController();
   private readonly timers: Timers;
   private readonly breakGlass: BreakGlass;
+  private readonly syncWindows: SyncWindowGate;
   /** At most one pending retry per RegionSet: each outcome replaces it, a success clears it. */
   private readonly retries = new Map<string, PendingRetry>();
   /** Failed reconciles in a row per RegionSet, for the backoff. */
@@ -140,6 +140,7 @@ export class Controller {
     this.leases = options.leases ?? new AlwaysLeader();
     this.timers = new Timers(options.clock);
     this.control = new RegionSetControl({ ...(options.control ? { store: options.control } : {}), ...(options.suspended ? { suspended: options.suspended } : {}), ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}) });
+    this.syncWindows = new SyncWindowGate({ now: () => this.now(), override: (name) => this.control.state(name)?.syncWindowOverride, metrics: this.metrics });
     this.status = new StatusStore({
       mode: options.mode,
       // A local source is a path: /status shows its last segment only.
@@ -148,6 +149,7 @@ export class Controller {
       now: () => this.now(),
       isLeader: (name) => this.leases.isHeld(name),
       redact: (text) => redactPaths(text, this.root),
+      syncWindows: (name) => this.syncWindows.status(name),
     });
     this.breakGlass = new BreakGlass({ control: this.control, status: this.status, metrics: this.metrics, logger: this.logger, timers: this.timers, targets: options.targets, now: () => this.now(), requestReconcile: (name, reason) => this.requestReconcile(name, reason), scrub: (text) => this.scrub(text) });
     this.syncs = new Scheduler({ concurrency: 1, run: (_key, reasons) => this.syncAndSchedule(reasons), onError: (_key, error) => this.bug('sync', error) });
@@ -218,13 +220,21 @@ export class Controller {
     return Object.fromEntries(names.map((regionSet, i) => [regionSet, entries[i] ?? []]));
   }
 
+  /** Lifts the RegionSet's sync windows until `until` (an emergency), in the shared store and history; reconciles at once. */
+  async overrideSyncWindows(name: string, request: { reason: string; by: string; forMs: number }): Promise<SyncWindowOverride> {
+    const override = { reason: request.reason, by: request.by, at: this.now(), until: this.now() + request.forMs };
+    await this.control.overrideSyncWindows(name, override);
+    this.logger.warn({ regionSet: name, by: override.by, reason: override.reason, until: new Date(override.until).toISOString() }, 'sync windows overridden');
+    this.requestReconcile(name, `sync-window override by ${override.by}`);
+    return override;
+  }
+
   private async setControl(name: string, state: ControlState): Promise<ControlState> {
     const changed = this.control.isSuspended(name) !== state.suspended;
     await this.control.set(name, state);
-    if (changed) this.options.notify?.(controlEvent(state.suspended ? 'suspended' : 'resumed', name, this.revision, state.at));
+    if (changed) this.emit(controlEvent(state.suspended ? 'suspended' : 'resumed', name, this.revision, state.at));
     this.showSuspension(name);
     this.logger.info({ regionSet: name, by: state.by, reason: state.reason, store: this.control.store.describe }, state.suspended ? 'suspended' : 'resumed');
-    this.emit({ type: state.suspended ? 'suspended' : 'resumed', regionSet: name, reason: state.reason, by: state.by, at: state.at });
     return state;
   }
 
@@ -237,8 +247,8 @@ export class Controller {
   }
 
   /** A listener that throws is logged; reconciling goes on. */
-  private emit(event: ControllerEvent): void {
-    try { this.options.onEvent?.(event); } catch (error) { this.logger.warn({ err: error, event: event.type }, 'an event listener failed; reconciling goes on'); }
+  private emit(event: RuntimeEvent): void {
+    try { this.options.notify?.(event); } catch (error) { this.logger.warn({ err: error, event: event.type }, 'an event listener failed; reconciling goes on'); }
   }
 
   /** Resolves when no sync and no reconcile runs or waits (tests). */
@@ -295,6 +305,7 @@ export class Controller {
       this.status.recordSync(revision);
       this.updateOrphans(revision);
       this.status.retain([...index.keys(), ...this.orphans.keys()]);
+      this.syncWindows.retain(index.keys());
       for (const [name, entry] of index) {
         this.status.regionSet(name, entry.file);
         this.showSuspension(name);
@@ -389,11 +400,12 @@ export class Controller {
       leases: this.leases,
       logger: this.logger,
       isSuspended: (regionSet) => this.control.isSuspended(regionSet),
+      syncWindow: (regionSet, windows) => this.syncWindows.check(regionSet, windows),
       signal: this.shutdown.signal,
       ...(this.options.pollMs !== undefined ? { pollMs: this.options.pollMs } : {}),
       scrub: (text) => this.scrub(text),
       now: () => this.now(),
-      ...(this.options.notify ? { notify: this.options.notify } : {}),
+      notify: (event) => this.emit(event),
     });
     await this.breakGlass.settle(outcome);
     await this.record(outcome);
@@ -414,7 +426,7 @@ export class Controller {
     }
     this.metrics.recordReconcile(outcome);
     const event = outcomeEvent(outcome);
-    if (event) this.options.notify?.(event);
+    if (event) this.emit(event);
     this.scheduleRetry(outcome);
     const entry = historyEntry(outcome);
     if (!entry) return;
@@ -423,9 +435,6 @@ export class Controller {
     } catch (error) {
       this.metrics.recordHistoryFailure();
       this.logger.warn({ regionSet: outcome.regionSet, err: error }, 'history entry not written; reconciling goes on');
-    }
-    if (outcome.kind === 'applied' || outcome.kind === 'apply-failed' || outcome.kind === 'refused' || outcome.kind === 'drift' || outcome.kind === 'interrupted') {
-      this.emit({ type: outcome.kind, regionSet: outcome.regionSet, at: outcome.finishedAt, outcome });
     }
   }
 
@@ -453,6 +462,9 @@ export class Controller {
       const expiresAt = this.leases.holderExpiresAt?.(name);
       delay = expiresAt === undefined ? (this.options.retryMs ?? DEFAULT_RETRY_MS) : Math.max(MIN_LEASE_LOOK_MS, expiresAt - this.now() + 1);
       reason = 'lease check';
+    } else if (outcome.syncWindow && !outcome.syncWindow.open && outcome.syncWindow.opensAt !== undefined) {
+      // Wake when the window opens: what it held back is applied then, not at the next resync.
+      [delay, reason] = [Math.max(0, outcome.syncWindow.opensAt - this.now()), 'sync window opened'];
     } else {
       return;
     }
@@ -464,6 +476,11 @@ export class Controller {
       }),
     };
     this.retries.set(name, retry);
+  }
+
+  /** Runs fn after ms (on the injected clock when there is one); returns the cancel function. */
+  private later(ms: number, fn: () => void): () => void {
+    return this.stopping ? () => {} : this.timers.later(ms, fn);
   }
 
   private scrub(text: string): string {

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { realClock } from '../clock.js';
 import type { SandboxCloud } from '../providers/sandbox/index.js';
 import type { ControlStore } from '../providers/types.js';
-import type { ControllerEvent } from './control.js';
+import type { RuntimeEvent } from '../notify/events.js';
 import { Controller, type ManifestSource, type StopResult } from './controller.js';
 import { AlwaysLeader, type Leases } from './leases.js';
 import { createLogger, makeScrubber, MIN_SCRUBBED_SECRET_LENGTH, type Logger } from './logger.js';
@@ -67,13 +67,13 @@ export interface RuntimeDependencies {
   /** A fixed sandbox cloud instead of the state file. */
   sandboxCloud?: SandboxCloud;
   sandboxClock?: Clock;
-  /** The controller's wall clock and timers (retries, drain expiry); tests drive a FakeClock. */
-  clock?: Clock;
   leases?: Leases;
   /** Shared control state (suspension, history) instead of the configured one. */
   control?: ControlStore;
-  /** Told of suspend/resume and of reconciles that planned changes (the notification providers' hook). */
-  onEvent?: (event: ControllerEvent) => void;
+  /** Told every event the notifier is told (the same one path: runtime/controller.ts `notify`). */
+  onEvent?: (event: RuntimeEvent) => void;
+  /** The controller's wall clock and timers (retries, drain expiry, the wake-up at a sync window's end); default: real time, tests drive a FakeClock. */
+  clock?: Clock;
   /** Replaces the git source (tests gate or fail syncs). */
   source?: ManifestSource;
   /** Replaces the cron resync (tests fire ticks themselves). */
@@ -182,7 +182,6 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     scrub,
     suspended: config.suspended,
     ...(control ? { control: control.store } : {}),
-    ...(deps.onEvent ? { onEvent: deps.onEvent } : {}),
     ...(config.historyLimit !== undefined ? { historyLimit: config.historyLimit } : {}),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.pollMs !== undefined ? { pollMs: config.pollMs } : {}),
@@ -190,8 +189,8 @@ export async function startRuntime(config: RuntimeConfig, deps: RuntimeDependenc
     // First retry after an error within a third of the lease; followers look again when the holder's lease ends.
     ...(config.leases ? { retryMs: Math.max(1_000, Math.floor(config.leases.leaseMs / 3)) } : {}),
     ...(startResync ? { startResync } : {}),
+    ...(notifier || deps.onEvent ? { notify: (event: RuntimeEvent) => (notifier?.emit(event), deps.onEvent?.(event)) } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
-    ...(notifier ? { notify: (event) => notifier.emit(event) } : {}),
   });
 
   let server: RuntimeServer;

@@ -37,6 +37,8 @@ export class ControllerMetrics {
   private readonly drainsEnded: Counter<'regionset' | 'why'>;
   /** Regions drained by override at the last look, so that a cleared one drops to 0. */
   private readonly lastDrains = new Map<string, string[]>();
+  private readonly syncWindowOpen: Gauge<'regionset'>;
+  private readonly syncWindowOpensAt: Gauge<'regionset'>;
   /** Actions set in each RegionSet's last plan, so that actions gone from the next plan drop to 0. */
   private readonly lastActions = new Map<string, Set<string>>();
 
@@ -93,6 +95,8 @@ export class ControllerMetrics {
       '1 while the RegionSet is suspended (shared control state or REGIONCTL_SUSPEND), else 0; the reason is in /status',
       ['regionset'],
     );
+    this.syncWindowOpen = gauge('regionctl_sync_window_open', '1 when the RegionSet\'s sync windows allow applying now (or an override lifts them), 0 inside a closed window', ['regionset']);
+    this.syncWindowOpensAt = gauge('regionctl_sync_window_next_open_timestamp_seconds', 'Closed sync window: when applying opens again (Unix seconds); 0 while open or when it does not open within a year', ['regionset']);
     this.historyFailures = counter('regionctl_history_write_failures_total', 'History entries that could not be written to the control store (reconciling goes on)');
     this.drainOverrides = gauge('regionctl_drain_override', '1 while a break-glass drain (regionctl drain --now) keeps the region of the RegionSet at zero traffic, else 0', ['regionset', 'region']);
     this.drainsEnded = counter('regionctl_drain_overrides_ended_total', 'Break-glass drains that ended: merged (the manifest caught up) or expired (traffic follows the manifest again)', ['regionset', 'why']);
@@ -165,6 +169,11 @@ export class ControllerMetrics {
 
   recordDrainEnded(regionset: string, why: string): void {
     this.drainsEnded.inc({ regionset, why });
+  }
+
+  recordSyncWindow(regionset: string, open: boolean, opensAt: number | undefined): void {
+    this.syncWindowOpen.set({ regionset }, open ? 1 : 0);
+    this.syncWindowOpensAt.set({ regionset }, open || opensAt === undefined ? 0 : opensAt / 1000);
   }
 
   recordHistoryFailure(): void {

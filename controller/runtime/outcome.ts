@@ -2,7 +2,7 @@
 // fed from this value, so they can never tell different stories.
 
 import type { RegionState } from '../manifest/types.js';
-import type { HistoryStep } from '../providers/types.js';
+import type { ControlState, HistoryStep } from '../providers/types.js';
 import type { PlanSummary, Refusal, RegionTransition, StepAction } from '../plan/types.js';
 import type { EndedOverride } from '../plan/overrides.js';
 import type { RegionObservation } from './regions-observed.js';
@@ -14,7 +14,7 @@ export type OutcomeKind =
   | 'converged'
   /** Steps were executed and all succeeded. */
   | 'applied'
-  /** plan-only: the plan has steps (the live state drifted from the manifest); nothing written. */
+  /** plan-only, or inside a closed sync window: the plan has steps (the live state differs from the manifest); nothing written. */
   | 'drift'
   /** The guardrails refused the plan; nothing written. */
   | 'refused'
@@ -60,6 +60,17 @@ export interface IssueReport {
   message: string;
 }
 
+/** What the sync windows tell a reconcile (runtime/sync-window.ts), kept in its outcome. */
+export interface SyncGate {
+  open: boolean;
+  /** Closed, or open only thanks to the override: which window and until when ("deny window 'x' until …Z"). */
+  message?: string;
+  /** Closed: when applying opens again (ms since epoch); absent when not within a year. */
+  opensAt?: number;
+  /** Open although a window is closed: the override that lifts it. */
+  overridden?: NonNullable<ControlState['syncWindowOverride']>;
+}
+
 export interface ReconcileOutcome {
   regionSet: string;
   reconcileId: string;
@@ -87,6 +98,8 @@ export interface ReconcileOutcome {
   error?: { name: string; message: string; stalled?: boolean };
   /** Fencing token of the lease this reconcile held (0 without a lease table). */
   fencingToken?: number;
+  /** The plan had steps and the sync windows were consulted: closed (kind drift, nothing applied) or lifted by an override (runtime/sync-window.ts). */
+  syncWindow?: SyncGate;
   /** RegionSets with an inventory record in the zone listing this reconcile read (orphan detection, no extra call). */
   inventories?: { zone: string; found: Array<{ regionSet: string; file?: string }> };
   /** Break-glass drains (plan/overrides.ts): the regions this plan drained by override, and the overrides that ended. */

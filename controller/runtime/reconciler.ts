@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { ExecEvent } from '../apply/types.js';
 import { classifyError, ManifestError } from '../errors.js';
-import type { DesiredState, ManifestIssue } from '../manifest/types.js';
+import type { DesiredState, ManifestIssue, SyncWindow } from '../manifest/types.js';
+import type { SyncGate } from './sync-window.js';
 import type { Plan, StepAction } from '../plan/types.js';
 import type { HistoryStep } from '../providers/types.js';
 import type { Leases } from './leases.js';
@@ -59,6 +60,8 @@ export interface ReconcilerOptions {
   now?: () => number;
   /** Notifications (controller/notify): told when an apply starts; must not block. */
   notify?: (event: NotifyEvent) => void;
+  /** May the RegionSet apply now (sync windows, runtime/sync-window.ts)? Absent: always. */
+  syncWindow?: (regionSet: string, windows: SyncWindow[]) => SyncGate;
 }
 
 export async function reconcileRegionSet(request: ReconcileRequest, options: ReconcilerOptions): Promise<ReconcileOutcome> {
@@ -111,6 +114,8 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
     return finish('error', { error: errorReport(error, scrub) });
   }
   const desiredRegions = Object.fromEntries(desired.regions.map((region) => [region.code, region.state]));
+  // Asked on every load, so /status and the metrics show the windows even when nothing is to apply.
+  const gate = options.syncWindow?.(request.regionSet, desired.syncWindows);
 
   // 2. The lease: only its holder talks to AWS for this RegionSet.
   let fencingToken: number;
@@ -161,6 +166,15 @@ export async function reconcileRegionSet(request: ReconcileRequest, options: Rec
       return finish('refused', common);
     }
     if (plan.steps.length === 0) return finish('converged', common);
+    // Inside a closed sync window: planned and reported, not applied; the controller wakes the RegionSet when it opens.
+    if (gate && !gate.open) {
+      log.info({ syncWindow: gate.message, steps: report.steps }, 'sync window closed: not applying');
+      return finish('drift', { ...common, syncWindow: gate });
+    }
+    if (gate?.overridden) {
+      log.warn({ syncWindow: gate.message, by: gate.overridden.by, reason: gate.overridden.reason }, 'sync window overridden: applying');
+      common = { ...common, syncWindow: gate };
+    }
     if (options.signal?.aborted) return finish('interrupted', common);
     // A lease lost while planning: another replica applies now.
     if (!options.leases.isHeld(request.regionSet)) return finish('not-leader', { desiredRegions });

@@ -13,6 +13,8 @@
 //   POST /resume?regionSet=X      resume X and reconcile it now (same bearer token and body)
 //   POST /drain?regionSet=X       break-glass drain (same bearer token): JSON {"region", "reason", "by"?, "for"?};
 //                                 202 and a reconcile at once, 409 when a guardrail refuses it (runtime/drains.ts)
+//   POST /sync-window-override?regionSet=X  lift X's sync windows for an emergency (same token);
+//                                 body {"reason": "...", "by": "...", "for": "1h"} (at most 24h), recorded in history
 // During shutdown the listener is closed; requests still arriving on open connections get
 // 503 for everything that would schedule work.
 
@@ -25,6 +27,8 @@ import { handlePushWebhook, MAX_WEBHOOK_BODY_BYTES, readLimitedBody, type Webhoo
 import type { Controller } from './controller.js';
 import { parseDrainRequest } from './drains.js';
 import { jsonObjectBody } from './json-body.js';
+import { parseDuration } from '../manifest/duration.js';
+import { DEFAULT_OVERRIDE_MS, MAX_OVERRIDE_MS } from './sync-window.js';
 import type { Logger } from './logger.js';
 import { pageHeaders, refreshSeconds, renderStatusPage, type StatusPageInput } from './status-page.js';
 
@@ -89,7 +93,7 @@ export async function startServer(controller: Controller, options: ServerOptions
           return page(req, res);
       }
     }
-    const actions = ['/webhook', '/trigger', '/suspend', '/resume', '/drain'];
+    const actions = ['/webhook', '/trigger', '/suspend', '/resume', '/drain', '/sync-window-override'];
     if (!actions.includes(path)) {
       const known = ['/healthz', '/readyz', '/metrics', '/status', '/history', '/', '/status.html'].includes(path);
       return send(res, known ? 405 : 404, { error: known ? `use GET for ${path}` : `no such endpoint ${path}` });
@@ -181,9 +185,15 @@ export async function startServer(controller: Controller, options: ServerOptions
     }
     const fields = controlFields(body);
     if (typeof fields === 'string') return send(res, 400, { error: fields });
-    if (path === '/suspend' && !fields.reason) return send(res, 400, { error: 'a suspend needs a reason: send {"reason": "..."} (regionctl suspend NAME --reason TEXT)' });
+    if (path !== '/resume' && !fields.reason) return send(res, 400, { error: `${path.slice(1)} needs a reason: send {"reason": "..."} (regionctl ${path === '/suspend' ? 'suspend' : 'sync-window override'} NAME --reason TEXT)` });
     const who = { reason: fields.reason ?? '', by: fields.by ?? actor ?? 'token holder' };
     try {
+      if (path === '/sync-window-override') {
+        const forMs = fields.for === undefined ? DEFAULT_OVERRIDE_MS : parseDuration(fields.for);
+        if (!forMs || forMs > MAX_OVERRIDE_MS) return send(res, 400, { error: `"for" must be a duration from 1s to 24h such as 1h (got "${fields.for}")` });
+        const override = await controller.overrideSyncWindows(name, { ...who, forMs });
+        return send(res, 200, { regionSet: name, syncWindowOverride: { ...override, at: new Date(override.at).toISOString(), until: new Date(override.until).toISOString() } });
+      }
       const state = path === '/suspend' ? await controller.suspend(name, who) : await controller.resume(name, who);
       return send(res, 200, { regionSet: name, ...state, at: new Date(state.at).toISOString(), suspended: controller.isSuspended(name) });
     } catch (error) {
@@ -226,16 +236,16 @@ export async function startServer(controller: Controller, options: ServerOptions
 const PAGE_HISTORY_MS = 5_000;
 type PageHistory = Pick<StatusPageInput, 'history' | 'historyError'>;
 
-/** Bodies of /suspend and /resume: a reason and who asked, nothing more. */
+/** Bodies of /suspend, /resume, /drain and /sync-window-override: a reason, who asked, a duration. */
 const MAX_CONTROL_BODY_BYTES = 4096;
 
-function controlFields(body: Buffer | 'too-large'): { reason?: string; by?: string } | string {
+function controlFields(body: Buffer | 'too-large'): { reason?: string; by?: string; for?: string } | string {
   if (body !== 'too-large' && body.length === 0) return {};
   const parsed = jsonObjectBody(body, MAX_CONTROL_BODY_BYTES, '{"reason": "...", "by": "..."}');
   if (typeof parsed === 'string') return parsed;
-  const { reason, by } = parsed;
-  if ((reason !== undefined && typeof reason !== 'string') || (by !== undefined && typeof by !== 'string')) return 'reason and by must be strings';
-  return { ...(reason ? { reason: reason.slice(0, 500) } : {}), ...(by ? { by: by.slice(0, 200) } : {}) };
+  const { reason, by, for: forText } = parsed;
+  if ([reason, by, forText].some((value) => value !== undefined && typeof value !== 'string')) return 'reason, by and for must be strings';
+  return { ...(reason ? { reason: (reason as string).slice(0, 500) } : {}), ...(by ? { by: (by as string).slice(0, 200) } : {}), ...(forText ? { for: (forText as string).slice(0, 20) } : {}) };
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -5,7 +5,8 @@
 // Conditions (each {type, status, reason, message, lastTransitionTime}; the transition time
 // changes only when the status flips, as in Kubernetes):
 //   Ready          True when the live state matches the manifest after this reconcile.
-//   Reconciling    True while a reconcile of the RegionSet runs.
+//   Reconciling    True while a reconcile of the RegionSet runs; False with reason SyncWindowClosed
+//                  when the last plan waits for a sync window (the message says which, and until when).
 //   Stalled        True when no progress is possible without a person (invalid manifest,
 //                  missing hosted zone); cleared by the next good reconcile.
 //   DriftDetected  True when the last plan found differences it did not (or could not) fix.
@@ -18,6 +19,7 @@ import type { Refusal, RegionTransition, StepAction } from '../plan/types.js';
 import type { HealthStatus } from '../providers/types.js';
 import type { ApplyReport, IssueReport, OutcomeKind, ReconcileOutcome, RunMode } from './outcome.js';
 import { mapStrings } from './redact-paths.js';
+import type { SyncWindowStatus } from './sync-window.js';
 
 export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'DriftDetected' | 'ApplyFailed' | 'Orphaned';
 const CONDITION_TYPES: readonly ConditionType[] = ['Ready', 'Reconciling', 'Stalled', 'DriftDetected', 'ApplyFailed'];
@@ -78,7 +80,7 @@ export interface LastErrorStatus {
   issues?: IssueReport[];
 }
 
-export interface RegionSetStatus {
+export interface RegionSetStatus extends Partial<SyncWindowStatus> {
   name: string;
   /** Manifest file, relative to the source root. */
   file: string;
@@ -137,6 +139,8 @@ export interface StatusStoreOptions {
   isLeader?: (name: string) => boolean;
   /** Applied to every string of a snapshot (removes filesystem paths). */
   redact?: (text: string) => string;
+  /** The RegionSet's sync windows as they stand at the snapshot (runtime/sync-window.ts). */
+  syncWindows?: (name: string) => SyncWindowStatus | undefined;
 }
 
 export class StatusStore {
@@ -144,6 +148,7 @@ export class StatusStore {
   private readonly now: () => number;
   private readonly isLeader: ((name: string) => boolean) | undefined;
   private readonly redact: ((text: string) => string) | undefined;
+  private readonly syncWindows: StatusStoreOptions['syncWindows'];
   private readonly source: SourceStatus;
   private readonly sets = new Map<string, RegionSetStatus>();
   private ready = false;
@@ -153,6 +158,7 @@ export class StatusStore {
     this.now = options.now ?? Date.now;
     this.isLeader = options.isLeader;
     this.redact = options.redact;
+    this.syncWindows = options.syncWindows;
     this.source = { url: options.sourceUrl, ...(options.branch ? { branch: options.branch } : {}), consecutiveFailures: 0 };
   }
 
@@ -228,7 +234,7 @@ export class StatusStore {
     const set = this.sets.get(name);
     if (!set) return;
     set.suspended = suspended;
-    if (detail) set.suspension = { reason: detail.reason, by: detail.by, at: new Date(detail.at).toISOString() };
+    if (detail?.by) set.suspension = { reason: detail.reason, by: detail.by, at: new Date(detail.at).toISOString() };
   }
 
   setDrains(name: string, drains: Record<string, { reason: string; by: string; at: number; until: number }>): void {
@@ -309,7 +315,8 @@ export class StatusStore {
         this.setCondition(set, 'ApplyFailed', 'False', 'Applied', '');
         break;
       case 'drift':
-        this.setCondition(set, 'Ready', 'False', 'DriftDetected', `plan-only: ${plan.steps} step(s) would change the live state`);
+        if (outcome.syncWindow) this.setCondition(set, 'Reconciling', 'False', 'SyncWindowClosed', `${outcome.syncWindow.message}: ${plan.steps} step(s) wait`);
+        this.setCondition(set, 'Ready', 'False', outcome.syncWindow ? 'SyncWindowClosed' : 'DriftDetected', `${outcome.syncWindow ? `${outcome.syncWindow.message}:` : 'plan-only:'} ${plan.steps} step(s) would change the live state`);
         this.setCondition(set, 'DriftDetected', 'True', 'DriftDetected', driftMessage(plan.stepsByAction));
         break;
       case 'refused': {
@@ -339,7 +346,7 @@ export class StatusStore {
     const regionSets: Record<string, RegionSetStatus> = {};
     for (const name of [...this.sets.keys()].sort()) {
       // The lease as it is now: a lease lost between reconciles must not leave two replicas saying they lead.
-      regionSets[name] = this.isLeader ? { ...this.sets.get(name)!, leader: this.isLeader(name) } : this.sets.get(name)!;
+      regionSets[name] = { ...this.sets.get(name)!, ...(this.isLeader ? { leader: this.isLeader(name) } : {}), ...this.syncWindows?.(name) };
     }
     const snapshot = structuredClone({ mode: this.mode, ready: this.ready, source: this.source, regionSets });
     return this.redact ? mapStrings(snapshot, this.redact) : snapshot;

@@ -1,7 +1,11 @@
-// The controller's timers (retries, the end of a break-glass drain): on the injected clock
-// when there is one (tests drive it), else real unref'd timers; all cancelled at shutdown.
+// The controller's pending timers (retries, the end of a break-glass drain, the wake-up at a
+// sync window's end): on the injected clock when there is one (tests drive it), else unref'd
+// real timers; all cancelled at shutdown.
 
 import type { Clock } from '../clock.js';
+
+/** setTimeout fires at once for a delay above 2^31-1 ms (24.8 days), such as a sync window that opens next month. */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
 
 export class Timers {
   private readonly pending = new Set<() => void>();
@@ -9,9 +13,13 @@ export class Timers {
 
   constructor(private readonly clock?: Clock) {}
 
-  /** Runs fn after ms; returns the cancel function. After stop() nothing is scheduled. */
-  later(ms: number, fn: () => void): () => void {
+  /**
+   * Runs fn after ms (at most MAX_DELAY_MS: a later wake-up comes early and is scheduled again
+   * by the caller); returns the cancel function. After stop() nothing is scheduled.
+   */
+  later(delayMs: number, fn: () => void): () => void {
     if (this.stopped) return () => {};
+    const ms = Math.min(delayMs, MAX_DELAY_MS);
     const clock = this.clock;
     let cancel: () => void;
     if (clock) {

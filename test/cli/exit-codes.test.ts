@@ -1,13 +1,14 @@
 // Exit codes a CI can branch on (issue 14): 0 no changes, 2 changes with --detailed-exitcode,
 // 3 a plan refused by a guardrail — with the plan and the refusal still printed in every
-// output format — and 1 an error. The refusal here is a real one: a stack named like the
-// RegionSet's, not tagged with it, already stands in the region being added.
+// output format —, 3 also for an apply inside a closed sync window, and 1 an error. The
+// refusal here is a real one: a stack named like the RegionSet's, not tagged with it,
+// already stands in the region being added.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUnownedStack, cliWorkspace } from '../support/cli.js';
 
-const { dir, manifest, state, regionctl } = cliWorkspace('regionctl-exit-codes-', { converge: true });
+const { dir, manifest, state, regionctl, cloud } = cliWorkspace('regionctl-exit-codes-', { converge: true });
 
 describe('regionctl diff and apply exit codes', () => {
   it('0 when converged, with or without --detailed-exitcode', () => {
@@ -60,6 +61,38 @@ describe('regionctl diff and apply exit codes', () => {
       expect(apply.stdout).toContain('unowned-resource');
       expect(apply.stderr).toContain('refused by the guardrails');
       expect(JSON.parse(readFileSync(state, 'utf8')).stacks).toEqual(JSON.parse(before).stacks);
+    });
+  });
+
+  describe('3 inside a closed sync window', () => {
+    let original: string;
+    // A deny window that started at the last whole minute (UTC) and lasts 2h: closed now, opening at a known time.
+    const start = Math.floor(Date.now() / 60_000) * 60_000;
+    const opensAt = new Date(start + 2 * 3_600_000).toISOString();
+    beforeAll(() => {
+      original = readFileSync(manifest, 'utf8');
+      const at = new Date(start);
+      const window = `  syncWindows:\n    - { kind: deny, schedule: "${at.getUTCMinutes()} ${at.getUTCHours()} * * *", duration: 2h, timeZone: UTC, description: release freeze }\n  regions:\n`;
+      writeFileSync(manifest, original.replace('  regions:\n', window).replace('    us-east-2: {}\n', '    us-east-2: {}\n    eu-central-1: {}\n'));
+    });
+    afterAll(() => writeFileSync(manifest, original));
+
+    it('diff notes the window; apply exits 3 naming it and when it opens, changing nothing; --ignore-sync-windows applies and says so', () => {
+      const diff = regionctl('diff', manifest, '--detailed-exitcode');
+      expect(diff.code).toBe(2);
+      expect(diff.stdout).toContain(`sync window closed: deny window 'release freeze' until ${opensAt}`);
+
+      const refused = regionctl('apply', manifest, '--yes');
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toContain(`regionctl apply: RegionSet global-api: deny window 'release freeze' until ${opensAt}; nothing was changed. Apply once it opens, or pass --ignore-sync-windows`);
+      expect(refused.stderr).not.toMatch(/\n\s+at /);
+      expect(cloud().peekStack('eu-central-1', 'global-api')).toBeUndefined();
+
+      const forced = regionctl('apply', manifest, '--yes', '--ignore-sync-windows');
+      expect(forced.code).toBe(0);
+      expect(forced.stderr).toContain(`RegionSet global-api: deny window 'release freeze' until ${opensAt}; applying anyway (--ignore-sync-windows).`);
+      expect(cloud().peekStack('eu-central-1', 'global-api')?.status).toBe('CREATE_COMPLETE');
+      expect(regionctl('diff', manifest, '--detailed-exitcode').code).toBe(0);
     });
   });
 

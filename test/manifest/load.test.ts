@@ -51,6 +51,7 @@ describe('normalisation into DesiredState', () => {
         { code: 'eu-west-1', state: 'active', weight: 100, geolocation: [], parameters: {} },
         { code: 'us-east-2', state: 'active', weight: 100, geolocation: [], parameters: {} },
       ],
+      syncWindows: [],
     } satisfies DesiredState);
   });
 

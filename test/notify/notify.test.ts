@@ -171,6 +171,20 @@ routes:
     await notifier.idle();
     expect(ops.requests.map((r) => JSON.parse(r.body).type)).toEqual(['drift-found', 'apply-succeeded', 'drift-found']);
   });
+
+  it('sends the same drift again once the RegionSet converged in between; converged itself is never sent', async () => {
+    const ops = await receiver();
+    const { notifier } = await notifierFrom(webhookConfig(), { env: { OPS_URL: ops.url, OPS_SECRET: SECRET } });
+    const converged = { type: 'converged', regionSet: 'global-api', revision: 'abc1234', at: new Date(0).toISOString() } as const;
+    notifier.emit(event('drift-found'));
+    notifier.emit(converged);
+    notifier.emit(event('drift-found'));
+    notifier.emit(event('drift-found'));
+    notifier.emit({ ...converged, regionSet: 'other' });
+    notifier.emit(event('drift-found'));
+    await notifier.idle();
+    expect(ops.requests.map((r) => JSON.parse(r.body).type)).toEqual(['drift-found', 'drift-found']);
+  });
 });
 
 describe('Slack and GitHub providers', () => {

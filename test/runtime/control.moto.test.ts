@@ -1,6 +1,7 @@
 // The control store on the lease table against moto over real HTTP: the items
 // `control#<RegionSet>` and `history#<RegionSet>` next to the leases (pk only), seen by a
-// second store as by a second replica; racing appends both land (conditional PutItem on version).
+// second store as by a second replica (a sync-window override too); racing appends both land
+// (conditional PutItem on version).
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoControlStore } from '../../controller/providers/aws/control.js';
@@ -47,6 +48,14 @@ describe('DynamoControlStore on the lease table (moto)', () => {
     expect(await b.getControl('drained')).toEqual({ suspended: false, reason: '', by: '', at: 0, drains });
     await b.putControl('drained', { suspended: true, reason: 'hold', by: 'bob', at: 1 });
     expect((await a.getControl('drained'))?.drains).toBeUndefined();
+  });
+
+  it('a sync-window override is kept with the suspension and read back by another replica', async () => {
+    const a = new DynamoControlStore(client, TABLE);
+    const b = new DynamoControlStore(client, TABLE);
+    const syncWindowOverride = { until: 1_700_003_600_000, reason: 'INC-42 hotfix', by: 'alice', at: 1_700_000_000_000 };
+    await a.putControl('freeze', { suspended: false, reason: '', by: '', at: 0, syncWindowOverride });
+    expect(await b.getControl('freeze')).toEqual({ suspended: false, reason: '', by: '', at: 0, syncWindowOverride });
   });
 
   it('history is a ring in one item: racing appends from two replicas both land, the limit keeps the newest', async () => {

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_ENTRY_BYTES, MAX_RING_BYTES } from '../../controller/providers/history-ring.js';
 import { SandboxControlStore, SandboxFileControlStore } from '../../controller/providers/sandbox/control.js';
 import type { ControlStore, HistoryEntry } from '../../controller/providers/types.js';
-import type { ControllerEvent } from '../../controller/runtime/control.js';
+import type { RuntimeEvent } from '../../controller/notify/events.js';
 import { startRuntime, type Runtime, type RuntimeConfig } from '../../controller/runtime/main.js';
 import type { SandboxCloud } from '../../controller/providers/sandbox/index.js';
 import { captureLines, manifestRepo, runtimeConfig, sandboxWorld } from './helpers.js';
@@ -31,7 +31,7 @@ function config(overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
 }
 
 /** One replica: its own HTTP server and controller, the shared cloud and control store; revision set by the test. */
-async function replica(cloud: SandboxCloud, control: ControlStore, state: { revision: string }, overrides: Partial<RuntimeConfig> = {}, events: ControllerEvent[] = []) {
+async function replica(cloud: SandboxCloud, control: ControlStore, state: { revision: string }, overrides: Partial<RuntimeConfig> = {}, events: RuntimeEvent[] = []) {
   const runtime = await startRuntime(config(overrides), {
     sandboxCloud: cloud,
     control,
@@ -82,8 +82,8 @@ describe('suspend and resume shared by replicas (one control store)', () => {
     await c.runtime.controller.idle();
     expect((await c.json('/status')).regionSets['global-api']).toMatchObject({ suspended: false, lastOutcome: 'applied', lastAppliedRevision: 'rev-2' });
     expect(cloud.peekStack('sa-east-1', 'global-api')?.status).toBe('CREATE_COMPLETE');
-    expect(a.events.map((event) => event.type)).toEqual(['applied', 'suspended']);
-    expect(c.events.map((event) => event.type)).toEqual(['resumed', 'applied']);
+    expect(a.events.map((event) => event.type)).toEqual(['apply-started', 'apply-succeeded', 'suspended']);
+    expect(c.events.map((event) => event.type)).toEqual(['resumed', 'apply-started', 'apply-succeeded']);
 
     const history: HistoryEntry[] = (await c.json('/history?regionSet=global-api')).regionSets['global-api'];
     expect(history.map((entry) => [entry.kind, entry.outcome ?? entry.by, entry.revision])).toEqual([

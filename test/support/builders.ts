@@ -107,6 +107,7 @@ export function desiredState(overrides: DesiredOverrides = {}): DesiredState {
     dns: { zone: overrides.zone ?? ZONE, records: (overrides.records ?? [{}]).map((r) => record(r)) },
     rollout: { maxParallelRegions: 2, minHealthyRegions: 2, ramp: [10, 50, 100], stepWaitMs: 120_000, drainWaitMs: 300_000, ...overrides.rollout },
     regions,
+    syncWindows: [],
   };
 }
 

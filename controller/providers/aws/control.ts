@@ -1,6 +1,6 @@
 // The control store (suspension and history) on the lease table (providers/aws/leases.ts):
 // the same DynamoDB table, partition key `pk` (S) only, two more items per RegionSet:
-//   { pk: "control#<RegionSet>", suspended: BOOL, reason: S, by: S, at: N, drains?: S (JSON: region → drain) }
+//   { pk: "control#<RegionSet>", suspended: BOOL, reason: S, by: S, at: N, drains?: S (JSON: region → drain), syncWindowOverride?: S (JSON) }
 //   { pk: "history#<RegionSet>", entries: L of S (JSON, oldest first), version: N }
 // The table has no sort key, so history cannot be one item per entry read back by a Query:
 // it is a bounded ring in one item (providers/history-ring.ts explains the size bound),
@@ -37,6 +37,7 @@ export class DynamoControlStore implements ControlStore {
       by: item['by']?.S ?? '',
       at: Number(item['at']?.N ?? 0),
       ...(item['drains']?.S ? { drains: parseDrains(item['drains'].S, this.table) } : {}),
+      ...(item['syncWindowOverride']?.S ? { syncWindowOverride: JSON.parse(item['syncWindowOverride'].S) as NonNullable<ControlState['syncWindowOverride']> } : {}),
     };
   }
 
@@ -45,7 +46,7 @@ export class DynamoControlStore implements ControlStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: { pk: { S: controlKey(regionSet) }, suspended: { BOOL: state.suspended }, reason: { S: state.reason }, by: { S: state.by }, at: { N: String(state.at) }, ...(state.drains && Object.keys(state.drains).length > 0 ? { drains: { S: JSON.stringify(state.drains) } } : {}) },
+          Item: { pk: { S: controlKey(regionSet) }, suspended: { BOOL: state.suspended }, reason: { S: state.reason }, by: { S: state.by }, at: { N: String(state.at) }, ...(state.drains && Object.keys(state.drains).length > 0 ? { drains: { S: JSON.stringify(state.drains) } } : {}), ...(state.syncWindowOverride ? { syncWindowOverride: { S: JSON.stringify(state.syncWindowOverride) } } : {}) },
         }),
       );
     } catch (error) {
