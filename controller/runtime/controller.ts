@@ -478,11 +478,6 @@ export class Controller {
     this.retries.set(name, retry);
   }
 
-  /** Runs fn after ms (on the injected clock when there is one); returns the cancel function. */
-  private later(ms: number, fn: () => void): () => void {
-    return this.stopping ? () => {} : this.timers.later(ms, fn);
-  }
-
   private scrub(text: string): string {
     return this.options.scrub ? this.options.scrub(text) : text;
   }
